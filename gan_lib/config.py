@@ -1,0 +1,141 @@
+"""Project paths and the quick/full profile mechanism shared by every stage.
+
+Every path the project writes to is derived here from :data:`PROJECT_ROOT`, as
+cookiecutter-data-science's ``config.py`` does, so modules and notebooks never
+spell path strings themselves.  Each stage keeps its own frozen dataclass of
+settings (``DataConfig``, ``TrainConfig``, ...); this module only provides the
+profile machinery (:func:`apply_overrides`) and (de)serialisation helpers so
+that every run can write its resolved configuration next to its outputs.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping, TypeVar
+
+__all__ = [
+    "PROJECT_ROOT",
+    "WORK_ROOT",
+    "DATA_DIR",
+    "RAW_DATA_DIR",
+    "PROCESSED_DATA_DIR",
+    "RUNS_DIR",
+    "FIGURES_DIR",
+    "NOTEBOOKS_DIR",
+    "PROFILES",
+    "apply_overrides",
+    "config_to_dict",
+    "config_hash",
+    "run_dir",
+]
+
+#: Repository root (the checkout holding ``pyproject.toml`` and ``notebooks/``).
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+#: Where outputs go: ``data/``, ``runs/`` and ``figures/`` live below it.  It is
+#: the checkout unless the ``MAMMO_WGAN_WORKDIR`` environment variable names
+#: another folder (the test suite points it at a temporary folder so that
+#: notebook tests never touch a user's runs).
+WORK_ROOT = Path(os.environ.get("MAMMO_WGAN_WORKDIR") or PROJECT_ROOT).resolve()
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+DATA_DIR = WORK_ROOT / "data"
+RAW_DATA_DIR = DATA_DIR / "raw"
+PROCESSED_DATA_DIR = DATA_DIR / "processed"
+RUNS_DIR = WORK_ROOT / "runs"
+FIGURES_DIR = WORK_ROOT / "figures"
+
+#: The two profiles every long job offers: ``quick`` finishes in minutes on a
+#: 2-core CPU, ``full`` is the real, hours-long study.
+PROFILES = ("quick", "full")
+
+C = TypeVar("C")
+
+
+def apply_overrides(config: C, overrides: Mapping[str, Any] | None = None, /) -> C:
+    """Return a copy of a frozen dataclass ``config`` with ``overrides`` applied.
+
+    Unknown keys are refused (a typo must not silently fall back to a default),
+    and each value is checked against the type of the field's default where that
+    is a plain scalar, so ``steps="100"`` from a command line is rejected.
+
+    Parameters
+    ----------
+    config : dataclass instance
+        The base settings, e.g. ``TrainConfig()``.
+    overrides : mapping, optional
+        Field name to new value.  ``None`` values are ignored, so papermill
+        parameters left at ``None`` keep the profile's value.
+
+    Raises
+    ------
+    ValueError
+        If a key is not a field of ``config`` or a value has the wrong type.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class C:
+    ...     steps: int = 10
+    >>> apply_overrides(C(), {"steps": 3}).steps
+    3
+    """
+    if not overrides:
+        return config
+    fields = {f.name: f for f in dataclasses.fields(config)}
+    unknown = sorted(set(overrides) - set(fields))
+    if unknown:
+        raise ValueError(
+            f"{type(config).__name__}: unknown setting(s) {unknown}; "
+            f"valid names are {sorted(fields)}."
+        )
+    clean: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        current = getattr(config, key)
+        if isinstance(current, bool) and not isinstance(value, bool):
+            raise ValueError(f"{type(config).__name__}.{key} must be a bool; got {value!r}.")
+        if isinstance(current, int) and not isinstance(current, bool):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{type(config).__name__}.{key} must be an int; got {value!r}.")
+        if isinstance(current, float) and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ValueError(f"{type(config).__name__}.{key} must be a number; got {value!r}.")
+        if isinstance(current, float):
+            value = float(value)
+        if isinstance(current, str) and not isinstance(value, str):
+            raise ValueError(f"{type(config).__name__}.{key} must be a str; got {value!r}.")
+        if isinstance(current, tuple) and isinstance(value, list):
+            value = tuple(value)
+        clean[key] = value
+    return dataclasses.replace(config, **clean)
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    """A JSON-ready ``dict`` of a dataclass (tuples become lists, paths strings)."""
+    def convert(value: Any) -> Any:
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, (list, tuple)):
+            return [convert(v) for v in value]
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        return value
+
+    return {k: convert(v) for k, v in dataclasses.asdict(config).items()}
+
+
+def config_hash(config: Any, *, length: int = 12) -> str:
+    """A short, stable hex digest of a dataclass's values (used to name caches)."""
+    import hashlib
+
+    payload = json.dumps(config_to_dict(config), sort_keys=True).encode()
+    return hashlib.sha256(payload).hexdigest()[:length]
+
+
+def run_dir(name: str) -> Path:
+    """The folder of run ``name``: ``runs/<name>/`` (not created here)."""
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"run name must be a plain folder name; got {name!r}.")
+    return RUNS_DIR / name
