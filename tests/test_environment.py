@@ -1,0 +1,29 @@
+"""The conda environment.yml must mirror pyproject.toml (its single source of dependencies)."""
+from __future__ import annotations
+
+import tomllib
+
+import yaml
+
+from gan_lib.config import PROJECT_ROOT
+
+
+def _pyproject_requirements() -> set[str]:
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    return set(project["dependencies"]) | set(project["optional-dependencies"]["dev"])
+
+
+def _environment_pip_requirements() -> set[str]:
+    env = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text())
+    pip_section = next(dep["pip"] for dep in env["dependencies"] if isinstance(dep, dict) and "pip" in dep)
+    return {req for req in pip_section if not req.startswith("-e")}
+
+
+def test_environment_yml_matches_pyproject_dependencies():
+    assert _environment_pip_requirements() == _pyproject_requirements()
+
+
+def test_torch_and_torchvision_are_pinned_as_a_pair():
+    requirements = _pyproject_requirements()
+    assert "torch==2.14.1" in requirements
+    assert "torchvision==0.29.1" in requirements
