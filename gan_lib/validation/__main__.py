@@ -1,0 +1,162 @@
+"""Command line of the reader study.
+
+    python -m gan_lib.validation create-study --run runs/quick --n-real 50 --n-generated 50
+    python -m gan_lib.validation add-reader "Dr A" --study runs/quick/study
+    python -m gan_lib.validation serve --study runs/quick/study
+    python -m gan_lib.validation export --study runs/quick/study --out reader_study.csv
+    python -m gan_lib.validation demo --out demo_export.csv
+"""
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from gan_lib.validation import analysis, db
+from gan_lib.validation.simulate import demo_items, simulate_readers
+from gan_lib.validation.study import create_study_from_run
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    if args.db is not None:
+        return Path(args.db)
+    if args.study is not None:
+        return Path(args.study) / "ratings.sqlite"
+    raise SystemExit("error: pass --study runs/<name>/study (or --db path/to/ratings.sqlite).")
+
+
+def _add_db_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--study", help="study folder written by create-study (holds items/ and ratings.sqlite)")
+    parser.add_argument("--db", help="study database (default: <study>/ratings.sqlite)")
+
+
+def cmd_create_study(args: argparse.Namespace) -> None:
+    study = create_study_from_run(args.run, n_real=args.n_real, n_generated=args.n_generated, seed=args.seed,
+                                  repeats=args.repeats, out_dir=args.out)
+    print(f"Study created in {study.root}: {study.n_real} real + {study.n_generated} generated images "
+          f"({study.image_shape[0]}x{study.image_shape[1]}, {study.png_bytes} bytes each), "
+          f"{study.n_repeat_items} shown twice.")
+    print("\nADMIN SECRET (shown once; only its hash is stored; keep it private):")
+    print(f"  {study.admin_secret}\n")
+    print("Next steps:")
+    print(f"  python -m gan_lib.validation add-reader NAME --study {study.root}")
+    print(f"  python -m gan_lib.validation serve --study {study.root}")
+
+
+def cmd_add_reader(args: argparse.Namespace) -> None:
+    conn = db.connect(_db_path(args))
+    try:
+        ttl = timedelta(days=args.expires_days)
+        if args.new_invite:
+            token = db.new_invite(conn, args.name, invite_ttl=ttl)
+        else:
+            _, token = db.add_reader(conn, args.name, invite_ttl=ttl)
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
+    finally:
+        conn.close()
+    print(f"One-time invitation for {args.name!r} (valid {args.expires_days} days; send it privately):")
+    print(f"  {args.base_url.rstrip('/')}/invite/{token}")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from gan_lib.validation.app import create_app
+
+    if args.study is None:
+        raise SystemExit("error: serve needs --study runs/<name>/study.")
+    try:
+        loopback = ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        loopback = args.host == "localhost"
+    if not loopback:
+        print(f"WARNING: serving on {args.host} exposes the study beyond this machine; put it behind an HTTPS "
+              "reverse proxy and pass --secure-cookies.", file=sys.stderr)
+    app = create_app(args.study, _db_path(args), cookie_secure=args.secure_cookies)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False,
+                limit_concurrency=args.limit_concurrency, timeout_keep_alive=5)
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    conn = db.connect(_db_path(args))
+    try:
+        table = db.export_ratings(conn)
+    finally:
+        conn.close()
+    path = analysis.write_export(table, args.out)
+    print(f"{len(table)} answers from {table['reader'].nunique()} reader(s) written to {path}")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    if args.study is not None or args.db is not None:
+        conn = db.connect(_db_path(args))
+        try:
+            items = pd.DataFrame([dict(r) for r in conn.execute(
+                "SELECT item_id, label, repeat_item, source FROM items ORDER BY item_id")])
+        finally:
+            conn.close()
+    else:
+        items = demo_items(seed=args.seed)
+    table = simulate_readers(items, n_readers=args.readers, seed=args.seed)
+    path = analysis.write_export(table, args.out)
+    print(f"SIMULATED export ({args.readers} simulated readers, {len(table)} answers; not data from people) "
+          f"written to {path}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m gan_lib.validation", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("create-study", help="draw held-out real + generated images from a run into a blinded study")
+    p.add_argument("--run", required=True, help="pipeline run folder, e.g. runs/quick")
+    p.add_argument("--n-real", type=int, default=50, help="held-out real images (test split first, then heldout)")
+    p.add_argument("--n-generated", type=int, default=50, help="images generated by the run's generator")
+    p.add_argument("--repeats", type=int, default=10, help="items shown twice for intra-reader consistency")
+    p.add_argument("--seed", type=int, default=0, help="seed for image selection and generation")
+    p.add_argument("--out", default=None, help="study folder (default: <run>/study)")
+    p.set_defaults(func=cmd_create_study)
+
+    p = sub.add_parser("add-reader", help="create a reader and print their one-time invitation link")
+    p.add_argument("name", help="reader's display name (unique)")
+    _add_db_options(p)
+    p.add_argument("--base-url", default="http://127.0.0.1:8000", help="address readers open (the server's)")
+    p.add_argument("--expires-days", type=float, default=14.0, help="days until the invitation expires")
+    p.add_argument("--new-invite", action="store_true", help="issue a fresh link for an existing reader")
+    p.set_defaults(func=cmd_add_reader)
+
+    p = sub.add_parser("serve", help="run the web application")
+    _add_db_options(p)
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default loopback only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--secure-cookies", action="store_true", help="mark cookies Secure (when behind HTTPS)")
+    p.add_argument("--limit-concurrency", type=int, default=100, help="connections served at once; more get 503")
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("export", help="write every answer, joined with the answer key, to CSV")
+    _add_db_options(p)
+    p.add_argument("--out", required=True, help="CSV file to write")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("demo", help="write a SIMULATED export (simulated readers) to try the analysis")
+    _add_db_options(p)
+    p.add_argument("--out", required=True, help="CSV file to write")
+    p.add_argument("--readers", type=int, default=3, help="number of simulated readers")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,338 @@
+"""Statistics of a reader study (a visual Turing test) from its CSV export.
+
+The export has one row per answer (columns :data:`gan_lib.validation.db.EXPORT_COLUMNS`):
+``reader, item_id, repeat, label, answer, confidence, realism, ...`` with
+``label``/``answer`` in {"real", "synthetic"} and ``repeat`` 0 for the first
+showing of an item and 1 for its second showing (intra-reader consistency).
+
+Detection statistics treat *synthetic* as the positive class:
+sensitivity = P(answer synthetic | synthetic), specificity = P(answer real | real).
+A generator that fools readers gives accuracy near 0.5, sensitivity near
+``1 - specificity`` and ROC AUC near 0.5.  Every proportion is reported with
+its sample size and an exact (Clopper-Pearson) confidence interval; the ROC AUC
+and Fleiss' kappa, which have no exact interval, with a percentile bootstrap.
+Only first showings enter the detection, agreement and realism statistics.
+"""
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.metrics import cohen_kappa_score, roc_auc_score
+
+from gan_lib.atomic import atomic_write_text
+
+__all__ = [
+    "LABELS",
+    "load_export",
+    "to_csv_text",
+    "write_export",
+    "synthetic_score",
+    "proportion_ci",
+    "reader_accuracy",
+    "fleiss_kappa",
+    "answer_counts",
+    "inter_reader_agreement",
+    "realism_by_label",
+    "intra_reader_consistency",
+    "plot_realism",
+]
+
+LABELS = ("real", "synthetic")
+_REQUIRED = ("reader", "item_id", "repeat", "label", "answer", "confidence", "realism")
+_TEXT_COLUMNS = ("reader", "note")
+
+
+def load_export(source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
+    """Read and check a reader-study export (path to the CSV, or a DataFrame).
+
+    Adds ``correct`` (``answer == label``) and ``simulated`` (0) when absent.
+
+    Raises
+    ------
+    ValueError
+        If a required column is missing or a value is outside its allowed set.
+    """
+    df = source.copy() if isinstance(source, pd.DataFrame) else pd.read_csv(source, keep_default_na=False)
+    missing = [c for c in _REQUIRED if c not in df.columns]
+    if missing:
+        raise ValueError(f"load_export: missing column(s) {missing}; expected a CSV written by "
+                         "`python -m gan_lib.validation export` (or the admin page's export).")
+    for column in ("label", "answer"):
+        bad = sorted(set(df[column].astype(str)) - set(LABELS))
+        if bad:
+            raise ValueError(f"load_export: column {column!r} must hold only {LABELS}; got {bad[:5]}.")
+    for column in ("confidence", "realism"):
+        values = pd.to_numeric(df[column], errors="coerce")
+        if values.isna().any() or not values.between(1, 5).all():
+            raise ValueError(f"load_export: column {column!r} must hold integers 1-5.")
+        df[column] = values.astype(int)
+    df["repeat"] = pd.to_numeric(df["repeat"]).astype(int)
+    df["reader"] = df["reader"].astype(str)
+    df["correct"] = (df["answer"] == df["label"]).astype(int)
+    if "simulated" not in df.columns:
+        df["simulated"] = 0
+    return df
+
+
+def _guard_formula(value: object) -> object:
+    # A cell starting with = + - @ is run as a formula by spreadsheet programs (CSV injection); quote it.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def to_csv_text(df: pd.DataFrame) -> str:
+    """CSV text of an export, with free-text cells guarded against spreadsheet formula injection."""
+    safe = df.copy()
+    for column in _TEXT_COLUMNS:
+        if column in safe.columns:
+            safe[column] = safe[column].map(_guard_formula)
+    buffer = io.StringIO()
+    safe.to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+def write_export(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write an export CSV atomically (see :func:`to_csv_text`) and return its path."""
+    return atomic_write_text(path, to_csv_text(df))
+
+
+def synthetic_score(answer: pd.Series, confidence: pd.Series) -> np.ndarray:
+    """Ordinal "this is synthetic" score from the answer and its confidence, in {-5..-1, 1..5}.
+
+    ``+confidence`` for answer "synthetic", ``-confidence`` for "real": a
+    10-level rating scale whose thresholds trace the reader's ROC curve.
+
+    Examples
+    --------
+    >>> synthetic_score(pd.Series(["real", "synthetic"]), pd.Series([5, 2])).tolist()
+    [-5, 2]
+    """
+    sign = np.where(np.asarray(answer) == "synthetic", 1, -1)
+    return sign * np.asarray(confidence, dtype=int)
+
+
+def proportion_ci(successes: int, trials: int, *, confidence_level: float = 0.95) -> tuple[float, float, float]:
+    """``(proportion, low, high)`` with the exact Clopper-Pearson interval; NaNs when ``trials == 0``."""
+    if trials == 0:
+        return float("nan"), float("nan"), float("nan")
+    ci = stats.binomtest(successes, trials).proportion_ci(confidence_level=confidence_level, method="exact")
+    return successes / trials, float(ci.low), float(ci.high)
+
+
+def _bootstrap_auc(y: np.ndarray, score: np.ndarray, *, n_boot: int, level: float,
+                   rng: np.random.Generator) -> tuple[float, float]:
+    """Percentile CI of the ROC AUC, resampling items within each class (class sizes kept)."""
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    if len(pos) == 0 or len(neg) == 0:
+        return float("nan"), float("nan")
+    aucs = np.empty(n_boot)
+    for b in range(n_boot):
+        idx = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
+        aucs[b] = roc_auc_score(y[idx], score[idx])
+    alpha = (1 - level) / 2
+    return float(np.quantile(aucs, alpha)), float(np.quantile(aucs, 1 - alpha))
+
+
+def reader_accuracy(
+    df: pd.DataFrame, *, confidence_level: float = 0.95, n_boot: int = 1000, seed: int = 0
+) -> pd.DataFrame:
+    """The reader-study table: one row per reader (first showings only).
+
+    Columns: ``n`` items answered (``n_real``, ``n_synthetic``), ``accuracy``
+    with exact CI (``accuracy_low``, ``accuracy_high``) and ``p_value`` of the
+    two-sided exact binomial test against chance (0.5; a small p-value means
+    the reader tells real from synthetic better *or worse* than chance),
+    ``sensitivity``/``specificity`` for detecting synthetic images with exact
+    CIs, and ``auc`` of the confidence-weighted answers (:func:`synthetic_score`)
+    with a stratified bootstrap CI (``n_boot`` resamples, ``seed``).
+    """
+    df = load_export(df)
+    first = df[df["repeat"] == 0]
+    rng = np.random.default_rng(seed)
+    rows = []
+    for reader, group in first.groupby("reader", sort=True):
+        n, k = len(group), int(group["correct"].sum())
+        acc, acc_lo, acc_hi = proportion_ci(k, n, confidence_level=confidence_level)
+        synth, real = group[group["label"] == "synthetic"], group[group["label"] == "real"]
+        sens = proportion_ci(int((synth["answer"] == "synthetic").sum()), len(synth), confidence_level=confidence_level)
+        spec = proportion_ci(int((real["answer"] == "real").sum()), len(real), confidence_level=confidence_level)
+        y = (group["label"] == "synthetic").to_numpy().astype(int)
+        score = synthetic_score(group["answer"], group["confidence"])
+        if 0 < y.sum() < len(y):
+            auc = float(roc_auc_score(y, score))
+            auc_lo, auc_hi = _bootstrap_auc(y, score, n_boot=n_boot, level=confidence_level, rng=rng)
+        else:
+            auc = auc_lo = auc_hi = float("nan")
+        rows.append({
+            "reader": reader, "n": n, "n_real": len(real), "n_synthetic": len(synth), "correct": k,
+            "accuracy": acc, "accuracy_low": acc_lo, "accuracy_high": acc_hi,
+            "p_value": float(stats.binomtest(k, n, 0.5).pvalue) if n else float("nan"),
+            "sensitivity": sens[0], "sensitivity_low": sens[1], "sensitivity_high": sens[2],
+            "specificity": spec[0], "specificity_low": spec[1], "specificity_high": spec[2],
+            "auc": auc, "auc_low": auc_lo, "auc_high": auc_hi,
+        })
+    return pd.DataFrame(rows)
+
+
+def fleiss_kappa(counts: np.ndarray) -> float:
+    """Fleiss' kappa for ``counts`` of shape ``(n_items, n_categories)``.
+
+    ``counts[i, j]`` is how many raters put item ``i`` in category ``j``; every
+    row must sum to the same number of raters ``n >= 2``.
+
+    .. math::
+        P_i = \\frac{\\sum_j n_{ij}^2 - n}{n(n-1)},\\quad
+        p_j = \\frac{\\sum_i n_{ij}}{N n},\\quad
+        \\kappa = \\frac{\\bar P - \\sum_j p_j^2}{1 - \\sum_j p_j^2}
+
+    References
+    ----------
+    Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters.
+    Psychological Bulletin 76(5), 378-382. https://doi.org/10.1037/h0031619
+
+    Examples
+    --------
+    >>> fleiss_kappa(np.array([[3, 0], [0, 3], [3, 0]]))
+    1.0
+    """
+    counts = np.asarray(counts, dtype=float)
+    if counts.ndim != 2 or counts.shape[0] < 1 or counts.shape[1] < 2:
+        raise ValueError(f"fleiss_kappa: counts must have shape (n_items, n_categories>=2); got {counts.shape}.")
+    raters = counts.sum(axis=1)
+    if not np.all(raters == raters[0]) or raters[0] < 2:
+        raise ValueError("fleiss_kappa: every item needs the same number of raters (>= 2); "
+                         f"got row sums {sorted(set(raters.astype(int).tolist()))}. Keep items rated by all readers.")
+    n_items, n = counts.shape[0], raters[0]
+    p_item = (np.sum(counts**2, axis=1) - n) / (n * (n - 1))
+    p_cat = counts.sum(axis=0) / (n_items * n)
+    p_bar, p_e = p_item.mean(), np.sum(p_cat**2)
+    if np.isclose(p_e, 1.0):
+        return 1.0 if np.isclose(p_bar, 1.0) else float("nan")  # everyone always chose one category
+    return float((p_bar - p_e) / (1 - p_e))
+
+
+def answer_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """``(n_items, 2)`` counts of "real"/"synthetic" answers per item, first showings, items rated by every reader."""
+    df = load_export(df)
+    first = df[df["repeat"] == 0]
+    n_readers = first["reader"].nunique()
+    table = pd.crosstab(first["item_id"], first["answer"]).reindex(columns=list(LABELS), fill_value=0)
+    return table[table.sum(axis=1) == n_readers]
+
+
+def inter_reader_agreement(
+    df: pd.DataFrame, *, confidence_level: float = 0.95, n_boot: int = 1000, seed: int = 0
+) -> dict[str, float]:
+    """Fleiss' kappa of the real/synthetic answers across readers, with a bootstrap CI over items.
+
+    Returns ``{"kappa", "kappa_low", "kappa_high", "n_items", "n_readers"}``
+    (NaNs when fewer than two readers rated the same items).
+    """
+    counts = answer_counts(df)
+    n_readers = int(counts.sum(axis=1).iloc[0]) if len(counts) else 0
+    out = {"kappa": float("nan"), "kappa_low": float("nan"), "kappa_high": float("nan"),
+           "n_items": len(counts), "n_readers": n_readers}
+    if n_readers < 2 or len(counts) < 2:
+        return out
+    values = counts.to_numpy()
+    rng = np.random.default_rng(seed)
+    boots = np.array([fleiss_kappa(values[rng.integers(0, len(values), len(values))]) for _ in range(n_boot)])
+    alpha = (1 - confidence_level) / 2
+    out.update(kappa=fleiss_kappa(values), kappa_low=float(np.nanquantile(boots, alpha)),
+               kappa_high=float(np.nanquantile(boots, 1 - alpha)))
+    return out
+
+
+def realism_by_label(df: pd.DataFrame) -> pd.DataFrame:
+    """Realism scores (1-5) of real vs synthetic items: per reader and for all readers pooled.
+
+    Columns: ``n_real``, ``n_synthetic``, medians and means, the two-sided
+    Mann-Whitney U test (``u_statistic``, ``p_value``) and
+    ``p_synthetic_more_realistic`` = U / (n_real n_synthetic), the probability
+    that a random synthetic item is rated more realistic than a random real one
+    (ties count half; 0.5 = indistinguishable).  The pooled row treats answers
+    of different readers as independent, which they are not; read it as a summary.
+    """
+    df = load_export(df)
+    first = df[df["repeat"] == 0]
+    groups = [(reader, g) for reader, g in first.groupby("reader", sort=True)] + [("all readers", first)]
+    rows = []
+    for reader, group in groups:
+        real = group.loc[group["label"] == "real", "realism"].to_numpy()
+        synth = group.loc[group["label"] == "synthetic", "realism"].to_numpy()
+        row = {"reader": reader, "n_real": len(real), "n_synthetic": len(synth),
+               "median_real": np.median(real) if len(real) else np.nan,
+               "median_synthetic": np.median(synth) if len(synth) else np.nan,
+               "mean_real": real.mean() if len(real) else np.nan,
+               "mean_synthetic": synth.mean() if len(synth) else np.nan,
+               "u_statistic": np.nan, "p_value": np.nan, "p_synthetic_more_realistic": np.nan}
+        if len(real) and len(synth):
+            test = stats.mannwhitneyu(synth, real, alternative="two-sided")
+            row.update(u_statistic=float(test.statistic), p_value=float(test.pvalue),
+                       p_synthetic_more_realistic=float(test.statistic) / (len(real) * len(synth)))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def intra_reader_consistency(df: pd.DataFrame, *, confidence_level: float = 0.95) -> pd.DataFrame:
+    """Agreement of each reader with themself on repeated items.
+
+    Columns: ``n_pairs`` (items answered at both showings), ``agreement``
+    (same real/synthetic answer) with exact CI, ``cohen_kappa`` of the two
+    showings' answers, ``realism_kappa`` (quadratically weighted Cohen's kappa
+    of the two realism scores) and ``realism_mean_abs_diff``.
+    """
+    df = load_export(df)
+    rows = []
+    for reader, group in df.groupby("reader", sort=True):
+        first = group[group["repeat"] == 0].set_index("item_id")
+        second = group[group["repeat"] == 1].set_index("item_id")
+        both = first.join(second, how="inner", lsuffix="_1", rsuffix="_2")
+        n = len(both)
+        same = int((both["answer_1"] == both["answer_2"]).sum()) if n else 0
+        agreement, low, high = proportion_ci(same, n, confidence_level=confidence_level)
+
+        def kappa(a: pd.Series, b: pd.Series, **kwargs: object) -> float:
+            # Undefined (NaN) when a reader used one category only at both showings.
+            if n < 2 or len(set(a) | set(b)) < 2:
+                return float("nan")
+            return float(cohen_kappa_score(a, b, **kwargs))
+
+        rows.append({
+            "reader": reader, "n_pairs": n, "agreement": agreement, "agreement_low": low, "agreement_high": high,
+            "cohen_kappa": kappa(both["answer_1"], both["answer_2"]) if n else float("nan"),
+            "realism_kappa": kappa(both["realism_1"], both["realism_2"], weights="quadratic", labels=[1, 2, 3, 4, 5])
+            if n else float("nan"),
+            "realism_mean_abs_diff": float((both["realism_1"] - both["realism_2"]).abs().mean()) if n else float("nan"),
+        })
+    return pd.DataFrame(rows)
+
+
+def plot_realism(df: pd.DataFrame, *, ax: object = None, title: str = "Realism scores") -> object:
+    """Bar chart of the share of each realism score (1-5), real vs synthetic items, first showings of all readers.
+
+    Returns the matplotlib ``Figure``.
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    df = load_export(df)
+    first = df[df["repeat"] == 0]
+    shares = (first.groupby(["label", "realism"]).size() / first.groupby("label").size()).rename("share").reset_index()
+    shares = shares.set_index(["label", "realism"]).reindex(
+        pd.MultiIndex.from_product([LABELS, range(1, 6)], names=["label", "realism"]), fill_value=0).reset_index()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+    else:
+        fig = ax.figure
+    sns.barplot(data=shares, x="realism", y="share", hue="label", hue_order=list(LABELS), ax=ax)
+    n = first.groupby("label").size().reindex(list(LABELS), fill_value=0)
+    ax.set(xlabel="realism (1 = clearly artificial, 5 = indistinguishable)", ylabel="share of answers",
+           title=f"{title} (real n={n['real']}, synthetic n={n['synthetic']}, {first['reader'].nunique()} readers)")
+    return fig

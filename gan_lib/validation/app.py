@@ -1,0 +1,382 @@
+"""The reader-study web application (FastAPI + Jinja2 templates, no JavaScript).
+
+Routes
+------
+``GET  /health``                 liveness probe, ``{"status": "ok"}``
+``GET  /invite/{token}``         welcome page for a one-time invitation (does not consume it)
+``POST /invite``                 exchange the invitation for a session cookie (consumes it)
+``GET  /rate``                   the reader's next image in their own random order (or "finished")
+``POST /rate``                   one final answer: real/synthetic, confidence 1-5, realism 1-5, note
+``GET  /image/{item_id}``        an item's PNG, for a signed-in reader the item is assigned to
+``GET/POST /admin/login``        admin sign-in with the study's admin secret
+``GET  /admin``                  progress per reader;  ``GET /admin/export.csv`` all answers with the key
+``POST /admin/logout``
+
+Every POST is validated server-side (typed form models; bad input gets a 422
+page naming the fields), carries a per-session CSRF token on top of
+``SameSite=Strict`` cookies, and bodies over ``max_body_bytes`` are refused
+with 413 before they are parsed.  Pages are never cached and are served with a
+strict Content-Security-Policy.  Labels are never sent to a reader.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Iterator, Literal
+
+from fastapi import Depends, FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict, Field
+
+from gan_lib.validation import db
+from gan_lib.validation.security import ITEM_ID_PATTERN, check_csrf, parse_split_token
+
+__all__ = ["create_app", "RatingForm", "InviteForm", "AdminLoginForm", "HealthResponse",
+           "READER_COOKIE", "ADMIN_COOKIE", "DEFAULT_MAX_BODY_BYTES"]
+
+READER_COOKIE = "mw_reader"
+ADMIN_COOKIE = "mw_admin"
+#: Largest request body accepted (bytes): a rating form is < 1 KiB even with a 500-character note.
+DEFAULT_MAX_BODY_BYTES = 16 * 1024
+_HERE = Path(__file__).resolve().parent
+_SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; "
+     b"frame-ancestors 'none'; base-uri 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),  # invite tokens in URLs must not leak through Referer
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class RatingForm(BaseModel):
+    """One answer as posted by ``rate.html``."""
+
+    model_config = ConfigDict(extra="forbid")
+    position: int = Field(ge=0, le=100_000)  # slot in the reader's sequence (not the item id)
+    answer: Literal["real", "synthetic"]
+    confidence: int = Field(ge=1, le=5)  # 1 = guessing … 5 = certain
+    realism: int = Field(ge=1, le=5)  # 1 = clearly artificial … 5 = indistinguishable from clinical images
+    note: str = Field(default="", max_length=db.NOTE_MAX_CHARS)
+    csrf_token: str = Field(min_length=1, max_length=100)
+
+
+class InviteForm(BaseModel):
+    """The invitation token, posted from the welcome page."""
+
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(min_length=1, max_length=100)
+
+
+class AdminLoginForm(BaseModel):
+    """The admin secret printed by ``create-study``."""
+
+    model_config = ConfigDict(extra="forbid")
+    secret: str = Field(min_length=1, max_length=200)
+
+
+class AdminLogoutForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    csrf_token: str = Field(min_length=1, max_length=100)
+
+
+class HealthResponse(BaseModel):
+    """Body of ``GET /health``."""
+
+    status: Literal["ok"]
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _Guard:
+    """ASGI middleware: refuse bodies over ``max_body_bytes`` (413) and add security headers."""
+
+    def __init__(self, app: Any, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def _reply(self, send: Any, status: int, text: str) -> None:
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"), *_SECURITY_HEADERS]})
+        await send({"type": "http.response.body", "body": text.encode()})
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None:
+            if not length.isdigit():
+                await self._reply(send, 400, "Bad Content-Length header.")
+                return
+            if int(length) > self.max_body_bytes:
+                await self._reply(send, 413, f"Request body too large (limit {self.max_body_bytes} bytes).")
+                return
+        received = 0
+        started = False
+
+        async def limited_receive() -> dict:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:  # chunked uploads without a Content-Length
+                    raise _BodyTooLarge
+            return message
+
+        async def send_with_headers(message: dict) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers += [h for h in _SECURITY_HEADERS if h[0] not in names]
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except _BodyTooLarge:
+            if not started:
+                await self._reply(send, 413, f"Request body too large (limit {self.max_body_bytes} bytes).")
+
+
+def _get_conn(request: Request) -> Iterator[sqlite3.Connection]:
+    """One database connection per request, closed afterwards."""
+    conn = db.connect(request.app.state.settings.db_path)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+Conn = Annotated[sqlite3.Connection, Depends(_get_conn)]
+
+
+@dataclass(frozen=True)
+class _Settings:
+    study_dir: Path
+    items_dir: Path
+    db_path: Path
+    cookie_secure: bool
+    session_ttl: timedelta
+    display_size: tuple[int, int]  # CSS width, height of the image on the rating page (pixels)
+
+
+def create_app(
+    study_dir: str | Path,
+    db_path: str | Path | None = None,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    cookie_secure: bool = False,
+    session_ttl: timedelta = timedelta(days=30),
+    display_width: int = 512,
+) -> FastAPI:
+    """Build the application for one study folder.
+
+    Parameters
+    ----------
+    study_dir : path-like
+        Folder made by :func:`gan_lib.validation.study.create_study` (holds ``items/``).
+    db_path : path-like, optional
+        Default ``study_dir / "ratings.sqlite"``.
+    max_body_bytes : int
+        Larger request bodies are refused with 413.
+    cookie_secure : bool
+        Set the ``Secure`` flag on cookies; use it when serving behind HTTPS.
+    session_ttl : timedelta
+        Lifetime of a reader session (readers may resume within it).
+    display_width : int
+        CSS width of the image on the rating page, in pixels (height follows the aspect ratio).
+    """
+    study_dir = Path(study_dir).resolve()
+    items_dir = study_dir / "items"
+    db_path = Path(db_path) if db_path is not None else study_dir / "ratings.sqlite"
+    if not items_dir.is_dir():
+        raise FileNotFoundError(f"study folder {study_dir} has no items/ folder; pass the folder create-study wrote.")
+    conn_meta = db.connect(db_path)  # fails clearly if the database is missing
+    try:
+        shape = db.get_meta(conn_meta, "image_shape")
+    finally:
+        conn_meta.close()
+    height, width = (int(v) for v in re.findall(r"\d+", shape or "[1, 1]")[:2])
+    settings = _Settings(study_dir, items_dir, db_path, cookie_secure, session_ttl,
+                         (display_width, max(1, round(display_width * height / width))))
+
+    app = FastAPI(title="mammo-wgan reader study", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.add_middleware(_Guard, max_body_bytes=max_body_bytes)
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=_HERE / "templates")
+
+    def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, template, context, status_code=status)
+
+    def message(request: Request, status: int, title: str, text: str,
+                link: tuple[str, str] | None = None) -> HTMLResponse:
+        return page(request, "message.html", status, title=title, text=text, link=link)
+
+    def reader_session(request: Request, conn: sqlite3.Connection) -> db.Session | None:
+        return db.find_session(conn, parse_split_token(request.cookies.get(READER_COOKIE)), kind="reader")
+
+    def admin_session(request: Request, conn: sqlite3.Connection) -> db.Session | None:
+        return db.find_session(conn, parse_split_token(request.cookies.get(ADMIN_COOKIE)), kind="admin")
+
+    def not_signed_in(request: Request) -> HTMLResponse:
+        return message(request, 401, "Not signed in",
+                       "Open the personal invitation link you received from the study owner. If you already "
+                       "accepted it in this browser, continue below.", ("/rate", "Continue"))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_form(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        fields = sorted({str(err["loc"][-1]) for err in exc.errors() if err.get("loc")})
+        return message(request, 422, "Incomplete or invalid answer",
+                       "Please go back and check: " + ", ".join(fields) + ". Every question except the note "
+                       "needs an answer; the note is limited to "
+                       f"{db.NOTE_MAX_CHARS} characters.", ("/rate", "Back to the current image"))
+
+    @app.get("/health", response_model=HealthResponse)
+    def health() -> HealthResponse:
+        return HealthResponse(status="ok")
+
+    @app.get("/", response_class=HTMLResponse)
+    def index(request: Request, conn: Conn) -> HTMLResponse:
+        return page(request, "index.html", signed_in=reader_session(request, conn) is not None)
+
+    @app.get("/invite/{token}", response_class=HTMLResponse)
+    def invite_page(request: Request, token: str, conn: Conn) -> HTMLResponse:
+        parsed = parse_split_token(token)
+        try:
+            if parsed is None:
+                raise db.InviteError("unknown")
+            reader_id, _ = db.redeem_invite(conn, parsed, consume=False)
+        except db.InviteError as error:
+            return invite_error(request, error.reason)
+        name = conn.execute("SELECT name FROM readers WHERE reader_id = ?", (reader_id,)).fetchone()["name"]
+        return page(request, "welcome.html", name=name, token=str(parsed))
+
+    def invite_error(request: Request, reason: str) -> HTMLResponse:
+        if reason == "used":
+            return message(request, 410, "Invitation already used",
+                           "This invitation link was already used. If you accepted it in this browser, continue "
+                           "below; otherwise ask the study owner for a new link.", ("/rate", "Continue"))
+        if reason == "expired":
+            return message(request, 410, "Invitation expired", "Ask the study owner for a new invitation link.")
+        return message(request, 404, "Unknown invitation", "This invitation link is not valid. Check that it "
+                       "was copied completely, or ask the study owner for a new one.")
+
+    @app.post("/invite")
+    def invite_accept(request: Request, form: Annotated[InviteForm, Form()], conn: Conn) -> Response:
+        parsed = parse_split_token(form.token)
+        try:
+            if parsed is None:
+                raise db.InviteError("unknown")
+            _, session = db.redeem_invite(conn, parsed, session_ttl=settings.session_ttl)
+        except db.InviteError as error:
+            return invite_error(request, error.reason)
+        response = RedirectResponse("/rate", status_code=303)
+        response.set_cookie(READER_COOKIE, str(session), max_age=int(settings.session_ttl.total_seconds()),
+                            httponly=True, samesite="strict", secure=settings.cookie_secure, path="/")
+        return response
+
+    @app.get("/rate", response_class=HTMLResponse)
+    def rate_page(request: Request, conn: Conn) -> HTMLResponse:
+        session = reader_session(request, conn)
+        if session is None:
+            return not_signed_in(request)
+        slot = db.next_assignment(conn, session.reader_id)
+        answered = db.count_answered(conn, session.reader_id)
+        if slot is None:
+            return page(request, "done.html", name=session.reader_name, answered=answered)
+        return page(request, "rate.html", name=session.reader_name, slot=slot, number=answered + 1,
+                    csrf_token=session.csrf_token, note_max=db.NOTE_MAX_CHARS,
+                    width=settings.display_size[0], height=settings.display_size[1])
+
+    @app.post("/rate")
+    def rate_submit(request: Request, form: Annotated[RatingForm, Form()], conn: Conn) -> Response:
+        session = reader_session(request, conn)
+        if session is None:
+            return not_signed_in(request)
+        if not check_csrf(form.csrf_token, session.csrf_token):
+            return message(request, 403, "Form expired", "This form is no longer valid (it may come from an "
+                           "older page). Please reload the current image.", ("/rate", "Current image"))
+        try:
+            db.record_rating(conn, session.reader_id, form.position, answer=form.answer,
+                             confidence=form.confidence, realism=form.realism, note=form.note.strip())
+        except LookupError:
+            return message(request, 404, "No such image", "This image is not part of your study.",
+                           ("/rate", "Current image"))
+        except db.DuplicateRating:
+            return message(request, 409, "Already answered",
+                           "You already gave your final answer for this image; answers cannot be changed. "
+                           "Your earlier answer is kept.", ("/rate", "Continue with the next image"))
+        return RedirectResponse("/rate", status_code=303)
+
+    @app.get("/image/{item_id}")
+    def image(request: Request, item_id: str, conn: Conn) -> Response:
+        session = reader_session(request, conn)
+        if session is None:
+            return Response(status_code=401)
+        # The id must look like an id *and* be assigned to this reader; the path is built from it only then.
+        if not ITEM_ID_PATTERN.fullmatch(item_id) or not db.reader_may_view(conn, session.reader_id, item_id):
+            return Response(status_code=404)
+        path = settings.items_dir / f"{item_id}.png"
+        if path.resolve().parent != settings.items_dir or not path.is_file():
+            return Response(status_code=404)
+        # Bytes are read here, from files written at study creation: the same code path and the same
+        # size for every item, and no Last-Modified/ETag headers.
+        return Response(path.read_bytes(), media_type="image/png", headers={"cache-control": "private, max-age=3600"})
+
+    @app.get("/admin/login", response_class=HTMLResponse)
+    def admin_login_page(request: Request) -> HTMLResponse:
+        return page(request, "admin_login.html")
+
+    @app.post("/admin/login")
+    def admin_login(request: Request, form: Annotated[AdminLoginForm, Form()], conn: Conn) -> Response:
+        if not db.check_admin_secret(conn, form.secret):
+            return message(request, 403, "Wrong admin secret",
+                           "Use the admin secret printed by create-study.", ("/admin/login", "Try again"))
+        token = db.create_admin_session(conn)
+        response = RedirectResponse("/admin", status_code=303)
+        response.set_cookie(ADMIN_COOKIE, str(token), max_age=8 * 3600, httponly=True, samesite="strict",
+                            secure=settings.cookie_secure, path="/admin")
+        return response
+
+    @app.get("/admin", response_class=HTMLResponse)
+    def admin(request: Request, conn: Conn) -> Response:
+        session = admin_session(request, conn)
+        if session is None:
+            return RedirectResponse("/admin/login", status_code=303)
+        table = db.progress(conn)
+        return page(request, "admin.html", rows=table.to_dict("records"), csrf_token=session.csrf_token,
+                    n_items=int(conn.execute("SELECT count(*) FROM items").fetchone()[0]))
+
+    @app.get("/admin/export.csv")
+    def admin_export(request: Request, conn: Conn) -> Response:
+        if admin_session(request, conn) is None:
+            return Response("Admin sign-in required.", status_code=401, media_type="text/plain")
+        from gan_lib.validation.analysis import to_csv_text
+
+        return Response(to_csv_text(db.export_ratings(conn)), media_type="text/csv; charset=utf-8",
+                        headers={"content-disposition": 'attachment; filename="reader_study_export.csv"'})
+
+    @app.post("/admin/logout")
+    def admin_logout(request: Request, form: Annotated[AdminLogoutForm, Form()], conn: Conn) -> Response:
+        session = admin_session(request, conn)
+        if session is not None and check_csrf(form.csrf_token, session.csrf_token):
+            db.delete_session(conn, session.selector)
+        response = RedirectResponse("/admin/login", status_code=303)
+        response.delete_cookie(ADMIN_COOKIE, path="/admin")
+        return response
+
+    return app
