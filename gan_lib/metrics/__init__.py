@@ -1,0 +1,70 @@
+"""Quantitative evaluation of generated image sets (thesis X-H, Table 1; issue 8's weight-free measures).
+
+One module per concept, all on numpy sets ``(N, H, W)`` in [-1, 1] or on
+feature arrays ``(N, D)``, each returning :class:`Estimate` objects (value,
+95 % interval, sample sizes):
+
+- :mod:`~gan_lib.metrics.pixel` — MSE, SSIM (nearest-real and random-pair protocols), MPV, MPVD;
+- :mod:`~gan_lib.metrics.fid` — Inception features (pytorch-fid, local weights only) and FID;
+- :mod:`~gan_lib.metrics.kid` — Kernel Inception Distance;
+- :mod:`~gan_lib.metrics.precision_recall` — improved precision/recall (Kynkäänniemi et al. 2019);
+- :mod:`~gan_lib.metrics.swd` — multi-scale sliced Wasserstein distance (Karras et al. 2018);
+- :mod:`~gan_lib.metrics.diversity` — MS-SSIM and mean pairwise MS-SSIM within a set;
+- :mod:`~gan_lib.metrics.bootstrap` — the :class:`Estimate` type and interval helpers;
+- :mod:`~gan_lib.metrics.table` — Table 1/Table 2 as DataFrames, CSV and LaTeX.
+"""
+from gan_lib.metrics.bootstrap import Estimate, not_computed
+from gan_lib.metrics.diversity import ms_ssim, ms_ssim_diversity
+from gan_lib.metrics.fid import (
+    FIDWeightsNotFound,
+    TooFewImagesError,
+    fid,
+    find_fid_weights,
+    frechet_distance,
+    inception_features,
+    load_inception,
+)
+from gan_lib.metrics.kid import kid
+from gan_lib.metrics.pixel import (
+    mean_pixel_values,
+    mpv,
+    mpvd,
+    mse,
+    nearest_neighbours,
+    nearest_real_scores,
+    random_pair_scores,
+    ssim,
+)
+from gan_lib.metrics.precision_recall import precision_recall
+from gan_lib.metrics.swd import SWDResult, swd
+from gan_lib.metrics.table import TABLE1_COLUMNS, display_table, tidy_table, write_table
+
+__all__ = [
+    "Estimate",
+    "not_computed",
+    "ms_ssim",
+    "ms_ssim_diversity",
+    "FIDWeightsNotFound",
+    "TooFewImagesError",
+    "fid",
+    "find_fid_weights",
+    "frechet_distance",
+    "inception_features",
+    "load_inception",
+    "kid",
+    "mean_pixel_values",
+    "mpv",
+    "mpvd",
+    "mse",
+    "nearest_neighbours",
+    "nearest_real_scores",
+    "random_pair_scores",
+    "ssim",
+    "precision_recall",
+    "SWDResult",
+    "swd",
+    "TABLE1_COLUMNS",
+    "display_table",
+    "tidy_table",
+    "write_table",
+]
