@@ -1,0 +1,263 @@
+"""The labelled task of RQ2: lesion insertion on the embedded data, or a user's labelled manifest.
+
+Two sources give the same :class:`LabelledSet` (images, 0/1 labels, patient ids):
+
+* :func:`lesion_task` — real tissue patches of a prepared dataset, a random
+  ``positive_fraction`` of which receive a simulated lesion
+  (:mod:`gan_lib.experiments.lesions`); label 1 = lesion present.  Each patch
+  is used once (as a positive *or* a negative), so the classifier cannot learn
+  the task by comparing two copies of one background.  The patient-level
+  split of the prepared dataset is kept: the classifier trains on the ``train``
+  patient(s) and is tested on the ``test`` patient(s).
+* :func:`load_labelled_manifest` — a CSV with one row per image: ``path``
+  (relative to the CSV's folder or absolute), ``patient_id``, and a label in
+  ``label`` (0/1) or ``pathology`` (CBIS-DDSM wording: ``MALIGNANT`` = 1,
+  ``BENIGN`` and ``BENIGN_WITHOUT_CALLBACK`` = 0), optionally ``split``
+  (``train``/``test``).  :func:`split_by_patient` then splits by patient when
+  the manifest has no ``split`` column.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupShuffleSplit
+
+from ..imaging import check_image_set
+from .lesions import insert_lesion, random_lesion_spec
+
+__all__ = [
+    "LabelledSet",
+    "insert_lesions",
+    "lesion_task",
+    "read_labelled_image",
+    "load_labelled_manifest",
+    "split_by_patient",
+    "PATHOLOGY_LABELS",
+]
+
+#: CBIS-DDSM pathology strings and their binary label (1 = malignant).
+PATHOLOGY_LABELS = {"MALIGNANT": 1, "BENIGN": 0, "BENIGN_WITHOUT_CALLBACK": 0}
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """Images with binary labels and the patient each comes from.
+
+    ``images`` float32 ``(N, H, W)`` in [-1, 1]; ``labels`` int64 ``(N,)`` of
+    0/1; ``patient_ids`` ``(N,)`` strings; ``info`` one row per image with
+    provenance (lesion kind, centre, radius, contrast, source index...).
+    """
+
+    images: np.ndarray
+    labels: np.ndarray
+    patient_ids: np.ndarray
+    info: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __post_init__(self) -> None:
+        n = len(self.images)
+        if len(self.labels) != n or len(self.patient_ids) != n or (len(self.info) not in (0, n)):
+            raise ValueError(
+                f"LabelledSet: images ({n}), labels ({len(self.labels)}), patient_ids ({len(self.patient_ids)}) "
+                f"and info ({len(self.info)}) must have one entry per image."
+            )
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def subset(self, index: np.ndarray) -> "LabelledSet":
+        """The images at ``index`` (an integer or boolean array)."""
+        index = np.asarray(index)
+        info = self.info.iloc[index].reset_index(drop=True) if len(self.info) else self.info
+        return LabelledSet(self.images[index], self.labels[index], self.patient_ids[index], info)
+
+    def of_class(self, label: int) -> np.ndarray:
+        """The images of class ``label`` (``(n, H, W)``)."""
+        return self.images[self.labels == label]
+
+
+def insert_lesions(
+    images: np.ndarray,
+    *,
+    seed: int = 0,
+    kinds: tuple[str, ...] = ("gaussian", "spiculated", "calcifications"),
+    contrast: float = 0.25,
+    radius_fraction: tuple[float, float] = (0.08, 0.16),
+    positive_fraction: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Insert a random lesion into a random ``positive_fraction`` of ``images``.
+
+    Parameters
+    ----------
+    images : np.ndarray
+        ``(N, H, W)`` tissue patches in [-1, 1].
+    seed : int
+        Seeds the choice of positives and every lesion's kind, place and shape.
+    kinds, contrast, radius_fraction
+        Passed to :func:`gan_lib.experiments.lesions.random_lesion_spec`.
+    positive_fraction : float
+        Share of images that receive a lesion (rounded to the nearest count).
+
+    Returns
+    -------
+    out : np.ndarray
+        ``float32 (N, H, W)`` in [-1, 1]; negatives are unchanged copies.
+    labels : np.ndarray
+        ``int64 (N,)``: 1 where a lesion was inserted.
+    info : pandas.DataFrame
+        One row per image: ``label, kind, center_row, center_col, radius,
+        contrast, lesion_seed`` (lesion columns empty for negatives).
+    """
+    images = check_image_set(images, name="insert_lesions: images")
+    if not 0 < positive_fraction < 1:
+        raise ValueError(f"insert_lesions: positive_fraction must be in (0, 1); got {positive_fraction}.")
+    rng = np.random.default_rng(seed)
+    n = len(images)
+    labels = np.zeros(n, dtype=np.int64)
+    labels[rng.permutation(n)[: int(round(positive_fraction * n))]] = 1
+    out = images.copy()
+    rows = []
+    for i in range(n):
+        row: dict = {"label": int(labels[i])}
+        if labels[i]:
+            spec = random_lesion_spec(images.shape[1:], rng, kinds=kinds, contrast=contrast,
+                                      radius_fraction=radius_fraction)
+            out[i] = insert_lesion(images[i], spec)
+            row.update(kind=spec.kind, center_row=spec.center[0], center_col=spec.center[1], radius=spec.radius,
+                       contrast=spec.contrast, lesion_seed=spec.seed)
+        rows.append(row)
+    return out, labels, pd.DataFrame(rows)
+
+
+def lesion_task(
+    dataset,
+    *,
+    splits: tuple[str, ...] = ("train", "test"),
+    seed: int = 0,
+    kinds: tuple[str, ...] = ("gaussian", "spiculated", "calcifications"),
+    contrast: float = 0.25,
+    radius_fraction: tuple[float, float] = (0.08, 0.16),
+    positive_fraction: float = 0.5,
+) -> dict[str, LabelledSet]:
+    """Build the lesion-insertion task on the patches of a prepared dataset, one :class:`LabelledSet` per split.
+
+    Parameters
+    ----------
+    dataset : gan_lib.data.PreparedDataset
+        Provides ``images(split)`` ``(N, H, W)`` and a ``manifest`` with
+        ``split`` and ``patient_id`` columns (rows in the order of ``images``).
+    splits : tuple of str
+        Which splits to build (each must hold images).
+    seed : int
+        Each split uses ``seed + its position in splits``, so splits differ.
+    kinds, contrast, radius_fraction, positive_fraction
+        Passed to :func:`insert_lesions`.
+    """
+    manifest = dataset.manifest
+    out = {}
+    for offset, split in enumerate(splits):
+        images = dataset.images(split)
+        rows = manifest[manifest["split"] == split]
+        if len(images) == 0:
+            raise ValueError(
+                f"lesion_task: split {split!r} of the prepared dataset holds no images; the task needs patients in "
+                f"both {splits}. Prepare data with at least two patients."
+            )
+        if len(rows) != len(images):
+            raise ValueError(f"lesion_task: manifest has {len(rows)} rows for split {split!r} but images() "
+                             f"returned {len(images)}; the prepared dataset is inconsistent, re-prepare it.")
+        lesioned, labels, info = insert_lesions(images, seed=seed + offset, kinds=kinds, contrast=contrast,
+                                                radius_fraction=radius_fraction, positive_fraction=positive_fraction)
+        info.insert(0, "source_index", rows["index"].to_numpy() if "index" in rows else np.arange(len(rows)))
+        out[split] = LabelledSet(lesioned, labels, rows["patient_id"].astype(str).to_numpy(), info)
+    return out
+
+
+def read_labelled_image(path: str | Path, *, image_size: int) -> np.ndarray:
+    """Read one image file (DICOM, PNG, JPEG, TIFF, PGM) as ``float32 (image_size, image_size)`` in [-1, 1].
+
+    Intensities are windowed to the 0.5-99.5 percentile range of the image
+    (MONOCHROME1 DICOMs are inverted first), then resized with anti-aliasing
+    (``skimage.transform.resize``).  This is meant for pre-cropped ROIs such as
+    CBIS-DDSM's ROI crops; whole mammograms belong in ``gan_lib.data``.
+    """
+    from skimage.io import imread
+    from skimage.transform import resize
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"read_labelled_image: {path} does not exist; check the manifest's path column.")
+    if path.suffix.lower() in (".dcm", ".dicom"):
+        import pydicom
+
+        ds = pydicom.dcmread(path)
+        image = ds.pixel_array.astype(np.float64)
+        if getattr(ds, "PhotometricInterpretation", "") == "MONOCHROME1":
+            image = image.max() - image
+    else:
+        image = np.asarray(imread(path), dtype=np.float64)
+        if image.ndim == 3:
+            image = image[..., :3].mean(axis=-1)
+    if image.ndim != 2:
+        raise ValueError(f"read_labelled_image: {path} is not a single grey image (shape {image.shape}).")
+    lo, hi = np.percentile(image, [0.5, 99.5])
+    if hi <= lo:
+        raise ValueError(f"read_labelled_image: {path} is constant; remove it from the manifest.")
+    image = np.clip((image - lo) / (hi - lo), 0.0, 1.0) * 2.0 - 1.0
+    return resize(image, (image_size, image_size), anti_aliasing=True).astype(np.float32)
+
+
+def load_labelled_manifest(csv_path: str | Path, *, image_size: int) -> LabelledSet:
+    """Load a labelled dataset from a CSV manifest (columns described in the module docstring).
+
+    Returns a :class:`LabelledSet` whose ``info`` holds the manifest rows
+    (with ``split`` when present).
+    """
+    csv_path = Path(csv_path)
+    if not csv_path.is_file():
+        raise FileNotFoundError(f"load_labelled_manifest: manifest {csv_path} not found.")
+    table = pd.read_csv(csv_path)
+    missing = [c for c in ("path", "patient_id") if c not in table.columns]
+    if missing or not ({"label", "pathology"} & set(table.columns)):
+        raise ValueError(
+            f"load_labelled_manifest: {csv_path} needs columns 'path', 'patient_id' and 'label' (0/1) or "
+            f"'pathology' (MALIGNANT/BENIGN/BENIGN_WITHOUT_CALLBACK); it has {list(table.columns)}."
+        )
+    if "label" in table.columns:
+        labels = pd.to_numeric(table["label"], errors="coerce")
+    else:
+        labels = table["pathology"].astype(str).str.strip().str.upper().map(PATHOLOGY_LABELS)
+    bad = table.index[~labels.isin([0, 1])]
+    if len(bad):
+        raise ValueError(
+            f"load_labelled_manifest: {len(bad)} row(s) of {csv_path} have no valid label (first: row {bad[0] + 2} "
+            "of the file); labels must be 0/1 or a CBIS-DDSM pathology string."
+        )
+    paths = [Path(p) if Path(p).is_absolute() else csv_path.parent / p for p in table["path"].astype(str)]
+    images = np.stack([read_labelled_image(p, image_size=image_size) for p in paths])
+    return LabelledSet(images, labels.to_numpy(dtype=np.int64), table["patient_id"].astype(str).to_numpy(),
+                       table.reset_index(drop=True))
+
+
+def split_by_patient(labelled: LabelledSet, *, test_fraction: float = 0.3, seed: int = 0) -> dict[str, LabelledSet]:
+    """``{"train", "test"}`` with no patient in both; uses ``info["split"]`` when the manifest gives one."""
+    if "split" in labelled.info.columns:
+        split = labelled.info["split"].astype(str).to_numpy()
+        parts = {name: labelled.subset(np.flatnonzero(split == name)) for name in ("train", "test")}
+        overlap = set(parts["train"].patient_ids) & set(parts["test"].patient_ids)
+        if overlap:
+            raise ValueError(f"split_by_patient: the manifest's split puts patient(s) {sorted(overlap)[:3]} in both "
+                             "train and test; fix the split column or drop it to split automatically.")
+    else:
+        if len(np.unique(labelled.patient_ids)) < 2:
+            raise ValueError("split_by_patient: need images of at least two patients to split by patient.")
+        splitter = GroupShuffleSplit(n_splits=1, test_size=test_fraction, random_state=seed)
+        train_idx, test_idx = next(splitter.split(labelled.images, labelled.labels, labelled.patient_ids))
+        parts = {"train": labelled.subset(train_idx), "test": labelled.subset(test_idx)}
+    for name, part in parts.items():
+        if len(np.unique(part.labels)) < 2:
+            raise ValueError(f"split_by_patient: the {name} split holds only one class; use more patients or "
+                             "another seed.")
+    return parts
