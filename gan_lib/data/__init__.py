@@ -1,0 +1,50 @@
+"""Stage 1 of the study: mammograms -> preprocessed, patient-split training sets (thesis section X-A).
+
+Public API (contract in ``docs/ARCHITECTURE.md``)::
+
+    config = data_config("quick", data_dir=None)      # DataConfig; None = embedded CBIS-DDSM examples
+    data = prepare_dataset(config)                    # cached under data/processed/<key>/
+    train = data.images("train")                      # float32 (N, H, W) in [-1, 1]
+    loader = make_dataloader(train, 64, seed=0)       # batches (B, 1, H, W)
+
+Modules: :mod:`~gan_lib.data.io` (files, decoding, metadata),
+:mod:`~gan_lib.data.preprocess` (one function per step),
+:mod:`~gan_lib.data.mammogram` (the chain for one scan),
+:mod:`~gan_lib.data.sampling` (patches / whole images),
+:mod:`~gan_lib.data.split` (patient-level splits),
+:mod:`~gan_lib.data.dataset` (``prepare_dataset`` and its cache),
+:mod:`~gan_lib.data.loader` (PyTorch), :mod:`~gan_lib.data.embedded`.
+"""
+from gan_lib.data.dataset import CACHE_VERSION, PreparedDataset, load_prepared, prepare_dataset, resolve_data_dir
+from gan_lib.data.embedded import embedded_data_dir
+from gan_lib.data.io import DataFolderError, ImageReadError, discover_images, read_image
+from gan_lib.data.loader import MammogramDataset, make_dataloader
+from gan_lib.data.mammogram import PreprocessedMammogram, preprocess_mammogram
+from gan_lib.data.preprocess import NoBreastFoundError
+from gan_lib.data.settings import FULL, QUICK, DataConfig, data_config
+from gan_lib.data.split import SPLITS, assign_splits, split_patients
+
+__all__ = [
+    "CACHE_VERSION",
+    "DataConfig",
+    "DataFolderError",
+    "FULL",
+    "ImageReadError",
+    "MammogramDataset",
+    "NoBreastFoundError",
+    "PreparedDataset",
+    "PreprocessedMammogram",
+    "QUICK",
+    "SPLITS",
+    "assign_splits",
+    "data_config",
+    "discover_images",
+    "embedded_data_dir",
+    "load_prepared",
+    "make_dataloader",
+    "prepare_dataset",
+    "preprocess_mammogram",
+    "read_image",
+    "resolve_data_dir",
+    "split_patients",
+]
