@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gan_lib.validation import analysis, db
+from gan_lib.validation import db
 from gan_lib.validation.simulate import demo_items, simulate_readers
 from gan_lib.validation.study import create_study_from_run
 
@@ -88,7 +88,7 @@ def cmd_export(args: argparse.Namespace) -> None:
         table = db.export_ratings(conn)
     finally:
         conn.close()
-    path = analysis.write_export(table, args.out)
+    path = db.write_export(table, args.out)
     print(f"{len(table)} answers from {table['reader'].nunique()} reader(s) written to {path}")
 
 
@@ -103,7 +103,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     else:
         items = demo_items(seed=args.seed)
     table = simulate_readers(items, n_readers=args.readers, seed=args.seed)
-    path = analysis.write_export(table, args.out)
+    path = db.write_export(table, args.out)
     print(f"SIMULATED export ({args.readers} simulated readers, {len(table)} answers; not data from people) "
           f"written to {path}")
 

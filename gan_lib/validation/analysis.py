@@ -15,7 +15,6 @@ Only first showings enter the detection, agreement and realism statistics.
 """
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
@@ -24,13 +23,10 @@ import pandas as pd
 from scipy import stats
 from sklearn.metrics import cohen_kappa_score, roc_auc_score
 
-from gan_lib.atomic import atomic_write_text
 
 __all__ = [
     "LABELS",
     "load_export",
-    "to_csv_text",
-    "write_export",
     "synthetic_score",
     "proportion_ci",
     "reader_accuracy",
@@ -44,7 +40,6 @@ __all__ = [
 
 LABELS = ("real", "synthetic")
 _REQUIRED = ("reader", "item_id", "repeat", "label", "answer", "confidence", "realism")
-_TEXT_COLUMNS = ("reader", "note")
 
 
 def load_export(source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
@@ -61,7 +56,7 @@ def load_export(source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in _REQUIRED if c not in df.columns]
     if missing:
         raise ValueError(f"load_export: missing column(s) {missing}; expected a CSV written by "
-                         "`python -m gan_lib.validation export` (or the admin page's export).")
+                         "`python -m gan_lib.validation export` or the admin page's export.")
     for column in ("label", "answer"):
         bad = sorted(set(df[column].astype(str)) - set(LABELS))
         if bad:
@@ -77,29 +72,6 @@ def load_export(source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
     if "simulated" not in df.columns:
         df["simulated"] = 0
     return df
-
-
-def _guard_formula(value: object) -> object:
-    # A cell starting with = + - @ is run as a formula by spreadsheet programs (CSV injection); quote it.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def to_csv_text(df: pd.DataFrame) -> str:
-    """CSV text of an export, with free-text cells guarded against spreadsheet formula injection."""
-    safe = df.copy()
-    for column in _TEXT_COLUMNS:
-        if column in safe.columns:
-            safe[column] = safe[column].map(_guard_formula)
-    buffer = io.StringIO()
-    safe.to_csv(buffer, index=False)
-    return buffer.getvalue()
-
-
-def write_export(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write an export CSV atomically (see :func:`to_csv_text`) and return its path."""
-    return atomic_write_text(path, to_csv_text(df))
 
 
 def synthetic_score(answer: pd.Series, confidence: pd.Series) -> np.ndarray:

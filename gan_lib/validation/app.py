@@ -92,10 +92,6 @@ class HealthResponse(BaseModel):
     status: Literal["ok"]
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 class _Guard:
     """ASGI middleware: refuse bodies over ``max_body_bytes`` (413) and add security headers."""
 
@@ -121,21 +117,23 @@ class _Guard:
                 await self._reply(send, 413, f"Request body too large (limit {self.max_body_bytes} bytes).")
                 return
         received = 0
-        started = False
+        refused = False
 
         async def limited_receive() -> dict:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:  # chunked uploads without a Content-Length
-                    raise _BodyTooLarge
+                if received > self.max_body_bytes and not refused:  # chunked uploads without a Content-Length
+                    refused = True
+                    await self._reply(send, 413, f"Request body too large (limit {self.max_body_bytes} bytes).")
+                    return {"type": "http.disconnect"}  # the application stops reading and its reply is dropped
             return message
 
         async def send_with_headers(message: dict) -> None:
-            nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
-                started = True
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
                 headers += [h for h in _SECURITY_HEADERS if h[0] not in names]
@@ -144,11 +142,7 @@ class _Guard:
                 message = {**message, "headers": headers}
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, send_with_headers)
-        except _BodyTooLarge:
-            if not started:
-                await self._reply(send, 413, f"Request body too large (limit {self.max_body_bytes} bytes).")
+        await self.app(scope, limited_receive, send_with_headers)
 
 
 def _get_conn(request: Request) -> Iterator[sqlite3.Connection]:
@@ -365,15 +359,16 @@ def create_app(
     def admin_export(request: Request, conn: Conn) -> Response:
         if admin_session(request, conn) is None:
             return Response("Admin sign-in required.", status_code=401, media_type="text/plain")
-        from gan_lib.validation.analysis import to_csv_text
-
-        return Response(to_csv_text(db.export_ratings(conn)), media_type="text/csv; charset=utf-8",
+        return Response(db.to_csv_text(db.export_ratings(conn)), media_type="text/csv; charset=utf-8",
                         headers={"content-disposition": 'attachment; filename="reader_study_export.csv"'})
 
     @app.post("/admin/logout")
     def admin_logout(request: Request, form: Annotated[AdminLogoutForm, Form()], conn: Conn) -> Response:
         session = admin_session(request, conn)
-        if session is not None and check_csrf(form.csrf_token, session.csrf_token):
+        if session is not None:
+            if not check_csrf(form.csrf_token, session.csrf_token):
+                return message(request, 403, "Form expired", "Reload the admin page and sign out again.",
+                               ("/admin", "Admin page"))
             db.delete_session(conn, session.selector)
         response = RedirectResponse("/admin/login", status_code=303)
         response.delete_cookie(ADMIN_COOKIE, path="/admin")

@@ -12,6 +12,8 @@ application code.
 from __future__ import annotations
 
 import contextlib
+import io
+import os
 import random
 import sqlite3
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from typing import Iterator, Sequence
 
 import pandas as pd
 
+from gan_lib.atomic import atomic_write_text
 from gan_lib.validation.security import (
     SplitToken,
     hash_verifier,
@@ -57,6 +60,8 @@ __all__ = [
     "record_rating",
     "progress",
     "export_ratings",
+    "to_csv_text",
+    "write_export",
 ]
 
 #: Longest free-text note a reader may leave on one item (characters).
@@ -502,3 +507,29 @@ def export_ratings(conn: sqlite3.Connection) -> pd.DataFrame:
         ORDER BY r.name, a.position
     """
     return pd.DataFrame([dict(row) for row in conn.execute(query)], columns=list(EXPORT_COLUMNS))
+
+
+_TEXT_COLUMNS = ("reader", "note")
+
+
+def _guard_formula(value: object) -> object:
+    # A cell starting with = + - @ is run as a formula by spreadsheet programs (CSV injection); quote it.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def to_csv_text(df: pd.DataFrame) -> str:
+    """CSV text of an export, with free-text cells guarded against spreadsheet formula injection."""
+    safe = df.copy()
+    for column in _TEXT_COLUMNS:
+        if column in safe.columns:
+            safe[column] = safe[column].map(_guard_formula)
+    buffer = io.StringIO()
+    safe.to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+def write_export(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write an export CSV atomically (see :func:`to_csv_text`) and return its path."""
+    return atomic_write_text(path, to_csv_text(df))
