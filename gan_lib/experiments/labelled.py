@@ -178,35 +178,29 @@ def lesion_task(
 def read_labelled_image(path: str | Path, *, image_size: int) -> np.ndarray:
     """Read one image file (DICOM, PNG, JPEG, TIFF, PGM) as ``float32 (image_size, image_size)`` in [-1, 1].
 
-    Intensities are windowed to the 0.5-99.5 percentile range of the image
-    (MONOCHROME1 DICOMs are inverted first), then resized with anti-aliasing
-    (``skimage.transform.resize``).  This is meant for pre-cropped ROIs such as
-    CBIS-DDSM's ROI crops; whole mammograms belong in ``gan_lib.data``.
+    Decoding is :func:`gan_lib.data.read_image` (clear errors for corrupt files
+    and missing DICOM decoders); MONOCHROME1 is inverted
+    (:func:`gan_lib.data.preprocess.to_monochrome2`); intensities are windowed
+    to the image's 0.5-99.5 percentile range and resized with anti-aliasing
+    (:func:`gan_lib.data.preprocess.resize`).  Meant for pre-cropped ROIs such
+    as CBIS-DDSM's ROI crops; whole mammograms belong in ``gan_lib.data``.
     """
-    from skimage.io import imread
-    from skimage.transform import resize
+    from gan_lib.data import read_image
+    from gan_lib.data.preprocess import resize, scale_to_model_range, to_monochrome2
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"read_labelled_image: {path} does not exist; check the manifest's path column.")
-    if path.suffix.lower() in (".dcm", ".dicom"):
-        import pydicom
-
-        ds = pydicom.dcmread(path)
-        image = ds.pixel_array.astype(np.float64)
-        if getattr(ds, "PhotometricInterpretation", "") == "MONOCHROME1":
-            image = image.max() - image
-    else:
-        image = np.asarray(imread(path), dtype=np.float64)
-        if image.ndim == 3:
-            image = image[..., :3].mean(axis=-1)
-    if image.ndim != 2:
-        raise ValueError(f"read_labelled_image: {path} is not a single grey image (shape {image.shape}).")
+    raw = read_image(path)
+    pixels = raw.pixels.astype(np.float32)
+    if pixels.ndim == 3:  # colour PNG/JPEG export of a grey ROI
+        pixels = pixels[..., :3].mean(axis=-1)
+    image = to_monochrome2(pixels, photometric=raw.photometric)
     lo, hi = np.percentile(image, [0.5, 99.5])
     if hi <= lo:
         raise ValueError(f"read_labelled_image: {path} is constant; remove it from the manifest.")
-    image = np.clip((image - lo) / (hi - lo), 0.0, 1.0) * 2.0 - 1.0
-    return resize(image, (image_size, image_size), anti_aliasing=True).astype(np.float32)
+    unit = np.clip((image - lo) / (hi - lo), 0.0, 1.0)
+    return scale_to_model_range(resize(unit, (image_size, image_size)))
 
 
 def load_labelled_manifest(csv_path: str | Path, *, image_size: int) -> LabelledSet:
