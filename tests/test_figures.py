@@ -14,13 +14,12 @@ from gan_lib.figures import (
     FIGURE_FILES,
     comparison_grid,
     denoising_grid,
-    format_estimate,
+    copy_run_table,
     glcm_distributions,
     real_vs_generated_grid,
     render_readme,
     save_csv,
     save_figure,
-    save_table,
     sobel_figure,
     thesis_style,
     training_curves,
@@ -211,19 +210,21 @@ def test_training_curves_names_missing_columns():
         training_curves(pd.DataFrame(columns=["step", "critic_loss", "generator_loss", "wasserstein"]))
 
 
-def test_format_estimate_with_and_without_interval():
-    assert format_estimate(0.12345, 0.1, 0.15) == "0.123 [0.1, 0.15]"
-    assert format_estimate(3.0, float("nan"), 4.0) == "3"
+def test_copy_run_table_copies_csv_and_latex_unchanged(tmp_path):
+    tables = tmp_path / "runs" / "q" / "tables"
+    tables.mkdir(parents=True)
+    (tables / "table1_metrics.csv").write_text("metric,comparison,value\nMSE,generated,0.5\n")
+    (tables / "table1_metrics.tex").write_text("\\begin{table}\n\\end{table}\n")
+    paths = copy_run_table(tables / "table1_metrics", "table1_metrics", directory=tmp_path / "figures")
+    assert [p.name for p in paths] == ["table1_metrics.csv", "table1_metrics.tex"]
+    for path in paths:
+        assert path.read_bytes() == (tables / path.name).read_bytes()
 
 
-def test_save_table_writes_numbers_to_csv_and_intervals_to_latex(tmp_path):
-    table = pd.DataFrame({"metric": ["SSIM_nearest", "MPVD"], "comparison": ["generated vs train"] * 2,
-                          "value": [0.512345, 3.25], "ci_low": [0.5, 2.0], "ci_high": [0.53, 4.5], "n": [64, 64]})
-    csv, tex = save_table(table, "table1_metrics", caption="Evaluation metrics", directory=tmp_path)
-    assert pd.read_csv(csv).equals(table)
-    latex = tex.read_text()
-    assert "\\begin{table}" in latex and "\\label{tab:table1_metrics}" in latex and "\\toprule" in latex
-    assert "0.512 [0.5, 0.53]" in latex and "SSIM\\_nearest" in latex
+def test_copy_run_table_names_the_notebook_when_missing(tmp_path):
+    with pytest.raises(FileNotFoundError, match="table2_denoising.csv.*run notebook 03_denoising"):
+        copy_run_table(tmp_path / "table2_denoising", "table2_denoising", directory=tmp_path,
+                       made_by="notebook 03_denoising")
 
 
 def test_readme_lists_every_figure_file(tmp_path):

@@ -12,7 +12,7 @@ Fig 6  Sobel texture analysis             :func:`texture.sobel_figure`
 Fig 7  GLCM feature distributions         :func:`texture.glcm_distributions`
 Fig 8  three examples compared            :func:`grids.comparison_grid`
 Training curves                           :func:`training.training_curves`
-Tables 1-2                                :func:`tables.save_table`
+Tables 1-2 (copied from the run)          :func:`tables.copy_run_table`
 ========================================  ===========================================
 """
 from gan_lib.figures.denoising import denoising_grid
@@ -20,7 +20,7 @@ from gan_lib.figures.grids import comparison_grid, real_vs_generated_grid
 from gan_lib.figures.manifest import FIGURE_FILES, render_readme, write_readme
 from gan_lib.figures.save import save_csv, save_figure
 from gan_lib.figures.style import COLORS, thesis_style
-from gan_lib.figures.tables import format_estimate, save_table, table_to_latex
+from gan_lib.figures.tables import copy_run_table
 from gan_lib.figures.texture import glcm_distributions, sobel_figure
 from gan_lib.figures.training import training_curves
 
@@ -29,15 +29,13 @@ __all__ = [
     "FIGURE_FILES",
     "comparison_grid",
     "denoising_grid",
-    "format_estimate",
+    "copy_run_table",
     "glcm_distributions",
     "real_vs_generated_grid",
     "render_readme",
     "save_csv",
     "save_figure",
-    "save_table",
     "sobel_figure",
-    "table_to_latex",
     "thesis_style",
     "training_curves",
     "write_readme",

@@ -27,7 +27,7 @@ class FigureFile:
 FIGURE_FILES: tuple[FigureFile, ...] = (
     FigureFile("fig4_real_vs_generated", ("png", "pdf"), "Fig 4",
                "Shuffled grid of real and generated images, numbered cells only (a quiz).",
-               "gan_lib.figures.grids.real_vs_generated_grid", "real test split + eval/generated.npy"),
+               "gan_lib.figures.grids.real_vs_generated_grid", "real training images + eval/generated.npy"),
     FigureFile("fig4_key", ("csv",), "Fig 4 key",
                "Which numbered cell of Fig 4 is real or generated, and its index in its set.",
                "gan_lib.figures.grids.real_vs_generated_grid", "as Fig 4"),
@@ -48,10 +48,10 @@ FIGURE_FILES: tuple[FigureFile, ...] = (
                "gan_lib.figures.training.training_curves", "train_log.csv"),
     FigureFile("table1_metrics", ("csv", "tex"), "Table 1",
                "Evaluation metrics of the WGAN-GP model with sample sizes, CIs and real-vs-real references.",
-               "gan_lib.figures.tables.save_table", "tables/table1_metrics.csv (notebook 04)"),
+               "gan_lib.figures.tables.copy_run_table", "copy of tables/table1_metrics.csv/.tex (notebook 04)"),
     FigureFile("table2_denoising", ("csv", "tex"), "Table 2",
                "MPV and MPVD (and texture cost) for each denoising method.",
-               "gan_lib.figures.tables.save_table", "tables/table2_denoising.csv (notebook 03)"),
+               "gan_lib.figures.tables.copy_run_table", "copy of tables/table2_denoising.csv/.tex (notebook 03)"),
 )
 
 
@@ -77,7 +77,7 @@ def render_readme(
         "",
         "The thesis figures and tables, regenerated from a finished run by notebook `06_thesis_figures.ipynb` "
         "(`make pipeline` runs it after training and evaluation). Figures are PNG at 300 dpi plus vector PDF; tables are CSV "
-        "(full precision, for analysis) plus LaTeX (booktabs, estimates with 95% CIs). Only this README is "
+        "(tidy: value, 95% CI, sample sizes) plus LaTeX (formatted estimates), copied unchanged from the run's `tables/`. Only this README is "
         "tracked by git.",
         "",
         provenance,

@@ -21,6 +21,7 @@ _PALETTE = sns.color_palette("colorblind")
 #: Colour of each data source, identical in every figure.
 COLORS: dict[str, tuple[float, float, float]] = {
     "real": _PALETTE[0],
+    "train": _PALETTE[0],  # the real training set: "real" in figures with one real set
     "heldout": _PALETTE[2],
     "test": _PALETTE[4],
     "generated": _PALETTE[1],
