@@ -246,13 +246,24 @@ def _reader_sequence(
 
     The second showing of a repeat item is placed uniformly among the slots at
     least ``gap = max(1, len(item_ids) // 5)`` after its first showing, so a
-    reader rarely sees the same image twice in a row.
+    reader rarely remembers their first answer.  A repeat item whose first
+    showing fell into the last ``gap`` slots first swaps places with a random
+    non-repeat item from earlier in the sequence (repeat items are balanced
+    between classes, so this carries no label information).
     """
     order = [(item_id, 0) for item_id in item_ids]
     rng.shuffle(order)
     gap = max(1, len(item_ids) // 5)
+    latest_first = len(order) - gap - 1  # last slot that still leaves room for the gap
     repeats = list(repeat_ids)
     rng.shuffle(repeats)
+    repeat_set = set(repeats)
+    for item_id in repeats:
+        pos = order.index((item_id, 0))
+        candidates = [k for k in range(max(latest_first + 1, 0)) if order[k][0] not in repeat_set]
+        if pos > latest_first and candidates:
+            k = rng.choice(candidates)
+            order[pos], order[k] = order[k], order[pos]
     for item_id in repeats:
         first = order.index((item_id, 0))
         earliest = min(first + gap + 1, len(order))
