@@ -155,13 +155,20 @@ def test_sobel_figure_panels_and_histogram(tmp_path):
     from skimage.filters import sobel
 
     real, gen = _images(4), _images(5)
-    fig = sobel_figure(real, np.stack([sobel(x) for x in real]), gen, np.stack([sobel(x) for x in gen]),
-                       n_examples=3)
-    assert len(_image_axes(fig)) == 4 * 3
+    gen_edges = np.stack([sobel(x) for x in gen])
+    fig = sobel_figure(real, np.stack([sobel(x) for x in real]), gen, gen_edges, generated_examples=[4, 0, 2])
+    axes = _image_axes(fig)
+    assert len(axes) == 4 * 3
+    np.testing.assert_array_equal(axes[3 * 3].get_images()[0].get_array(), gen_edges[4])  # row 4, first column
     hist = [ax for ax in fig.axes if not ax.get_images()]
     assert len(hist) == 1 and [t.get_text() for t in hist[0].get_legend().get_texts()] == [
         "real (n=4 images)", "generated (n=5 images)"]
     assert all(p.stat().st_size > 0 for p in save_figure(fig, "fig6_sobel", directory=tmp_path))
+
+
+def test_sobel_figure_rejects_example_index_outside_set():
+    with pytest.raises(ValueError, match="generated_examples=\\[0, 1, 5\\] indexes outside the set of 3"):
+        sobel_figure(_images(3), np.abs(_images(3)), _images(3), np.abs(_images(3)), generated_examples=[0, 1, 5])
 
 
 def test_sobel_figure_rejects_edge_maps_of_other_shape():

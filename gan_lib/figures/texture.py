@@ -32,12 +32,13 @@ def sobel_figure(
     generated: np.ndarray,
     generated_edges: np.ndarray,
     *,
-    n_examples: int = 3,
+    real_examples: Sequence[int] = (0, 1, 2),
+    generated_examples: Sequence[int] = (0, 1, 2),
     bins: int = 60,
 ) -> Figure:
     """Sobel edge maps of real and generated images and the distribution of edge magnitudes (Fig 6).
 
-    Left: ``n_examples`` columns of (real image, its edge map, generated image,
+    Left: one column per example of (real image, its edge map, generated image,
     its edge map).  Right: density histograms of the edge magnitude of every
     pixel of each whole set, on shared bins and a log density axis, so texture
     that is too smooth (mass near 0) or too noisy (heavy tail) is visible.
@@ -47,24 +48,36 @@ def sobel_figure(
     real, generated : ndarray, shape (N, H, W), float in [-1, 1]
     real_edges, generated_edges : ndarray, same shapes, float >= 0
         Sobel gradient magnitude of each image.
-    n_examples : int
-        Example columns; the first ``n_examples`` images of each set are shown.
+    real_examples, generated_examples : sequence of int
+        Indices of the images shown, one column per pair (same length).
     bins : int
         Histogram bins over [0, max magnitude].
 
     Returns
     -------
     Figure
-        ``4 * n_examples`` image axes and one histogram axis.
+        ``4 * len(real_examples)`` image axes and one histogram axis.
     """
-    real = check_image_set(real, name="real", min_count=n_examples)
-    generated = check_image_set(generated, name="generated", min_count=n_examples)
+    real = check_image_set(real, name="real")
+    generated = check_image_set(generated, name="generated")
     real_edges = _check_edges(real_edges, real, "real_edges")
     generated_edges = _check_edges(generated_edges, generated, "generated_edges")
-    low, high = edge_display_range(np.concatenate([real_edges[:n_examples], generated_edges[:n_examples]]))
+    real_examples, generated_examples = list(real_examples), list(generated_examples)
+    n_examples = len(real_examples)
+    if n_examples == 0 or len(generated_examples) != n_examples:
+        raise ValueError(f"sobel_figure: real_examples and generated_examples must be equally long and non-empty; "
+                         f"got {len(real_examples)} and {len(generated_examples)}.")
+    for name, chosen, size in (("real_examples", real_examples, len(real)),
+                               ("generated_examples", generated_examples, len(generated))):
+        if min(chosen) < 0 or max(chosen) >= size:
+            raise ValueError(f"sobel_figure: {name}={chosen} indexes outside the set of {size} images.")
+    shown = {"real": (real[real_examples], real_edges[real_examples]),
+             "generated": (generated[generated_examples], generated_edges[generated_examples])}
+    low, high = edge_display_range(np.concatenate([shown["real"][1], shown["generated"][1]]))
     fig = plt.figure(figsize=(1.3 * n_examples + 3.2, 5.4))
     grid = fig.add_gridspec(4, n_examples + 1, width_ratios=[1] * n_examples + [2.4])
-    rows = (("Real", real), ("Real: Sobel", real_edges), ("Generated", generated), ("Generated: Sobel", generated_edges))
+    rows = (("Real", shown["real"][0]), ("Real: Sobel", shown["real"][1]),
+            ("Generated", shown["generated"][0]), ("Generated: Sobel", shown["generated"][1]))
     for r, (label, data) in enumerate(rows):
         for c in range(n_examples):
             ax = fig.add_subplot(grid[r, c])
