@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,16 +236,17 @@ def metadata_from_name(path: Path, *, root: Path | None = None) -> tuple[str, st
     return patient, laterality, view
 
 
-def _decoder_hint(exc: Exception) -> str:
-    text = str(exc).lower()
-    if "jpeg 2000" in text or "jpeg2000" in text:
-        return "pip install pylibjpeg-openjpeg (or python-gdcm)"
-    if "jpeg-ls" in text or "jpegls" in text:
+def _decoder_hint(syntax: str) -> str:
+    """The ``pip install`` that adds a pydicom decoder for transfer syntax ``syntax`` (its name)."""
+    text = syntax.lower()
+    if "2000" in text or "htj2k" in text or "high-throughput" in text:
+        return "pip install pylibjpeg pylibjpeg-openjpeg (or python-gdcm)"
+    if "jpeg-ls" in text or "jpeg ls" in text:
         return "pip install pyjpegls (or python-gdcm)"
     if "rle" in text:
-        return "pip install pylibjpeg-rle"
+        return "pip install pylibjpeg pylibjpeg-rle"
     if "jpeg" in text:
-        return "pip install pylibjpeg-libjpeg (or python-gdcm)"
+        return "pip install pylibjpeg pylibjpeg-libjpeg (or python-gdcm)"
     return "pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg pylibjpeg-rle (or python-gdcm)"
 
 
@@ -253,21 +255,28 @@ def _read_dicom(path: Path) -> RawImage:
     from pydicom.errors import InvalidDicomError
 
     try:
-        ds = pydicom.dcmread(path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ds = pydicom.dcmread(path)
     except InvalidDicomError as exc:
         raise ImageReadError(f"{path}: not a DICOM file ({exc}). Remove it from the folder or fix its suffix.") from exc
     except (OSError, EOFError, ValueError, KeyError) as exc:
         raise ImageReadError(f"{path}: corrupt or truncated DICOM ({exc}). Re-download or remove the file.") from exc
+    ended_early = [str(w.message) for w in caught if "end of file" in str(w.message).lower()]
+    if ended_early or ("PixelData" not in ds and "Rows" in ds):
+        reason = ended_early[0] if ended_early else "image attributes present but no pixel data"
+        raise ImageReadError(f"{path}: truncated DICOM ({reason}). Re-download or remove the file.")
     if "PixelData" not in ds:
         raise ImageReadError(f"{path}: DICOM without pixel data (a report or structured object?). Remove it.")
     try:
         pixels = ds.pixel_array
     except (RuntimeError, NotImplementedError) as exc:
         syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
-        name = getattr(syntax, "name", str(syntax))
+        name = str(getattr(syntax, "name", syntax))
         raise ImageReadError(
-            f"{path}: pydicom cannot decode transfer syntax {name!r}: a decoder plugin is missing. "
-            f"Fix: {_decoder_hint(exc)}. ({exc})"
+            f"{path}: pydicom could not decode its pixel data (transfer syntax {name!r}) with the installed "
+            f"decoder plugins. If the file is intact a decoder is missing: {_decoder_hint(name)}; otherwise "
+            f"re-download or remove the file. (pydicom: {exc})"
         ) from exc
     except (ValueError, EOFError, OSError, AttributeError, TypeError) as exc:
         raise ImageReadError(f"{path}: corrupt or truncated DICOM pixel data ({exc}). Re-download or remove it.") from exc

@@ -237,22 +237,26 @@ def chest_wall_side(mask: np.ndarray) -> Side:
     return "left" if left >= right else "right"
 
 
-def suppress_pectoral(image: np.ndarray, mask: np.ndarray, *, chest_wall: Side = "left") -> np.ndarray:
+def suppress_pectoral(
+    image: np.ndarray, mask: np.ndarray, *, chest_wall: Side = "left", top_fraction: float = 1 / 3
+) -> np.ndarray:
     """Remove the pectoral muscle of an MLO view from ``mask`` with a straight-line fit.
 
     The muscle is the bright triangle in the upper chest-wall corner.
-    Method: (1) Otsu threshold of the in-breast intensities inside the upper
-    half of the breast's chest-wall half; (2) keep the bright component that
-    touches the top-corner pixel region; (3) for each of its rows take its
-    extent from the chest wall and fit ``width = a * row + b`` by least
-    squares (the muscle edge is close to a line); (4) drop every mask pixel
-    between the chest wall and that line, down to the row where the line
-    meets the chest wall.
+    Method: (1) Otsu threshold of the in-breast intensities inside the top
+    ``top_fraction`` of the breast's rows and its chest-wall half; (2) keep
+    the bright components touching the top chest-wall corner; (3) for each of
+    their rows take the extent from the chest wall and fit ``width = a * row
+    + b`` by least squares (the muscle edge is close to a line); (4) drop
+    every mask pixel between the chest wall and that line.  The fit is used
+    only if it is triangle-like: the line must reach the chest wall within
+    the breast and start narrower than 80 % of the breast's top row.
 
     Limits: the pectoral edge is often slightly convex, so a line leaves or
-    cuts a thin sliver; in dense breasts the glandular tissue can be as bright
-    as the muscle and join the candidate; if no candidate touches the corner,
-    or the fit does not slope towards the chest wall, the mask is returned
+    cuts a thin sliver; in dense breasts glandular tissue as bright as the
+    muscle can join the candidate (restricting the search to the top third
+    limits this); a faint muscle (common on digitised film) is left in place:
+    then, and whenever the fit is not triangle-like, the mask is returned
     unchanged.  Use it on MLO views only.
 
     Parameters
@@ -263,6 +267,8 @@ def suppress_pectoral(image: np.ndarray, mask: np.ndarray, *, chest_wall: Side =
         Breast mask from :func:`breast_mask`.
     chest_wall : {"left", "right"}
         Side of the image the chest wall is on.
+    top_fraction : float
+        Fraction of the breast's rows, from the top, searched for the muscle.
 
     Returns
     -------
@@ -292,7 +298,7 @@ def suppress_pectoral(image: np.ndarray, mask: np.ndarray, *, chest_wall: Side =
         return mask.copy()
     top, bottom = rows[0], rows[-1]
     region = np.zeros_like(msk)
-    region[top:top + (bottom - top + 1) // 2, : cols[-1] // 2 + 1] = True
+    region[top:top + max(2, int((bottom - top + 1) * top_fraction)), : cols[-1] // 2 + 1] = True
     region &= msk
     values = img[region]
     if values.size < 16 or np.ptp(values) == 0:
@@ -309,7 +315,10 @@ def suppress_pectoral(image: np.ndarray, mask: np.ndarray, *, chest_wall: Side =
     if muscle_rows.size < 3:
         return mask.copy()
     slope, intercept = np.polyfit(muscle_rows, widths, 1)
-    if slope >= 0:
+    # A muscle is a triangle: its edge must reach the chest wall within the breast, and not span the breast.
+    meets_wall = slope < 0 and -intercept / slope <= bottom
+    top_width = msk[top].sum()
+    if not meets_wall or slope * top + intercept > 0.8 * max(top_width, 1) + 1:
         return mask.copy()
     yy, xx = np.mgrid[: msk.shape[0], : msk.shape[1]]
     out = msk & ~(xx < slope * yy + intercept)
