@@ -427,7 +427,7 @@ def run_pipeline(
             raise PipelineError(f"--data {data_dir}: no such folder; give the folder that holds your mammograms.")
         data_dir = str(data_path)
     notebooks = {s: Path(notebooks_dir) / f"{s}.ipynb" for s in stages}
-    missing = [str(p) for p in notebooks.values() if not p.exists()]
+    missing = [_relative(p, PROJECT_ROOT) for p in notebooks.values() if not p.exists()]
     if missing:
         raise PipelineError(
             "the study's notebooks are incomplete; missing: " + ", ".join(missing)
@@ -516,7 +516,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m gan_lib.pipeline",
         description="Run the study's notebooks in order with papermill; records in runs/<name>/pipeline.json.",
-        epilog="Stages: " + ", ".join(STAGES),
+        epilog="Stages, in order: " + ", ".join(STAGES) + ". STAGE may be given by name, number (3) or words "
+        "(denoising). Exit status: 0 done, 1 a stage failed, 2 refused before running.",
     )
     parser.add_argument("--profile", choices=PROFILES, default="quick",
                         help="quick: minutes on a CPU; full: the real study (default: quick)")

@@ -238,3 +238,12 @@ def test_check_kernel_names_the_fix_when_missing():
 def test_main_returns_2_with_message_on_refusal(capsys):
     assert pipeline.main(["--profile", "quick", "--from", "nope"]) == 2
     assert "pipeline: unknown stage 'nope'" in capsys.readouterr().err
+
+
+def test_run_pipeline_only_runs_that_stage(full_run, study):
+    log = study / "log.jsonl"
+    before = len(_log_lines(log))
+    record, output = _run(study, seed=3, only="first")
+    assert [line["stage"] for line in _log_lines(log)[before:]] == ["01_first"]
+    assert output.count(" done in ") == 1
+    assert [s["status"] for s in record["stages"]] == ["done"] * 3
