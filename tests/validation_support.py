@@ -101,17 +101,18 @@ def running_server(study: Study, *, timeout: float = 30.0) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {process.stdout.read().decode(errors='replace')}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"server did not answer /health within {timeout} s")
-            time.sleep(0.1)
+        with httpx.Client(timeout=1.0) as probe:
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"server exited: {process.stdout.read().decode(errors='replace')}")
+                try:
+                    if probe.get(f"{base}/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"server did not answer /health within {timeout} s")
+                time.sleep(0.1)
         yield base
     finally:
         process.terminate()
