@@ -298,11 +298,18 @@ def _read_dicom(path: Path) -> RawImage:
 
 
 def _read_raster(path: Path) -> RawImage:
-    from skimage import io as skio
-
     try:
-        pixels = np.asarray(skio.imread(path))
-    except Exception as exc:  # imageio/PIL/tifffile raise many types for a bad file
+        if path.suffix.lower() in (".tif", ".tiff"):
+            import tifffile
+
+            pixels = np.asarray(tifffile.imread(path))
+        else:
+            from PIL import Image
+
+            with Image.open(path) as handle:
+                handle.load()
+                pixels = np.asarray(handle)
+    except Exception as exc:  # PIL/tifffile raise many types (OSError, SyntaxError, ValueError...) for a bad file
         raise ImageReadError(
             f"{path}: cannot read this {path.suffix} file ({type(exc).__name__}: {exc}); it is corrupt, truncated or "
             "not an image. Re-export or remove it."
@@ -325,7 +332,7 @@ def _read_raster(path: Path) -> RawImage:
 
 
 def read_image(path: Path) -> RawImage:
-    """Decode one image file (DICOM via pydicom, others via :func:`skimage.io.imread`).
+    """Decode one image file (DICOM via pydicom, TIFF via tifffile, PNG/JPEG/PGM via Pillow).
 
     Raises
     ------
