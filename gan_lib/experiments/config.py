@@ -26,6 +26,8 @@ class ExperimentConfig:
     contrast: float = 0.25  # intensity added at the lesion peak, model units (range width 2); the difficulty knob
     radius_fraction: tuple[float, float] = (0.08, 0.16)  # lesion support radius as a fraction of the patch side
     positive_fraction: float = 0.5  # share of patches that receive a lesion
+    task_image_size: int = 0  # side of the task's patches in pixels; 0 = the prepared dataset's size
+    max_test_images: int = 0  # cap on test-patient images (random subset); 0 = all
     # --- class-conditional generation: one WGAN-GP generator per class ---
     class_gan_steps: int = 2000  # generator steps per class generator
     class_gan_batch_size: int = 32
@@ -40,6 +42,9 @@ class ExperimentConfig:
     n_bootstrap: int = 1000  # bootstrap replicates for every interval
     # --- RQ1 quality / diversity ---
     rq1_set_size: int = 1000  # images per compared set (real expanded by each method)
+    rq1_swd_descriptors: int = 128  # SWD descriptors per image and level (128 = Karras et al.'s setting)
+    rq1_costly_bootstrap: int = 5  # bootstrap replicates behind the SWD/FID intervals (normal approximation)
+    rq1_diversity_pairs: int = 1000  # image pairs for MS-SSIM and feature-spread diversity
     # --- memorisation audit ---
     audit_generated: int = 1000  # generated images audited
     threshold_quantile: float = 0.05  # near-copy threshold: this quantile of held-out-to-train distances
@@ -54,10 +59,15 @@ QUICK: dict[str, Any] = {
     "budgets": (0,),
     "synthetic_ratios": (1.0,),
     "n_seeds": 2,
+    "task_image_size": 32,
+    "max_test_images": 512,
     "classifier_width": 8,
     "classifier_epochs": 8,
     "n_bootstrap": 200,
     "rq1_set_size": 128,
+    "rq1_swd_descriptors": 32,
+    "rq1_costly_bootstrap": 3,
+    "rq1_diversity_pairs": 300,
     "audit_generated": 256,
 }
 

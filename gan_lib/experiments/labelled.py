@@ -140,6 +140,8 @@ def lesion_task(
     contrast: float = 0.25,
     radius_fraction: tuple[float, float] = (0.08, 0.16),
     positive_fraction: float = 0.5,
+    image_size: int = 0,
+    max_images: int = 0,
 ) -> dict[str, LabelledSet]:
     """Build the lesion-insertion task on the patches of a prepared dataset, one :class:`LabelledSet` per split.
 
@@ -154,12 +156,20 @@ def lesion_task(
         Each split uses ``seed + its position in splits``, so splits differ.
     kinds, contrast, radius_fraction, positive_fraction
         Passed to :func:`insert_lesions`.
+    image_size : int
+        Resize the patches (anti-aliased, before insertion) to this side; 0 keeps them.
+    max_images : int
+        Keep at most this many images per split (random subset, seeded); 0 keeps all.
     """
+    from gan_lib.data.preprocess import resize
+
     manifest = dataset.manifest
     out = {}
     for offset, split in enumerate(splits):
         images = dataset.images(split)
         rows = manifest[manifest["split"] == split]
+        if "index" in rows:  # images(split) returns rows in increasing index order
+            rows = rows.sort_values("index")
         if len(images) == 0:
             raise ValueError(
                 f"lesion_task: split {split!r} of the prepared dataset holds no images; the task needs patients in "
@@ -168,6 +178,12 @@ def lesion_task(
         if len(rows) != len(images):
             raise ValueError(f"lesion_task: manifest has {len(rows)} rows for split {split!r} but images() "
                              f"returned {len(images)}; the prepared dataset is inconsistent, re-prepare it.")
+        keep = np.arange(len(images))
+        if max_images and len(images) > max_images:
+            keep = np.sort(np.random.default_rng(seed + offset).choice(len(images), max_images, replace=False))
+        images, rows = images[keep], rows.iloc[keep]
+        if image_size and image_size != images.shape[1]:
+            images = np.clip(np.stack([resize(img, (image_size, image_size)) for img in images]), -1, 1)
         lesioned, labels, info = insert_lesions(images, seed=seed + offset, kinds=kinds, contrast=contrast,
                                                 radius_fraction=radius_fraction, positive_fraction=positive_fraction)
         info.insert(0, "source_index", rows["index"].to_numpy() if "index" in rows else np.arange(len(rows)))

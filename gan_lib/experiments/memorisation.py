@@ -54,6 +54,8 @@ __all__ = [
     "MemorisationResult",
     "memorisation_audit",
     "closest_pairs",
+    "MEMORISATION_COLUMNS",
+    "memorisation_table",
 ]
 
 
@@ -250,3 +252,21 @@ def closest_pairs(result: MemorisationResult, *, k: int = 8) -> pd.DataFrame:
         "dcr": result.dcr_generated[order],
         "flagged": result.flagged[order],
     })
+
+
+#: Columns of ``runs/<name>/tables/memorisation.csv`` (one row per feature space; a line of Table 1 each).
+MEMORISATION_COLUMNS = (
+    "run", "space", "n_generated", "n_train", "n_heldout", "n_test",
+    "dcr_generated_median", "dcr_heldout_median", "dcr_test_median",
+    "threshold_quantile", "threshold", "n_flagged", "near_copy_fraction", "near_copy_ci_low", "near_copy_ci_high",
+    "near_copy_p_value", "dcr_auc", "dcr_auc_ci_low", "dcr_auc_ci_high", "mia_auc", "mia_auc_ci_low",
+    "mia_auc_ci_high",
+)
+
+
+def memorisation_table(results: list[MemorisationResult], *, run: str) -> pd.DataFrame:
+    """The audit summaries as one table (columns :data:`MEMORISATION_COLUMNS`), one row per feature space."""
+    if not results:
+        raise ValueError("memorisation_table: no audit results given.")
+    frame = pd.DataFrame([{"run": run, **r.summary} for r in results])
+    return frame[list(MEMORISATION_COLUMNS)]
