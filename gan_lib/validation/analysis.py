@@ -30,6 +30,7 @@ __all__ = [
     "synthetic_score",
     "proportion_ci",
     "reader_accuracy",
+    "format_reader_table",
     "fleiss_kappa",
     "answer_counts",
     "inter_reader_agreement",
@@ -154,6 +155,28 @@ def reader_accuracy(
             "auc": auc, "auc_low": auc_lo, "auc_high": auc_hi,
         })
     return pd.DataFrame(rows)
+
+
+def format_reader_table(table: pd.DataFrame, *, digits: int = 2, confidence_level: float = 0.95) -> pd.DataFrame:
+    """The output of :func:`reader_accuracy` as text, each value next to its CI: ``0.62 [0.48, 0.75]``.
+
+    ``confidence_level`` only labels the columns; pass the one used for ``table``.
+    """
+    ci = f"[{confidence_level:.0%} CI]"
+
+    def with_ci(name: str) -> pd.Series:
+        return table.apply(lambda r: f"{r[name]:.{digits}f} [{r[name + '_low']:.{digits}f}, "
+                                     f"{r[name + '_high']:.{digits}f}]", axis=1)
+
+    return pd.DataFrame({
+        "reader": table["reader"],
+        "n (real/synthetic)": table.apply(lambda r: f"{r['n']} ({r['n_real']}/{r['n_synthetic']})", axis=1),
+        f"accuracy {ci}": with_ci("accuracy"),
+        "p (binomial vs 0.5)": table["p_value"].map(lambda p: f"{p:.2g}"),
+        f"sensitivity {ci}": with_ci("sensitivity"),
+        f"specificity {ci}": with_ci("specificity"),
+        f"ROC AUC {ci}": with_ci("auc"),
+    })
 
 
 def fleiss_kappa(counts: np.ndarray) -> float:
