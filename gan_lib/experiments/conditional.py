@@ -34,7 +34,20 @@ from ..atomic import atomic_save, atomic_write_json
 from ..imaging import check_image_set
 from .labelled import LabelledSet
 
-__all__ = ["class_run_dir", "train_class_generators", "generate_class_pools"]
+__all__ = ["class_gan_config", "class_run_dir", "train_class_generators", "generate_class_pools"]
+
+
+def class_gan_config(profile: str, *, image_size: int, steps: int, batch_size: int, seed: int = 0) -> Any:
+    """The :class:`gan_lib.training.TrainConfig` of each class generator: ``profile``'s settings at the task's size.
+
+    Only the image size, the number of generator steps, the batch size and the
+    seed differ from the thesis model's ``profile`` settings.
+    """
+    from gan_lib.training.config import train_config_for_profile
+
+    # Checkpoints and sample grids only at the end: these runs are short and numerous.
+    return train_config_for_profile(profile, {"image_size": image_size, "steps": steps, "batch_size": batch_size,
+                                              "seed": seed, "sample_every": steps, "checkpoint_every": steps})
 
 
 def class_run_dir(root: str | Path, label: int) -> Path:

@@ -27,7 +27,7 @@ class ExperimentConfig:
     radius_fraction: tuple[float, float] = (0.08, 0.16)  # lesion support radius as a fraction of the patch side
     positive_fraction: float = 0.5  # share of patches that receive a lesion
     task_image_size: int = 0  # side of the task's patches in pixels; 0 = the prepared dataset's size
-    max_test_images: int = 0  # cap on test-patient images (random subset); 0 = all
+    max_task_images: int = 0  # cap on images per split of the task (random subset); 0 = all
     # --- class-conditional generation: one WGAN-GP generator per class ---
     class_gan_steps: int = 2000  # generator steps per class generator
     class_gan_batch_size: int = 32
@@ -60,7 +60,7 @@ QUICK: dict[str, Any] = {
     "synthetic_ratios": (1.0,),
     "n_seeds": 2,
     "task_image_size": 32,
-    "max_test_images": 512,
+    "max_task_images": 512,
     "classifier_width": 8,
     "classifier_epochs": 8,
     "n_bootstrap": 200,

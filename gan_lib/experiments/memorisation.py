@@ -54,6 +54,7 @@ __all__ = [
     "MemorisationResult",
     "memorisation_audit",
     "closest_pairs",
+    "training_views",
     "MEMORISATION_COLUMNS",
     "memorisation_table",
 ]
@@ -241,6 +242,26 @@ def memorisation_audit(
         "mia_auc_ci_high": mia[2],
     }
     return MemorisationResult(summary, dcr_gen, nearest, dcr_held, dcr_test, flagged)
+
+
+def training_views(train: np.ndarray, *, horizontal_flips: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The images the generator actually saw: ``train`` and, when training used flips, their mirror images.
+
+    The training loader (:func:`gan_lib.data.make_dataloader`) flips images
+    left-right at random, so a memorised *mirrored* training image is as much
+    a copy as an unflipped one; the audit searches both.
+
+    Returns
+    -------
+    views : np.ndarray
+        ``(N, H, W)`` or ``(2N, H, W)``.
+    source : np.ndarray
+        ``int64``: the index into ``train`` of each view.
+    """
+    train = np.asarray(train)
+    if not horizontal_flips:
+        return train, np.arange(len(train))
+    return np.concatenate([train, train[:, :, ::-1]]), np.tile(np.arange(len(train)), 2)
 
 
 def closest_pairs(result: MemorisationResult, *, k: int = 8) -> pd.DataFrame:
