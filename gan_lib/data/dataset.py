@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from gan_lib import config as paths
 from gan_lib.atomic import atomic_path, atomic_write_json
