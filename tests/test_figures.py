@@ -114,7 +114,7 @@ def test_comparison_grid_has_three_rows_of_four_panels(tmp_path):
     fig = comparison_grid(gen, _images(3), _images(3), np.abs(_images(3)), denoise_method="nl-means",
                           nearest_ssim=np.array([0.5, 0.6, 0.7]))
     assert len(_image_axes(fig)) == 12
-    assert [ax.get_title() for ax in fig.axes[:4]] == ["Generated", "Nearest real", "Denoised (nl-means)",
+    assert [ax.get_title() for ax in fig.axes[:4]] == ["Generated", "Nearest real (MSE)", "Denoised (nl-means)",
                                                        "Sobel edges"]
     assert all(p.stat().st_size > 0 for p in save_figure(fig, "fig8_comparison", directory=tmp_path))
 

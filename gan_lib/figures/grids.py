@@ -128,7 +128,7 @@ def comparison_grid(
     if nearest_ssim is not None and len(nearest_ssim) != k:
         raise ValueError(f"comparison_grid: nearest_ssim has {len(nearest_ssim)} values for {k} examples.")
     low, high = edge_display_range(edges)
-    titles = ("Generated", "Nearest real", f"Denoised ({denoise_method})", "Sobel edges")
+    titles = ("Generated", "Nearest real (MSE)", f"Denoised ({denoise_method})", "Sobel edges")
     fig, axes = plt.subplots(k, 4, figsize=(6.4, 1.7 * k + 0.3), squeeze=False)
     for row in range(k):
         image_axis(axes[row, 0], generated[row])

@@ -106,6 +106,7 @@ def glcm_distributions(
     stats: pd.DataFrame | None = None,
     feature_names: Sequence[str] | None = None,
     source_column: str = "source",
+    stats_label: str = "generated vs train",
     n_cols: int = 3,
 ) -> Figure:
     """Violin plots of per-image GLCM features, real vs generated, one panel per feature (Fig 7).
@@ -118,8 +119,10 @@ def glcm_distributions(
         numeric column per GLCM feature (contrast, homogeneity, ...).
     stats : DataFrame, optional
         Indexed by feature name, with columns ``ks_statistic``, ``ks_pvalue``
-        and ``wasserstein`` (two-sample tests real vs generated); printed under
+        and ``wasserstein`` (two-sample tests of ``stats_label``); printed under
         each panel's title.
+    stats_label : str
+        Which two sets ``stats`` compares, named in the figure title.
     feature_names : sequence of str, optional
         Features to show; default every numeric column.
     source_column : str
@@ -167,5 +170,6 @@ def glcm_distributions(
         ax.set_title(title)
     for ax in axes.flat[len(feature_names):]:
         ax.remove()
-    fig.suptitle("GLCM features per image")
+    fig.suptitle("GLCM features per image" + (f" (under each title: {stats_label}, two-sample KS test and "
+                                                "Wasserstein-1 distance)" if stats is not None else ""))
     return fig
