@@ -298,3 +298,11 @@ def test_admin_logout_needs_csrf_and_ends_the_server_session(app, study):
     replay = TestClient(app)
     replay.cookies.set(ADMIN_COOKIE, cookie, path="/admin")
     assert replay.get("/admin/export.csv").status_code == 401
+
+
+def test_unexpected_host_header_is_refused(study):
+    from gan_lib.validation.app import create_app
+
+    app = create_app(study.root, study.db_path, allowed_hosts=["127.0.0.1", "localhost"])
+    assert TestClient(app, base_url="http://127.0.0.1:8000").get("/health").status_code == 200
+    assert TestClient(app, base_url="http://rebound.example").get("/health").status_code == 400

@@ -77,7 +77,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if not loopback:
         print(f"WARNING: serving on {args.host} exposes the study beyond this machine; put it behind an HTTPS "
               "reverse proxy and pass --secure-cookies.", file=sys.stderr)
-    app = create_app(args.study, _db_path(args), cookie_secure=args.secure_cookies)
+    hosts = sorted({"127.0.0.1", "localhost", "[::1]", args.host, *args.allowed_host})
+    app = create_app(args.study, _db_path(args), cookie_secure=args.secure_cookies, allowed_hosts=hosts)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False,
                 limit_concurrency=args.limit_concurrency, timeout_keep_alive=5)
 
@@ -135,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default loopback only)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--secure-cookies", action="store_true", help="mark cookies Secure (when behind HTTPS)")
+    p.add_argument("--allowed-host", action="append", default=[],
+                   help="extra Host header to accept (the public name behind a reverse proxy); repeatable")
     p.add_argument("--limit-concurrency", type=int, default=100, help="connections served at once; more get 503")
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=cmd_serve)

@@ -20,15 +20,16 @@ strict Content-Security-Policy.  Labels are never sent to a reader.
 """
 from __future__ import annotations
 
-import re
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Iterator, Literal
+from typing import Annotated, Any, Iterator, Literal, Sequence
 
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -175,6 +176,7 @@ def create_app(
     cookie_secure: bool = False,
     session_ttl: timedelta = timedelta(days=30),
     display_width: int = 512,
+    allowed_hosts: Sequence[str] | None = None,
 ) -> FastAPI:
     """Build the application for one study folder.
 
@@ -192,6 +194,9 @@ def create_app(
         Lifetime of a reader session (readers may resume within it).
     display_width : int
         CSS width of the image on the rating page, in pixels (height follows the aspect ratio).
+    allowed_hosts : sequence of str, optional
+        Accepted ``Host`` headers (others get 400), which defeats DNS-rebinding attacks on a
+        loopback server; ``None`` accepts any (the test client's ``testserver``).
     """
     study_dir = Path(study_dir).resolve()
     items_dir = study_dir / "items"
@@ -203,12 +208,14 @@ def create_app(
         shape = db.get_meta(conn_meta, "image_shape")
     finally:
         conn_meta.close()
-    height, width = (int(v) for v in re.findall(r"\d+", shape or "[1, 1]")[:2])
+    height, width = json.loads(shape or "[1, 1]")
     settings = _Settings(study_dir, items_dir, db_path, cookie_secure, session_ttl,
                          (display_width, max(1, round(display_width * height / width))))
 
     app = FastAPI(title="mammo-wgan reader study", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
+    if allowed_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(_Guard, max_body_bytes=max_body_bytes)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     templates = Jinja2Templates(directory=_HERE / "templates")

@@ -28,7 +28,7 @@ import os
 import random
 import secrets
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -55,7 +55,7 @@ class Study:
 
     root: Path  # the study folder
     db_path: Path  # root / "ratings.sqlite"
-    admin_secret: str  # give it to the study owner; only its SHA-256 digest is stored
+    admin_secret: str = field(repr=False)  # give it to the study owner; only its SHA-256 digest is stored
     n_real: int
     n_generated: int
     n_repeat_items: int
@@ -232,27 +232,26 @@ def create_study(
 
 
 def _draw_real(dataset: object, n: int, rng: np.random.Generator) -> tuple[np.ndarray, list[tuple[str, int]]]:
-    """``n`` held-out real images: the ``test`` split first, topped up from ``heldout``."""
-    pools = []
+    """``n`` held-out real images: a random subset of the ``test`` split first, topped up from ``heldout``."""
+    available = {}
     for split in REAL_SPLITS:
         try:
-            images = np.asarray(dataset.images(split))
-        except (KeyError, ValueError):
+            available[split] = np.asarray(dataset.images(split))
+        except (KeyError, ValueError):  # a split this dataset does not have
             continue
-        pools += [(split, i, images) for i in range(len(images))]
-    if len(pools) < n:
+    total = sum(len(images) for images in available.values())
+    if total < n:
         raise ValueError(
             f"create_study_from_run: asked for n_real={n} held-out real images but the run's "
-            f"{'/'.join(REAL_SPLITS)} splits hold {len(pools)}. Lower --n-real or prepare more patches."
+            f"{'/'.join(REAL_SPLITS)} splits hold {total}. Lower --n-real or prepare more patches."
         )
-    # Prefer the other-patient split: take all of it (randomly subsampled) before any same-patient image.
-    by_split = {split: [p for p in pools if p[0] == split] for split in REAL_SPLITS}
-    chosen: list[tuple[str, int, np.ndarray]] = []
-    for split in REAL_SPLITS:
-        pool = by_split[split]
-        take = min(n - len(chosen), len(pool))
-        chosen += [pool[j] for j in sorted(rng.choice(len(pool), size=take, replace=False))]
-    return np.stack([images[i] for _, i, images in chosen]), [(split, i) for split, i, _ in chosen]
+    chosen, sources = [], []
+    for split, images in available.items():
+        take = min(n - len(sources), len(images))
+        index = np.sort(rng.choice(len(images), size=take, replace=False))
+        chosen.append(images[index])
+        sources += [(split, int(i)) for i in index]
+    return np.concatenate(chosen), sources
 
 
 def create_study_from_run(
