@@ -48,7 +48,7 @@ from gan_lib.data.io import (
     read_image,
     read_manifest,
 )
-from gan_lib.data.mammogram import preprocess_mammogram
+from gan_lib.data.mammogram import PreprocessedMammogram, preprocess_mammogram
 from gan_lib.data.preprocess import NoBreastFoundError, bounding_box, scale_to_model_range
 from gan_lib.data.sampling import sample_patches, whole_image
 from gan_lib.data.settings import DataConfig
@@ -144,7 +144,7 @@ def _records(folder: Path, files: list[Path]) -> tuple[list[Path], dict[Path, di
     return sorted(listed), listed
 
 
-def _examples(pre, config: DataConfig, rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
+def _examples(pre: PreprocessedMammogram, config: DataConfig, rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
     """Training examples of one preprocessed mammogram and their manifest columns."""
     image, mask = pre.image, pre.flipped_mask
     crop_box = " ".join(map(str, pre.box_to_original(bounding_box(mask, margin=config.crop_margin))))
@@ -214,9 +214,8 @@ def _build(config: DataConfig, folder: Path, files: list[Path], *, progress: boo
         common = {**meta, "source_file": str(path), "flipped": pre.flipped, "chest_wall": pre.chest_wall,
                   "original_height": pre.original_shape[0], "original_width": pre.original_shape[1],
                   "metadata_source": source}
-        source_index = len({r["source_file"] for r in rows})
+        rows.extend({**common, **row, "source_index": len(arrays)} for row in example_rows)
         arrays.append(examples)
-        rows.extend({**common, **row, "source_index": source_index} for row in example_rows)
     for reason, names in skipped.items():
         if names:
             log.warning("Skipped %d file(s) (%s), e.g. %s.", len(names), reason, names[0])

@@ -75,7 +75,7 @@ def data_config(profile: str = "quick", **overrides: Any) -> DataConfig:
     """
     if profile not in PROFILES:
         raise ValueError(f"data_config: profile must be one of {PROFILES}; got {profile!r}.")
-    if isinstance(overrides.get("data_dir"), Path):
-        overrides["data_dir"] = str(overrides["data_dir"])
+    if overrides.get("data_dir") is not None:  # one spelling per folder, so the cache key does not depend on it
+        overrides["data_dir"] = str(Path(overrides["data_dir"]).expanduser().resolve())
     base = apply_overrides(DataConfig(), QUICK if profile == "quick" else FULL)
     return apply_overrides(base, overrides)
