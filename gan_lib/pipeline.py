@@ -175,10 +175,45 @@ def resolve_stage(name: str, stages: Sequence[str] = STAGES) -> str:
 
 
 def notebook_parameters(notebook: Path) -> set[str]:
-    """Names declared in ``notebook``'s ``parameters``-tagged cell (papermill's own parser)."""
+    """Names declared in ``notebook``'s ``parameters``-tagged cell, as papermill sees them.
+
+    papermill finds parameters with a regular expression that skips lines it
+    cannot parse (for instance the annotation ``str | None``); such a parameter
+    would silently never receive the pipeline's value (``--data`` ignored).  The
+    names papermill finds are therefore compared with the names the cell
+    assigns (Python's own parser) and any difference is an error.
+
+    Raises
+    ------
+    PipelineError
+        If the notebook has no ``parameters`` cell, or papermill cannot read one of its assignments.
+    """
+    import ast
+
+    import nbformat
     import papermill
 
-    return set(papermill.inspect_notebook(str(notebook)))
+    nb = nbformat.read(notebook, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise PipelineError(f"{notebook}: needs exactly one cell tagged 'parameters' (papermill); found {len(cells)}.")
+    assigned = {}
+    for node in ast.parse(cells[0].source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, ast.AnnAssign) else []
+        for target in targets:
+            if isinstance(target, ast.Name):
+                assigned[target.id] = ast.get_source_segment(cells[0].source, node)
+    seen = set(papermill.inspect_notebook(str(notebook)))
+    unseen = {name: line for name, line in assigned.items() if name not in seen}
+    if unseen:
+        lines = "; ".join(repr(line) for line in unseen.values())
+        raise PipelineError(
+            f"{notebook.name}: papermill cannot read the parameter line(s) {lines}, so they would never receive "
+            "the pipeline's values. Write the type hint in quotes as papermill reads it, e.g. "
+            'data_dir: "Optional[str]" = None, or leave it out, instead of str | None.'
+        )
+    return seen
 
 
 def check_kernel(name: str = KERNEL_NAME) -> None:
@@ -433,6 +468,7 @@ def run_pipeline(
             "the study's notebooks are incomplete; missing: " + ", ".join(missing)
             + ". Restore them from git (git checkout -- notebooks/) before running the pipeline."
         )
+    declared = {s: notebook_parameters(notebooks[s]) for s in stages}
     check_kernel(kernel_name)
 
     run_folder = Path(runs_dir) / run_name
@@ -469,8 +505,7 @@ def run_pipeline(
         label = f"[{index}/{total}] {name} ".ljust(width, ".")
         notebook = notebooks[name]
         executed = run_folder / "notebooks" / notebook.name
-        declared = notebook_parameters(notebook)
-        parameters = {k: v for k, v in core.items() if k in declared}
+        parameters = {k: v for k, v in core.items() if k in declared[name]}
         entry = record.stage(name)
         start = time.time()
         entry.update(status="running", started=_now(), notebook=_relative(notebook, PROJECT_ROOT),

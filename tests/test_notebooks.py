@@ -15,7 +15,7 @@ import papermill
 import pytest
 
 from gan_lib.config import NOTEBOOKS_DIR
-from gan_lib.pipeline import CORE_PARAMETERS, STAGES
+from gan_lib.pipeline import CORE_PARAMETERS, STAGES, notebook_parameters
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 #: Quick-profile defaults every notebook declaring these names must use.
@@ -66,6 +66,11 @@ def test_notebook_parameters_are_plain_literals_with_quick_defaults(path):
         if name in declared:
             assert ast.literal_eval(declared[name]["default"]) == expected, \
                 f"{path.name}: {name} must default to {expected!r} (the quick profile)."
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_parameters_are_all_readable_by_papermill(path):
+    notebook_parameters(path)  # raises PipelineError naming the lines papermill would skip
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -247,3 +247,14 @@ def test_run_pipeline_only_runs_that_stage(full_run, study):
     assert [line["stage"] for line in _log_lines(log)[before:]] == ["01_first"]
     assert output.count(" done in ") == 1
     assert [s["status"] for s in record["stages"]] == ["done"] * 3
+
+
+def test_run_pipeline_refuses_parameters_papermill_cannot_read(tmp_path):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    for name in STAGES:
+        _notebook(nbs / f"{name}.ipynb", "seed = 0", "pass")
+    _notebook(nbs / "02_second.ipynb", "seed = 0\ndata_dir: str | None = None  # folder", "pass")
+    with pytest.raises(PipelineError, match="02_second.ipynb: papermill cannot read .*'data_dir: str \\| None = None'"):
+        _run(tmp_path)
+    assert not (tmp_path / "runs").exists()
