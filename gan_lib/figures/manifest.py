@@ -23,7 +23,7 @@ class FigureFile:
     source: str  # the run files (or gan_lib computation) the content comes from
 
 
-#: Everything notebook 06 writes into ``figures/``, in thesis order.
+#: Everything the pipeline writes into ``figures/``, in thesis order (notebook 06, plus notebook 07's reader-study figure).
 FIGURE_FILES: tuple[FigureFile, ...] = (
     FigureFile("fig4_real_vs_generated", ("png", "pdf"), "Fig 4",
                "Shuffled grid of real and generated images, numbered cells only (a quiz).",
@@ -52,6 +52,10 @@ FIGURE_FILES: tuple[FigureFile, ...] = (
     FigureFile("table2_denoising", ("csv", "tex"), "Table 2",
                "MPV and MPVD (and texture cost) for each denoising method.",
                "gan_lib.figures.tables.copy_run_table", "copy of tables/table2_denoising.csv/.tex (notebook 03)"),
+    FigureFile("reader_study_realism_SIMULATED", ("png",), "Reader study (X-I)",
+               "Realism scores of real vs synthetic images. The _SIMULATED file comes from simulated readers "
+               "(a demo, not data from people); with a real export the file has no suffix.",
+               "notebooks/07_reader_study.ipynb", "a reader-study export (gan_lib.validation)"),
 )
 
 
