@@ -53,6 +53,14 @@ def browser(tmp_path):
 
 def test_reader_rates_three_images_in_a_browser(tmp_path, browser):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def click_and_wait_for_next_page(element_id: str) -> None:
+        button = browser.find_element(By.ID, element_id)
+        button.click()
+        WebDriverWait(browser, 20).until(ec.staleness_of(button))  # the form POST navigated away
+        WebDriverWait(browser, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     study = make_study(tmp_path, n_real=5, n_generated=5, repeats=0)
     conn = db.connect(study.db_path)
@@ -66,11 +74,11 @@ def test_reader_rates_three_images_in_a_browser(tmp_path, browser):
     with running_server(study) as base:
         browser.get(f"{base}/invite/{token}")
         assert "Welcome, Dr Browser" in browser.page_source
-        browser.find_element(By.ID, "start").click()
+        click_and_wait_for_next_page("start")
         for number, (answer, confidence, realism, note) in enumerate(choices, start=1):
             assert f"Image {number} of 10" in browser.find_element(By.CLASS_NAME, "counter").text
-            width = browser.execute_script(
-                "const img = document.getElementById('study-image'); return img.complete && img.naturalWidth;")
+            width = WebDriverWait(browser, 20).until(lambda d: d.execute_script(
+                "const img = document.getElementById('study-image'); return img.complete && img.naturalWidth;"))
             assert width == 32  # the PNG really loaded through the authenticated image route
             browser.find_element(By.CSS_SELECTOR, f"input[name=answer][value={answer}]").click()
             browser.find_element(By.CSS_SELECTOR, f"input[name=confidence][value='{confidence}']").click()
@@ -78,7 +86,7 @@ def test_reader_rates_three_images_in_a_browser(tmp_path, browser):
             browser.find_element(By.NAME, "note").send_keys(note)
             if number == 1:
                 browser.save_screenshot(str(screenshot))
-            browser.find_element(By.ID, "submit").click()
+            click_and_wait_for_next_page("submit")
         assert "Image 4 of 10" in browser.find_element(By.CLASS_NAME, "counter").text
 
     conn = db.connect(study.db_path)
