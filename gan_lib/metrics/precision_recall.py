@@ -66,8 +66,8 @@ def manifold_coverage(queries: np.ndarray, support: np.ndarray, radii: np.ndarra
     -------
     ndarray, shape (N,), bool
     """
-    def reduce(chunk: np.ndarray, start: int) -> list[np.ndarray]:
-        return [np.any(chunk <= radii[None, :], axis=1)]
+    def reduce(chunk: np.ndarray, start: int) -> np.ndarray:
+        return np.any(chunk <= radii[None, :], axis=1)
 
     return np.concatenate(list(pairwise_distances_chunked(queries, support, reduce_func=reduce)))
 
