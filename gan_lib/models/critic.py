@@ -1,0 +1,155 @@
+"""The WGAN-GP critic (thesis section X-C): strided convolutions, LeakyReLU, no BatchNorm.
+
+The critic scores an image with an unbounded real number (no sigmoid): the
+difference of its mean scores on real and generated images estimates the
+Wasserstein-1 distance when the critic is 1-Lipschitz, which the gradient
+penalty enforces per sample (Gulrajani et al., 2017, arXiv:1704.00028).
+BatchNorm would make each sample's score depend on the rest of the batch and
+so invalidate that per-sample penalty; the critic therefore offers only
+per-sample normalisation (layer or instance norm) or none.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import torch
+from torch import nn
+
+from ._api import _resolve_channels, init_weights, register_model
+
+__all__ = ["Critic", "CRITIC_CHANNELS", "NORM_LAYERS", "critic"]
+
+#: Output widths of the stride-2 convolutions per input resolution; each halves
+#: the side length, ending at 4x4 before the linear head (``log2(image_size / 4)`` entries).
+CRITIC_CHANNELS: dict[int, list[int]] = {
+    32: [128, 256, 512],  # 32 -> 16 -> 8 -> 4
+    64: [64, 128, 256, 512],  # 64 -> 32 -> 16 -> 8 -> 4
+    128: [32, 64, 128, 256, 512],
+    256: [16, 32, 64, 128, 256, 512],
+}
+
+#: Accepted ``norm_layer`` names.  Both are per-sample, so they keep the gradient penalty valid.
+NORM_LAYERS: tuple[str | None, ...] = (None, "layer", "instance")
+
+
+def _norm(name: str | None, channels: int) -> list[nn.Module]:
+    """Per-sample normalisation of a ``(N, C, H, W)`` map; GroupNorm with 1 group is LayerNorm over (C, H, W)."""
+    if name is None:
+        return []
+    groups = 1 if name == "layer" else channels  # "instance": one group per channel
+    return [nn.GroupNorm(groups, channels, affine=True)]
+
+
+def _check_norm_layer(norm_layer: Any) -> str | None:
+    """Validate ``norm_layer``; BatchNorm in any spelling gets the explanation of why it is refused."""
+    if norm_layer in ("none", None):
+        return None
+    is_batchnorm = (isinstance(norm_layer, type) and issubclass(norm_layer, nn.modules.batchnorm._BatchNorm)) or (
+        isinstance(norm_layer, str) and norm_layer.lower() in ("batch", "batchnorm", "batchnorm2d", "batch_norm")
+    )
+    if is_batchnorm:
+        shown = norm_layer.__name__ if isinstance(norm_layer, type) else norm_layer
+        raise ValueError(
+            f"critic: norm_layer={shown} mixes samples within a batch, which breaks the per-sample "
+            "gradient penalty; use LayerNorm, InstanceNorm or None (norm_layer='layer', 'instance' or None)."
+        )
+    if norm_layer not in NORM_LAYERS:
+        raise ValueError(f"critic: norm_layer must be one of {NORM_LAYERS}; got {norm_layer!r}.")
+    return norm_layer
+
+
+class Critic(nn.Module):
+    """Image -> stride-2 conv stack -> linear head -> one unbounded score per image.
+
+    Shapes: ``x (N, 1, image_size, image_size) -> (N, 1)``, float.
+    Build it with :func:`critic` rather than directly.
+
+    Parameters
+    ----------
+    image_size : int
+        Input side length; ``channels`` must have ``log2(image_size / 4)`` entries.
+    channels : sequence of int
+        Output width of each ``Conv2d(4, stride=2, padding=1)``.
+    norm_layer : {None, "layer", "instance"}
+        Per-sample normalisation after every conv but the first (none on the
+        first, which sees raw pixels, as in DCGAN and WGAN-GP).
+    negative_slope : float
+        LeakyReLU slope (0.2 in the thesis).
+    """
+
+    def __init__(
+        self,
+        *,
+        image_size: int,
+        channels: Sequence[int],
+        norm_layer: str | None = None,
+        negative_slope: float = 0.2,
+    ) -> None:
+        super().__init__()
+        norm_layer = _check_norm_layer(norm_layer)
+        if 4 * 2 ** len(channels) != image_size:
+            raise ValueError(
+                f"Critic: {len(channels)} channel entries reduce {4 * 2 ** len(channels)} px to 4x4, "
+                f"not image_size={image_size}."
+            )
+        self.image_size = image_size
+        layers: list[nn.Module] = []
+        c_in = 1
+        for i, c_out in enumerate(channels):
+            layers.append(nn.Conv2d(c_in, c_out, 4, stride=2, padding=1))
+            layers += _norm(norm_layer, c_out) if i > 0 else []
+            layers.append(nn.LeakyReLU(negative_slope, inplace=True))
+            c_in = c_out
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Linear(channels[-1] * 4 * 4, 1)
+        self.apply(init_weights)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 4 or x.shape[1:] != (1, self.image_size, self.image_size):
+            raise ValueError(
+                f"Critic: x must have shape (N, 1, {self.image_size}, {self.image_size}); got {tuple(x.shape)}."
+            )
+        h = self.features(x)  # N x C x 4 x 4
+        return self.head(h.flatten(1))  # N x 1
+
+
+def _build(*, image_size: int, width: float, channels: Sequence[int] | None, **kwargs: Any) -> Critic:
+    resolved = _resolve_channels("critic", image_size=image_size, table=CRITIC_CHANNELS, channels=channels, width=width)
+    return Critic(image_size=image_size, channels=resolved, **kwargs)
+
+
+@register_model()
+def critic(
+    *,
+    image_size: int = 64,
+    norm_layer: str | None = None,
+    width: float = 1.0,
+    channels: Sequence[int] | None = None,
+    negative_slope: float = 0.2,
+) -> Critic:
+    """The WGAN-GP critic at ``image_size`` in {32, 64, 128, 256}.
+
+    Shapes: ``x (N, 1, image_size, image_size) -> (N, 1)``.
+
+    Parameters
+    ----------
+    image_size : int
+        Input side length in pixels, one of 32, 64, 128, 256.
+    norm_layer : {None, "layer", "instance"}
+        Per-sample normalisation; BatchNorm is refused (it breaks the gradient penalty).
+    width : float
+        Multiplier on the default widths :data:`CRITIC_CHANNELS`.
+    channels : sequence of int, optional
+        Explicit widths overriding ``width``; ``log2(image_size / 4)`` entries.
+    negative_slope : float
+        LeakyReLU slope.
+
+    Examples
+    --------
+    >>> d = critic(image_size=32, width=0.125, norm_layer="layer")
+    >>> d(torch.zeros(5, 1, 32, 32)).shape
+    torch.Size([5, 1])
+    """
+    return _build(
+        image_size=image_size, width=width, channels=channels, norm_layer=norm_layer, negative_slope=negative_slope
+    )
