@@ -81,10 +81,18 @@ def test_breast_mask_excludes_label_and_border_strip():
     assert not mask[-4:, 60:].any()
 
 
+def test_breast_mask_drops_film_band_along_chest_wall():
+    image, breast = _phantom()
+    image[:, 3:11] = np.maximum(image[:, 3:11], 6000)  # unexposed film band, 8 px wide, full height
+    mask = breast_mask(image)
+    assert not mask[:5, 3:11].any() and not mask[-10:, 3:11].any()
+    assert (mask & breast).sum() / breast.sum() > 0.95
+
+
 def test_breast_mask_fills_holes():
     image, breast = _phantom()
-    image[55:65, 10:20] = 0  # a dark hole inside the breast
-    assert breast_mask(image)[60, 15]
+    image[55:65, 20:30] = 0  # a dark hole inside the breast
+    assert breast_mask(image)[55:65, 20:30].all()
 
 
 def test_breast_mask_constant_image_raises():

@@ -132,11 +132,21 @@ def _largest_component(mask: np.ndarray) -> np.ndarray:
 
 
 def _binary_opening(mask: np.ndarray, radius: float) -> np.ndarray:
-    """Opening by a Euclidean disk of ``radius`` pixels via distance transforms (O(N), any radius)."""
+    """Opening by a Euclidean disk of ``radius`` pixels via distance transforms (O(N), any radius).
+
+    Outside the image counts as background, so a strip along the image border
+    is removed when it is thinner than the disk, like any other thin structure.
+    """
     if radius <= 0:
         return mask
-    eroded = ndi.distance_transform_edt(mask) > radius
-    return ndi.distance_transform_edt(~eroded) <= radius
+    padded = np.pad(mask, 1)
+    eroded = ndi.distance_transform_edt(padded) > radius
+    return (ndi.distance_transform_edt(~eroded) <= radius)[1:-1, 1:-1]
+
+
+def _dilate(mask: np.ndarray, radius: float) -> np.ndarray:
+    """Dilation by a Euclidean disk of ``radius`` pixels."""
+    return ndi.distance_transform_edt(~mask) <= radius
 
 
 def breast_mask(
@@ -144,6 +154,7 @@ def breast_mask(
     *,
     threshold: float | None = None,
     opening_fraction: float = 0.025,
+    core_fraction: float = 0.08,
     min_area_fraction: float = 0.01,
 ) -> np.ndarray:
     """Segment the breast: Otsu threshold, opening, largest connected component, holes filled.
@@ -156,11 +167,18 @@ def breast_mask(
     2. Morphological opening with a disk of radius ``opening_fraction`` x the
        shorter image side: cuts thin scanner-border strips and film edges that
        touch the breast, and removes labels' thin strokes.
-    3. The largest 8-connected component (labels and markers are smaller and
+    3. The breast's *core*: the largest component after a wider opening
+       (``core_fraction``), which also removes the broad unexposed film band
+       that screen-film scans show along the chest wall above and below the
+       breast.  Only pixels of step 2 within ``core_fraction / 2`` x the side
+       of the core are kept, which restores the skin line and nipple that the
+       wide opening rounds off.
+    4. The largest 8-connected component (labels and markers are smaller and
        separate), with holes filled (:func:`scipy.ndimage.binary_fill_holes`).
 
-    Limits: a label touching the breast stays attached if thicker than the
-    opening disk; on images whose background is exactly zero *and* whose
+    Limits: a label or film band touching the breast stays attached (up to
+    ``core_fraction / 2`` x the side from the breast) if thicker than the
+    wide opening disk; on images whose background is exactly zero *and* whose
     breast histogram is strongly bimodal the threshold can fall inside the
     breast: pass ``threshold`` explicitly then.  Run it at a reduced
     resolution (e.g. longer side ~500 px): the opening costs O(pixels).
@@ -173,6 +191,8 @@ def breast_mask(
         Fixed threshold in the units of ``image``; overrides Otsu.
     opening_fraction : float
         Opening disk radius as a fraction of ``min(H, W)``; 0 disables it.
+    core_fraction : float
+        Radius of the wider opening that finds the breast's core, same units; 0 disables it.
     min_area_fraction : float
         A component smaller than this fraction of the image is not a breast.
 
@@ -189,7 +209,7 @@ def breast_mask(
     --------
     >>> yy, xx = np.mgrid[:9, :9]
     >>> disk = ((yy - 4) ** 2 + (xx - 4) ** 2 <= 9).astype(float)
-    >>> bool((breast_mask(disk, opening_fraction=0) == (disk > 0)).all())
+    >>> bool((breast_mask(disk, opening_fraction=0, core_fraction=0) == (disk > 0)).all())
     True
     """
     image = _check_2d(image).astype(np.float32)
@@ -206,9 +226,12 @@ def breast_mask(
             foreground = values > filters.threshold_otsu(above)
     else:
         foreground = image > threshold
-    radius = opening_fraction * min(image.shape)
-    mask = _largest_component(_binary_opening(foreground, radius))
-    mask = ndi.binary_fill_holes(mask)
+    side = min(image.shape)
+    detail = _binary_opening(foreground, opening_fraction * side)
+    core = _largest_component(_binary_opening(foreground, core_fraction * side))
+    if core.any():  # keep the detail (skin line, nipple) only near the breast's core
+        detail &= _dilate(core, 0.5 * core_fraction * side)
+    mask = ndi.binary_fill_holes(_largest_component(detail))
     if mask.sum() < min_area_fraction * mask.size:
         raise NoBreastFoundError(
             f"breast_mask: the largest bright region covers {mask.mean():.2%} of the image, below "
