@@ -1,0 +1,541 @@
+"""Evaluation of a trained run: Table 1 (metrics), Table 2 (denoising) and texture statistics.
+
+Glue between a run folder and the pure functions of :mod:`gan_lib.metrics`,
+:mod:`gan_lib.denoise` and :mod:`gan_lib.texture`, shared by notebooks 03–05,
+the pipeline and the thesis figures.  Every comparison is made against the
+real **training** set and reported next to the same comparison for two real
+sets (``docs/ARCHITECTURE.md``): held-out views of the training patient
+(same-patient floor) and another patient's images (other-patient floor).
+
+Outputs (all written atomically) under ``runs/<name>/``:
+
+- ``eval/generated.npy`` (+ ``generated.json``: count and seed) — reused by
+  notebooks 03–05 and the figures when the count and seed match;
+- ``eval/denoised_<method>.npy``;
+- ``tables/table1_metrics.csv/.tex``, ``tables/table2_denoising.csv/.tex``,
+  ``tables/texture_stats.csv``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+
+from gan_lib.atomic import atomic_path, atomic_save, atomic_write_json
+from gan_lib.config import PROFILES, apply_overrides, run_dir
+from gan_lib.denoise import DEFAULT_PARAMS, denoise, estimate_noise_sigma
+from gan_lib.imaging import check_image_set
+from gan_lib.metrics import (
+    TABLE1_COLUMNS,
+    Estimate,
+    FIDWeightsNotFound,
+    TooFewImagesError,
+    display_table,
+    fid,
+    inception_features,
+    kid,
+    load_inception,
+    mpv,
+    mpvd,
+    ms_ssim_diversity,
+    nearest_real_scores,
+    not_computed,
+    precision_recall,
+    random_pair_scores,
+    swd,
+    tidy_table,
+    write_table,
+)
+from gan_lib.metrics.bootstrap import CONFIDENCE, bootstrap_mean
+from gan_lib.texture import (
+    edge_feature_table,
+    glcm_feature_table,
+    sobel_magnitude,
+    texture_statistics,
+    tissue_mask,
+)
+
+__all__ = [
+    "EvaluationConfig",
+    "QUICK",
+    "FULL",
+    "evaluation_config",
+    "EvaluationSets",
+    "load_evaluation_sets",
+    "try_load_inception",
+    "metrics_table",
+    "compare_denoisers",
+    "texture_features",
+    "edge_threshold_of",
+    "texture_comparison",
+    "feature_shift",
+    "save_arrays",
+    "save_table1",
+    "save_table2",
+    "save_texture_stats",
+]
+
+REAL_SPLITS = ("train", "heldout", "test")
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluationConfig:
+    """Settings of notebooks 03–05 (profiles :data:`QUICK` and :data:`FULL`)."""
+
+    n_generated: int = 256  # generated images evaluated
+    seed: int = 0  # seeds generation, subsets, pairings, bootstrap and SWD draws
+    max_real: int = 1024  # at most this many images per real split (random subset without replacement)
+    n_resamples: int = 1000  # percentile-bootstrap resamples of cheap statistics (means, MPVD, GLCM shift)
+    n_costly_bootstrap: int = 5  # bootstrap replicates behind the SWD and FID intervals (normal approximation)
+    diversity_pairs: int = 1000  # image pairs for the mean pairwise MS-SSIM of each set
+    kid_subset_size: int = 1000  # KID subset size (capped by the set sizes)
+    kid_subsets: int = 100  # KID subsets
+    pr_k: int = 3  # neighbourhood size of improved precision/recall
+    fid_min_images: int = 2048  # FID is refused below this many images per set (feature dimension)
+    glcm_levels: int = 32  # GLCM grey levels (level 0 reserved for background)
+    min_tissue_fraction: float = 0.5  # texture: images with less tissue are skipped (counted)
+    edge_percentile: float = 90.0  # edge threshold = this percentile of the training set's tissue Sobel magnitudes
+
+
+#: Quick profile: minutes on a 2-core CPU.
+QUICK: dict[str, Any] = {"n_generated": 256, "max_real": 1024, "n_resamples": 1000, "n_costly_bootstrap": 5,
+                         "diversity_pairs": 1000}
+#: Full profile: the study's numbers (FID becomes possible once both sets reach 2048 images).
+FULL: dict[str, Any] = {"n_generated": 10000, "max_real": 10000, "n_resamples": 2000, "n_costly_bootstrap": 20,
+                        "diversity_pairs": 5000}
+
+
+def evaluation_config(profile: str = "quick", **overrides: Any) -> EvaluationConfig:
+    """The :class:`EvaluationConfig` of ``profile`` with ``overrides`` (``None`` keeps the profile value).
+
+    Examples
+    --------
+    >>> evaluation_config("quick", n_generated=64).n_generated
+    64
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"evaluation_config: profile must be one of {PROFILES}; got {profile!r}.")
+    return apply_overrides(apply_overrides(EvaluationConfig(), QUICK if profile == "quick" else FULL), overrides)
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluationSets:
+    """The image sets of one evaluation, ``float32 (N, H, W)`` in [-1, 1].
+
+    ``heldout`` and ``test`` are ``None`` when the dataset has no such split
+    (``missing`` says why); every table then shows "not computed" there.
+    """
+
+    generated: np.ndarray
+    train: np.ndarray
+    heldout: np.ndarray | None = None
+    test: np.ndarray | None = None
+    missing: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def compared(self) -> dict[str, np.ndarray | None]:
+        """The sets compared with ``train``, in Table 1 column order."""
+        return {"generated": self.generated, "heldout": self.heldout, "test": self.test}
+
+    def sizes(self) -> dict[str, int]:
+        """Number of images per set (0 for a missing split)."""
+        sets = {**self.compared(), "train": self.train}
+        return {name: 0 if images is None else len(images) for name, images in sets.items()}
+
+
+def load_evaluation_sets(run_name: str, config: EvaluationConfig) -> EvaluationSets:
+    """Generated images of run ``run_name`` (cached in ``eval/``) and its real splits.
+
+    Parameters
+    ----------
+    run_name : str
+        Folder under ``runs/`` holding a trained run (``gan_lib.run.load_run``).
+    config : EvaluationConfig
+        ``n_generated``, ``seed`` and ``max_real`` are used.
+
+    Returns
+    -------
+    EvaluationSets
+    """
+    from gan_lib.run import load_run  # the training stage; imported here so the metrics never need torch models
+
+    run = load_run(run_name)
+    dataset = run.dataset()
+    rng = np.random.default_rng(config.seed)
+    real: dict[str, np.ndarray | None] = {}
+    missing: dict[str, str] = {}
+    for split in REAL_SPLITS:
+        try:
+            images = dataset.images(split)
+        except ValueError as error:  # an empty split: explained in the message
+            if split == "train":
+                raise
+            real[split], missing[split] = None, str(error)
+            continue
+        if len(images) > config.max_real:
+            images = images[np.sort(rng.choice(len(images), config.max_real, replace=False))]
+        real[split] = images
+    generated = _cached_generated(run, run_name, n=config.n_generated, seed=config.seed)
+    return EvaluationSets(generated, real["train"], real["heldout"], real["test"], missing)
+
+
+def _cached_generated(run: Any, run_name: str, *, n: int, seed: int) -> np.ndarray:
+    folder = run_dir(run_name) / "eval"
+    array_path, meta_path = folder / "generated.npy", folder / "generated.json"
+    checkpoint = run_dir(run_name) / "checkpoints" / "last.pt"
+    stamp = {"n": n, "seed": seed, "checkpoint_mtime_ns": checkpoint.stat().st_mtime_ns if checkpoint.exists() else None}
+    if array_path.exists() and meta_path.exists() and json.loads(meta_path.read_text()) == stamp:
+        return check_image_set(np.load(array_path), name=str(array_path))
+    images = check_image_set(run.generate(n, seed=seed), name="generated")
+    atomic_save(array_path, lambda tmp: np.save(tmp, images))
+    atomic_write_json(meta_path, stamp)
+    return images
+
+
+def try_load_inception(weights: str | os.PathLike[str] | None = None) -> tuple[Any, str]:
+    """The FID Inception network, or ``None`` and the reason (missing weights) for the notebooks to show.
+
+    Returns
+    -------
+    (model or None, message)
+        ``message`` is empty when the model loaded, else the full
+        :class:`~gan_lib.metrics.fid.FIDWeightsNotFound` text.
+    """
+    try:
+        return load_inception(weights), ""
+    except FIDWeightsNotFound as error:
+        return None, str(error)
+
+
+def metrics_table(
+    sets: EvaluationSets,
+    config: EvaluationConfig,
+    *,
+    inception: Any = None,
+    inception_missing: str = "FID weights missing",
+) -> pd.DataFrame:
+    """Thesis Table 1 as a tidy frame: every metric for generated, held-out and test sets vs train.
+
+    Rows: MSE and SSIM (nearest train image, random train image), MPV, MPVD,
+    FID, KID, precision, recall (Inception features; "not computed" without
+    the weights), SWD × 10³ per pyramid level and on average, and the mean
+    pairwise MS-SSIM within each set (the ``train`` column holds the training
+    set's own MPV and MS-SSIM).
+
+    Parameters
+    ----------
+    sets : EvaluationSets
+    config : EvaluationConfig
+    inception : InceptionV3, optional, keyword-only
+        From :func:`try_load_inception`; ``None`` marks the feature rows "not computed".
+    inception_missing : str, keyword-only
+        Reason shown in those rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`gan_lib.metrics.tidy_table` layout (``metric``, ``comparison``, value, CI, n, ...).
+    """
+    rows: dict[str, dict[str, Estimate]] = {}
+
+    def put(metric: str, column: str, estimate: Estimate) -> None:
+        rows.setdefault(metric, {})[column] = estimate
+
+    train, seed, boot = sets.train, config.seed, config.n_resamples
+    features_train = inception_features(train, model=inception) if inception is not None else None
+    for column, images in sets.compared().items():
+        if images is None:
+            reason = f"no {column} split ({sets.missing.get(column, 'empty')})"
+            for metric in _TABLE1_ROWS:
+                put(metric, column, not_computed(reason))
+            continue
+        nearest = nearest_real_scores(images, train, n_resamples=boot, seed=seed)
+        paired = random_pair_scores(images, train, n_resamples=boot, seed=seed)
+        put("MSE, nearest train image", column, nearest["mse"])
+        put("SSIM, nearest train image", column, nearest["ssim"])
+        put("MSE, random train image", column, paired["mse"])
+        put("SSIM, random train image", column, paired["ssim"])
+        put("MPV [0-255]", column, mpv(images, n_resamples=boot, seed=seed))
+        put("MPVD vs train [0-255]", column, mpvd(images, train, n_resamples=boot, seed=seed))
+        for metric, estimate in _feature_rows(images, features_train, config, inception, inception_missing).items():
+            put(metric, column, estimate)
+        result = swd(images, train, n_bootstrap=config.n_costly_bootstrap, seed=seed)
+        for resolution, estimate in result.levels.items():
+            put(f"SWD x1e3, {resolution} px level", column, estimate)
+        put("SWD x1e3, average", column, result.average)
+        put("MS-SSIM within set (diversity)", column,
+            ms_ssim_diversity(images, max_pairs=config.diversity_pairs, seed=seed, n_resamples=boot))
+    put("MPV [0-255]", "train", mpv(train, n_resamples=boot, seed=seed))
+    put("MS-SSIM within set (diversity)", "train",
+        ms_ssim_diversity(train, max_pairs=config.diversity_pairs, seed=seed, n_resamples=boot))
+    return tidy_table(rows)
+
+
+_TABLE1_ROWS = (
+    "MSE, nearest train image", "SSIM, nearest train image", "MSE, random train image", "SSIM, random train image",
+    "MPV [0-255]", "MPVD vs train [0-255]", "FID", "KID", "precision", "recall",
+    "SWD x1e3, average", "MS-SSIM within set (diversity)",
+)
+
+
+def _feature_rows(
+    images: np.ndarray, features_train: np.ndarray | None, config: EvaluationConfig, inception: Any, missing: str
+) -> dict[str, Estimate]:
+    """FID, KID, precision and recall of one set against train (or "not computed" rows)."""
+    if inception is None or features_train is None:
+        return {metric: not_computed(missing) for metric in ("FID", "KID", "precision", "recall")}
+    features = inception_features(images, model=inception)
+    try:
+        fid_estimate = fid(features, features_train, min_images=config.fid_min_images,
+                           n_bootstrap=config.n_costly_bootstrap, seed=config.seed)
+    except TooFewImagesError:
+        fid_estimate = not_computed(
+            f"needs >= {config.fid_min_images} images per set; have {len(features)} and {len(features_train)}",
+            n=len(features), n_reference=len(features_train),
+        )
+    pr = precision_recall(features, features_train, k=config.pr_k)
+    return {
+        "FID": fid_estimate,
+        "KID": kid(features, features_train, subset_size=config.kid_subset_size, n_subsets=config.kid_subsets,
+                   seed=config.seed),
+        "precision": pr["precision"],
+        "recall": pr["recall"],
+    }
+
+
+def texture_features(images: np.ndarray, config: EvaluationConfig, *, edge_threshold: float) -> pd.DataFrame:
+    """Per-image texture features of one set: GLCM properties and Sobel statistics inside the tissue.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, H, W)
+        Set in [-1, 1].
+    config : EvaluationConfig
+        ``glcm_levels`` and ``min_tissue_fraction`` are used.
+    edge_threshold : float, keyword-only
+        Sobel magnitude above which a pixel is an edge (shared by all sets;
+        see :func:`edge_threshold_of`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``image_index``, the GLCM columns (e.g. ``contrast_d1``), ``sobel_mean``
+        and ``edge_density``; images skipped for too little tissue are absent
+        (``attrs["n_skipped"]``).
+    """
+    glcm = glcm_feature_table(images, levels=config.glcm_levels, min_tissue_fraction=config.min_tissue_fraction)
+    edges = edge_feature_table(images, threshold=edge_threshold)
+    merged = glcm.merge(edges, on="image_index", how="inner")
+    merged.attrs["n_skipped"] = len(images) - len(merged)
+    return merged
+
+
+def texture_comparison(
+    sets: EvaluationSets, config: EvaluationConfig
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, float]:
+    """Texture features of every set and their per-feature KS / Wasserstein comparison with train.
+
+    Returns
+    -------
+    features : dict
+        Set name (``generated``, ``heldout``, ``test``, ``train``) → :func:`texture_features` table.
+    stats : pandas.DataFrame
+        :func:`gan_lib.texture.texture_statistics` of every set against ``train``
+        (the real-vs-real rows are the reference for the generated rows).
+    edge_threshold : float
+        The Sobel edge threshold used (from the training set).
+    """
+    threshold = edge_threshold_of(sets.train, config)
+    named = {**sets.compared(), "train": sets.train}
+    features = {
+        name: texture_features(images, config, edge_threshold=threshold)
+        for name, images in named.items() if images is not None
+    }
+    return features, texture_statistics(features, reference="train"), threshold
+
+
+def edge_threshold_of(reference: np.ndarray, config: EvaluationConfig) -> float:
+    """The edge threshold: ``config.edge_percentile`` of the reference set's tissue Sobel magnitudes."""
+    magnitudes = sobel_magnitude(reference)
+    return float(np.percentile(magnitudes[tissue_mask(reference)], config.edge_percentile))
+
+
+def feature_shift(
+    features: pd.DataFrame,
+    reference: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> Estimate:
+    """Mean over ``columns`` of the Wasserstein-1 distance to the reference, in reference standard deviations.
+
+    A single "how far has the texture moved" number: 0 when every feature's
+    distribution matches the reference.  The interval resamples the images
+    (rows) of both tables (percentile bootstrap).
+
+    Parameters
+    ----------
+    features, reference : pandas.DataFrame
+        Per-image feature tables (e.g. :func:`texture_features`).
+    columns : sequence of str
+        Features to average over.
+    n_resamples, seed : keyword-only
+        Bootstrap settings.
+
+    Returns
+    -------
+    Estimate
+    """
+    a = features[list(columns)].to_numpy(float)
+    b = reference[list(columns)].to_numpy(float)
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError(f"feature_shift: both tables need >= 2 rows; got {len(a)} and {len(b)}.")
+    scale = b.std(axis=0, ddof=1)
+    scale[scale == 0] = 1.0
+
+    def statistic(rows_a: np.ndarray, rows_b: np.ndarray) -> float:
+        return float(np.mean([
+            scipy.stats.wasserstein_distance(a[rows_a, j], b[rows_b, j]) / scale[j] for j in range(a.shape[1])
+        ]))
+
+    value = statistic(np.arange(len(a)), np.arange(len(b)))
+    result = scipy.stats.bootstrap(
+        (np.arange(len(a)), np.arange(len(b))), statistic, vectorized=False, paired=False,
+        n_resamples=n_resamples, confidence_level=CONFIDENCE, method="percentile", rng=seed,
+    )
+    ci = result.confidence_interval
+    return Estimate(value, float(ci.low), float(ci.high), len(a), len(b),
+                    f"percentile bootstrap, {n_resamples} resamples",
+                    f"mean over {len(columns)} features of W1 / reference sd")
+
+
+def compare_denoisers(
+    generated: np.ndarray,
+    sets: EvaluationSets,
+    config: EvaluationConfig,
+    *,
+    methods: Sequence[str] = tuple(DEFAULT_PARAMS),
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    inception: Any = None,
+    inception_missing: str = "FID weights missing",
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Thesis Table 2, extended: what each denoising method gains and what it costs in texture.
+
+    Rows: ``generated`` (no denoising), one per method, and the real sets for
+    reference (``heldout`` and ``test`` compared with train like the generated
+    ones; ``train`` with its own within-set values).  Columns:
+
+    - ``noise sigma [0-1]`` — mean :func:`~gan_lib.denoise.estimate_noise_sigma`;
+    - ``MPV [0-255]`` and ``MPVD vs train [0-255]`` (the thesis' Table 2);
+    - ``SSIM, nearest train image``;
+    - ``edge density`` — share of tissue pixels above the training set's edge threshold;
+    - ``GLCM shift vs train`` — :func:`feature_shift` over the GLCM features;
+    - ``FID`` — when the Inception weights are present and the sets large enough.
+
+    Parameters
+    ----------
+    generated : ndarray, shape (N, H, W)
+        Generated set in [-1, 1] (usually ``sets.generated``).
+    sets : EvaluationSets
+        Provides the real reference sets.
+    config : EvaluationConfig
+    methods : sequence of str, keyword-only
+        Methods of :data:`gan_lib.denoise.METHODS` to apply.
+    params : mapping, optional, keyword-only
+        ``{method: {parameter: value}}`` overrides of the defaults.
+    inception, inception_missing : keyword-only
+        As in :func:`metrics_table`.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Tidy layout with ``method`` and ``metric`` key columns.
+    denoised : dict
+        Method → denoised set ``(N, H, W)``.
+    """
+    params = dict(params or {})
+    unknown = sorted(set(params) - set(methods))
+    if unknown:
+        raise ValueError(f"compare_denoisers: params given for method(s) {unknown} not in methods={list(methods)}.")
+    denoised = {method: denoise(generated, method, **params.get(method, {})) for method in methods}
+    candidates: dict[str, np.ndarray | None] = {"generated": generated, **denoised,
+                                                 "heldout": sets.heldout, "test": sets.test}
+    threshold = edge_threshold_of(sets.train, config)
+    train_features = texture_features(sets.train, config, edge_threshold=threshold)
+    glcm_columns = [c for c in train_features.columns if c not in ("image_index", "sobel_mean", "edge_density")]
+    features_train = inception_features(sets.train, model=inception) if inception is not None else None
+    boot, seed = config.n_resamples, config.seed
+    rows: dict[str, dict[str, Estimate]] = {}
+    for name, images in candidates.items():
+        if images is None:
+            continue
+        table = texture_features(images, config, edge_threshold=threshold)
+        row = {
+            "noise sigma [0-1]": bootstrap_mean(estimate_noise_sigma(images), n_resamples=boot, seed=seed),
+            "MPV [0-255]": mpv(images, n_resamples=boot, seed=seed),
+            "MPVD vs train [0-255]": mpvd(images, sets.train, n_resamples=boot, seed=seed),
+            "SSIM, nearest train image": nearest_real_scores(images, sets.train, n_resamples=boot, seed=seed)["ssim"],
+            "edge density": bootstrap_mean(table["edge_density"].to_numpy(), n_resamples=boot, seed=seed),
+            "GLCM shift vs train": feature_shift(table, train_features, glcm_columns, n_resamples=boot, seed=seed),
+        }
+        if features_train is None:
+            row["FID"] = not_computed(inception_missing)
+        else:
+            try:
+                row["FID"] = fid(inception_features(images, model=inception), features_train,
+                                 min_images=config.fid_min_images, n_bootstrap=config.n_costly_bootstrap, seed=seed)
+            except TooFewImagesError:
+                row["FID"] = not_computed(f"needs >= {config.fid_min_images} images per set",
+                                          n=len(images), n_reference=len(features_train))
+        rows[name] = row
+    rows["train"] = {
+        "noise sigma [0-1]": bootstrap_mean(estimate_noise_sigma(sets.train), n_resamples=boot, seed=seed),
+        "MPV [0-255]": mpv(sets.train, n_resamples=boot, seed=seed),
+        "edge density": bootstrap_mean(train_features["edge_density"].to_numpy(), n_resamples=boot, seed=seed),
+    }
+    return tidy_table(rows, row_name="method", column_name="metric"), denoised
+
+
+def save_arrays(run_name: str, arrays: Mapping[str, np.ndarray]) -> list[Path]:
+    """Save ``{name: array}`` as ``runs/<run_name>/eval/<name>.npy`` atomically and return the paths."""
+    folder = run_dir(run_name) / "eval"
+    paths = []
+    for name, array in arrays.items():
+        paths.append(atomic_save(folder / f"{name}.npy", lambda tmp, a=array: np.save(tmp, a)))
+    return paths
+
+
+def save_table1(run_name: str, table: pd.DataFrame) -> tuple[Path, Path]:
+    """Write Table 1 to ``runs/<run_name>/tables/table1_metrics.csv/.tex``."""
+    return write_table(
+        table, display_table(table, headers=TABLE1_COLUMNS), run_dir(run_name) / "tables" / "table1_metrics",
+        caption=("Evaluation metrics of the WGAN-GP generator against the real training set, next to real held-out "
+                 "views of the training patient and another patient's images (value [95% CI] (n))."),
+        label="tab:metrics",
+    )
+
+
+def save_table2(run_name: str, table: pd.DataFrame) -> tuple[Path, Path]:
+    """Write Table 2 to ``runs/<run_name>/tables/table2_denoising.csv/.tex`` (methods as rows)."""
+    display = display_table(table, row_name="method", column_name="metric")
+    return write_table(
+        table, display, run_dir(run_name) / "tables" / "table2_denoising",
+        caption=("Denoising the generated images: MPV, MPVD and what each method costs in texture, "
+                 "with the real sets for reference (value [95% CI] (n))."),
+        label="tab:denoising",
+    )
+
+
+def save_texture_stats(run_name: str, stats: pd.DataFrame) -> Path:
+    """Write the per-feature KS/Wasserstein table to ``runs/<run_name>/tables/texture_stats.csv``."""
+    path = run_dir(run_name) / "tables" / "texture_stats.csv"
+    with atomic_path(path) as tmp:
+        stats.to_csv(tmp, index=False)
+    return path
+
