@@ -82,3 +82,24 @@ def test_auc_with_ci_is_one_for_separated_and_half_for_equal_scores():
 def test_wilson_interval_contains_the_proportion():
     lo, hi = wilson_interval(5, 100)
     assert lo < 0.05 < hi
+
+
+def test_training_views_catch_a_mirrored_copy(sets):
+    from gan_lib.experiments.memorisation import training_views
+
+    views, source = training_views(sets["train"])
+    mirrored = sets["train"][5][:, ::-1][None]
+    result = memorisation_audit(pixel_features(mirrored), pixel_features(views), pixel_features(sets["heldout"]),
+                                n_bootstrap=0)
+    assert result.flagged[0] and source[result.nearest_train_of_generated[0]] == 5
+
+
+def test_memorisation_table_has_the_documented_columns(sets):
+    from gan_lib.experiments.memorisation import MEMORISATION_COLUMNS, memorisation_table
+
+    f = pixel_features
+    result = memorisation_audit(f(sets["fresh"]), f(sets["train"]), f(sets["heldout"]), test=f(sets["fresh"][:10]),
+                                n_bootstrap=0)
+    table = memorisation_table([result], run="quick")
+    assert tuple(table.columns) == MEMORISATION_COLUMNS and table.loc[0, "run"] == "quick"
+    assert table.loc[0, "n_test"] == 10
