@@ -52,6 +52,7 @@ def browser(tmp_path):
 
 
 def test_reader_rates_three_images_in_a_browser(tmp_path, browser):
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -59,8 +60,10 @@ def test_reader_rates_three_images_in_a_browser(tmp_path, browser):
     def click_and_wait_for_next_page(element_id: str) -> None:
         button = browser.find_element(By.ID, element_id)
         button.click()
-        WebDriverWait(browser, 20).until(ec.staleness_of(button))  # the form POST navigated away
-        WebDriverWait(browser, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        # Wait until the form POST navigated away; chromedriver may report transient errors mid-navigation.
+        wait = WebDriverWait(browser, 20, ignored_exceptions=(WebDriverException,))
+        wait.until(ec.staleness_of(button))
+        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     study = make_study(tmp_path, n_real=5, n_generated=5, repeats=0)
     conn = db.connect(study.db_path)
@@ -77,7 +80,7 @@ def test_reader_rates_three_images_in_a_browser(tmp_path, browser):
         click_and_wait_for_next_page("start")
         for number, (answer, confidence, realism, note) in enumerate(choices, start=1):
             assert f"Image {number} of 10" in browser.find_element(By.CLASS_NAME, "counter").text
-            width = WebDriverWait(browser, 20).until(lambda d: d.execute_script(
+            width = WebDriverWait(browser, 20, ignored_exceptions=(WebDriverException,)).until(lambda d: d.execute_script(
                 "const img = document.getElementById('study-image'); return img.complete && img.naturalWidth;"))
             assert width == 32  # the PNG really loaded through the authenticated image route
             browser.find_element(By.CSS_SELECTOR, f"input[name=answer][value={answer}]").click()
