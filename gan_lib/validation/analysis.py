@@ -16,7 +16,6 @@ Only first showings enter the detection, agreement and realism statistics.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
