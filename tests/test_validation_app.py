@@ -306,3 +306,11 @@ def test_unexpected_host_header_is_refused(study):
     app = create_app(study.root, study.db_path, allowed_hosts=["127.0.0.1", "localhost"])
     assert TestClient(app, base_url="http://127.0.0.1:8000").get("/health").status_code == 200
     assert TestClient(app, base_url="http://rebound.example").get("/health").status_code == 400
+
+
+def test_expired_reader_session_is_rejected(app, conn):
+    _, invite = db.add_reader(conn, "Dr A")
+    _, session = db.redeem_invite(conn, invite, session_ttl=timedelta(seconds=-1))
+    client = TestClient(app)
+    client.cookies.set(READER_COOKIE, str(session))
+    assert client.get("/rate").status_code == 401
