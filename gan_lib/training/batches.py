@@ -1,0 +1,78 @@
+"""Random mini-batches of an in-memory image tensor, with exactly resumable state.
+
+Patch datasets are small (a few thousand 64x64 images are a few MB), so the
+whole set lives on the training device as one ``(N, 1, H, W)`` tensor and a
+batch is a single indexing operation — no per-sample ``Dataset.__getitem__``
+and collate as with a ``DataLoader``, which is the project's
+``gan_lib.data.make_dataloader`` for other uses.  Batches are drawn without
+replacement within an epoch (a fresh permutation each epoch, the incomplete
+tail dropped), optionally flipped left-right per sample.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+__all__ = ["TensorBatcher"]
+
+
+class TensorBatcher:
+    """Endless iterator over shuffled ``(batch_size, 1, H, W)`` batches of ``images``.
+
+    Parameters
+    ----------
+    images : torch.Tensor
+        ``(N, 1, H, W)`` float images with ``N >= batch_size``, already on the
+        training device and in its memory format.
+    batch_size : int
+        Images per batch.
+    flips : bool
+        Flip each sampled image left-right with probability 1/2.
+    seed : int
+        Seeds the permutation and flips (a dedicated ``torch.Generator`` on the
+        CPU, so the batch order is the same on every device).
+
+    Examples
+    --------
+    >>> b = TensorBatcher(torch.arange(6.0).view(6, 1, 1, 1), batch_size=4, flips=False, seed=0)
+    >>> next(b).shape
+    torch.Size([4, 1, 1, 1])
+    """
+
+    def __init__(self, images: torch.Tensor, *, batch_size: int, flips: bool, seed: int) -> None:
+        if images.ndim != 4 or images.shape[0] < batch_size:
+            raise ValueError(
+                f"TensorBatcher: images must have shape (N, 1, H, W) with N >= batch_size={batch_size}; "
+                f"got {tuple(images.shape)}. Lower batch_size or provide more images."
+            )
+        self.images = images
+        self.batch_size = batch_size
+        self.flips = flips
+        self.generator = torch.Generator().manual_seed(seed)
+        self._order = torch.empty(0, dtype=torch.long)
+        self._position = 0
+
+    def __iter__(self) -> "TensorBatcher":
+        return self
+
+    def __next__(self) -> torch.Tensor:
+        if self._position + self.batch_size > len(self._order):
+            self._order = torch.randperm(len(self.images), generator=self.generator)
+            self._position = 0
+        index = self._order[self._position : self._position + self.batch_size]
+        self._position += self.batch_size
+        batch = self.images[index.to(self.images.device)]
+        if self.flips:
+            flip = torch.rand(self.batch_size, generator=self.generator) < 0.5
+            batch = torch.where(flip.to(batch.device).view(-1, 1, 1, 1), batch.flip(-1), batch)
+        return batch
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue the exact batch sequence (for checkpoints)."""
+        return {"generator": self.generator.get_state(), "order": self._order.clone(), "position": self._position}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.generator.set_state(state["generator"])
+        self._order = state["order"].clone()
+        self._position = int(state["position"])

@@ -1,0 +1,156 @@
+"""Settings of a WGAN-GP training run: :class:`TrainConfig` and its ``QUICK``/``FULL`` profiles.
+
+Every value is checked when the config is created (``__post_init__``), so a
+bad value fails before any data is loaded or any model built.  Profiles are
+override dicts applied with :func:`gan_lib.config.apply_overrides`, which
+refuses unknown keys::
+
+    >>> from gan_lib.config import apply_overrides
+    >>> apply_overrides(TrainConfig(), QUICK).steps
+    300
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ..config import apply_overrides
+from ..models import IMAGE_SIZES, list_models
+
+__all__ = ["TrainConfig", "QUICK", "FULL", "PROFILES", "EXECUTION_FIELDS", "train_config_for_profile"]
+
+_PRECISIONS = ("auto", "fp32", "bf16")
+_MEMORY_FORMATS = ("auto", "contiguous", "channels_last")
+_CRITIC_NORMS = ("none", "layer", "instance")
+_UPSAMPLE = ("convtranspose", "nearest")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One WGAN-GP experiment (thesis sections X-B to X-D).  Defaults follow Gulrajani et al. (2017)."""
+
+    # --- data ---
+    image_size: int = 64  # side of the square training images in px: 32, 64, 128 or 256
+    flips: bool = True  # random horizontal flips of real batches (mammograms exist in both lateralities)
+    # --- models ---
+    generator: str = "hybrid_generator"  # registered generator builder (gan_lib.models.list_models())
+    critic: str = "critic"  # registered critic builder
+    latent_dim: int = 128  # length of the latent vector z
+    mlp_hidden: tuple[int, ...] = (512,)  # hidden widths of the generator's MLP (its depth/width)
+    generator_width: float = 1.0  # multiplier on GENERATOR_CHANNELS (the quick profile shrinks the nets)
+    critic_width: float = 1.0  # multiplier on CRITIC_CHANNELS
+    upsample: str = "convtranspose"  # generator upsampling: "convtranspose" or "nearest" (+3x3 conv)
+    critic_norm: str = "none"  # per-sample critic normalisation: "none", "layer" or "instance"
+    # --- optimisation ---
+    batch_size: int = 64  # real and generated images per critic/generator update
+    steps: int = 20_000  # generator updates (each preceded by n_critic critic updates)
+    n_critic: int = 5  # critic updates per generator update
+    lr: float = 1e-4  # Adam learning rate of both networks
+    betas: tuple[float, float] = (0.0, 0.9)  # Adam (beta1, beta2)
+    gp_lambda: float = 10.0  # gradient-penalty weight lambda
+    drift: float = 0.0  # epsilon of the drift term eps * E[D(real)^2] (Karras et al. use 0.001; 0 = off)
+    seed: int = 0  # seeds weights, latent vectors, interpolation weights, batch order and flips
+    # --- execution (may change when a run is resumed) ---
+    device: str = "auto"  # "auto" (CUDA if present, else CPU), "cpu", "cuda", "cuda:1", ...
+    precision: str = "auto"  # "auto" (measured/detected per machine), "fp32" or "bf16" (autocast)
+    memory_format: str = "auto"  # "auto" (measured per machine), "contiguous" or "channels_last"
+    compile: bool = False  # torch.compile the generator (the critic's double backward cannot be compiled)
+    num_threads: int = 0  # CPU threads for torch; 0 = measured per run: torch's default or 1, whichever is faster
+    log_every: int = 25  # write train_log.csv and check losses for NaN/inf every this many steps
+    sample_every: int = 100  # save a fixed-noise sample grid every this many steps
+    checkpoint_every: int = 100  # save checkpoints/last.pt and step_XXXXXX.pt every this many steps
+    sample_count: int = 64  # images in each fixed-noise sample grid (a square number looks best)
+
+    def __post_init__(self) -> None:
+        def fail(name: str, expected: str) -> None:
+            raise ValueError(f"TrainConfig.{name} must be {expected}; got {getattr(self, name)!r}.")
+
+        if self.image_size not in IMAGE_SIZES or isinstance(self.image_size, bool):
+            fail("image_size", f"one of {IMAGE_SIZES}")
+        models = list_models()
+        for name in ("generator", "critic"):
+            if getattr(self, name) not in models:
+                fail(name, f"a registered model name, one of {models}")
+        for name in ("latent_dim", "batch_size", "steps", "n_critic", "log_every", "sample_every",
+                     "checkpoint_every", "sample_count"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                fail(name, "a positive integer")
+        if self.batch_size < 2:
+            fail("batch_size", "at least 2 (BatchNorm needs two samples)")
+        if not all(isinstance(h, int) and h >= 1 for h in self.mlp_hidden):
+            fail("mlp_hidden", "a tuple of positive integers, e.g. (512,) or () for none")
+        for name in ("generator_width", "critic_width", "lr"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
+                fail(name, "a finite number > 0")
+        if len(self.betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in self.betas):
+            fail("betas", "two numbers in [0, 1), e.g. (0.0, 0.9)")
+        object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))  # Adam refuses int betas
+        object.__setattr__(self, "mlp_hidden", tuple(self.mlp_hidden))
+        for name in ("gp_lambda", "drift"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
+                fail(name, "a finite number >= 0")
+        for name, allowed in (("precision", _PRECISIONS), ("memory_format", _MEMORY_FORMATS),
+                              ("critic_norm", _CRITIC_NORMS), ("upsample", _UPSAMPLE)):
+            if getattr(self, name) not in allowed:
+                fail(name, f"one of {allowed}")
+        if not (self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda")):
+            fail("device", "'auto', 'cpu' or 'cuda[:index]'")
+        if isinstance(self.num_threads, bool) or not isinstance(self.num_threads, int) or self.num_threads < 0:
+            fail("num_threads", "an integer >= 0 (0 = torch's default)")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            fail("seed", "an integer >= 0")
+
+    def generator_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for the generator builder ``gan_lib.models.get_model(self.generator, ...)``."""
+        return {"image_size": self.image_size, "latent_dim": self.latent_dim, "width": self.generator_width,
+                "mlp_hidden": list(self.mlp_hidden), "upsample": self.upsample}
+
+    def critic_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for the critic builder."""
+        norm = None if self.critic_norm == "none" else self.critic_norm
+        return {"image_size": self.image_size, "width": self.critic_width, "norm_layer": norm}
+
+
+#: Settings that only say *how* a run executes; they may differ when a run is
+#: resumed (e.g. raise ``steps`` to train longer, or move it to a GPU).  Every
+#: other field defines the experiment and must match the checkpoint.
+EXECUTION_FIELDS: tuple[str, ...] = (
+    "steps", "device", "precision", "memory_format", "compile", "num_threads",
+    "log_every", "sample_every", "checkpoint_every",
+)
+
+#: Minutes on a 2-core CPU: small networks (1/8 of the default widths), batch
+#: 32, 300 generator steps on 64 px patches give texture-like samples, not the
+#: thesis's quality (see README, "Performance").
+QUICK: dict[str, Any] = {
+    "image_size": 64,
+    "generator_width": 0.125,
+    "critic_width": 0.125,
+    "mlp_hidden": (128,),
+    "batch_size": 32,
+    "steps": 300,
+    "log_every": 10,
+    "sample_every": 50,
+    "checkpoint_every": 50,
+}
+
+#: The study: default (thesis-sized) networks, batch 64, 20 000 generator steps on
+#: the data stage's full-profile 128 px patches.
+FULL: dict[str, Any] = {
+    "image_size": 128,
+    "steps": 20_000,
+    "log_every": 50,
+    "sample_every": 500,
+    "checkpoint_every": 500,
+}
+
+PROFILES: dict[str, dict[str, Any]] = {"quick": QUICK, "full": FULL}
+
+
+def train_config_for_profile(profile: str, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """``TrainConfig`` of ``profile`` ("quick" or "full") with ``overrides`` on top (``None`` values ignored)."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {sorted(PROFILES)}; got {profile!r}.")
+    return apply_overrides(apply_overrides(TrainConfig(), PROFILES[profile]), overrides)

@@ -1,0 +1,382 @@
+"""WGAN-GP training loop (Gulrajani et al., 2017, Algorithm 1; thesis section X-D).
+
+:func:`train_step` performs one generator iteration — ``n_critic`` critic
+updates on fresh real and generated batches, then one generator update — and
+returns its statistics as a tensor without synchronising.  :func:`train` owns
+the loop around it: run-folder set-up, resume, logging, sample grids,
+checkpoints and the NaN/inf guard.  All file output goes through
+:class:`~gan_lib.training.run_folder.RunFolder`.
+
+Speed without changing the algorithm (measured in ``benchmarks/train_step.py``):
+generated images for critic updates are produced under ``no_grad`` (no
+generator graph is built only to be discarded), the critic's weights do not
+require gradients during the generator update, real batches are sliced from
+one in-memory tensor instead of collated per sample, statistics stay on the
+device until a log step, and precision/memory format are chosen per machine
+(:mod:`gan_lib.training.hardware`).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from ..config import config_to_dict
+from ..imaging import check_image_set
+from ..models import get_model
+from .batches import TensorBatcher
+from .checkpoint import CHECKPOINT_FORMAT, capture_rng, load_checkpoint, restore_rng
+from .config import EXECUTION_FIELDS, TrainConfig
+from .hardware import Hardware, autocast, resolve_hardware, time_per_call
+from .losses import critic_loss, generator_loss, gradient_penalty, wasserstein_estimate
+from .run_folder import STAT_NAMES, RunFolder
+
+__all__ = ["TrainState", "TrainResult", "TrainingDiverged", "train_step", "train", "build_state"]
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; the run stopped and its last good checkpoint was kept."""
+
+
+@dataclass
+class TrainState:
+    """The mutable state of a run: networks, optimisers, the noise generator and the step counter."""
+
+    generator: nn.Module
+    critic: nn.Module
+    opt_generator: torch.optim.Optimizer
+    opt_critic: torch.optim.Optimizer
+    noise: torch.Generator  # latent vectors and gradient-penalty interpolation weights, on the device
+    step: int = 0  # generator updates done
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What :func:`train` did and where it wrote it."""
+
+    run_dir: Path
+    step: int  # generator updates done in total
+    checkpoint: Path  # checkpoints/last.pt
+    log: Path  # train_log.csv
+    samples: list[Path] = field(default_factory=list)  # fixed-noise grids, in step order
+    hardware: dict[str, Any] = field(default_factory=dict)  # resolved execution settings
+    seconds: float = 0.0  # wall time of this call
+    resumed_from: int | None = None  # step of the checkpoint resumed from, if any
+
+
+def build_state(config: TrainConfig, *, device: str, memory_format: torch.memory_format) -> TrainState:
+    """Fresh networks (seeded with ``config.seed``) and Adam optimisers on ``device``."""
+    torch.manual_seed(config.seed)
+    generator = get_model(config.generator, **config.generator_kwargs()).to(device, memory_format=memory_format)
+    critic = get_model(config.critic, **config.critic_kwargs()).to(device, memory_format=memory_format)
+    adam = {"lr": config.lr, "betas": config.betas}
+    return TrainState(
+        generator=generator,
+        critic=critic,
+        opt_generator=torch.optim.Adam(generator.parameters(), **adam),
+        opt_critic=torch.optim.Adam(critic.parameters(), **adam),
+        noise=torch.Generator(device=device).manual_seed(config.seed + 1),
+    )
+
+
+def train_step(
+    state: TrainState,
+    batches: Iterator[torch.Tensor],
+    *,
+    config: TrainConfig,
+    precision: str,
+    generator_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> torch.Tensor:
+    """One generator iteration: ``config.n_critic`` critic updates, then one generator update.
+
+    Parameters
+    ----------
+    state : TrainState
+        Networks and optimisers, updated in place (``state.step`` is not).
+    batches : iterator of torch.Tensor
+        Yields real batches ``(batch_size, 1, H, W)`` in [-1, 1] on the device.
+    config : TrainConfig
+        Supplies ``batch_size``, ``latent_dim``, ``n_critic``, ``gp_lambda``, ``drift``.
+    precision : {"fp32", "bf16"}
+        Autocast precision of the forward passes.
+    generator_fn : callable, optional
+        The generator's forward to use (e.g. a ``torch.compile`` d version);
+        ``state.generator`` by default.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(len(STAT_NAMES),)`` float32 on the device, in the order of
+        :data:`~gan_lib.training.run_folder.STAT_NAMES`.  Not synchronised:
+        read it in blocks (``torch.stack(...).cpu()``) at log steps.
+    """
+    G, D = state.generator, state.critic
+    generate = generator_fn or G
+    device_type = next(G.parameters()).device
+    batch, latent = config.batch_size, config.latent_dim
+    critic_params = [p for p in D.parameters()]
+    sums = torch.zeros(4, device=device_type)  # critic loss, Wasserstein estimate, GP, critic grad norm
+
+    for _ in range(config.n_critic):
+        real = next(batches)
+        z = torch.randn(batch, latent, device=device_type, generator=state.noise)
+        with autocast(precision, str(device_type)):
+            with torch.no_grad():  # the critic update needs samples, not the generator's graph
+                fake = generate(z)
+            real_scores, fake_scores = D(real), D(fake)
+            penalty, _ = gradient_penalty(D, real, fake, weight=config.gp_lambda, generator=state.noise)
+            loss = critic_loss(real_scores, fake_scores, drift=config.drift) + penalty
+        state.opt_critic.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = torch.nn.utils.get_total_norm([p.grad for p in critic_params])
+        state.opt_critic.step()
+        sums += torch.stack([loss.detach(), wasserstein_estimate(real_scores, fake_scores), penalty.detach(), grad_norm])
+
+    D.requires_grad_(False)  # the generator update needs dD/dx only, not the critic's weight gradients
+    try:
+        z = torch.randn(batch, latent, device=device_type, generator=state.noise)
+        with autocast(precision, str(device_type)):
+            g_loss = generator_loss(D(generate(z)))
+        state.opt_generator.zero_grad(set_to_none=True)
+        g_loss.backward()
+        g_norm = torch.nn.utils.get_total_norm([p.grad for p in G.parameters() if p.grad is not None])
+        state.opt_generator.step()
+    finally:
+        D.requires_grad_(True)
+    means = sums / config.n_critic
+    return torch.stack([means[0], g_loss.detach(), means[1], means[2], means[3], g_norm]).float()
+
+
+def _images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memory_format) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(memory_format=memory_format)
+
+
+def _probe(config: TrainConfig, images: np.ndarray, device: str) -> Callable[[str, str], float]:
+    """``probe(precision, memory_format) -> seconds`` of one short training step of this run's networks.
+
+    Used by :func:`~gan_lib.training.hardware.resolve_hardware` to decide
+    ``"auto"`` settings by measurement; it leaves every global RNG untouched.
+    """
+    probe_config = TrainConfig(**{**config.__dict__, "n_critic": 1})
+
+    def measure(precision: str, memory_format: str) -> float:
+        fmt = torch.channels_last if memory_format == "channels_last" else torch.contiguous_format
+        with torch.random.fork_rng(devices=[]):
+            state = build_state(probe_config, device=device, memory_format=fmt)
+            real = _images_tensor(images[: config.batch_size], device=device, memory_format=fmt)
+            batches = TensorBatcher(real, batch_size=config.batch_size, flips=False, seed=0)
+            return time_per_call(lambda: train_step(state, batches, config=probe_config, precision=precision).cpu(),
+                                 repeats=1)
+
+    return measure
+
+
+def _resolve_hardware(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None) -> Hardware:
+    """Resolve execution settings; reuse a checkpoint's choices when the request is unchanged (exact resume)."""
+    if previous is not None:
+        before = previous["train_config"]
+        same_request = all(before[k] == getattr(config, k) for k in ("device", "precision", "memory_format"))
+        recorded = previous["hardware"]
+        available = not recorded["device"].startswith("cuda") or torch.cuda.is_available()
+        if same_request and available:
+            torch.set_num_threads(config.num_threads or recorded["num_threads"])
+            return Hardware(**{**recorded, "num_threads": torch.get_num_threads(), "reasons": tuple(recorded["reasons"])})
+    device = config.device if config.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    needs_probe = "auto" in (config.precision, config.memory_format) or config.num_threads == 0
+    return resolve_hardware(
+        device=config.device,
+        precision=config.precision,
+        memory_format=config.memory_format,
+        num_threads=config.num_threads,
+        probe=_probe(config, images, device) if needs_probe else None,
+    )
+
+
+def _check_resumable(checkpoint: dict[str, Any], config: TrainConfig, data_config: dict[str, Any] | None,
+                     images_sha256: str, folder: RunFolder) -> None:
+    """Refuse to resume a run with a different experiment (anything but EXECUTION_FIELDS) or different data."""
+    before, now = checkpoint["train_config"], config_to_dict(config)
+    changed = [f"{k}: {before.get(k)!r} -> {now[k]!r}" for k in now if k not in EXECUTION_FIELDS and before.get(k) != now[k]]
+    if checkpoint["data_config"] != data_config:
+        changed.append(f"data config: {checkpoint['data_config']} -> {data_config}")
+    elif checkpoint["images_sha256"] != images_sha256:
+        changed.append("training images: their content differs from the images the run started with")
+    if changed:
+        raise ValueError(
+            f"train: cannot resume run {folder.path} with a different experiment ({'; '.join(changed)}). "
+            f"Only {list(EXECUTION_FIELDS)} may change on resume; use the original settings or a new run name."
+        )
+
+
+def _first_non_finite(block: torch.Tensor, first_step: int) -> tuple[int, str, float] | None:
+    """(step, statistic name, value) of the first NaN/inf in ``block (k, len(STAT_NAMES))``, else None."""
+    bad = ~torch.isfinite(block)
+    if not bad.any():
+        return None
+    row, col = (int(i) for i in bad.nonzero()[0])
+    return first_step + row, STAT_NAMES[col], float(block[row, col])
+
+
+def train(
+    config: TrainConfig,
+    images: np.ndarray,
+    run_dir: str | os.PathLike[str],
+    *,
+    resume: bool = False,
+    data_config: Any = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Train a WGAN-GP on ``images`` and write the run folder ``run_dir``.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The experiment; validated on creation.
+    images : np.ndarray
+        ``(N, H, W)`` (or ``(N, 1, H, W)``) float32 in [-1, 1] with
+        ``H == W == config.image_size`` and ``N >= config.batch_size`` — e.g.
+        ``gan_lib.data.prepare_dataset(...).images("train")``.
+    run_dir : path-like
+        The run folder (``gan_lib.config.run_dir(name)``); layout in
+        :mod:`gan_lib.training.run_folder`.
+    resume : bool
+        Continue from ``checkpoints/last.pt`` if it exists (exactly: same
+        batches, noise and updates as an uninterrupted run on the same
+        machine); start fresh if it does not.  A finished run returns at once.
+        Without ``resume``, an existing checkpoint is an error.
+    data_config : dataclass, optional
+        The ``gan_lib.data.DataConfig`` the images came from, recorded in
+        ``config.json`` and checked on resume.
+    progress : bool
+        Show a tqdm bar (steps/s and ETA).
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    ValueError
+        Bad images, or resuming with a different experiment or data.
+    FileExistsError
+        ``run_dir`` already holds a checkpoint and ``resume`` is False.
+    TrainingDiverged
+        A loss became NaN/inf; the message names the step and the loss, and the
+        last good checkpoint is left in place.
+    """
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"train: config must be a TrainConfig; got {type(config).__name__}.")
+    images = check_image_set(images, name="train: images", min_count=config.batch_size)
+    if images.shape[1:] != (config.image_size, config.image_size):
+        raise ValueError(
+            f"train: images are {images.shape[1]}x{images.shape[2]} px but config.image_size={config.image_size}; "
+            "prepare the data at the training size or change image_size."
+        )
+    started = time.perf_counter()
+    folder = RunFolder(run_dir)
+    images_sha256 = hashlib.sha256(images.tobytes()).hexdigest()
+    data_dict = config_to_dict(data_config) if data_config is not None else None
+
+    checkpoint = None
+    if folder.last_checkpoint.exists():
+        if not resume:
+            raise FileExistsError(
+                f"train: run {folder.path} already has a checkpoint; pass resume=True (--resume) to continue it, "
+                "or choose another run name."
+            )
+        checkpoint = load_checkpoint(folder.last_checkpoint)
+        _check_resumable(checkpoint, config, data_dict, images_sha256, folder)
+        if checkpoint["step"] >= config.steps:
+            print(f"train: run {folder.path.name} is already complete ({checkpoint['step']}/{config.steps} steps); "
+                  "nothing to do. Raise steps to train longer.")
+            return TrainResult(folder.path, checkpoint["step"], folder.last_checkpoint, folder.log_path,
+                               folder.sample_paths(), checkpoint["hardware"], time.perf_counter() - started,
+                               checkpoint["step"])
+
+    hardware = _resolve_hardware(config, images, checkpoint)
+    device, fmt = hardware.device, hardware.torch_memory_format
+    state = build_state(config, device=device, memory_format=fmt)
+    batches = TensorBatcher(_images_tensor(images, device=device, memory_format=fmt),
+                            batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2)
+    fixed_noise = torch.randn(config.sample_count, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
+    elapsed = 0.0
+    if checkpoint is not None:
+        checkpoint = load_checkpoint(folder.last_checkpoint, map_location=device)
+        state.generator.load_state_dict(checkpoint["generator"])
+        state.critic.load_state_dict(checkpoint["critic"])
+        state.opt_generator.load_state_dict(checkpoint["opt_generator"])
+        state.opt_critic.load_state_dict(checkpoint["opt_critic"])
+        restore_rng({**checkpoint["rng"], "noise": checkpoint["rng"]["noise"].cpu()}, state.noise)
+        batches.load_state_dict({**checkpoint["batcher"], "generator": checkpoint["batcher"]["generator"].cpu()})
+        fixed_noise = checkpoint["fixed_noise"].cpu()
+        state.step, elapsed = checkpoint["step"], checkpoint["elapsed_seconds"]
+    folder.load_log(up_to_step=state.step)
+    specs = {
+        "generator_spec": {"name": config.generator, "kwargs": config.generator_kwargs()},
+        "critic_spec": {"name": config.critic, "kwargs": config.critic_kwargs()},
+    }
+    folder.write_config({"train": config_to_dict(config), "data": data_dict, "hardware": hardware.to_dict(),
+                         "images": {"count": len(images), "sha256": images_sha256}, **specs})
+    generator_fn = torch.compile(state.generator) if config.compile else state.generator
+
+    def make_checkpoint(seconds: float) -> dict[str, Any]:
+        return {
+            "format": CHECKPOINT_FORMAT, "step": state.step, "elapsed_seconds": seconds,
+            "generator": state.generator.state_dict(), "critic": state.critic.state_dict(),
+            "opt_generator": state.opt_generator.state_dict(), "opt_critic": state.opt_critic.state_dict(),
+            **specs, "train_config": config_to_dict(config), "data_config": data_dict,
+            "hardware": hardware.to_dict(), "rng": capture_rng(state.noise), "batcher": batches.state_dict(),
+            "fixed_noise": fixed_noise, "images_sha256": images_sha256,
+        }
+
+    resumed_from = state.step if checkpoint is not None else None
+    good_checkpoint_step = resumed_from
+    clock = time.perf_counter() - elapsed
+    pending: list[torch.Tensor] = []
+    pending_seconds: list[float] = []
+    bar = tqdm(total=config.steps, initial=state.step, disable=not progress, unit="step", dynamic_ncols=True,
+               desc=f"train {folder.path.name}")
+    try:
+        for step in range(state.step + 1, config.steps + 1):
+            pending.append(train_step(state, batches, config=config, precision=hardware.precision,
+                                      generator_fn=generator_fn))
+            state.step = step
+            pending_seconds.append(time.perf_counter() - clock)
+            bar.update(1)
+            is_last = step == config.steps
+            if step % config.log_every == 0 or step % config.checkpoint_every == 0 or is_last:
+                block = torch.stack(pending).cpu()
+                first = step - len(pending) + 1
+                folder.append_log(first, block, pending_seconds)
+                folder.write_log()
+                pending, pending_seconds = [], []
+                bad = _first_non_finite(block, first)
+                if bad is not None:
+                    kept = (f"the last good checkpoint (step {good_checkpoint_step}) is kept at {folder.last_checkpoint}"
+                            if good_checkpoint_step is not None else "no checkpoint had been written yet")
+                    raise TrainingDiverged(
+                        f"train: training diverged at step {bad[0]}: {bad[1]} = {bad[2]}; stopped, and {kept}. "
+                        "Lower lr, keep gp_lambda at 10, or use precision='fp32'."
+                    )
+                bar.set_postfix(W=f"{block[-1, 2]:.3g}", GP=f"{block[-1, 3]:.3g}", refresh=False)
+            if step % config.sample_every == 0 or is_last:
+                state.generator.eval()
+                with torch.inference_mode(), autocast(hardware.precision, device):
+                    samples = state.generator(fixed_noise.to(device))
+                state.generator.train()
+                folder.write_samples(step, samples)
+            if step % config.checkpoint_every == 0 or is_last:
+                folder.write_checkpoint(make_checkpoint(time.perf_counter() - clock))
+                good_checkpoint_step = step
+    finally:
+        bar.close()
+    return TrainResult(folder.path, state.step, folder.last_checkpoint, folder.log_path, folder.sample_paths(),
+                       hardware.to_dict(), time.perf_counter() - started, resumed_from)

@@ -1,0 +1,263 @@
+"""Tests for gan_lib.training: losses, config validation, hardware choice, the loop, resume and guards."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from gan_lib.config import apply_overrides
+from gan_lib.training import (
+    LOG_COLUMNS,
+    QUICK,
+    FULL,
+    TrainConfig,
+    TrainingDiverged,
+    critic_loss,
+    generator_loss,
+    gradient_penalty,
+    load_checkpoint,
+    resolve_hardware,
+    train,
+    train_config_for_profile,
+)
+from gan_lib.training import hardware as hardware_module
+from gan_lib.training import trainer as trainer_module
+from gan_lib.training.batches import TensorBatcher
+
+# Tiny networks on 32 px images: each generator step takes a few ms of compute.
+TINY = dict(
+    image_size=32, generator_width=0.03125, critic_width=0.03125, mlp_hidden=(16,), batch_size=8,
+    steps=4, log_every=1, sample_every=2, checkpoint_every=2, sample_count=4,
+    num_threads=1, precision="fp32", memory_format="contiguous", device="cpu",
+)
+
+
+def tiny_config(**overrides) -> TrainConfig:
+    return TrainConfig(**{**TINY, **overrides})
+
+
+def target_images(n: int = 64, *, mean: float = 0.4, std: float = 0.1, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.clip(rng.normal(mean, std, (n, 32, 32)), -1, 1).astype(np.float32)
+
+
+def linear_critic(weight: torch.Tensor) -> nn.Module:
+    critic = nn.Sequential(nn.Flatten(), nn.Linear(weight.numel(), 1, bias=False))
+    with torch.no_grad():
+        critic[1].weight.copy_(weight.view(1, -1))
+    return critic
+
+
+# --- losses -----------------------------------------------------------------------------------
+
+def test_gradient_penalty_equals_hand_computed_value_for_linear_critic():
+    # D(x) = w . x has gradient w at every input, so GP = lambda * (||w|| - 1)^2 for any interpolate.
+    w = torch.tensor([3.0, 0.0, 4.0, 0.0])  # ||w|| = 5
+    real, fake = torch.randn(6, 1, 2, 2), torch.randn(6, 1, 2, 2)
+    penalty, norms = gradient_penalty(linear_critic(w), real, fake, weight=10.0)
+    assert float(penalty.detach()) == pytest.approx(10.0 * (5.0 - 1.0) ** 2)
+    assert torch.allclose(norms, torch.full((6,), 5.0))
+
+
+def test_gradient_penalty_zero_for_unit_norm_gradients():
+    w = torch.tensor([0.6, 0.8, 0.0, 0.0])
+    penalty, _ = gradient_penalty(linear_critic(w), torch.randn(3, 1, 2, 2), torch.randn(3, 1, 2, 2))
+    assert float(penalty.detach()) == pytest.approx(0.0, abs=1e-10)
+
+
+def test_gradient_penalty_is_differentiable_in_critic_weights():
+    critic = linear_critic(torch.tensor([2.0, 0.0, 0.0, 0.0]))
+    penalty, _ = gradient_penalty(critic, torch.zeros(2, 1, 2, 2), torch.ones(2, 1, 2, 2), weight=10.0)
+    penalty.backward()
+    # d/dw1 of 10 * (|w1| - 1)^2 at w1 = 2 is 20 * (2 - 1) = 20.
+    assert float(critic[1].weight.grad[0, 0]) == pytest.approx(20.0)
+
+
+def test_gradient_penalty_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match="same shape"):
+        gradient_penalty(linear_critic(torch.ones(4)), torch.zeros(2, 1, 2, 2), torch.zeros(3, 1, 2, 2))
+
+
+def test_critic_loss_with_drift_and_generator_loss():
+    real, fake = torch.tensor([1.0, 3.0]), torch.tensor([0.0, 2.0])
+    assert float(critic_loss(real, fake)) == pytest.approx(-1.0)
+    assert float(critic_loss(real, fake, drift=0.5)) == pytest.approx(-1.0 + 0.5 * 5.0)
+    assert float(generator_loss(fake)) == pytest.approx(-1.0)
+
+
+# --- config ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("image_size", 48, r"image_size must be one of \(32, 64, 128, 256\); got 48"),
+        ("n_critic", 0, "n_critic must be a positive integer"),
+        ("lr", -1e-4, "lr must be a finite number > 0"),
+        ("betas", (1.0, 0.9), "betas must be two numbers in"),
+        ("precision", "fp16", "precision must be one of"),
+        ("critic_norm", "batch", "critic_norm must be one of"),
+        ("generator", "stylegan", "generator must be a registered model name"),
+        ("device", "tpu", "device must be"),
+        ("batch_size", 1, "batch_size must be at least 2"),
+    ],
+)
+def test_train_config_rejects_bad_value(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**{field: value})
+
+
+def test_train_config_profiles_resolve_and_refuse_unknown_keys():
+    assert train_config_for_profile("quick").steps == QUICK["steps"]
+    assert train_config_for_profile("full").image_size == FULL["image_size"]
+    with pytest.raises(ValueError, match="unknown setting"):
+        train_config_for_profile("quick", {"stepz": 3})
+
+
+def test_train_config_coerces_integer_betas_to_float():
+    assert apply_overrides(TrainConfig(), {"betas": [0, 0.9]}).betas == (0.0, 0.9)
+
+
+# --- hardware ----------------------------------------------------------------------------------
+
+def test_resolve_hardware_cpu_without_native_bf16_uses_fp32(monkeypatch):
+    monkeypatch.setattr(hardware_module, "cpu_flags", lambda: frozenset({"avx2", "fma"}))
+    hw = resolve_hardware(device="cpu", precision="auto", memory_format="contiguous", num_threads=1)
+    assert hw.precision == "fp32"
+    assert "no native bf16" in hw.reasons[0]
+
+
+def test_resolve_hardware_cpu_with_amx_uses_bf16(monkeypatch):
+    monkeypatch.setattr(hardware_module, "cpu_flags", lambda: frozenset({"avx512f", "avx512_bf16", "amx_bf16"}))
+    assert resolve_hardware(device="cpu", precision="auto", memory_format="contiguous", num_threads=1).precision == "bf16"
+
+
+def test_resolve_hardware_memory_format_follows_measurement():
+    def probe(precision: str, memory_format: str) -> float:
+        return 0.5 if memory_format == "channels_last" else 1.0
+
+    hw = resolve_hardware(device="cpu", precision="fp32", memory_format="auto", num_threads=1, probe=probe)
+    assert hw.memory_format == "channels_last"
+    assert "measured" in hw.reasons[-1]
+
+
+# --- batches -----------------------------------------------------------------------------------
+
+def test_tensor_batcher_resumes_the_same_sequence():
+    images = torch.arange(10.0).view(10, 1, 1, 1)
+    a = TensorBatcher(images, batch_size=3, flips=False, seed=1)
+    for _ in range(4):
+        next(a)
+    b = TensorBatcher(images, batch_size=3, flips=False, seed=99)
+    b.load_state_dict(a.state_dict())
+    assert all(torch.equal(next(a), next(b)) for _ in range(5))
+
+
+def test_tensor_batcher_epoch_visits_every_image_once():
+    images = torch.arange(9.0).view(9, 1, 1, 1)
+    batches = TensorBatcher(images, batch_size=3, flips=False, seed=0)
+    seen = torch.cat([next(batches).flatten() for _ in range(3)])
+    assert sorted(seen.tolist()) == list(range(9))
+
+
+# --- training loop -----------------------------------------------------------------------------
+
+def test_train_writes_the_run_folder_layout(tmp_path):
+    result = train(tiny_config(), target_images(), tmp_path / "run", progress=False)
+    run = tmp_path / "run"
+    config = json.loads((run / "config.json").read_text())
+    assert set(config) >= {"train", "data", "hardware", "generator_spec", "critic_spec"}
+    assert config["train"]["steps"] == 4
+    log = pd.read_csv(run / "train_log.csv")
+    assert tuple(log.columns) == LOG_COLUMNS
+    assert log["step"].tolist() == [1, 2, 3, 4]
+    assert sorted(p.name for p in (run / "samples").iterdir()) == ["step_000002.png", "step_000004.png"]
+    assert {"last.pt", "step_000002.pt", "step_000004.pt"} <= {p.name for p in (run / "checkpoints").iterdir()}
+    assert result.step == 4 and result.checkpoint == run / "checkpoints" / "last.pt"
+
+
+def test_train_generator_learns_target_mean_and_std(tmp_path):
+    from gan_lib.generate import generate
+
+    images = target_images(256, mean=0.4, std=0.1)
+    config = tiny_config(steps=40, lr=2e-3, batch_size=16, flips=False, log_every=40, sample_every=40,
+                         checkpoint_every=40)
+    result = train(config, images, tmp_path / "run", progress=False)
+    fake = generate(result.checkpoint, 128, seed=0)
+    # The untrained generator outputs ~0 with std ~0; trained, it matches the target within tolerance.
+    assert abs(float(fake.mean()) - 0.4) < 0.15
+    assert abs(float(fake.std()) - 0.1) < 0.05
+
+
+def test_train_resume_equals_uninterrupted_run(tmp_path):
+    images = target_images()
+    straight = train(tiny_config(steps=6), images, tmp_path / "straight", progress=False)
+    train(tiny_config(steps=3), images, tmp_path / "split", progress=False)
+    resumed = train(tiny_config(steps=6), images, tmp_path / "split", resume=True, progress=False)
+    assert resumed.resumed_from == 3
+    a, b = load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint)
+    for part in ("generator", "critic"):
+        for key in a[part]:
+            assert torch.equal(a[part][key], b[part][key]), f"{part}.{key} differs after resume"
+    log_a = pd.read_csv(straight.log).drop(columns="seconds")
+    log_b = pd.read_csv(resumed.log).drop(columns="seconds")
+    pd.testing.assert_frame_equal(log_a, log_b)
+
+
+def test_train_resume_of_finished_run_is_a_noop(tmp_path, capsys):
+    first = train(tiny_config(steps=2), target_images(), tmp_path / "run", progress=False)
+    mtime = first.checkpoint.stat().st_mtime_ns
+    again = train(tiny_config(steps=2), target_images(), tmp_path / "run", resume=True, progress=False)
+    assert "already complete" in capsys.readouterr().out
+    assert again.step == 2 and first.checkpoint.stat().st_mtime_ns == mtime
+
+
+def test_train_refuses_resume_with_different_experiment(tmp_path):
+    train(tiny_config(steps=2), target_images(), tmp_path / "run", progress=False)
+    with pytest.raises(ValueError, match=r"cannot resume .*lr: 0.0001 -> 0.0005"):
+        train(tiny_config(steps=4, lr=5e-4), target_images(), tmp_path / "run", resume=True, progress=False)
+
+
+def test_train_refuses_resume_with_different_images(tmp_path):
+    train(tiny_config(steps=2), target_images(seed=0), tmp_path / "run", progress=False)
+    with pytest.raises(ValueError, match="training images"):
+        train(tiny_config(steps=4), target_images(seed=1), tmp_path / "run", resume=True, progress=False)
+
+
+def test_train_refuses_existing_run_without_resume(tmp_path):
+    train(tiny_config(steps=2), target_images(), tmp_path / "run", progress=False)
+    with pytest.raises(FileExistsError, match="resume=True"):
+        train(tiny_config(steps=2), target_images(), tmp_path / "run", progress=False)
+
+
+def test_train_rejects_images_of_wrong_size(tmp_path):
+    with pytest.raises(ValueError, match="32x32 px but config.image_size=64"):
+        train(tiny_config(image_size=64), target_images(), tmp_path / "run", progress=False)
+
+
+def test_train_rejects_fewer_images_than_batch_size(tmp_path):
+    with pytest.raises(ValueError, match="at least 8"):
+        train(tiny_config(), target_images(4), tmp_path / "run", progress=False)
+
+
+def test_train_nan_guard_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
+    real_step = trainer_module.train_step
+
+    def poisoned_step(state, *args, **kwargs):
+        stats = real_step(state, *args, **kwargs)
+        if state.step + 1 == 5:  # the step being computed: poison the weights and the losses
+            with torch.no_grad():
+                next(state.generator.parameters()).fill_(float("nan"))
+            stats = stats.clone()
+            stats[0] = float("nan")
+        return stats
+
+    monkeypatch.setattr(trainer_module, "train_step", poisoned_step)
+    with pytest.raises(TrainingDiverged, match=r"step 5: critic_loss = nan.*last good checkpoint \(step 4\)"):
+        train(tiny_config(steps=8), target_images(), tmp_path / "run", progress=False)
+    checkpoint = load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt")
+    assert checkpoint["step"] == 4
+    assert all(torch.isfinite(v).all() for v in checkpoint["generator"].values() if v.is_floating_point())
