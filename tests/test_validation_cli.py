@@ -78,3 +78,15 @@ def test_demo_on_a_study_writes_a_simulated_export(study_dir, tmp_path, capsys):
 def test_commands_need_a_study_or_db(capsys):
     with pytest.raises(SystemExit, match="--study"):
         main(["export", "--out", "x.csv"])
+
+
+def test_create_study_reports_a_bad_run_in_one_line(tmp_path, monkeypatch):
+    module = types.ModuleType("gan_lib.run")
+
+    def load_run(path):
+        raise FileNotFoundError(f"load_run: {path} is not a trained run")
+
+    module.load_run = load_run
+    monkeypatch.setitem(sys.modules, "gan_lib.run", module)
+    with pytest.raises(SystemExit, match="error: load_run: .* is not a trained run"):
+        main(["create-study", "--run", str(tmp_path / "missing")])

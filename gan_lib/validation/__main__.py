@@ -35,8 +35,11 @@ def _add_db_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_create_study(args: argparse.Namespace) -> None:
-    study = create_study_from_run(args.run, n_real=args.n_real, n_generated=args.n_generated, seed=args.seed,
-                                  repeats=args.repeats, out_dir=args.out)
+    try:
+        study = create_study_from_run(args.run, n_real=args.n_real, n_generated=args.n_generated, seed=args.seed,
+                                      repeats=args.repeats, out_dir=args.out)
+    except (ValueError, FileNotFoundError) as error:
+        raise SystemExit(f"error: {error}") from None
     print(f"Study created in {study.root}: {study.n_real} real + {study.n_generated} generated images "
           f"({study.image_shape[0]}x{study.image_shape[1]}, {study.png_bytes} bytes each), "
           f"{study.n_repeat_items} shown twice.")

@@ -273,18 +273,18 @@ def create_study_from_run(
     Parameters
     ----------
     run_path : path-like
-        ``runs/<name>`` as written by the training stage.
+        ``runs/<name>`` as written by the training stage, or just the run's name.
     out_dir : path-like, optional
         Default ``<run_path>/study``.
     """
     from gan_lib.run import load_run  # the run loader is another stage; import lazily
 
-    run_path = Path(run_path)
     run = load_run(run_path)
+    folder = Path(getattr(run, "path", run_path))  # a run name resolves to runs/<name>
     rng = np.random.default_rng(seed)
     real, sources = _draw_real(run.dataset(), n_real, rng)
     generated = run.generate(n_generated, seed=seed)
     return create_study(
-        real, generated, out_dir if out_dir is not None else run_path / "study", seed=seed, repeats=repeats,
-        real_sources=sources, metadata={"run": str(run_path.resolve())},
+        real, generated, out_dir if out_dir is not None else folder / "study", seed=seed, repeats=repeats,
+        real_sources=sources, metadata={"run": str(folder.resolve())},
     )
