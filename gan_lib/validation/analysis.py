@@ -332,5 +332,7 @@ def plot_realism(df: pd.DataFrame, *, ax: object = None, title: str = "Realism s
     sns.barplot(data=shares, x="realism", y="share", hue="label", hue_order=list(LABELS), ax=ax)
     n = first.groupby("label").size().reindex(list(LABELS), fill_value=0)
     ax.set(xlabel="realism (1 = clearly artificial, 5 = indistinguishable)", ylabel="share of answers",
-           title=f"{title} (real n={n['real']}, synthetic n={n['synthetic']}, {first['reader'].nunique()} readers)")
+           title=f"{title}\n{first['reader'].nunique()} readers; answers on real n={n['real']}, "
+                 f"synthetic n={n['synthetic']}")
+    sns.move_legend(ax, "upper left", bbox_to_anchor=(1.0, 1.0), title="image")
     return fig
