@@ -1,0 +1,117 @@
+"""Sample images from a trained generator: :func:`generate` and ``python -m gan_lib.generate``.
+
+::
+
+    python -m gan_lib.generate --checkpoint runs/quick/checkpoints/last.pt --n 16 --seed 0 --out samples/
+    python -m gan_lib.generate --checkpoint runs/quick/checkpoints/last.pt --n 1000 --out generated.npy
+
+A folder ``--out`` receives ``sample_00000.png, ...`` (uint8, via
+``gan_lib.imaging.to_uint8``); a ``.npy`` path receives the float32 array in
+[-1, 1].  Both are written atomically.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .atomic import atomic_path
+from .imaging import to_uint8
+from .training.checkpoint import build_generator, load_checkpoint
+
+__all__ = ["generate", "save_images", "main"]
+
+
+def generate(
+    checkpoint: str | os.PathLike[str],
+    n: int,
+    *,
+    seed: int = 0,
+    batch_size: int = 256,
+    device: str = "cpu",
+) -> np.ndarray:
+    """Draw ``n`` images from the generator stored in ``checkpoint``.
+
+    The generator runs in eval mode (BatchNorm uses its running statistics, so
+    an image does not depend on the others in its batch) under
+    ``torch.inference_mode``.  Latent vectors are drawn on the CPU from
+    ``seed`` all at once, so the result is the same for any ``batch_size`` and
+    (up to floating-point rounding) any ``device``.
+
+    Parameters
+    ----------
+    checkpoint : path-like
+        A training checkpoint, e.g. ``runs/<name>/checkpoints/last.pt``; one
+        written on a GPU loads on a CPU.
+    n : int
+        Number of images (>= 1).
+    seed : int
+        Seed of the latent vectors; the same seed gives the same images.
+    batch_size : int
+        Images per forward pass (memory only; does not change the result).
+    device : str
+        Where to run the generator ("cpu", "cuda", ...).
+
+    Returns
+    -------
+    np.ndarray
+        ``float32 (n, H, W)`` in [-1, 1].
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"generate: n must be a positive integer; got {n!r}.")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"generate: batch_size must be a positive integer; got {batch_size!r}.")
+    state = load_checkpoint(checkpoint, map_location="cpu")
+    model = build_generator(state).to(device)
+    latent_dim = state["generator_spec"]["kwargs"]["latent_dim"]
+    z = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
+    out = np.empty((n, model.image_size, model.image_size), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, n, batch_size):
+            batch = model(z[start : start + batch_size].to(device))  # b x 1 x H x W
+            out[start : start + len(batch)] = batch[:, 0].float().cpu().numpy()
+    return out
+
+
+def save_images(images: np.ndarray, out: str | os.PathLike[str]) -> list[Path]:
+    """Save ``images (n, H, W)`` in [-1, 1]: ``out`` ending in ``.npy`` gets the array, else one PNG per image.
+
+    Returns the written paths.
+    """
+    out = Path(out)
+    if out.suffix == ".npy":
+        with atomic_path(out) as tmp:
+            np.save(tmp, images.astype(np.float32))
+        return [out]
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, image in enumerate(to_uint8(images)):
+        target = out / f"sample_{i:05d}.png"
+        with atomic_path(target) as tmp:
+            Image.fromarray(image).save(tmp, format="PNG")
+        paths.append(target)
+    return paths
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gan_lib.generate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--checkpoint", required=True, help="checkpoint file, e.g. runs/quick/checkpoints/last.pt")
+    parser.add_argument("--n", type=int, required=True, help="number of images to draw")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the latent vectors (default 0)")
+    parser.add_argument("--out", required=True, help="a folder for PNG files, or a file name ending in .npy")
+    parser.add_argument("--batch-size", type=int, default=256, help="images per forward pass (default 256)")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, ...")
+    args = parser.parse_args(argv)
+    images = generate(args.checkpoint, args.n, seed=args.seed, batch_size=args.batch_size, device=args.device)
+    paths = save_images(images, args.out)
+    print(f"wrote {len(images)} image(s) to {paths[0] if len(paths) == 1 else Path(args.out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,84 @@
+"""Tests for gan_lib.generate (function and CLI) and gan_lib.run (reading a run folder)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gan_lib.generate import generate, main
+from gan_lib.run import load_run
+from gan_lib.training import TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """A 2-step run of tiny networks on 32 px images (seconds)."""
+    rng = np.random.default_rng(0)
+    images = np.clip(rng.normal(0.0, 0.3, (16, 32, 32)), -1, 1).astype(np.float32)
+    config = TrainConfig(image_size=32, generator_width=0.03125, critic_width=0.03125, mlp_hidden=(16,),
+                         batch_size=8, steps=2, checkpoint_every=2, sample_every=2, log_every=1, sample_count=4,
+                         num_threads=1, precision="fp32", memory_format="contiguous", device="cpu")
+    folder = tmp_path_factory.mktemp("runs") / "tiny"
+    train(config, images, folder, progress=False)
+    return folder
+
+
+def test_generate_shape_dtype_and_range(trained_run):
+    images = generate(trained_run / "checkpoints" / "last.pt", 5, seed=0)
+    assert images.shape == (5, 32, 32)
+    assert images.dtype == np.float32
+    assert images.min() >= -1.0 and images.max() <= 1.0
+
+
+def test_generate_is_deterministic_for_a_seed(trained_run):
+    checkpoint = trained_run / "checkpoints" / "last.pt"
+    a, b = generate(checkpoint, 6, seed=3), generate(checkpoint, 6, seed=3)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, generate(checkpoint, 6, seed=4))
+
+
+def test_generate_does_not_depend_on_batch_size(trained_run):
+    checkpoint = trained_run / "checkpoints" / "last.pt"
+    np.testing.assert_allclose(generate(checkpoint, 7, seed=1, batch_size=2), generate(checkpoint, 7, seed=1), atol=1e-6)
+
+
+def test_generate_rejects_missing_checkpoint(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        generate(tmp_path / "nope.pt", 2)
+
+
+def test_generate_rejects_non_positive_n(trained_run):
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        generate(trained_run / "checkpoints" / "last.pt", 0)
+
+
+def test_generate_cli_writes_pngs(trained_run, tmp_path):
+    assert main(["--checkpoint", str(trained_run / "checkpoints" / "last.pt"), "--n", "3", "--out", str(tmp_path / "png")]) == 0
+    files = sorted((tmp_path / "png").glob("sample_*.png"))
+    assert len(files) == 3
+    assert np.asarray(Image.open(files[0])).dtype == np.uint8
+
+
+def test_generate_cli_writes_npy(trained_run, tmp_path):
+    main(["--checkpoint", str(trained_run / "checkpoints" / "last.pt"), "--n", "4", "--seed", "2",
+          "--out", str(tmp_path / "g.npy")])
+    np.testing.assert_array_equal(np.load(tmp_path / "g.npy"), generate(trained_run / "checkpoints" / "last.pt", 4, seed=2))
+
+
+def test_load_run_exposes_configs_log_and_samples(trained_run):
+    run = load_run(trained_run)
+    assert run.train_config.image_size == 32 and run.train_config.mlp_hidden == (16,)
+    assert run.data_config is None
+    assert run.log()["step"].tolist() == [1, 2]
+    assert [p.name for p in run.samples] == ["step_000002.png"]
+    assert run.generate(3, seed=0).shape == (3, 32, 32)
+
+
+def test_load_run_dataset_refuses_a_run_without_data_config(trained_run):
+    with pytest.raises(ValueError, match="no data config"):
+        load_run(trained_run).dataset()
+
+
+def test_load_run_rejects_folder_without_checkpoint(tmp_path):
+    with pytest.raises(FileNotFoundError, match="is not a trained run"):
+        load_run(tmp_path)
