@@ -90,7 +90,8 @@ class EvaluationConfig:
 
     n_generated: int = 256  # generated images evaluated
     seed: int = 0  # seeds generation, subsets, pairings, bootstrap and SWD draws
-    max_real: int = 1024  # at most this many images per real split (random subset without replacement)
+    max_real: int = 1024  # at most this many training images (the reference set; random subset without replacement)
+    swd_max_images: int = 256  # SWD compares random subsets of at most this many images per set (cost ~ linear)
     n_resamples: int = 1000  # percentile-bootstrap resamples of cheap statistics (means, MPVD, GLCM shift)
     n_costly_bootstrap: int = 5  # bootstrap replicates behind the SWD and FID intervals (normal approximation)
     diversity_pairs: int = 1000  # image pairs for the mean pairwise MS-SSIM of each set
@@ -104,11 +105,11 @@ class EvaluationConfig:
 
 
 #: Quick profile: minutes on a 2-core CPU.
-QUICK: dict[str, Any] = {"n_generated": 256, "max_real": 1024, "n_resamples": 1000, "n_costly_bootstrap": 5,
-                         "diversity_pairs": 1000}
+QUICK: dict[str, Any] = {"n_generated": 256, "max_real": 1024, "swd_max_images": 256, "n_resamples": 1000,
+                         "n_costly_bootstrap": 5, "diversity_pairs": 1000}
 #: Full profile: the study's numbers (FID becomes possible once both sets reach 2048 images).
-FULL: dict[str, Any] = {"n_generated": 10000, "max_real": 10000, "n_resamples": 2000, "n_costly_bootstrap": 20,
-                        "diversity_pairs": 5000}
+FULL: dict[str, Any] = {"n_generated": 10000, "max_real": 10000, "swd_max_images": 4096, "n_resamples": 2000,
+                        "n_costly_bootstrap": 20, "diversity_pairs": 5000}
 
 
 def evaluation_config(profile: str = "quick", **overrides: Any) -> EvaluationConfig:
@@ -151,6 +152,12 @@ class EvaluationSets:
 def load_evaluation_sets(run_name: str, config: EvaluationConfig) -> EvaluationSets:
     """Generated images of run ``run_name`` (cached in ``eval/``) and its real splits.
 
+    The training split (the reference of every comparison) keeps at most
+    ``config.max_real`` images; the compared real splits (``heldout``,
+    ``test``) at most ``config.n_generated``, so that every column of Table 1
+    is computed from the same number of images as the generated column
+    (several metrics, e.g. SWD and nearest-neighbour scores, depend on it).
+
     Parameters
     ----------
     run_name : str
@@ -177,8 +184,9 @@ def load_evaluation_sets(run_name: str, config: EvaluationConfig) -> EvaluationS
                 raise
             real[split], missing[split] = None, str(error)
             continue
-        if len(images) > config.max_real:
-            images = images[np.sort(rng.choice(len(images), config.max_real, replace=False))]
+        cap = config.max_real if split == "train" else config.n_generated
+        if len(images) > cap:
+            images = images[np.sort(rng.choice(len(images), cap, replace=False))]
         real[split] = images
     generated = _cached_generated(run, run_name, n=config.n_generated, seed=config.seed)
     return EvaluationSets(generated, real["train"], real["heldout"], real["test"], missing)
@@ -264,7 +272,7 @@ def metrics_table(
         put("MPVD vs train [0-255]", column, mpvd(images, train, n_resamples=boot, seed=seed))
         for metric, estimate in _feature_rows(images, features_train, config, inception, inception_missing).items():
             put(metric, column, estimate)
-        result = swd(images, train, n_bootstrap=config.n_costly_bootstrap, seed=seed)
+        result = swd(images, train, max_images=config.swd_max_images, n_bootstrap=config.n_costly_bootstrap, seed=seed)
         for resolution, estimate in result.levels.items():
             put(f"SWD x1e3, {resolution} px level", column, estimate)
         put("SWD x1e3, average", column, result.average)

@@ -1,0 +1,112 @@
+"""Tests for gan_lib.evaluation: Table 1, Table 2 and texture glue on small synthetic sets (no trained run needed)."""
+import sys
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.ndimage import gaussian_filter
+
+from gan_lib import evaluation
+from gan_lib.config import run_dir
+
+CONFIG = evaluation.evaluation_config(
+    "quick", n_generated=12, n_resamples=50, n_costly_bootstrap=2, diversity_pairs=20, swd_max_images=12,
+)
+
+
+def _texture(n: int, seed: int, size: int = 32) -> np.ndarray:
+    smooth = gaussian_filter(np.random.default_rng(seed).normal(size=(n, size, size)), (0, 1.5, 1.5))
+    return np.clip(smooth / np.abs(smooth).max() * 0.8, -0.85, 0.85).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def sets() -> evaluation.EvaluationSets:
+    return evaluation.EvaluationSets(generated=_texture(12, 0), train=_texture(20, 1), heldout=_texture(12, 2),
+                                     test=None, missing={"test": "only one patient"})
+
+
+@pytest.fixture(scope="module")
+def table1(sets) -> pd.DataFrame:
+    return evaluation.metrics_table(sets, CONFIG, inception_missing="FID weights missing")
+
+
+def test_metrics_table_has_every_row_and_floor_column(table1):
+    table = table1
+    metrics = set(table["metric"])
+    assert {"MSE, nearest train image", "SSIM, random train image", "MPVD vs train [0-255]", "FID", "KID",
+            "precision", "recall", "SWD x1e3, average", "SWD x1e3, 32 px level",
+            "MS-SSIM within set (diversity)"} <= metrics
+    assert set(table["comparison"]) == {"generated", "heldout", "test", "train"}
+    generated = table[table["comparison"] == "generated"].set_index("metric")
+    assert generated.loc["MSE, nearest train image", "n"] == 12
+    assert generated.loc["MSE, nearest train image", "n_reference"] == 20
+
+
+def test_metrics_table_marks_fid_not_computed_without_weights(table1):
+    table = table1.set_index(["metric", "comparison"])
+    assert np.isnan(table.loc[("FID", "generated"), "value"])
+    assert table.loc[("FID", "generated"), "note"] == "not computed: FID weights missing"
+
+
+def test_metrics_table_explains_missing_split(table1):
+    table = table1.set_index(["metric", "comparison"])
+    assert "only one patient" in table.loc[("SWD x1e3, average", "test"), "note"]
+
+
+def test_compare_denoisers_rows_and_arrays(sets):
+    table, denoised = evaluation.compare_denoisers(sets.generated, sets, CONFIG, methods=("gaussian", "median"))
+    assert set(denoised) == {"gaussian", "median"} and denoised["median"].shape == sets.generated.shape
+    assert list(dict.fromkeys(table["method"])) == ["generated", "gaussian", "median", "heldout", "train"]
+    sigma = table[table["metric"] == "noise sigma [0-1]"].set_index("method")["value"]
+    assert sigma["gaussian"] < sigma["generated"]
+
+
+def test_compare_denoisers_rejects_params_for_unlisted_method(sets):
+    with pytest.raises(ValueError, match="not in methods"):
+        evaluation.compare_denoisers(sets.generated, sets, CONFIG, methods=("gaussian",), params={"median": {}})
+
+
+def test_texture_comparison_compares_every_set_with_train(sets):
+    features, stats, threshold = evaluation.texture_comparison(sets, CONFIG)
+    assert set(features) == {"generated", "heldout", "train"} and threshold > 0
+    assert set(stats["comparison"]) == {"generated vs train", "heldout vs train"}
+    assert {"contrast_d1", "edge_density", "sobel_mean"} <= set(stats["feature"])
+
+
+def test_feature_shift_zero_for_identical_tables():
+    table = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0) ** 2})
+    assert evaluation.feature_shift(table, table, ["a", "b"], n_resamples=20).value == 0.0
+
+
+def test_save_table1_writes_csv_and_tex(table1):
+    paths = evaluation.save_table1("unit-test-run", table1)
+    assert [p.name for p in paths] == ["table1_metrics.csv", "table1_metrics.tex"]
+    assert all(p.parent == run_dir("unit-test-run") / "tables" for p in paths)
+
+
+def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch):
+    calls = []
+
+    class FakeDataset:
+        def images(self, split):
+            if split == "test":
+                raise ValueError("split 'test' is empty")
+            return _texture(30 if split == "train" else 40, seed=len(split))
+
+    class FakeRun:
+        def dataset(self):
+            return FakeDataset()
+
+        def generate(self, n, *, seed=0):
+            calls.append((n, seed))
+            return _texture(n, seed + 100)
+
+    monkeypatch.setitem(sys.modules, "gan_lib.run", types.SimpleNamespace(load_run=lambda name: FakeRun()))
+    config = evaluation.evaluation_config("quick", n_generated=8, max_real=25)
+    first = evaluation.load_evaluation_sets("fake-run", config)
+    second = evaluation.load_evaluation_sets("fake-run", config)
+    assert calls == [(8, 0)]  # the second call read eval/generated.npy
+    np.testing.assert_array_equal(first.generated, second.generated)
+    assert first.sizes() == {"generated": 8, "heldout": 8, "test": 0, "train": 25}
+    assert "empty" in first.missing["test"]
