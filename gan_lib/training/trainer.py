@@ -120,15 +120,15 @@ def train_step(
     """
     G, D = state.generator, state.critic
     generate = generator_fn or G
-    device_type = next(G.parameters()).device
+    device = next(G.parameters()).device
     batch, latent = config.batch_size, config.latent_dim
-    critic_params = [p for p in D.parameters()]
-    sums = torch.zeros(4, device=device_type)  # critic loss, Wasserstein estimate, GP, critic grad norm
+    critic_params = list(D.parameters())
+    sums = torch.zeros(4, device=device)  # critic loss, Wasserstein estimate, GP, critic grad norm
 
     for _ in range(config.n_critic):
         real = next(batches)
-        z = torch.randn(batch, latent, device=device_type, generator=state.noise)
-        with autocast(precision, str(device_type)):
+        z = torch.randn(batch, latent, device=device, generator=state.noise)
+        with autocast(precision, device.type):
             with torch.no_grad():  # the critic update needs samples, not the generator's graph
                 fake = generate(z)
             real_scores, fake_scores = D(real), D(fake)
@@ -142,8 +142,8 @@ def train_step(
 
     D.requires_grad_(False)  # the generator update needs dD/dx only, not the critic's weight gradients
     try:
-        z = torch.randn(batch, latent, device=device_type, generator=state.noise)
-        with autocast(precision, str(device_type)):
+        z = torch.randn(batch, latent, device=device, generator=state.noise)
+        with autocast(precision, device.type):
             g_loss = generator_loss(D(generate(z)))
         state.opt_generator.zero_grad(set_to_none=True)
         g_loss.backward()
@@ -309,14 +309,14 @@ def train(
     fixed_noise = torch.randn(config.sample_count, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
     elapsed = 0.0
     if checkpoint is not None:
-        checkpoint = load_checkpoint(folder.last_checkpoint, map_location=device)
+        # load_state_dict copies onto the parameters' device, so the CPU-loaded checkpoint serves any device.
         state.generator.load_state_dict(checkpoint["generator"])
         state.critic.load_state_dict(checkpoint["critic"])
         state.opt_generator.load_state_dict(checkpoint["opt_generator"])
         state.opt_critic.load_state_dict(checkpoint["opt_critic"])
-        restore_rng({**checkpoint["rng"], "noise": checkpoint["rng"]["noise"].cpu()}, state.noise)
-        batches.load_state_dict({**checkpoint["batcher"], "generator": checkpoint["batcher"]["generator"].cpu()})
-        fixed_noise = checkpoint["fixed_noise"].cpu()
+        restore_rng(checkpoint["rng"], state.noise)
+        batches.load_state_dict(checkpoint["batcher"])
+        fixed_noise = checkpoint["fixed_noise"]
         state.step, elapsed = checkpoint["step"], checkpoint["elapsed_seconds"]
     folder.load_log(up_to_step=state.step)
     specs = {
