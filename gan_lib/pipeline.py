@@ -178,7 +178,8 @@ def notebook_parameters(notebook: Path) -> set[str]:
     """Names declared in ``notebook``'s ``parameters``-tagged cell, as papermill sees them.
 
     papermill finds parameters with a regular expression that skips lines it
-    cannot parse (for instance the annotation ``str | None``); such a parameter
+    cannot parse (a second ``=`` anywhere on the line, comment included, or an
+    annotation such as ``str | None``); such a parameter
     would silently never receive the pipeline's value (``--data`` ignored).  The
     names papermill finds are therefore compared with the names the cell
     assigns (Python's own parser) and any difference is an error.
@@ -210,8 +211,8 @@ def notebook_parameters(notebook: Path) -> set[str]:
         lines = "; ".join(repr(line) for line in unseen.values())
         raise PipelineError(
             f"{notebook.name}: papermill cannot read the parameter line(s) {lines}, so they would never receive "
-            "the pipeline's values. Write the type hint in quotes as papermill reads it, e.g. "
-            'data_dir: "Optional[str]" = None, or leave it out, instead of str | None.'
+            "the pipeline's values. papermill skips a line holding more than one '=' (its comment included) and "
+            "type hints such as str | None; write e.g. data_dir: \"Optional[str]\" = None  # None: embedded data"
         )
     return seen
 
