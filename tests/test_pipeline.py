@@ -254,7 +254,9 @@ def test_run_pipeline_refuses_parameters_papermill_cannot_read(tmp_path):
     nbs.mkdir()
     for name in STAGES:
         _notebook(nbs / f"{name}.ipynb", "seed = 0", "pass")
-    _notebook(nbs / "02_second.ipynb", "seed = 0\ndata_dir: str | None = None  # folder", "pass")
-    with pytest.raises(PipelineError, match="02_second.ipynb: papermill cannot read .*'data_dir: str \\| None = None'"):
+    _notebook(nbs / "02_second.ipynb",
+              "seed = 0\ndata_dir: str | None = None  # folder\nmode = 'patch'  # 'patch' = tissue patches", "pass")
+    with pytest.raises(PipelineError, match="02_second.ipynb: papermill cannot read .*'data_dir: str \\| None = None'"
+                                            "; \"mode = 'patch'\""):
         _run(tmp_path)
     assert not (tmp_path / "runs").exists()
