@@ -45,9 +45,12 @@ def class_gan_config(profile: str, *, image_size: int, steps: int, batch_size: i
     """
     from gan_lib.training.config import train_config_for_profile
 
-    # Checkpoints and sample grids only at the end: these runs are short and numerous.
+    # Checkpoints and sample grids only at the end: these runs are short and numerous.  One torch thread: on the
+    # shared 2-core box a 32-px class generator ran at 0.56 s/step with 1 thread and 7-15 s/step with 2
+    # (threads spin-waiting under load); on an idle machine the difference is small.
     return train_config_for_profile(profile, {"image_size": image_size, "steps": steps, "batch_size": batch_size,
-                                              "seed": seed, "sample_every": steps, "checkpoint_every": steps})
+                                              "seed": seed, "sample_every": steps, "checkpoint_every": steps,
+                                              "num_threads": 1})
 
 
 def class_run_dir(root: str | Path, label: int) -> Path:

@@ -53,7 +53,7 @@ class ExperimentConfig:
 
 #: Toy scale for the pipeline and the notebook tests (2-3 min for 08 + 09 on 2 CPU cores).
 QUICK: dict[str, Any] = {
-    "class_gan_steps": 150,
+    "class_gan_steps": 100,
     "class_gan_batch_size": 32,
     "synthetic_pool_per_class": 128,
     "budgets": (0,),
