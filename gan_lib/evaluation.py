@@ -526,7 +526,7 @@ def save_table1(run_name: str, table: pd.DataFrame) -> tuple[Path, Path]:
     return write_table(
         table, display_table(table, headers=TABLE1_COLUMNS), run_dir(run_name) / "tables" / "table1_metrics",
         caption=("Evaluation metrics of the WGAN-GP generator against the real training set, next to real held-out "
-                 "views of the training patient and another patient's images (value [95% CI] (n))."),
+                 "views of the training patient and another patient's images (value [95\\% CI] (n))."),
         label="tab:metrics",
     )
 
@@ -537,7 +537,7 @@ def save_table2(run_name: str, table: pd.DataFrame) -> tuple[Path, Path]:
     return write_table(
         table, display, run_dir(run_name) / "tables" / "table2_denoising",
         caption=("Denoising the generated images: MPV, MPVD and what each method costs in texture, "
-                 "with the real sets for reference (value [95% CI] (n))."),
+                 "with the real sets for reference (value [95\\% CI] (n))."),
         label="tab:denoising",
     )
 

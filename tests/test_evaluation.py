@@ -83,6 +83,7 @@ def test_save_table1_writes_csv_and_tex(table1):
     paths = evaluation.save_table1("unit-test-run", table1)
     assert [p.name for p in paths] == ["table1_metrics.csv", "table1_metrics.tex"]
     assert all(p.parent == run_dir("unit-test-run") / "tables" for p in paths)
+    assert "95\\% CI" in paths[1].read_text()  # an unescaped % would comment out the rest of the caption
 
 
 def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch):
