@@ -291,7 +291,7 @@ def intra_reader_consistency(df: pd.DataFrame, *, confidence_level: float = 0.95
     for reader, group in df.groupby("reader", sort=True):
         first = group[group["repeat"] == 0].set_index("item_id")
         second = group[group["repeat"] == 1].set_index("item_id")
-        both = first.join(second, how="inner", lsuffix="_1", rsuffix="_2")
+        both = first.merge(second, how="inner", left_index=True, right_index=True, suffixes=("_1", "_2"))
         n = len(both)
         same = int((both["answer_1"] == both["answer_2"]).sum()) if n else 0
         agreement, low, high = proportion_ci(same, n, confidence_level=confidence_level)
