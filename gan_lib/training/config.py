@@ -12,7 +12,7 @@ refuses unknown keys::
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from ..config import apply_overrides
