@@ -56,7 +56,7 @@ QUICK: dict[str, Any] = {
     "class_gan_steps": 100,
     "class_gan_batch_size": 32,
     "synthetic_pool_per_class": 128,
-    "budgets": (0,),
+    "budgets": (100,),
     "synthetic_ratios": (1.0,),
     "n_seeds": 2,
     "task_image_size": 32,

@@ -108,7 +108,9 @@ def insert_lesions(
         ``int64 (N,)``: 1 where a lesion was inserted.
     info : pandas.DataFrame
         One row per image: ``label, kind, center_row, center_col, radius,
-        contrast, lesion_seed`` (lesion columns empty for negatives).
+        contrast, delivered_contrast, lesion_seed`` (lesion columns empty for
+        negatives); ``delivered_contrast`` is the largest intensity actually
+        added after clipping at 1 (smaller than ``contrast`` in bright tissue).
     """
     images = check_image_set(images, name="insert_lesions: images")
     if not 0 < positive_fraction < 1:
@@ -125,8 +127,10 @@ def insert_lesions(
             spec = random_lesion_spec(images.shape[1:], rng, kinds=kinds, contrast=contrast,
                                       radius_fraction=radius_fraction)
             out[i] = insert_lesion(images[i], spec)
+            # What survives clipping at 1: in bright (dense) tissue a lesion can be partly or wholly invisible.
+            delivered = float((out[i].astype(np.float64) - images[i]).max())
             row.update(kind=spec.kind, center_row=spec.center[0], center_col=spec.center[1], radius=spec.radius,
-                       contrast=spec.contrast, lesion_seed=spec.seed)
+                       contrast=spec.contrast, delivered_contrast=delivered, lesion_seed=spec.seed)
         rows.append(row)
     return out, labels, pd.DataFrame(rows)
 

@@ -194,7 +194,7 @@ def summarise_rq2(results: pd.DataFrame, *, confidence: float = 0.95) -> pd.Data
 
     Columns: ``arm, budget, ratio, n_seeds, n_real, n_synthetic, n_test`` and,
     per metric, ``<metric>_mean, <metric>_ci_low, <metric>_ci_high`` (NaN
-    interval for a single seed).
+    interval for a single seed; clipped to [0, 1]).
     """
     rows = []
     for (arm, budget, ratio), group in results.groupby(["arm", "budget", "ratio"], sort=False):
@@ -208,7 +208,9 @@ def summarise_rq2(results: pd.DataFrame, *, confidence: float = 0.95) -> pd.Data
                 half = stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
             else:
                 half = np.nan if len(values) < 2 else 0.0
-            row.update({f"{metric}_mean": mean, f"{metric}_ci_low": mean - half, f"{metric}_ci_high": mean + half})
+            # Every metric lives in [0, 1]; a t-interval from few seeds can overshoot, so it is clipped there.
+            row.update({f"{metric}_mean": mean, f"{metric}_ci_low": max(mean - half, 0.0),
+                        f"{metric}_ci_high": min(mean + half, 1.0)})
         rows.append(row)
     order = {arm: i for i, arm in enumerate(ARMS)}
     table = pd.DataFrame(rows)
