@@ -122,8 +122,10 @@ EXECUTION_FIELDS: tuple[str, ...] = (
 )
 
 #: Minutes on a 2-core CPU: small networks (1/8 of the default widths), batch
-#: 32, 300 generator steps on 64 px patches give texture-like samples, not the
-#: thesis's quality (see README, "Performance").
+#: 32, 300 generator steps on 64 px patches give coarse texture-like samples,
+#: not the thesis's quality.  Measured on a shared 2-core AVX2 EPYC (load ~8):
+#: 13.4 min; its CPU time, ~0.6 s per step on one thread, puts an idle machine
+#: at about 3 min.
 QUICK: dict[str, Any] = {
     "image_size": 64,
     "generator_width": 0.125,
@@ -137,7 +139,9 @@ QUICK: dict[str, Any] = {
 }
 
 #: The study: default (thesis-sized) networks, batch 64, 20 000 generator steps on
-#: the data stage's full-profile 128 px patches.
+#: the data stage's full-profile 128 px patches.  A GPU job: one step measured
+#: 63 s wall / 48 CPU-s on the 2-core AVX2 CPU above, i.e. ~350 h there (~130 h
+#: on an idle 2-core machine, extrapolated from CPU time).
 FULL: dict[str, Any] = {
     "image_size": 128,
     "steps": 20_000,
