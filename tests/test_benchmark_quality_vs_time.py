@@ -1,0 +1,228 @@
+"""Bookkeeping of benchmarks/quality_vs_time.py: budgets, cache folders, resume, table, report and plot.
+
+Training runs here are sub-second (32 px, tiny networks, budgets of a fraction
+of a second), so these tests check the benchmark's mechanics, not its numbers.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from gan_lib.evaluation import evaluation_config
+from gan_lib.metrics import Estimate
+from gan_lib.training import TrainConfig
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def qvt():
+    """benchmarks/quality_vs_time.py as a module (it imports train_step from its own folder).
+
+    The naive reference runs with one thread here: with torch's default (one
+    per core) on a machine shared with other jobs, a tiny network's OpenMP
+    threads wait on each other for seconds per step, and these tests check
+    bookkeeping, not speed.
+    """
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        module = importlib.import_module("quality_vs_time")
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "DEFAULT_THREADS", 1)
+        yield module
+
+
+def _images(n: int, seed: int, size: int = 32) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    noise = torch.from_numpy(rng.normal(size=(n, 1, size // 4, size // 4)).astype(np.float32))
+    return torch.tanh(torch.nn.functional.interpolate(noise, size=(size, size), mode="bilinear"))[:, 0].numpy()
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """A 32 px experiment with tiny networks, fixed execution settings (no probe) and a tiny evaluation."""
+    config = TrainConfig(image_size=32, generator_width=0.0625, critic_width=0.0625, mlp_hidden=(16,), latent_dim=16,
+                         batch_size=4, n_critic=2, precision="fp32", memory_format="contiguous", num_threads=1)
+    eval_config = evaluation_config("quick", n_generated=8, max_real=16, swd_max_images=8, n_costly_bootstrap=2,
+                                    diversity_pairs=10, n_resamples=50)
+    sets = {"train": _images(16, 0), "heldout": _images(8, 1), "test": _images(8, 2)}
+    return config, eval_config, sets
+
+
+def test_budget_marks_sorts_ascending(qvt):
+    assert qvt.budget_marks([20, 5, 10.5]) == (5.0, 10.5, 20.0)
+
+
+@pytest.mark.parametrize("bad", [[], [0], [-1, 5], [math.inf], [5, 5]])
+def test_budget_marks_rejects_bad_budgets(qvt, bad):
+    with pytest.raises(ValueError, match="budget"):
+        qvt.budget_marks(bad)
+
+
+def test_benchmark_folder_depends_on_budgets_and_settings(qvt, tmp_path):
+    settings = {"train": {"seed": 0}}
+    base = qvt.benchmark_folder(tmp_path, marks=(0.5, 1.0), settings=settings)
+    assert base == qvt.benchmark_folder(tmp_path, marks=(0.5, 1.0), settings={"train": {"seed": 0}})
+    assert base != qvt.benchmark_folder(tmp_path, marks=(5.0, 10.0), settings=settings)
+    assert base != qvt.benchmark_folder(tmp_path, marks=(0.5, 1.0), settings={"train": {"seed": 1}})
+    assert base.name.startswith("budgets-0.5min-1min_")
+
+
+def test_reference_sets_caps_sizes_like_the_evaluation(qvt):
+    config = evaluation_config("quick", n_generated=4, max_real=6)
+    out = qvt.reference_sets({"train": _images(10, 0), "heldout": _images(3, 1), "test": _images(9, 2)}, config)
+    assert {k: len(v) for k, v in out.items()} == {"train": 6, "heldout": 3, "test": 4}
+
+
+def test_reference_sets_names_missing_split(qvt):
+    with pytest.raises(ValueError, match="heldout"):
+        qvt.reference_sets({"train": _images(4, 0), "test": _images(4, 1)}, evaluation_config("quick"))
+
+
+def test_evaluate_images_reports_sizes_and_intervals(qvt, tiny):
+    _, eval_config, sets = tiny
+    metrics = qvt.evaluate_images(sets["heldout"], sets["train"], eval_config)
+    assert metrics["swd"].n == 8 and metrics["swd"].n_reference == 8  # swd_max_images subsamples train
+    assert metrics["swd"].ci_low <= metrics["swd"].value <= metrics["swd"].ci_high
+    assert metrics["diversity"].n == 8 and 0 < metrics["diversity"].value < 1
+    assert {"swd_32px", "swd_16px"} <= set(metrics)
+
+
+def test_evaluate_images_marks_diverged_generator_not_computed(qvt, tiny):
+    _, eval_config, sets = tiny
+    broken = sets["heldout"].copy()
+    broken[0, 0, 0] = np.nan
+    metrics = qvt.evaluate_images(broken, sets["train"], eval_config)
+    assert not metrics["swd"].computed and "diverged" in metrics["swd"].note
+
+
+MARKS = (0.01, 0.02)  # minutes: 0.6 s and 1.2 s of training per trainer
+
+
+@pytest.fixture(scope="module")
+def finished(qvt, tiny, tmp_path_factory):
+    """A completed two-mark benchmark folder and its records (copied by tests that modify it)."""
+    config, eval_config, sets = tiny
+    folder = tmp_path_factory.mktemp("finished")
+    records, floors = qvt.run_benchmark(config, sets, marks=MARKS, eval_config=eval_config, folder=folder,
+                                        progress=False)
+    return folder, records, floors
+
+
+def _copy(folder: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(folder, tmp_path / "copy"))
+
+
+def test_run_benchmark_trains_both_trainers_to_each_mark(qvt, tiny, finished):
+    config, eval_config, _ = tiny
+    _, records, floors = finished
+    assert [(r["trainer"], r["budget_min"]) for r in records] == [
+        ("naive reference", MARKS[0]), ("project defaults", MARKS[0]),
+        ("naive reference", MARKS[1]), ("project defaults", MARKS[1])]
+    for record in records:
+        assert record["train_min"] >= record["budget_min"]
+        assert record["images_seen"] == record["generator_steps"] * config.n_critic * config.batch_size
+        assert record["metrics"]["swd"].n == eval_config.n_generated
+    for name in qvt.TRAINERS:
+        first, second = (r for r in records if r["trainer"] == name)
+        assert second["generator_steps"] > first["generator_steps"] >= 1
+    assert set(floors) == {"heldout", "test", "train"} and "swd" not in floors["train"]
+
+
+def test_run_benchmark_reuses_finished_marks(qvt, tiny, finished, tmp_path):
+    config, eval_config, sets = tiny
+    folder = _copy(finished[0], tmp_path)
+    stamps = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    again, _ = qvt.run_benchmark(config, sets, marks=MARKS, eval_config=eval_config, folder=folder, progress=False)
+    assert again == finished[1]
+    assert {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()} == stamps
+
+
+def test_run_benchmark_continues_from_last_checkpoint(qvt, tiny, finished, tmp_path):
+    config, eval_config, sets = tiny
+    folder = _copy(finished[0], tmp_path)
+    for slug in qvt.TRAINERS.values():  # as if interrupted while training towards the second mark
+        (folder / slug / f"{MARKS[1]:g}min.pt").unlink()
+        (folder / slug / f"{MARKS[1]:g}min.json").unlink()
+    resumed, _ = qvt.run_benchmark(config, sets, marks=MARKS, eval_config=eval_config, folder=folder, progress=False)
+    assert resumed[:2] == finished[1][:2]
+    for record in resumed[2:]:
+        earlier = next(r for r in resumed[:2] if r["trainer"] == record["trainer"])
+        assert record["train_min"] >= MARKS[1] and record["generator_steps"] > earlier["generator_steps"]
+
+
+def test_run_benchmark_evaluates_a_checkpoint_without_result(qvt, tiny, finished, tmp_path):
+    config, eval_config, sets = tiny
+    folder = _copy(finished[0], tmp_path)
+    (folder / "project" / f"{MARKS[1]:g}min.json").unlink()  # interrupted during evaluation
+    again, _ = qvt.run_benchmark(config, sets, marks=MARKS, eval_config=eval_config, folder=folder, progress=False)
+
+    def strip(record):
+        return {k: v for k, v in record.items() if k != "eval_seconds"}
+
+    assert strip(again[3]) == strip(finished[1][3])
+
+
+def _estimate(value: float, n: int = 8, n_reference: int | None = 16) -> Estimate:
+    return Estimate(value, value - 1, value + 1, n, n_reference, "test", "")
+
+
+def _fake_results(qvt):
+    records = [
+        {"trainer": name, "budget_min": mark, "train_min": mark + 0.01, "cpu_min": 2 * mark, "generator_steps": steps,
+         "images_seen": steps * 40, "threads": 2, "precision": "fp32", "memory_format": "contiguous",
+         "load_avg_1min": 1.0, "metrics": {"swd": _estimate(50 - steps / 10), "diversity": _estimate(0.2, n_reference=None)}}
+        for name, factor in (("project defaults", 3), ("naive reference", 1))
+        for mark, steps in ((0.5, 10 * factor), (1.0, 20 * factor))
+    ]
+    floors = {"heldout": {"swd": _estimate(40), "diversity": _estimate(0.1, n_reference=None)},
+              "test": {"swd": _estimate(45), "diversity": _estimate(0.12, n_reference=None)},
+              "train": {"diversity": _estimate(0.11, n_reference=None)}}
+    return records, floors
+
+
+def test_results_table_orders_trainers_then_floors(qvt):
+    table = qvt.results_table(*_fake_results(qvt))
+    assert list(table.columns) == qvt.TABLE_COLUMNS
+    assert list(table["trainer"]) == ["naive reference"] * 2 + ["project defaults"] * 2 + list(qvt.FLOORS.values())
+    assert list(table["budget_min"].iloc[:4]) == [0.5, 1.0, 0.5, 1.0]
+    floors = table.iloc[4:]
+    assert floors["budget_min"].isna().all() and floors["generator_steps"].isna().all()
+    assert math.isnan(floors["swd_avg"].iloc[2]) and table["generator_steps"].dtype == "Int64"
+    assert table["swd_ci_low"].iloc[0] == table["swd_avg"].iloc[0] - 1
+
+
+def _environment():
+    return {"train_profile": "quick", "train": dataclasses.asdict(TrainConfig()), "evaluation":
+            dataclasses.asdict(evaluation_config("quick")), "cpu": "Test CPU", "cpu_count": 2, "capability": "AVX2",
+            "torch": "2.x", "python": "3.11", "default_threads": 2, "set_sizes": {"train": 32},
+            "hardware": {"project defaults": {"precision": "fp32", "memory_format": "channels_last", "num_threads": 1,
+                                              "reasons": ["num_threads: 1 (measured)"]}}}
+
+
+def test_markdown_report_shows_intervals_sizes_and_hardware(qvt):
+    table = qvt.results_table(*_fake_results(qvt))
+    report = qvt.markdown_report(table, _environment())
+    assert "| naive reference | 0.5 | 0.51 | 10 | 400 | 49 [48, 50] | 0.2 [-0.8, 1.2] |" in report
+    assert "| real: train (within set) | — | — | — | — | — | 0.11 [-0.89, 1.11] |" in report
+    assert "8 images per set vs 16 training images (a random subset of 32)" in report
+    assert "load average at the marks 1.0-1.0" in report
+    assert "Test CPU" in report and "fp32, channels_last, 1 thread(s)" in report
+
+
+def test_plot_quality_draws_trainers_and_floors(qvt):
+    fig = qvt.plot_quality(qvt.results_table(*_fake_results(qvt)))
+    labels = {text.get_text() for legend in fig.legends for text in legend.get_texts()}
+    assert set(qvt.TRAINERS) | set(qvt.FLOORS.values()) <= labels
+    assert len(fig.axes) == 3
