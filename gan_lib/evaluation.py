@@ -14,6 +14,11 @@ Outputs (all written atomically) under ``runs/<name>/``:
 - ``eval/denoised_<method>.npy``;
 - ``tables/table1_metrics.csv/.tex``, ``tables/table2_denoising.csv/.tex``,
   ``tables/texture_stats.csv``.
+
+Table 1 also carries the memorisation audit (notebook 09 writes
+``tables/memorisation.csv``): :func:`save_table1` adds its lines when that file
+exists, and :func:`add_memorisation_to_table1` adds them to a Table 1 written
+before the audit, so either notebook order gives the same table.
 """
 from __future__ import annotations
 
@@ -76,7 +81,9 @@ __all__ = [
     "texture_comparison",
     "feature_shift",
     "save_arrays",
+    "memorisation_rows",
     "save_table1",
+    "add_memorisation_to_table1",
     "save_table2",
     "save_texture_stats",
 ]
@@ -521,8 +528,74 @@ def save_arrays(run_name: str, arrays: Mapping[str, np.ndarray]) -> list[Path]:
     return paths
 
 
+#: Prefix of the Table 1 metric names that come from the memorisation audit (replaced, never duplicated).
+MEMORISATION_PREFIX = "memorisation, "
+
+
+def memorisation_rows(memorisation: pd.DataFrame) -> pd.DataFrame:
+    """The memorisation audit (``tables/memorisation.csv``) as Table 1 lines, in the generated column.
+
+    Per feature space: the near-copy fraction (generated images closer to a
+    training image than the threshold quantile of held-out real images are;
+    about the quantile itself without memorisation, Wilson 95 % CI), the DCR
+    AUC (generated vs held-out real distances to the closest training image;
+    0.5 = no closer than new real images) and the GAN-Leaks membership
+    inference AUC (training vs held-out images by distance to the closest
+    generated image; 0.5 = no leak), both with percentile-bootstrap CIs.
+
+    Parameters
+    ----------
+    memorisation : pandas.DataFrame
+        Rows of :func:`gan_lib.experiments.memorisation.memorisation_table` (or the CSV read back).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`gan_lib.metrics.tidy_table` layout; metric names start with :data:`MEMORISATION_PREFIX`.
+    """
+    rows: dict[str, dict[str, Estimate]] = {}
+    for line in memorisation.itertuples(index=False):
+        q = float(line.threshold_quantile)
+        rows[f"{MEMORISATION_PREFIX}near-copy fraction ({line.space})"] = {"generated": Estimate(
+            float(line.near_copy_fraction), float(line.near_copy_ci_low), float(line.near_copy_ci_high),
+            int(line.n_generated), int(line.n_train), "Wilson score interval",
+            f"expected {q:g} without memorisation (threshold: {q:g} quantile of {int(line.n_heldout)} held-out "
+            f"DCRs); one-sided binomial p = {float(line.near_copy_p_value):.3g}")}
+        rows[f"{MEMORISATION_PREFIX}DCR AUC vs held-out ({line.space})"] = {"generated": Estimate(
+            float(line.dcr_auc), float(line.dcr_auc_ci_low), float(line.dcr_auc_ci_high), int(line.n_generated),
+            int(line.n_heldout), "percentile bootstrap", "0.5 = generated no closer to train than new real images")}
+        rows[f"{MEMORISATION_PREFIX}membership-inference AUC ({line.space})"] = {"generated": Estimate(
+            float(line.mia_auc), float(line.mia_auc_ci_low), float(line.mia_auc_ci_high), int(line.n_train),
+            int(line.n_heldout), "percentile bootstrap",
+            f"GAN-Leaks: train vs held-out by distance to the {int(line.n_generated)} generated; 0.5 = no leak")}
+    return tidy_table(rows)
+
+
+def _with_memorisation(run_name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` without old memorisation lines, plus those of ``tables/memorisation.csv`` when it exists."""
+    table = table[~table["metric"].str.startswith(MEMORISATION_PREFIX)]
+    path = run_dir(run_name) / "tables" / "memorisation.csv"
+    if not path.exists():
+        return table
+    return pd.concat([table, memorisation_rows(pd.read_csv(path))], ignore_index=True)
+
+
+def add_memorisation_to_table1(run_name: str) -> tuple[Path, Path] | None:
+    """Rewrite ``tables/table1_metrics.csv/.tex`` with the memorisation lines; ``None`` if Table 1 is not written yet.
+
+    Notebook 09 calls it after the audit, since Table 1 (notebook 04) is
+    written earlier in the pipeline; when Table 1 comes later,
+    :func:`save_table1` adds the lines itself.
+    """
+    path = run_dir(run_name) / "tables" / "table1_metrics.csv"
+    if not path.exists():
+        return None
+    return save_table1(run_name, pd.read_csv(path).astype({"n_reference": "Int64"}))
+
+
 def save_table1(run_name: str, table: pd.DataFrame) -> tuple[Path, Path]:
-    """Write Table 1 to ``runs/<run_name>/tables/table1_metrics.csv/.tex``."""
+    """Write Table 1 to ``runs/<run_name>/tables/table1_metrics.csv/.tex``, with the memorisation lines if present."""
+    table = _with_memorisation(run_name, table)
     return write_table(
         table, display_table(table, headers=TABLE1_COLUMNS), run_dir(run_name) / "tables" / "table1_metrics",
         caption=("Evaluation metrics of the WGAN-GP generator against the real training set, next to real held-out "

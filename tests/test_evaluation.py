@@ -111,3 +111,42 @@ def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch):
     np.testing.assert_array_equal(first.generated, second.generated)
     assert first.sizes() == {"generated": 8, "heldout": 8, "test": 0, "train": 25}
     assert "empty" in first.missing["test"]
+
+
+def _write_memorisation_csv(run_name: str) -> pd.DataFrame:
+    from gan_lib.experiments.memorisation import memorisation_audit, memorisation_table
+
+    rng = np.random.default_rng(0)
+    train, generated, heldout = rng.normal(size=(30, 8)), rng.normal(size=(20, 8)), rng.normal(size=(10, 8))
+    result = memorisation_audit(generated, train, heldout, space="pixel", threshold_quantile=0.05, n_bootstrap=50)
+    table = memorisation_table([result], run=run_name)
+    path = run_dir(run_name) / "tables" / "memorisation.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False)
+    return table
+
+
+def test_save_table1_adds_memorisation_lines_when_audit_exists(table1):
+    audit = _write_memorisation_csv("unit-test-memo-late")
+    evaluation.save_table1("unit-test-memo-late", table1)
+    written = pd.read_csv(run_dir("unit-test-memo-late") / "tables" / "table1_metrics.csv")
+    lines = written[written["metric"].str.startswith(evaluation.MEMORISATION_PREFIX)]
+    assert len(lines) == 3 and set(lines["comparison"]) == {"generated"}
+    fraction = lines[lines["metric"].str.contains("near-copy")].iloc[0]
+    assert fraction["value"] == pytest.approx(audit["near_copy_fraction"].iloc[0])
+    assert fraction["n"] == 20 and fraction["n_reference"] == 30
+    assert len(written) == len(table1) + 3
+
+
+def test_add_memorisation_to_table1_rewrites_existing_table_once(table1):
+    evaluation.save_table1("unit-test-memo-early", table1)  # Table 1 first (notebook 04), audit later (09)
+    _write_memorisation_csv("unit-test-memo-early")
+    for _ in range(2):  # re-running notebook 09 replaces its lines instead of appending them again
+        csv_path, tex_path = evaluation.add_memorisation_to_table1("unit-test-memo-early")
+    written = pd.read_csv(csv_path)
+    assert written["metric"].str.startswith(evaluation.MEMORISATION_PREFIX).sum() == 3
+    assert "membership-inference AUC (pixel)" in tex_path.read_text()
+
+
+def test_add_memorisation_to_table1_without_table1_returns_none():
+    assert evaluation.add_memorisation_to_table1("unit-test-memo-no-table1") is None
