@@ -118,7 +118,7 @@ def test_generator_rejects_wrong_latent_shape():
 
 def test_init_is_dcgan_normal():
     model = critic(image_size=64)
-    weights = torch.cat([m.weight.flatten() for m in model.modules() if isinstance(m, nn.Conv2d)])
+    weights = torch.cat([m.weight.detach().flatten() for m in model.modules() if isinstance(m, nn.Conv2d)])
     assert abs(float(weights.std()) - 0.02) < 0.002
     assert abs(float(weights.mean())) < 0.001
 
