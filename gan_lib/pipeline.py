@@ -253,13 +253,25 @@ class _Stream:
 
     def __init__(self, target: TextIO) -> None:
         self.target = target
+        self.last = "\n"
 
     def write(self, text: str) -> None:
-        self.target.write(text)
-        self.target.flush()
+        if text:
+            self.target.write(text)
+            self.target.flush()
+            self.last = text[-1]
 
     def flush(self) -> None:
         self.target.flush()
+
+    def line(self, text: str) -> None:
+        """Write ``text`` as a line of its own, after whatever a progress bar left on the current one.
+
+        A bar that erased itself ends with a carriage return: a terminal is then
+        at the start of an empty line already, a log file is not.
+        """
+        at_line_start = self.last == "\n" or (self.last == "\r" and getattr(self.target, "isatty", bool)())
+        self.write(("" if at_line_start else "\n") + text + "\n")
 
 
 # --------------------------------------------------------------------------- the run record
@@ -498,9 +510,9 @@ def run_pipeline(
         f" --data {data_dir}" if data_dir else "") + (f" --seed {seed}" if seed else "") + " --resume"
     total = len(stages)
     width = len(f"[{total}/{total}] ") + max(len(s) for s in stages) + 4
-    if not todo:
-        out.write(f"run {run_name!r}: every stage is done; use --from STAGE to re-run some.\n")
     stream = _Stream(out)
+    if not todo:
+        stream.line(f"run {run_name!r}: every stage is done; use --from STAGE to re-run some.")
     for name in todo:
         index = stages.index(name) + 1
         label = f"[{index}/{total}] {name} ".ljust(width, ".")
@@ -512,8 +524,7 @@ def run_pipeline(
         entry.update(status="running", started=_now(), notebook=_relative(notebook, PROJECT_ROOT),
                      executed_notebook=_relative(executed, WORK_ROOT), parameters=parameters, error=None)
         record.save()
-        out.write(f"{label} running\n")
-        out.flush()
+        stream.line(f"{label} running")
         executed.parent.mkdir(parents=True, exist_ok=True)
         error: BaseException | None = None
         try:
@@ -536,14 +547,13 @@ def run_pipeline(
         )
         record.save()
         if error is None:
-            out.write(f"{label} done in {_format_duration(duration)}\n")
+            stream.line(f"{label} done in {_format_duration(duration)}")
             continue
-        out.write(f"{label} FAILED after {_format_duration(duration)}\n")
+        stream.line(f"{label} FAILED after {_format_duration(duration)}")
         if isinstance(error, KeyboardInterrupt):
             raise error
         report = _failure_report(error, executed, hint)
-        out.write(report + "\n")
-        out.flush()
+        stream.line(report)
         raise StageFailed(name, report) from error
     return record.data
 

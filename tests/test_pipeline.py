@@ -56,7 +56,8 @@ def study(tmp_path_factory):
     _notebook(notebooks / "02_second.ipynb", "seed: int = 0\ndata_dir = None\nown_setting: int = 7",
               _logging_body("02_second", log, ("seed", "data_dir", "own_setting")))
     _notebook(notebooks / "03_third.ipynb", "run_name = 'x'",
-              _logging_body("03_third", log, ("run_name",)) + f"open({str(root / 'figures' / 'f.txt')!r}, 'w').write('x')\n")
+              _logging_body("03_third", log, ("run_name",)) + f"open({str(root / 'figures' / 'f.txt')!r}, 'w').write('x')\n"
+              "sys.stderr.write('bar 50%\\r')\n")  # a progress bar that erased itself: no newline
     (root / "figures").mkdir()
     return root
 
@@ -119,6 +120,11 @@ def test_run_pipeline_prints_one_line_per_stage_and_streams_stderr(full_run):
         assert f"[{index}/3] {name} " in output
     assert output.count(" done in ") == 3
     assert "progress of 02_second" in output
+
+
+def test_run_pipeline_starts_stage_lines_on_a_new_line_after_a_bar(full_run):
+    _, output, _ = full_run
+    assert "bar 50%\r\n[3/3] 03_third" in output
 
 
 def test_run_pipeline_from_stage_reruns_that_stage_and_later(full_run, study):
