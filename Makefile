@@ -7,7 +7,7 @@ DATA   ?=
 RUN    ?= $(PROFILE)
 
 .DEFAULT_GOAL := help
-.PHONY: help install pipeline test test-notebooks lab benchmark clean
+.PHONY: help install pipeline test test-notebooks lab benchmark benchmark-quality clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
@@ -27,15 +27,18 @@ pipeline: install ## Run the whole study headlessly (PROFILE=quick|full, DATA=fo
 test: install ## Run the test suite: unit tests + nbval on the notebooks (quick parameters)
 	$(PY) -m pytest
 
-test-notebooks: install ## Only the notebook tests (nbval, quick parameters)
-	$(PY) -m pytest tests/test_notebooks.py
+test-notebooks: install ## Only the notebook tests: structure checks + nbval on every notebook (quick parameters)
+	$(PY) -m pytest tests/test_notebooks.py notebooks/
 
 lab: install ## Start JupyterLab on the notebooks (installs the 'lab' extra)
 	$(PY) -m pip install --quiet -e '.[dev,lab]'
 	$(VENV)/bin/jupyter lab notebooks/
 
-benchmark: install ## Training-speed benchmark: naive fp32 reference vs project defaults
+benchmark: install ## Training-speed benchmark: naive fp32 reference vs project defaults (~10 min)
 	$(PY) benchmarks/train_step.py
+
+benchmark-quality: install ## Quality (SWD, diversity) per training minute, naive vs project trainer (~45 min)
+	$(PY) benchmarks/quality_vs_time.py --publish
 
 clean: ## Remove caches, executed runs and generated figures (keeps .venv and raw data)
 	rm -rf runs data/processed/*/ .pytest_cache
