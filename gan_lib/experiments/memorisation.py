@@ -247,9 +247,10 @@ def memorisation_audit(
 def training_views(train: np.ndarray, *, horizontal_flips: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The images the generator actually saw: ``train`` and, when training used flips, their mirror images.
 
-    The training loader (:func:`gan_lib.data.make_dataloader`) flips images
-    left-right at random, so a memorised *mirrored* training image is as much
-    a copy as an unflipped one; the audit searches both.
+    The trainer flips real batches left-right at random when
+    ``TrainConfig.flips`` is on (``gan_lib.training.batches.TensorBatcher``),
+    so a memorised *mirrored* training image is as much a copy as an unflipped
+    one; pass ``horizontal_flips=run.train_config.flips`` to search both.
 
     Returns
     -------
