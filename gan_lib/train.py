@@ -17,7 +17,7 @@ with :func:`gan_lib.data.prepare_dataset`, and the generator trains on its
 The same command runs data-parallel on N GPUs (or N CPU processes with
 ``--device=cpu``) under ``torchrun`` (docs/SCALING.md)::
 
-    torchrun --standalone --nproc_per_node=4 -m gan_lib.train --profile full --run full --data /path/to/mammograms
+    torchrun --standalone --nproc_per_node=4 -m gan_lib.train --profile full --run-name full --data /path/to/mammograms
 
 ``batch_size`` stays the global batch; rank 0 prepares the data cache while
 the other ranks wait, then all train and only rank 0 writes the run folder.
@@ -115,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "TrainConfig fields; --data.key=value overrides DataConfig fields.",
     )
     parser.add_argument("--profile", choices=["quick", "full"], default="quick", help="settings profile (default quick)")
-    parser.add_argument("--run", required=True, help="run name: outputs go to runs/<name>/")
+    # --run-name is the spelling for torchrun, whose own parser rejects --run as an ambiguous --run-path.
+    parser.add_argument("--run", "--run-name", dest="run", required=True, help="run name: outputs go to runs/<name>/")
     parser.add_argument("--data", default=None, help="folder of mammograms (default: the embedded CBIS-DDSM examples)")
     parser.add_argument("--resume", action="store_true", help="continue runs/<name>/checkpoints/last.pt if present")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
