@@ -157,7 +157,9 @@ def train_step(
         scalers that :func:`parallelize` puts in ``state``.
     generator_fn : callable, optional
         The generator's forward to use (e.g. a ``torch.compile`` d version);
-        ``state.generator`` by default.
+        by default ``state.generator_ddp`` under torchrun, else ``state.generator``.
+        Under torchrun it is called on the global latent batch (CPU) or on this
+        rank's slice of it (CUDA, ``SyncBatchNorm``).
 
     Returns
     -------
