@@ -23,10 +23,16 @@ affects both alike.  A short training run of each from the same
 initialisation compares their loss curves (the optimisation must be the same
 algorithm, so the curves must agree within noise).
 
+On a machine with CUDA every method runs on the GPU (``--device``): the naive
+reference in fp32 eager, the project's step with what ``"auto"`` resolves to
+there (bf16 or fp16 with loss scaling, channels_last, cuDNN autotuning), and
+timings synchronise the GPU before reading the clock.
+
 Usage::
 
     python benchmarks/train_step.py                 # 64 px batch 64 and 128 px batch 64, quick-profile widths
     python benchmarks/train_step.py --width 1.0     # thesis-sized networks (slow on a CPU)
+    python benchmarks/train_step.py --device cuda --width 1.0 --sizes 64 128 256   # GPU table (benchmarks/gpu_check.sh)
 
 Writes ``runs/benchmarks/train_step.csv`` and ``.md`` (atomically) and prints the table.
 """
@@ -46,7 +52,8 @@ from gan_lib.atomic import atomic_write_text
 from gan_lib.config import RUNS_DIR
 from gan_lib.training import TrainConfig, build_state, train_step
 from gan_lib.training.batches import TensorBatcher
-from gan_lib.training.trainer import _resolve_hardware
+from gan_lib.training.distributed import SINGLE
+from gan_lib.training.trainer import _resolve_hardware, parallelize
 
 #: torch's thread count before anything in this script changes it (one per core).
 DEFAULT_THREADS = torch.get_num_threads()
@@ -60,7 +67,8 @@ class NaiveReference:
 
     def __init__(self, config: TrainConfig, images: np.ndarray) -> None:
         self.config = config
-        state = build_state(config, device="cpu", memory_format=torch.contiguous_format)  # same init as the project
+        self.device = torch.device("cuda" if config.device.startswith("cuda") else "cpu")
+        state = build_state(config, device=str(self.device), memory_format=torch.contiguous_format)  # same init as the project
         self.G, self.D = state.generator, state.critic
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr, betas=config.betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=config.betas)
@@ -75,17 +83,19 @@ class NaiveReference:
         except StopIteration:
             self.batches = iter(self.loader)
             (real,) = next(self.batches)
-        return torch.where(torch.rand(len(real), 1, 1, 1) < 0.5, real.flip(-1), real) if self.config.flips else real
+        real = real.to(self.device)
+        flip = torch.rand(len(real), 1, 1, 1, device=self.device) < 0.5
+        return torch.where(flip, real.flip(-1), real) if self.config.flips else real
 
     def step(self) -> None:
         c = self.config
         for _ in range(c.n_critic):
             real = self.next_real()
-            z = torch.randn(c.batch_size, c.latent_dim)
+            z = torch.randn(c.batch_size, c.latent_dim, device=self.device)
             fake = self.G(z)
             d_real = self.D(real).mean()
             d_fake = self.D(fake).mean()
-            alpha = torch.rand(c.batch_size, 1, 1, 1)
+            alpha = torch.rand(c.batch_size, 1, 1, 1, device=self.device)
             interpolates = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
             d_interp = self.D(interpolates)
             grads = torch.autograd.grad(outputs=d_interp, inputs=interpolates,
@@ -96,7 +106,7 @@ class NaiveReference:
             d_loss.backward()
             self.opt_d.step()
             record = {"critic_loss": d_loss.item(), "wasserstein": (d_real - d_fake).item(), "gradient_penalty": gp.item()}
-        z = torch.randn(c.batch_size, c.latent_dim)
+        z = torch.randn(c.batch_size, c.latent_dim, device=self.device)
         g_loss = -self.D(self.G(z)).mean()
         self.opt_g.zero_grad()
         g_loss.backward()
@@ -117,7 +127,11 @@ class ProjectDefaults:
         self.config = config
         self.hardware = _resolve_hardware(config, images, None)
         fmt = self.hardware.torch_memory_format
-        self.state = build_state(config, device=self.hardware.device, memory_format=fmt)
+        if self.hardware.device.startswith("cuda"):
+            torch.backends.cudnn.benchmark = True  # as gan_lib.training.train sets it (process-wide: all rows get it)
+        # parallelize in one process adds the fp16 loss scalers where "auto" chose fp16 (GPUs without bf16).
+        self.state = parallelize(build_state(config, device=self.hardware.device, memory_format=fmt), SINGLE,
+                                 precision=self.hardware.precision)
         tensor = torch.from_numpy(images).unsqueeze(1).to(self.hardware.device).contiguous(memory_format=fmt)
         self.batches = TensorBatcher(tensor, batch_size=config.batch_size, flips=config.flips, seed=config.seed)
         self.stats: list[torch.Tensor] = []
@@ -136,10 +150,13 @@ def _time(step: Callable[[], None], iterations: int, threads: int) -> tuple[floa
     """(wall seconds, process CPU seconds) per iteration over ``iterations`` calls with ``threads`` threads."""
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
+    sync = torch.cuda.synchronize if torch.cuda.is_initialized() else (lambda: None)
     try:
+        sync()
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(iterations):
             step()
+        sync()  # GPU kernels run asynchronously: count them as finished
         return (time.perf_counter() - wall) / iterations, (time.process_time() - cpu) / iterations
     finally:
         torch.set_num_threads(previous)
@@ -152,14 +169,14 @@ def images_for(size: int, n: int = 512) -> np.ndarray:
     return torch.tanh(torch.nn.functional.interpolate(noise, size=(size, size), mode="bilinear"))[:, 0].numpy()
 
 
-def _config(size: int, batch: int, width: float) -> TrainConfig:
+def _config(size: int, batch: int, width: float, device: str = "auto") -> TrainConfig:
     return TrainConfig(image_size=size, batch_size=batch, generator_width=width, critic_width=width,
-                       mlp_hidden=(max(16, round(1024 * width)),))
+                       mlp_hidden=(max(16, round(1024 * width)),), device=device)
 
 
-def measure_speed(size: int, batch: int, width: float, iterations: int, rounds: int) -> list[dict]:
+def measure_speed(size: int, batch: int, width: float, iterations: int, rounds: int, device: str = "auto") -> list[dict]:
     """Median iterations/s of the three methods at one size, measured in alternating rounds."""
-    config, images = _config(size, batch, width), images_for(size)
+    config, images = _config(size, batch, width, device), images_for(size)
     runners = {
         "naive reference": (NaiveReference(config, images), DEFAULT_THREADS, "fp32, contiguous, DataLoader"),
         "project step, fixed settings": (ProjectDefaults(config, images, fixed=True), DEFAULT_THREADS,
@@ -187,9 +204,9 @@ def measure_speed(size: int, batch: int, width: float, iterations: int, rounds: 
     return rows
 
 
-def compare_quality(size: int, batch: int, width: float, steps: int) -> pd.DataFrame:
+def compare_quality(size: int, batch: int, width: float, steps: int, device: str = "auto") -> pd.DataFrame:
     """Loss curves of both methods over ``steps`` generator steps from the same initialisation."""
-    config, images = _config(size, batch, width), images_for(size)
+    config, images = _config(size, batch, width, device), images_for(size)
     curves = []
     for method, cls in (("naive reference", NaiveReference), ("project defaults", ProjectDefaults)):
         torch.manual_seed(config.seed)
@@ -218,11 +235,13 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=3, help="generator iterations per timing round")
     parser.add_argument("--rounds", type=int, default=3, help="alternating timing rounds per method")
     parser.add_argument("--quality-steps", type=int, default=60, help="steps of the loss-curve comparison (64 px)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA if present, else CPU), cpu or cuda")
     args = parser.parse_args()
+    device = args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
 
     rows = []
     for size in args.sizes:
-        rows += measure_speed(size, args.batch, args.width, args.iterations, args.rounds)
+        rows += measure_speed(size, args.batch, args.width, args.iterations, args.rounds, device)
         print(pd.DataFrame(rows).to_string(index=False), flush=True)
     table = pd.DataFrame(rows)
     out = RUNS_DIR / "benchmarks"
@@ -230,7 +249,7 @@ def main() -> None:
 
     summary = ""
     if args.quality_steps > 0:
-        curves = compare_quality(args.sizes[0], args.batch, args.width, args.quality_steps)
+        curves = compare_quality(args.sizes[0], args.batch, args.width, args.quality_steps, device)
         atomic_write_text(out / "train_step_quality.csv", curves.to_csv(index=False))
         tail = curves[curves["step"] > args.quality_steps // 2]
         quality = tail.groupby("method")[["wasserstein", "gradient_penalty", "generator_loss"]].agg(["mean", "std"])
@@ -240,7 +259,8 @@ def main() -> None:
                    f"{to_markdown(quality.reset_index())}")
     header = (f"Generator iterations/s (each with n_critic=5 critic updates), width {args.width}, "
               f"median of {args.rounds} alternating rounds x {args.iterations} iterations; "
-              f"CPU: {torch.backends.cpu.get_cpu_capability()}, {DEFAULT_THREADS} torch threads by default.\n\n")
+              + (f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}.\n\n" if device.startswith("cuda") else
+                 f"CPU: {torch.backends.cpu.get_cpu_capability()}, {DEFAULT_THREADS} torch threads by default.\n\n"))
     markdown = header + to_markdown(table) + summary + "\n"
     atomic_write_text(out / "train_step.md", markdown)
     print("\n" + markdown)

@@ -13,6 +13,14 @@ parse (``--betas=[0.5,0.9]``, ``--compile=true``) and as text otherwise;
 unknown keys are refused.  The data are prepared (or loaded from the cache)
 with :func:`gan_lib.data.prepare_dataset`, and the generator trains on its
 ``train`` split.
+
+The same command runs data-parallel on N GPUs (or N CPU processes with
+``--device=cpu``) under ``torchrun`` (docs/SCALING.md)::
+
+    torchrun --standalone --nproc_per_node=4 -m gan_lib.train --profile full --run-name full --data /path/to/mammograms
+
+``batch_size`` stays the global batch; rank 0 prepares the data cache while
+the other ranks wait, then all train and only rank 0 writes the run folder.
 """
 from __future__ import annotations
 
@@ -21,8 +29,11 @@ import dataclasses
 import json
 from typing import Any, Sequence
 
+import torch
+
 from .config import run_dir
 from .training import TrainConfig, TrainResult, train, train_config_for_profile
+from .training.distributed import init_distributed, torchrun_world
 
 __all__ = ["resolve_configs", "run_training", "parse_overrides", "main"]
 
@@ -87,7 +98,12 @@ def run_training(
     from .data import prepare_dataset
 
     data_cfg, train_cfg = resolve_configs(profile, data_dir=data_dir, overrides=overrides)
-    dataset = prepare_dataset(data_cfg, progress=progress)
+    world = init_distributed(train_cfg.device)
+    if world.active and not world.is_main:
+        torch.distributed.barrier()  # wait for rank 0 to fill the data cache, then read it
+    dataset = prepare_dataset(data_cfg, progress=progress and world.is_main)
+    if world.active and world.is_main:
+        torch.distributed.barrier()
     return train(train_cfg, dataset.images("train"), run_dir(run_name), resume=resume, data_config=data_cfg,
                  progress=progress)
 
@@ -99,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "TrainConfig fields; --data.key=value overrides DataConfig fields.",
     )
     parser.add_argument("--profile", choices=["quick", "full"], default="quick", help="settings profile (default quick)")
-    parser.add_argument("--run", required=True, help="run name: outputs go to runs/<name>/")
+    # --run-name is the spelling for torchrun, whose own parser rejects --run as an ambiguous --run-path.
+    parser.add_argument("--run", "--run-name", dest="run", required=True, help="run name: outputs go to runs/<name>/")
     parser.add_argument("--data", default=None, help="folder of mammograms (default: the embedded CBIS-DDSM examples)")
     parser.add_argument("--resume", action="store_true", help="continue runs/<name>/checkpoints/last.pt if present")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -110,7 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                               progress=not args.no_progress)
     except (ValueError, FileExistsError) as error:
         parser.error(str(error))
-    print(f"run {result.run_dir}: step {result.step}, checkpoint {result.checkpoint}, log {result.log}")
+    finally:
+        if torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+    if torchrun_world().is_main:
+        print(f"run {result.run_dir}: step {result.step}, checkpoint {result.checkpoint}, log {result.log}")
     return 0
 
 

@@ -7,12 +7,19 @@ and collate as with a ``DataLoader``, which is the project's
 ``gan_lib.data.make_dataloader`` for other uses.  Batches are drawn without
 replacement within an epoch (a fresh permutation each epoch, the incomplete
 tail dropped), optionally flipped left-right per sample.
+
+Under data-parallel training every rank draws the *global* batch's indices and
+flips from the same seed and keeps its slice (``shard``), so the ranks' batches
+together are exactly the single-process batch and the batcher's state is the
+same on every rank (a checkpoint resumes on any number of processes).
 """
 from __future__ import annotations
 
 from typing import Any
 
 import torch
+
+from .distributed import SINGLE, Distributed
 
 __all__ = ["TensorBatcher"]
 
@@ -32,6 +39,9 @@ class TensorBatcher:
     seed : int
         Seeds the permutation and flips (a dedicated ``torch.Generator`` on the
         CPU, so the batch order is the same on every device).
+    shard : Distributed
+        Under data-parallel training, yield only this rank's
+        ``batch_size // world_size`` images of each global batch.
 
     Examples
     --------
@@ -40,7 +50,8 @@ class TensorBatcher:
     torch.Size([4, 1, 1, 1])
     """
 
-    def __init__(self, images: torch.Tensor, *, batch_size: int, flips: bool, seed: int) -> None:
+    def __init__(self, images: torch.Tensor, *, batch_size: int, flips: bool, seed: int,
+                 shard: Distributed = SINGLE) -> None:
         if images.ndim != 4 or images.shape[0] < batch_size:
             raise ValueError(
                 f"TensorBatcher: images must have shape (N, 1, H, W) with N >= batch_size={batch_size}; "
@@ -49,6 +60,8 @@ class TensorBatcher:
         self.images = images
         self.batch_size = batch_size
         self.flips = flips
+        self.shard = shard
+        shard.local_batch(batch_size)  # refuses a batch that does not split evenly
         self.generator = torch.Generator().manual_seed(seed)
         self._order = torch.empty(0, dtype=torch.long)
         self._position = 0
@@ -60,11 +73,11 @@ class TensorBatcher:
         if self._position + self.batch_size > len(self._order):
             self._order = torch.randperm(len(self.images), generator=self.generator)
             self._position = 0
-        index = self._order[self._position : self._position + self.batch_size]
+        index = self.shard.shard(self._order[self._position : self._position + self.batch_size])
         self._position += self.batch_size
         batch = self.images[index.to(self.images.device)]
         if self.flips:
-            flip = torch.rand(self.batch_size, generator=self.generator) < 0.5
+            flip = self.shard.shard(torch.rand(self.batch_size, generator=self.generator) < 0.5)
             batch = torch.where(flip.to(batch.device).view(-1, 1, 1, 1), batch.flip(-1), batch)
         return batch
 

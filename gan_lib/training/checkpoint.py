@@ -14,6 +14,8 @@ A checkpoint is a ``dict`` saved with ``torch.save`` holding::
     batcher           state of the real-image batcher (permutation, position, its generator)
     fixed_noise       (sample_count, latent_dim) latent vectors of the sample grids
     images_sha256     fingerprint of the training images
+    world_size        processes that trained it (informational: a run resumes on any number)
+    scaler_critic, scaler_generator   GradScaler states (fp16 runs only)
 
 Everything is a tensor, number, string, list or dict, so it loads with
 ``torch.load(..., weights_only=True)``.

@@ -20,7 +20,7 @@ from ..models import IMAGE_SIZES, list_models
 
 __all__ = ["TrainConfig", "QUICK", "FULL", "PROFILES", "EXECUTION_FIELDS", "train_config_for_profile"]
 
-_PRECISIONS = ("auto", "fp32", "bf16")
+_PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _MEMORY_FORMATS = ("auto", "contiguous", "channels_last")
 _CRITIC_NORMS = ("none", "layer", "instance")
 _UPSAMPLE = ("convtranspose", "nearest")
@@ -53,7 +53,7 @@ class TrainConfig:
     seed: int = 0  # seeds weights, latent vectors, interpolation weights, batch order and flips
     # --- execution (may change when a run is resumed) ---
     device: str = "auto"  # "auto" (CUDA if present, else CPU), "cpu", "cuda", "cuda:1", ...
-    precision: str = "auto"  # "auto" (measured/detected per machine), "fp32" or "bf16" (autocast)
+    precision: str = "auto"  # "auto" (measured/detected per machine), "fp32", "bf16" or "fp16" (autocast; fp16 with GradScaler, for GPUs without bf16)
     memory_format: str = "auto"  # "auto" (measured per machine), "contiguous" or "channels_last"
     compile: bool = False  # torch.compile the generator (the critic's double backward cannot be compiled)
     num_threads: int = 0  # CPU threads for torch; 0 = measured per run: torch's default or 1, whichever is faster

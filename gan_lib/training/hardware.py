@@ -32,7 +32,7 @@ class Hardware:
     """Resolved execution settings of one run (JSON-ready via :meth:`to_dict`)."""
 
     device: str  # torch device string, e.g. "cpu" or "cuda:0"
-    precision: str  # "fp32" or "bf16" (autocast)
+    precision: str  # "fp32", "bf16" or "fp16" (autocast; fp16 with loss scaling)
     memory_format: str  # "contiguous" or "channels_last"
     num_threads: int  # torch CPU threads in use
     processor: str  # CPU model or GPU name, for the record
@@ -67,9 +67,10 @@ def _cpu_model() -> str:
 
 
 def autocast(precision: str, device: str) -> ContextManager[Any]:
-    """``torch.autocast`` for ``precision="bf16"``; a no-op context for fp32."""
-    if precision == "bf16":
-        return torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
+    """``torch.autocast`` for ``precision="bf16"`` or ``"fp16"``; a no-op context for fp32."""
+    if precision in ("bf16", "fp16"):
+        dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+        return torch.autocast(torch.device(device).type, dtype=dtype)
     return contextlib.nullcontext()
 
 
@@ -124,8 +125,9 @@ def resolve_hardware(
     ----------
     device : str
         ``"auto"`` picks ``cuda`` when available, else ``cpu``.
-    precision : {"auto", "fp32", "bf16"}
-        ``auto``: on CUDA bf16 where the GPU supports it (else fp32); on CPU
+    precision : {"auto", "fp32", "bf16", "fp16"}
+        ``auto``: on CUDA bf16 where the GPU supports it (Ampere and newer),
+        else fp16 with loss scaling (the trainer's ``GradScaler`` s); on CPU
         bf16 with AMX (``amx_bf16``), fp32 without any native bf16 instructions,
         and a measurement with ``probe`` when only ``avx512_bf16`` is present.
     memory_format : {"auto", "contiguous", "channels_last"}
@@ -168,8 +170,9 @@ def resolve_hardware(
         processor = torch.cuda.get_device_name(dev)
         capability = "sm_%d%d" % torch.cuda.get_device_capability(dev)
         if precision == "auto":
-            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp32"
-            reasons.append(f"precision: {precision} (GPU bf16 support: {precision == 'bf16'})")
+            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+            reasons.append(f"precision: {precision} (GPU bf16 support: {precision == 'bf16'}; "
+                           "fp16 runs with gradient scaling)")
         if memory_format == "auto":
             memory_format = "channels_last"
             reasons.append("memory_format: channels_last (NHWC convolutions on CUDA)")

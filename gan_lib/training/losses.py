@@ -28,6 +28,7 @@ def gradient_penalty(
     weight: float = 10.0,
     alpha: torch.Tensor | None = None,
     generator: torch.Generator | None = None,
+    grad_scaler: torch.amp.GradScaler | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Two-sided gradient penalty ``weight * E[(||grad_x D(x^)||_2 - 1)^2]`` on random interpolates.
 
@@ -45,6 +46,12 @@ def gradient_penalty(
         from ``generator`` when omitted.
     generator : torch.Generator, optional
         Random source for ``alpha`` (for reproducible training).
+    grad_scaler : torch.amp.GradScaler, optional
+        The critic's loss scaler under fp16 autocast.  The input gradient is
+        then taken of the *scaled* scores (so small fp16 gradients do not flush
+        to zero) and divided by the scale before the norm, as in the PyTorch
+        AMP examples' "Gradient penalty" recipe; an overflow shows up as an
+        inf penalty, and the scaler then skips that update.
 
     Returns
     -------
@@ -69,9 +76,13 @@ def gradient_penalty(
         raise ValueError(f"gradient_penalty: real and fake must have the same shape; got {tuple(real.shape)} and {tuple(fake.shape)}.")
     if alpha is None:
         alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype, generator=generator)
-    interpolates = torch.lerp(fake.detach(), real.detach(), alpha).requires_grad_(True)
-    scores = critic(interpolates)
-    (grad,) = torch.autograd.grad(scores.sum(), interpolates, create_graph=True)
+    # fake may be in autocast's half precision; interpolate in the real images' dtype.
+    interpolates = torch.lerp(fake.detach().to(real.dtype), real.detach(), alpha).requires_grad_(True)
+    scores = critic(interpolates).sum()
+    scaled = grad_scaler is not None and grad_scaler.is_enabled()
+    (grad,) = torch.autograd.grad(grad_scaler.scale(scores) if scaled else scores, interpolates, create_graph=True)
+    if scaled:
+        grad = grad.float() / grad_scaler.get_scale()
     # The norm is taken in float32 even under bf16 autocast: (||g|| - 1)^2 is
     # a small difference of numbers near 1, where bf16's 8 mantissa bits fail.
     grad_norm = grad.float().flatten(1).norm(2, dim=1)

@@ -17,6 +17,7 @@ device until a log step, and precision/memory format are chosen per machine
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -35,11 +36,12 @@ from ..models import get_model
 from .batches import TensorBatcher
 from .checkpoint import CHECKPOINT_FORMAT, capture_rng, load_checkpoint, restore_rng
 from .config import EXECUTION_FIELDS, TrainConfig
+from .distributed import SINGLE, Distributed, init_distributed, local_device, wrap
 from .hardware import Hardware, autocast, resolve_hardware, time_per_call
 from .losses import critic_loss, generator_loss, gradient_penalty, wasserstein_estimate
 from .run_folder import STAT_NAMES, RunFolder
 
-__all__ = ["TrainState", "TrainResult", "TrainingDiverged", "train_step", "train", "build_state"]
+__all__ = ["TrainState", "TrainResult", "TrainingDiverged", "train_step", "train", "build_state", "parallelize"]
 
 
 class TrainingDiverged(RuntimeError):
@@ -56,6 +58,13 @@ class TrainState:
     opt_critic: torch.optim.Optimizer
     noise: torch.Generator  # latent vectors and gradient-penalty interpolation weights, on the device
     step: int = 0  # generator updates done
+    # --- data-parallel and fp16 execution (defaults: one process, no loss scaling); see parallelize() ---
+    world: Distributed = SINGLE  # this process's rank and the number of processes
+    generator_ddp: nn.Module | None = None  # DistributedDataParallel(generator) under torchrun
+    critic_ddp: nn.Module | None = None  # DistributedDataParallel(critic) under torchrun
+    replicate_generator: bool = False  # run G on the global batch on every rank (CPU: no SyncBatchNorm)
+    scaler_critic: torch.amp.GradScaler = field(default_factory=lambda: torch.amp.GradScaler("cpu", enabled=False))
+    scaler_generator: torch.amp.GradScaler = field(default_factory=lambda: torch.amp.GradScaler("cpu", enabled=False))
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,44 @@ def build_state(config: TrainConfig, *, device: str, memory_format: torch.memory
     )
 
 
+def parallelize(state: TrainState, world: Distributed, *, precision: str) -> TrainState:
+    """Prepare ``state`` for data-parallel training on ``world`` and for fp16 loss scaling.
+
+    Under torchrun the generator and critic are wrapped in
+    ``DistributedDataParallel`` (``state.generator``/``state.critic`` stay the
+    plain modules, so checkpoints hold unwrapped ``state_dict`` s).  The
+    generator's BatchNorm layers become ``SyncBatchNorm`` on CUDA, so their
+    batch statistics are those of the global batch; on CPU, where PyTorch has no
+    ``SyncBatchNorm``, ``replicate_generator`` makes every rank run the generator
+    on the global batch instead.  ``precision="fp16"`` adds one
+    ``GradScaler`` per optimiser.  Returns ``state``, changed in place.
+    """
+    device = next(state.generator.parameters()).device
+    if precision == "fp16":
+        # A start at 2**10 instead of 2**16 skips fewer of the first updates while the scale calibrates.
+        state.scaler_critic = torch.amp.GradScaler(device.type, init_scale=2.0**10)
+        state.scaler_generator = torch.amp.GradScaler(device.type, init_scale=2.0**10)
+    state.world = world
+    if world.active:
+        if device.type == "cuda":
+            # Conversion keeps the Parameter objects, so the optimiser built on them stays valid.
+            state.generator = nn.SyncBatchNorm.convert_sync_batchnorm(state.generator)
+        else:
+            state.replicate_generator = True
+        state.generator_ddp = wrap(state.generator, world)
+        state.critic_ddp = wrap(state.critic, world)
+    return state
+
+
+def _generate_shard(generate: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor, state: TrainState) -> torch.Tensor:
+    """This rank's slice of ``generate(z)`` for the global latent batch ``z`` (all of it in one process)."""
+    if not state.world.active:
+        return generate(z)
+    if state.replicate_generator:  # BatchNorm sees the global batch; gradients still flow through this rank's slice
+        return state.world.shard(generate(z))
+    return generate(state.world.shard(z))
+
+
 def train_step(
     state: TrainState,
     batches: Iterator[torch.Tensor],
@@ -105,11 +152,14 @@ def train_step(
         Yields real batches ``(batch_size, 1, H, W)`` in [-1, 1] on the device.
     config : TrainConfig
         Supplies ``batch_size``, ``latent_dim``, ``n_critic``, ``gp_lambda``, ``drift``.
-    precision : {"fp32", "bf16"}
-        Autocast precision of the forward passes.
+    precision : {"fp32", "bf16", "fp16"}
+        Autocast precision of the forward passes; ``"fp16"`` needs the loss
+        scalers that :func:`parallelize` puts in ``state``.
     generator_fn : callable, optional
         The generator's forward to use (e.g. a ``torch.compile`` d version);
-        ``state.generator`` by default.
+        by default ``state.generator_ddp`` under torchrun, else ``state.generator``.
+        Under torchrun it is called on the global latent batch (CPU) or on this
+        rank's slice of it (CUDA, ``SyncBatchNorm``).
 
     Returns
     -------
@@ -118,40 +168,68 @@ def train_step(
         :data:`~gan_lib.training.run_folder.STAT_NAMES`.  Not synchronised:
         read it in blocks (``torch.stack(...).cpu()``) at log steps.
     """
+    if precision == "fp16" and not state.scaler_critic.is_enabled():
+        raise ValueError("train_step: precision='fp16' needs gradient scaling; prepare the state with "
+                         "parallelize(state, world, precision='fp16') first.")
     G, D = state.generator, state.critic
-    generate = generator_fn or G
+    generate = generator_fn or state.generator_ddp or G
+    critic_sync = state.critic_ddp or D  # its backward averages the critic's gradients over ranks
     device = next(G.parameters()).device
     batch, latent = config.batch_size, config.latent_dim
+    shard = state.world.shard
     critic_params = list(D.parameters())
     sums = torch.zeros(4, device=device)  # critic loss, Wasserstein estimate, GP, critic grad norm
+    scaler_d, scaler_g = state.scaler_critic, state.scaler_generator
+    applied = 0  # critic updates applied (fp16 loss scaling skips those whose gradients overflowed)
 
     for _ in range(config.n_critic):
-        real = next(batches)
+        real = next(batches)  # this rank's share of the global batch
+        # Global draws from the shared generator, then this rank's slice: the union over ranks is
+        # exactly what one process draws, in the same order (latent vectors, then GP weights).
         z = torch.randn(batch, latent, device=device, generator=state.noise)
+        alpha = shard(torch.rand(batch, 1, 1, 1, device=device, dtype=real.dtype, generator=state.noise))
         with autocast(precision, device.type):
             with torch.no_grad():  # the critic update needs samples, not the generator's graph
-                fake = generate(z)
-            real_scores, fake_scores = D(real), D(fake)
-            penalty, _ = gradient_penalty(D, real, fake, weight=config.gp_lambda, generator=state.noise)
+                fake = _generate_shard(generate, z, state)
+            real_scores, fake_scores = critic_sync(real), critic_sync(fake)
+            # The penalty's double backward goes through the plain critic: DDP does not support
+            # torch.autograd.grad.  Its weight gradients reach the same parameters in the loss's
+            # backward below, whose DDP hooks fire once per parameter with the summed gradient,
+            # so the all-reduce averages the whole critic gradient, penalty included.
+            penalty, _ = gradient_penalty(D, real, fake, weight=config.gp_lambda, alpha=alpha, grad_scaler=scaler_d)
             loss = critic_loss(real_scores, fake_scores, drift=config.drift) + penalty
         state.opt_critic.zero_grad(set_to_none=True)
-        loss.backward()
+        scaler_d.scale(loss).backward()
+        scaler_d.unscale_(state.opt_critic)
         grad_norm = torch.nn.utils.get_total_norm([p.grad for p in critic_params])
-        state.opt_critic.step()
+        scale = scaler_d.get_scale() if scaler_d.is_enabled() else None
+        scaler_d.step(state.opt_critic)
+        scaler_d.update()
+        if scale is not None and scaler_d.get_scale() < scale:
+            continue  # fp16 overflow: the scaler skipped this update (and lowered its scale); nothing to average
+        applied += 1
         sums += torch.stack([loss.detach(), wasserstein_estimate(real_scores, fake_scores), penalty.detach(), grad_norm])
 
     D.requires_grad_(False)  # the generator update needs dD/dx only, not the critic's weight gradients
     try:
         z = torch.randn(batch, latent, device=device, generator=state.noise)
         with autocast(precision, device.type):
-            g_loss = generator_loss(D(generate(z)))
+            # The plain critic: its weights are frozen here, so there is nothing of it to synchronise.
+            g_loss = generator_loss(D(_generate_shard(generate, z, state)))
         state.opt_generator.zero_grad(set_to_none=True)
-        g_loss.backward()
+        scaler_g.scale(g_loss).backward()
+        scaler_g.unscale_(state.opt_generator)
         g_norm = torch.nn.utils.get_total_norm([p.grad for p in G.parameters() if p.grad is not None])
-        state.opt_generator.step()
+        scale = scaler_g.get_scale() if scaler_g.is_enabled() else None
+        scaler_g.step(state.opt_generator)
+        scaler_g.update()
+        if scale is not None and scaler_g.get_scale() < scale:
+            g_norm = torch.zeros_like(g_norm)  # fp16 overflow: the update was skipped (logged as norm 0)
     finally:
         D.requires_grad_(True)
-    means = sums / config.n_critic
+    # All n_critic updates skipped (repeated fp16 overflow) leaves nothing to report: NaN, which the
+    # divergence guard then reports.
+    means = sums / applied if applied else torch.full_like(sums, float("nan"))
     return torch.stack([means[0], g_loss.detach(), means[1], means[2], means[3], g_norm]).float()
 
 
@@ -198,6 +276,22 @@ def _resolve_hardware(config: TrainConfig, images: np.ndarray, previous: dict[st
         num_threads=config.num_threads,
         probe=_probe(config, images, device) if needs_probe else None,
     )
+
+
+def _shared_hardware(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None,
+                     world: Distributed) -> Hardware:
+    """:func:`_resolve_hardware` on rank 0, the same choices on every rank (each on its own GPU).
+
+    Ranks must agree on precision and memory format to compute the same
+    algorithm; rank 0 decides (measuring once) and broadcasts its choice.
+    """
+    hardware = _resolve_hardware(config, images, previous) if world.is_main else None
+    if not world.active:
+        return hardware
+    hardware = world.broadcast(hardware)
+    if not world.is_main:
+        torch.set_num_threads(hardware.num_threads)
+    return dataclasses.replace(hardware, device=local_device(world, hardware.device))
 
 
 def _check_resumable(checkpoint: dict[str, Any], config: TrainConfig, data_config: dict[str, Any] | None,
@@ -258,6 +352,13 @@ def train(
     progress : bool
         Show a tqdm bar (steps/s and ETA).
 
+    Under ``torchrun`` (environment variables ``RANK``/``WORLD_SIZE``) every
+    process calls this function with the same arguments; they train one run
+    together with ``DistributedDataParallel`` (:mod:`gan_lib.training.distributed`)
+    with the semantics of one process and the same global ``batch_size``.
+    Only rank 0 writes the run folder and shows progress; every rank returns
+    the same ``TrainResult``.
+
     Returns
     -------
     TrainResult
@@ -280,6 +381,9 @@ def train(
             f"train: images are {images.shape[1]}x{images.shape[2]} px but config.image_size={config.image_size}; "
             "prepare the data at the training size or change image_size."
         )
+    world = init_distributed(config.device)
+    world.local_batch(config.batch_size)  # refuses a global batch that does not split over the processes
+    main = world.is_main
     started = time.perf_counter()
     folder = RunFolder(run_dir)
     images_sha256 = hashlib.sha256(images.tobytes()).hexdigest()
@@ -295,17 +399,20 @@ def train(
         checkpoint = load_checkpoint(folder.last_checkpoint)
         _check_resumable(checkpoint, config, data_dict, images_sha256, folder)
         if checkpoint["step"] >= config.steps:
-            print(f"train: run {folder.path.name} is already complete ({checkpoint['step']}/{config.steps} steps); "
-                  "nothing to do. Raise steps to train longer.")
+            if main:
+                    print(f"train: run {folder.path.name} is already complete ({checkpoint['step']}/{config.steps} steps); "
+                      "nothing to do. Raise steps to train longer.")
             return TrainResult(folder.path, checkpoint["step"], folder.last_checkpoint, folder.log_path,
                                folder.sample_paths(), checkpoint["hardware"], time.perf_counter() - started,
                                checkpoint["step"])
 
-    hardware = _resolve_hardware(config, images, checkpoint)
+    hardware = _shared_hardware(config, images, checkpoint, world)
     device, fmt = hardware.device, hardware.torch_memory_format
-    state = build_state(config, device=device, memory_format=fmt)
+    if torch.device(device).type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest convolution algorithms
+    state = parallelize(build_state(config, device=device, memory_format=fmt), world, precision=hardware.precision)
     batches = TensorBatcher(_images_tensor(images, device=device, memory_format=fmt),
-                            batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2)
+                            batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world)
     fixed_noise = torch.randn(config.sample_count, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
     elapsed = 0.0
     if checkpoint is not None:
@@ -315,6 +422,9 @@ def train(
         state.opt_generator.load_state_dict(checkpoint["opt_generator"])
         state.opt_critic.load_state_dict(checkpoint["opt_critic"])
         restore_rng(checkpoint["rng"], state.noise)
+        if state.scaler_critic.is_enabled() and "scaler_critic" in checkpoint:
+            state.scaler_critic.load_state_dict(checkpoint["scaler_critic"])
+            state.scaler_generator.load_state_dict(checkpoint["scaler_generator"])
         batches.load_state_dict(checkpoint["batcher"])
         fixed_noise = checkpoint["fixed_noise"]
         state.step, elapsed = checkpoint["step"], checkpoint["elapsed_seconds"]
@@ -323,9 +433,12 @@ def train(
         "generator_spec": {"name": config.generator, "kwargs": config.generator_kwargs()},
         "critic_spec": {"name": config.critic, "kwargs": config.critic_kwargs()},
     }
-    folder.write_config({"train": config_to_dict(config), "data": data_dict, "hardware": hardware.to_dict(),
-                         "images": {"count": len(images), "sha256": images_sha256}, **specs})
-    generator_fn = torch.compile(state.generator) if config.compile else state.generator
+    if main:
+        folder.write_config({"train": config_to_dict(config), "data": data_dict, "hardware": hardware.to_dict(),
+                             "images": {"count": len(images), "sha256": images_sha256},
+                             "world_size": world.world_size, **specs})
+    trained_generator = state.generator_ddp or state.generator
+    generator_fn = torch.compile(trained_generator) if config.compile else trained_generator
 
     def make_checkpoint(seconds: float) -> dict[str, Any]:
         return {
@@ -334,7 +447,9 @@ def train(
             "opt_generator": state.opt_generator.state_dict(), "opt_critic": state.opt_critic.state_dict(),
             **specs, "train_config": config_to_dict(config), "data_config": data_dict,
             "hardware": hardware.to_dict(), "rng": capture_rng(state.noise), "batcher": batches.state_dict(),
-            "fixed_noise": fixed_noise, "images_sha256": images_sha256,
+            "fixed_noise": fixed_noise, "images_sha256": images_sha256, "world_size": world.world_size,
+            **({"scaler_critic": state.scaler_critic.state_dict(), "scaler_generator": state.scaler_generator.state_dict()}
+               if state.scaler_critic.is_enabled() else {}),
         }
 
     resumed_from = state.step if checkpoint is not None else None
@@ -342,7 +457,7 @@ def train(
     clock = time.perf_counter() - elapsed
     pending: list[torch.Tensor] = []
     pending_seconds: list[float] = []
-    bar = tqdm(total=config.steps, initial=state.step, disable=not progress, unit="step", dynamic_ncols=True,
+    bar = tqdm(total=config.steps, initial=state.step, disable=not (progress and main), unit="step", dynamic_ncols=True,
                desc=f"train {folder.path.name}")
     try:
         for step in range(state.step + 1, config.steps + 1):
@@ -353,10 +468,12 @@ def train(
             bar.update(1)
             is_last = step == config.steps
             if step % config.log_every == 0 or step % config.checkpoint_every == 0 or is_last:
-                block = torch.stack(pending).cpu()
+                # Each rank's losses are means over its shard; their mean over ranks is the global-batch mean.
+                block = world.mean(torch.stack(pending)).cpu()
                 first = step - len(pending) + 1
-                folder.append_log(first, block, pending_seconds)
-                folder.write_log()
+                if main:
+                    folder.append_log(first, block, pending_seconds)
+                    folder.write_log()
                 pending, pending_seconds = [], []
                 bad = _first_non_finite(block, first)
                 if bad is not None:
@@ -367,16 +484,19 @@ def train(
                         "Lower lr, keep gp_lambda at 10, or use precision='fp32'."
                     )
                 bar.set_postfix(W=f"{block[-1, 2]:.3g}", GP=f"{block[-1, 3]:.3g}", refresh=False)
-            if step % config.sample_every == 0 or is_last:
+            if main and (step % config.sample_every == 0 or is_last):
                 state.generator.eval()
                 with torch.inference_mode(), autocast(hardware.precision, device):
                     samples = state.generator(fixed_noise.to(device))
                 state.generator.train()
                 folder.write_samples(step, samples)
             if step % config.checkpoint_every == 0 or is_last:
-                folder.write_checkpoint(make_checkpoint(time.perf_counter() - clock))
+                if main:
+                    folder.write_checkpoint(make_checkpoint(time.perf_counter() - clock))
                 good_checkpoint_step = step
     finally:
         bar.close()
+    if world.active:
+        torch.distributed.barrier()  # every rank returns after rank 0 has written the final checkpoint
     return TrainResult(folder.path, state.step, folder.last_checkpoint, folder.log_path, folder.sample_paths(),
                        hardware.to_dict(), time.perf_counter() - started, resumed_from)
