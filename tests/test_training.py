@@ -98,7 +98,7 @@ def test_critic_loss_with_drift_and_generator_loss():
         ("n_critic", 0, "n_critic must be a positive integer"),
         ("lr", -1e-4, "lr must be a finite number > 0"),
         ("betas", (1.0, 0.9), "betas must be two numbers in"),
-        ("precision", "fp16", "precision must be one of"),
+        ("precision", "fp8", "precision must be one of"),
         ("critic_norm", "batch", "critic_norm must be one of"),
         ("generator", "stylegan", "generator must be a registered model name"),
         ("device", "tpu", "device must be"),
