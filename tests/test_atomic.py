@@ -37,3 +37,14 @@ def test_atomic_path_keeps_suffix_for_format_sniffing(tmp_path):
     with atomic_path(tmp_path / "fig.png") as tmp:
         assert tmp.suffix == ".png"
         tmp.write_bytes(b"x")
+
+
+def test_atomic_write_gives_the_file_the_usual_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        target = atomic_write_text(tmp_path / "shared.txt", "x")
+    finally:
+        os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o644
