@@ -71,7 +71,7 @@ from tqdm.auto import tqdm
 
 from gan_lib.atomic import atomic_path, atomic_write_json, atomic_write_text
 from gan_lib.config import PROJECT_ROOT, RUNS_DIR, config_to_dict
-from gan_lib.evaluation import EvaluationConfig, evaluation_config
+from gan_lib.evaluation import EvaluationConfig, cap_real_split, evaluation_config
 from gan_lib.figures.save import save_figure
 from gan_lib.figures.style import COLORS, thesis_style
 from gan_lib.generate import generate
@@ -171,12 +171,7 @@ def reference_sets(images: dict[str, np.ndarray], config: EvaluationConfig) -> d
     if missing:
         raise ValueError(f"reference_sets: images needs the splits train, heldout and test; missing {missing}.")
     rng = np.random.default_rng(config.seed)
-    out = {}
-    for split in ("train", "heldout", "test"):
-        cap = config.max_real if split == "train" else config.n_generated
-        x = images[split]
-        out[split] = x[np.sort(rng.choice(len(x), cap, replace=False))] if len(x) > cap else x
-    return out
+    return {split: cap_real_split(images[split], split, config, rng) for split in ("train", "heldout", "test")}
 
 
 def evaluate_images(images: np.ndarray, train: np.ndarray, config: EvaluationConfig) -> dict[str, Estimate]:

@@ -73,6 +73,7 @@ __all__ = [
     "evaluation_config",
     "EvaluationSets",
     "load_evaluation_sets",
+    "cap_real_split",
     "try_load_inception",
     "metrics_table",
     "compare_denoisers",
@@ -157,6 +158,34 @@ class EvaluationSets:
         return {name: 0 if images is None else len(images) for name, images in sets.items()}
 
 
+def cap_real_split(images: np.ndarray, split: str, config: EvaluationConfig, rng: np.random.Generator) -> np.ndarray:
+    """Subsample a real split to the evaluation's size rule, keeping image order.
+
+    ``train`` (the reference of every comparison) keeps at most ``config.max_real``
+    images; any compared split at most ``config.n_generated``, the generated
+    set's size (SWD and nearest-neighbour scores depend on the number of images).
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, H, W)
+        The split in [-1, 1].
+    split : str
+        Its name ("train", "heldout", "test", ...).
+    config : EvaluationConfig
+        ``max_real`` and ``n_generated`` are used.
+    rng : numpy.random.Generator
+        Draws the subset (without replacement); consumed only when the split is capped.
+
+    Returns
+    -------
+    ndarray, shape (min(N, cap), H, W)
+    """
+    cap = config.max_real if split == "train" else config.n_generated
+    if len(images) <= cap:
+        return images
+    return images[np.sort(rng.choice(len(images), cap, replace=False))]
+
+
 def load_evaluation_sets(run_name: str, config: EvaluationConfig) -> EvaluationSets:
     """Generated images of run ``run_name`` (cached in ``eval/``) and its real splits.
 
@@ -192,10 +221,7 @@ def load_evaluation_sets(run_name: str, config: EvaluationConfig) -> EvaluationS
                 raise
             real[split], missing[split] = None, str(error)
             continue
-        cap = config.max_real if split == "train" else config.n_generated
-        if len(images) > cap:
-            images = images[np.sort(rng.choice(len(images), cap, replace=False))]
-        real[split] = images
+        real[split] = cap_real_split(images, split, config, rng)
     generated = _cached_generated(run, run_name, n=config.n_generated, seed=config.seed)
     return EvaluationSets(generated, real["train"], real["heldout"], real["test"], missing)
 
