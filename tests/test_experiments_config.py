@@ -1,0 +1,35 @@
+"""The experiment profiles: the full profile has the scale the research questions ask for; bad settings are refused."""
+import pytest
+
+from gan_lib.experiments import experiment_config
+from gan_lib.experiments.conditional import class_gan_config
+
+
+def test_full_profile_has_the_study_scale():
+    full = experiment_config("full")
+    assert set(full.budgets) == {25, 50, 100, 0}  # 0 = all images per class
+    assert len(full.synthetic_ratios) >= 2
+    assert full.n_seeds >= 5
+    assert full.rq1_set_size >= 1000 and full.audit_generated >= 1000
+
+
+def test_quick_profile_is_smaller_than_full():
+    quick, full = experiment_config("quick"), experiment_config("full")
+    assert quick.n_seeds < full.n_seeds and quick.class_gan_steps < full.class_gan_steps
+
+
+def test_class_gan_profile_selects_the_generator_size():
+    small = class_gan_config(experiment_config("full").class_gan_profile, image_size=32, steps=10, batch_size=8)
+    thesis = class_gan_config("full", image_size=32, steps=10, batch_size=8)
+    assert small.generator_width < thesis.generator_width
+    assert (small.image_size, small.steps, small.batch_size) == (32, 10, 8)
+
+
+def test_unknown_class_gan_profile_is_refused():
+    with pytest.raises(ValueError, match="class_gan_profile"):
+        experiment_config("quick", {"class_gan_profile": "huge"})
+
+
+def test_unknown_profile_is_refused():
+    with pytest.raises(ValueError, match="profile"):
+        experiment_config("medium")
