@@ -80,8 +80,9 @@ QUICK: dict[str, Any] = {
 #: The study reported in the README, at the scale the research questions ask for: 4 real-data budgets x 2 synthetic
 #: ratios x 5 seeds (140 classifier runs, 20 pairs per arm and ratio for the paired test), 1000-image RQ1 sets and
 #: audit.  Task images are 32 px and the class generators use the quick (1/8-width) networks for 2000 steps, so the
-#: whole study runs on a 2-core CPU: notebook 08 took 50 min and 09 24 s on an idle one (README, *Research questions*).  A GPU affords the thesis-sized class
-#: generators at 64 px: override ``class_gan_profile="full", task_image_size=64`` (estimated ~30 h on that CPU).
+#: whole study runs on a 2-core CPU: notebook 08 took 50 min and 09 24 s on an idle one (README, *Research
+#: questions*).  A GPU affords the thesis-sized class generators at 64 px: override ``class_gan_profile="full",
+#: task_image_size=64`` (estimated ~30 h on that CPU).
 FULL: dict[str, Any] = {"task_image_size": 32}
 
 _PROFILES = {"quick": QUICK, "full": FULL}
