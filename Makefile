@@ -5,9 +5,10 @@ PY     := $(VENV)/bin/python
 PROFILE ?= quick
 DATA   ?=
 RUN    ?= $(PROFILE)
+RQ_RUN ?= rq-cpu
 
 .DEFAULT_GOAL := help
-.PHONY: help install pipeline test test-notebooks lab benchmark benchmark-quality clean
+.PHONY: help install pipeline test test-notebooks lab benchmark benchmark-quality research-questions clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
@@ -39,6 +40,14 @@ benchmark: install ## Training-speed benchmark: naive fp32 reference vs project 
 
 benchmark-quality: install ## Quality (SWD, diversity) per training minute, naive vs project trainer (~45 min)
 	$(PY) benchmarks/quality_vs_time.py --publish
+
+research-questions: install ## The research-question study on a CPU (~70 min): 3000-step generator, then 04 + 08/09 at full scale
+	$(PY) -m gan_lib.train --profile quick --run $(RQ_RUN) --steps=3000 --resume $(if $(DATA),--data $(DATA),)
+	mkdir -p runs/$(RQ_RUN)/notebooks
+	for stage in 04_metrics:quick 08_augmentation_vs_gan:full 09_memorisation_audit:full; do \
+	  $(VENV)/bin/papermill notebooks/$${stage%%:*}.ipynb runs/$(RQ_RUN)/notebooks/$${stage%%:*}.ipynb \
+	    -p run_name $(RQ_RUN) -p profile $${stage##*:} || exit 1; \
+	done
 
 clean: ## Remove caches, executed runs and generated figures (keeps .venv and raw data)
 	rm -rf runs data/processed/*/ .pytest_cache
