@@ -8,7 +8,9 @@ classes, but it is a *different model* from the thesis' hybrid MLP-CNN
 generator and would need its own tuning and tests.  Training **one generator
 per class** reuses :func:`gan_lib.training.train` unchanged — the same
 architecture, loss, checkpoints and resume logic as the thesis model — so the
-"GAN" arm of RQ2 measures exactly the generator the thesis proposes.  Its
+"GAN" arm of RQ2 measures the generator the thesis proposes, at the width of
+the training profile ``ExperimentConfig.class_gan_profile`` selects ("quick":
+1/8-width networks, what the CPU-scale study uses; "full": thesis-sized).  Its
 costs are stated plainly: each generator sees only its own class's images
 (half the data each), and training time doubles.  Sampling a class is then
 sampling its generator; no label can "leak" between classes.
