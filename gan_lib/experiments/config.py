@@ -4,15 +4,16 @@
 inside the pipeline (toy scale: one real-data budget, two seeds, short
 class-GAN training, a tiny classifier); ``FULL`` is the study the README reports
 (four budgets, two synthetic ratios, five seeds = 140 classifier runs, per-class
-generators trained 2000 steps), sized to finish in about an hour on that CPU.  Apply a profile with ``experiment_config("quick")`` or override
-single fields with :func:`gan_lib.config.apply_overrides`.
+generators trained 2000 steps), sized to finish in about an hour on that CPU.
+Apply a profile with ``experiment_config("quick")`` or override single fields
+with :func:`gan_lib.config.apply_overrides`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ..config import apply_overrides
+from ..config import PROFILES, apply_overrides
 
 __all__ = ["ExperimentConfig", "QUICK", "FULL", "experiment_config"]
 
@@ -52,8 +53,8 @@ class ExperimentConfig:
     closest_pairs: int = 8  # pairs shown side by side
 
     def __post_init__(self) -> None:
-        if self.class_gan_profile not in ("quick", "full"):
-            raise ValueError(f"ExperimentConfig: class_gan_profile must be 'quick' or 'full'; "
+        if self.class_gan_profile not in PROFILES:
+            raise ValueError(f"ExperimentConfig: class_gan_profile must be one of {PROFILES}; "
                              f"got {self.class_gan_profile!r}.")
 
 
