@@ -58,7 +58,7 @@ import json
 import math
 import os
 import platform
-import subprocess
+import shutil
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -76,6 +76,7 @@ from gan_lib.figures.save import save_figure
 from gan_lib.figures.style import COLORS, thesis_style
 from gan_lib.generate import generate
 from gan_lib.metrics import Estimate, ms_ssim_diversity, not_computed, swd
+from gan_lib.pipeline import source_commit
 from gan_lib.training import TrainConfig, train_config_for_profile
 from gan_lib.training.checkpoint import CHECKPOINT_FORMAT, load_checkpoint
 from train_step import DEFAULT_THREADS, NaiveReference, ProjectDefaults
@@ -622,14 +623,6 @@ def plot_quality(table: pd.DataFrame) -> plt.Figure:
 # ----------------------------------------------------------------------------------------------
 # Command line
 # ----------------------------------------------------------------------------------------------
-def _commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def _environment(profile: str, config: TrainConfig, eval_config: EvaluationConfig, marks: Sequence[float],
                  sizes: dict[str, int]) -> dict[str, Any]:
     """What was run where; the CPU model and the trainers' resolved settings are added after training."""
@@ -637,19 +630,28 @@ def _environment(profile: str, config: TrainConfig, eval_config: EvaluationConfi
         "train_profile": profile, "train": config_to_dict(config), "evaluation": config_to_dict(eval_config),
         "budgets_min": list(marks), "set_sizes": sizes, "cpu_count": os.cpu_count(),
         "capability": torch.backends.cpu.get_cpu_capability(), "torch": torch.__version__,
-        "python": platform.python_version(), "default_threads": DEFAULT_THREADS, "commit": _commit(),
+        "python": platform.python_version(), "default_threads": DEFAULT_THREADS, "commit": source_commit() or "unknown",
         "hardware": {},
     }
 
 
-def _write_outputs(table: pd.DataFrame, environment: dict[str, Any], folder: Path) -> list[Path]:
-    markdown = markdown_report(table, environment)
+def _write_outputs(table: pd.DataFrame, markdown: str, folder: Path) -> list[Path]:
     paths = [atomic_write_text(folder / f"{OUTPUT_STEM}.csv", table.to_csv(index=False)),
              atomic_write_text(folder / f"{OUTPUT_STEM}.md", markdown)]
     fig = plot_quality(table)
     paths += save_figure(fig, OUTPUT_STEM, directory=folder, formats=("png",), dpi=110)
     plt.close(fig)
     return paths
+
+
+def _publish(paths: Sequence[Path]) -> list[Path]:
+    """Copy the written result files to ``PUBLISH_DIR`` (atomically each)."""
+    published = []
+    for path in paths:
+        with atomic_path(PUBLISH_DIR / path.name) as tmp:
+            shutil.copyfile(path, tmp)
+        published.append(PUBLISH_DIR / path.name)
+    return published
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -693,10 +695,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     atomic_write_json(folder / "environment.json", environment)
 
     table = results_table(records, floors)
-    paths = _write_outputs(table, environment, folder)
+    markdown = markdown_report(table, environment)
+    paths = _write_outputs(table, markdown, folder)
     if args.publish:
-        paths += _write_outputs(table, environment, PUBLISH_DIR)
-    print("\n" + markdown_report(table, environment))
+        paths += _publish(paths)
+    print("\n" + markdown)
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0
 

@@ -39,6 +39,7 @@ Writes ``runs/benchmarks/train_step.csv`` and ``.md`` (atomically) and prints th
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import time
 from typing import Callable
@@ -122,8 +123,8 @@ class ProjectDefaults:
 
     def __init__(self, config: TrainConfig, images: np.ndarray, *, fixed: bool = False) -> None:
         if fixed:
-            config = TrainConfig(**{**config.__dict__, "precision": "fp32", "memory_format": "contiguous",
-                                    "num_threads": DEFAULT_THREADS})
+            config = dataclasses.replace(config, precision="fp32", memory_format="contiguous",
+                                         num_threads=DEFAULT_THREADS)
         self.config = config
         self.hardware = _resolve_hardware(config, images, None)
         fmt = self.hardware.torch_memory_format
