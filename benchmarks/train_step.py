@@ -130,9 +130,9 @@ class ProjectDefaults:
         fmt = self.hardware.torch_memory_format
         if self.hardware.device.startswith("cuda"):
             torch.backends.cudnn.benchmark = True  # as gan_lib.training.train sets it (process-wide: all rows get it)
-        # parallelize in one process adds the fp16 loss scalers where "auto" chose fp16 (GPUs without bf16).
-        self.state = parallelize(build_state(config, device=self.hardware.device, memory_format=fmt), SINGLE,
-                                 precision=self.hardware.precision)
+        # build_state adds the fp16 loss scalers where "auto" chose fp16 (GPUs without bf16).
+        self.state = parallelize(build_state(config, device=self.hardware.device, memory_format=fmt,
+                                             precision=self.hardware.precision), SINGLE)
         tensor = torch.from_numpy(images).unsqueeze(1).to(self.hardware.device).contiguous(memory_format=fmt)
         self.batches = TensorBatcher(tensor, batch_size=config.batch_size, flips=config.flips, seed=config.seed)
         self.stats: list[torch.Tensor] = []

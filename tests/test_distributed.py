@@ -21,7 +21,7 @@ import torch
 from gan_lib.training import TrainConfig, build_state, load_checkpoint, train, train_step
 from gan_lib.training.batches import TensorBatcher
 from gan_lib.training.distributed import SINGLE, Distributed
-from gan_lib.training.trainer import parallelize
+from gan_lib.training.trainer import _probe, parallelize
 
 #: Tiny networks and images: two processes on a 2-core CPU finish in seconds.
 CONFIG = dict(image_size=32, generator_width=0.125, critic_width=0.125, mlp_hidden=(16,), latent_dim=16,
@@ -114,13 +114,20 @@ def test_tensor_batcher_shards_union_is_single_process_batch():
 
 def test_train_step_fp16_scales_gradient_penalty():
     config = TrainConfig(**{**CONFIG, "precision": "fp16"})
-    state = parallelize(build_state(config, device="cpu", memory_format=torch.contiguous_format), SINGLE,
-                        precision="fp16")
+    state = parallelize(build_state(config, device="cpu", memory_format=torch.contiguous_format, precision="fp16"),
+                        SINGLE)
     batches = TensorBatcher(torch.from_numpy(images()).unsqueeze(1), batch_size=8, flips=False, seed=0)
     before = [p.detach().clone() for p in state.critic.parameters()]
     stats = train_step(state, batches, config=config, precision="fp16")
     assert state.scaler_critic.is_enabled() and torch.isfinite(stats).all()
     assert any(not torch.equal(a, b) for a, b in zip(before, state.critic.parameters()))
+
+
+def test_hardware_probe_times_fp16_steps():
+    # An explicit fp16 with memory_format="auto" makes the probe time fp16 steps: its state needs the scalers too.
+    config = TrainConfig(**{**CONFIG, "precision": "fp16"})
+    seconds = _probe(config, images(), "cpu")("fp16", "contiguous")
+    assert seconds > 0
 
 
 def test_train_step_fp16_refuses_state_without_scaler():

@@ -58,7 +58,7 @@ class TrainState:
     opt_critic: torch.optim.Optimizer
     noise: torch.Generator  # latent vectors and gradient-penalty interpolation weights, on the device
     step: int = 0  # generator updates done
-    # --- data-parallel and fp16 execution (defaults: one process, no loss scaling); see parallelize() ---
+    # --- data-parallel and fp16 execution (defaults: one process, no scaling); see parallelize(), build_state() ---
     world: Distributed = SINGLE  # this process's rank and the number of processes
     generator_ddp: nn.Module | None = None  # DistributedDataParallel(generator) under torchrun
     critic_ddp: nn.Module | None = None  # DistributedDataParallel(critic) under torchrun
@@ -81,23 +81,33 @@ class TrainResult:
     resumed_from: int | None = None  # step of the checkpoint resumed from, if any
 
 
-def build_state(config: TrainConfig, *, device: str, memory_format: torch.memory_format) -> TrainState:
-    """Fresh networks (seeded with ``config.seed``) and Adam optimisers on ``device``."""
+def build_state(config: TrainConfig, *, device: str, memory_format: torch.memory_format,
+                precision: str = "fp32") -> TrainState:
+    """Fresh networks (seeded with ``config.seed``) and Adam optimisers on ``device``.
+
+    ``precision="fp16"`` adds one ``GradScaler`` per optimiser (loss scaling);
+    other precisions need none.
+    """
     torch.manual_seed(config.seed)
     generator = get_model(config.generator, **config.generator_kwargs()).to(device, memory_format=memory_format)
     critic = get_model(config.critic, **config.critic_kwargs()).to(device, memory_format=memory_format)
     adam = {"lr": config.lr, "betas": config.betas}
-    return TrainState(
+    state = TrainState(
         generator=generator,
         critic=critic,
         opt_generator=torch.optim.Adam(generator.parameters(), **adam),
         opt_critic=torch.optim.Adam(critic.parameters(), **adam),
         noise=torch.Generator(device=device).manual_seed(config.seed + 1),
     )
+    if precision == "fp16":
+        # A start at 2**10 instead of 2**16 skips fewer of the first updates while the scale calibrates.
+        state.scaler_critic = torch.amp.GradScaler(torch.device(device).type, init_scale=2.0**10)
+        state.scaler_generator = torch.amp.GradScaler(torch.device(device).type, init_scale=2.0**10)
+    return state
 
 
-def parallelize(state: TrainState, world: Distributed, *, precision: str) -> TrainState:
-    """Prepare ``state`` for data-parallel training on ``world`` and for fp16 loss scaling.
+def parallelize(state: TrainState, world: Distributed) -> TrainState:
+    """Prepare ``state`` for data-parallel training on ``world``.
 
     Under torchrun the generator and critic are wrapped in
     ``DistributedDataParallel`` (``state.generator``/``state.critic`` stay the
@@ -105,14 +115,9 @@ def parallelize(state: TrainState, world: Distributed, *, precision: str) -> Tra
     generator's BatchNorm layers become ``SyncBatchNorm`` on CUDA, so their
     batch statistics are those of the global batch; on CPU, where PyTorch has no
     ``SyncBatchNorm``, ``replicate_generator`` makes every rank run the generator
-    on the global batch instead.  ``precision="fp16"`` adds one
-    ``GradScaler`` per optimiser.  Returns ``state``, changed in place.
+    on the global batch instead.  Returns ``state``, changed in place.
     """
     device = next(state.generator.parameters()).device
-    if precision == "fp16":
-        # A start at 2**10 instead of 2**16 skips fewer of the first updates while the scale calibrates.
-        state.scaler_critic = torch.amp.GradScaler(device.type, init_scale=2.0**10)
-        state.scaler_generator = torch.amp.GradScaler(device.type, init_scale=2.0**10)
     state.world = world
     if world.active:
         if device.type == "cuda":
@@ -154,7 +159,7 @@ def train_step(
         Supplies ``batch_size``, ``latent_dim``, ``n_critic``, ``gp_lambda``, ``drift``.
     precision : {"fp32", "bf16", "fp16"}
         Autocast precision of the forward passes; ``"fp16"`` needs the loss
-        scalers that :func:`parallelize` puts in ``state``.
+        scalers that :func:`build_state` puts in ``state``.
     generator_fn : callable, optional
         The generator's forward to use (e.g. a ``torch.compile`` d version);
         by default ``state.generator_ddp`` under torchrun, else ``state.generator``.
@@ -170,7 +175,7 @@ def train_step(
     """
     if precision == "fp16" and not state.scaler_critic.is_enabled():
         raise ValueError("train_step: precision='fp16' needs gradient scaling; prepare the state with "
-                         "parallelize(state, world, precision='fp16') first.")
+                         "build_state(..., precision='fp16').")
     G, D = state.generator, state.critic
     generate = generator_fn or state.generator_ddp or G
     critic_sync = state.critic_ddp or D  # its backward averages the critic's gradients over ranks
@@ -248,7 +253,7 @@ def _probe(config: TrainConfig, images: np.ndarray, device: str) -> Callable[[st
     def measure(precision: str, memory_format: str) -> float:
         fmt = torch.channels_last if memory_format == "channels_last" else torch.contiguous_format
         with torch.random.fork_rng(devices=[]):
-            state = build_state(probe_config, device=device, memory_format=fmt)
+            state = build_state(probe_config, device=device, memory_format=fmt, precision=precision)
             real = _images_tensor(images[: config.batch_size], device=device, memory_format=fmt)
             batches = TensorBatcher(real, batch_size=config.batch_size, flips=False, seed=0)
             return time_per_call(lambda: train_step(state, batches, config=probe_config, precision=precision).cpu(),
@@ -410,7 +415,7 @@ def train(
     device, fmt = hardware.device, hardware.torch_memory_format
     if torch.device(device).type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest convolution algorithms
-    state = parallelize(build_state(config, device=device, memory_format=fmt), world, precision=hardware.precision)
+    state = parallelize(build_state(config, device=device, memory_format=fmt, precision=hardware.precision), world)
     batches = TensorBatcher(_images_tensor(images, device=device, memory_format=fmt),
                             batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world)
     fixed_noise = torch.randn(config.sample_count, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
