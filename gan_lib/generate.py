@@ -68,8 +68,7 @@ def generate(
         raise ValueError(f"generate: batch_size must be a positive integer; got {batch_size!r}.")
     state = load_checkpoint(checkpoint, map_location="cpu")
     model = build_generator(state).to(device)
-    latent_dim = state["generator_spec"]["kwargs"]["latent_dim"]
-    z = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
+    z = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(seed))
     out = np.empty((n, model.image_size, model.image_size), dtype=np.float32)
     with torch.inference_mode():
         for start in range(0, n, batch_size):

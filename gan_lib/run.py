@@ -10,7 +10,6 @@ through this object, so they never spell run-folder paths themselves::
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -94,4 +93,4 @@ def load_run(name_or_path: str | os.PathLike[str]) -> Run:
             f"load_run: {path} is not a trained run (needs config.json and checkpoints/last.pt); "
             f"train it first, e.g. python -m gan_lib.train --profile quick --run {path.name}."
         )
-    return Run(path=path.resolve(), config=json.loads(folder.config_path.read_text()))
+    return Run(path=path.resolve(), config=folder.read_config())
