@@ -16,10 +16,12 @@ from typing import Any, Callable, Sequence, TypeVar
 import torch  # noqa: F401  (used by the doctest above)
 from torch import nn
 
-__all__ = ["IMAGE_SIZES", "register_model", "get_model", "get_model_builder", "list_models"]
+__all__ = ["IMAGE_SIZES", "PADDING_MODES", "register_model", "get_model", "get_model_builder", "list_models"]
 
 #: Square resolutions the builders support: powers of two from 32 to 256 px.
 IMAGE_SIZES: tuple[int, ...] = (32, 64, 128, 256)
+#: ``Conv2d`` padding modes the builders accept (``ConvTranspose2d`` pads only with zeros).
+PADDING_MODES: tuple[str, ...] = ("zeros", "reflect", "replicate")
 
 M = TypeVar("M", bound=Callable[..., nn.Module])
 _BUILDERS: dict[str, Callable[..., nn.Module]] = {}

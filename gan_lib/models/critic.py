@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
-from ._api import _resolve_channels, init_weights, register_model
+from ._api import PADDING_MODES, _resolve_channels, init_weights, register_model
 
 __all__ = ["Critic", "CRITIC_CHANNELS", "NORM_LAYERS", "critic"]
 
@@ -73,6 +73,10 @@ class Critic(nn.Module):
     norm_layer : {None, "layer", "instance"}
         Per-sample normalisation after every conv but the first (none on the
         first, which sees raw pixels, as in DCGAN and WGAN-GP).
+    padding_mode : {"zeros", "reflect", "replicate"}
+        Padding of the convolutions.  With ``"zeros"`` the first layer sees a
+        dark border around every image and can score what lies next to it,
+        which invites the generator to paint a frame there.
     negative_slope : float
         LeakyReLU slope (0.2 in the thesis).
     """
@@ -83,10 +87,13 @@ class Critic(nn.Module):
         image_size: int,
         channels: Sequence[int],
         norm_layer: str | None = None,
+        padding_mode: str = "zeros",
         negative_slope: float = 0.2,
     ) -> None:
         super().__init__()
         norm_layer = _check_norm_layer(norm_layer)
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"Critic: padding_mode must be one of {PADDING_MODES}; got {padding_mode!r}.")
         if 4 * 2 ** len(channels) != image_size:
             raise ValueError(
                 f"Critic: {len(channels)} channel entries reduce {4 * 2 ** len(channels)} px to 4x4, "
@@ -96,7 +103,7 @@ class Critic(nn.Module):
         layers: list[nn.Module] = []
         c_in = 1
         for i, c_out in enumerate(channels):
-            layers.append(nn.Conv2d(c_in, c_out, 4, stride=2, padding=1))
+            layers.append(nn.Conv2d(c_in, c_out, 4, stride=2, padding=1, padding_mode=padding_mode))
             layers += _norm(norm_layer, c_out) if i > 0 else []
             layers.append(nn.LeakyReLU(negative_slope, inplace=True))
             c_in = c_out
@@ -125,6 +132,7 @@ def critic(
     norm_layer: str | None = None,
     width: float = 1.0,
     channels: Sequence[int] | None = None,
+    padding_mode: str = "zeros",
     negative_slope: float = 0.2,
 ) -> Critic:
     """The WGAN-GP critic at ``image_size`` in {32, 64, 128, 256}.
@@ -141,6 +149,8 @@ def critic(
         Multiplier on the default widths :data:`CRITIC_CHANNELS`.
     channels : sequence of int, optional
         Explicit widths overriding ``width``; ``log2(image_size / 4)`` entries.
+    padding_mode : {"zeros", "reflect", "replicate"}
+        Padding of the convolutions.
     negative_slope : float
         LeakyReLU slope.
 
@@ -151,5 +161,6 @@ def critic(
     torch.Size([5, 1])
     """
     return _build(
-        image_size=image_size, width=width, channels=channels, norm_layer=norm_layer, negative_slope=negative_slope
+        image_size=image_size, width=width, channels=channels, norm_layer=norm_layer, padding_mode=padding_mode,
+        negative_slope=negative_slope,
     )

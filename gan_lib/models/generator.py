@@ -3,9 +3,13 @@
 A latent vector is first transformed by a small multilayer perceptron
 (Linear + BatchNorm1d + LeakyReLU), reshaped into a ``C x 4 x 4`` feature map
 and then doubled in resolution by a stack of convolutional upsampling blocks
-(ConvTranspose2d or nearest-neighbour upsampling + 3x3 conv, BatchNorm2d,
+(ConvTranspose2d, or nearest/bilinear upsampling + 3x3 conv, BatchNorm2d,
 LeakyReLU 0.2) until the requested size, where a last block emits one channel
-through ``tanh``.  The MLP half lets the model mix all latent dimensions
+through ``tanh``.  The thesis uses ``ConvTranspose2d(4, 2, 1)`` with zero
+padding; the project's recipe (``gan_lib.training.recipes``) upsamples by
+interpolation, which cannot make the transposed convolution's checkerboard
+(Odena et al., Distill 2016), and pads its 3x3 convolutions by reflection, so
+no layer sees a zero border it could paint into a frame.  The MLP half lets the model mix all latent dimensions
 globally before the convolutional half adds local, translation-equivariant
 texture — the "hybrid" of the title.  With ``mlp_hidden=()`` the MLP reduces to
 the single projection layer of DCGAN (registered as ``dcgan_generator``, the
@@ -19,7 +23,7 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
-from ._api import _ovewrite_named_param, _resolve_channels, init_weights, register_model
+from ._api import PADDING_MODES, _ovewrite_named_param, _resolve_channels, init_weights, register_model
 
 __all__ = ["HybridGenerator", "GENERATOR_CHANNELS", "hybrid_generator", "dcgan_generator"]
 
@@ -34,16 +38,17 @@ GENERATOR_CHANNELS: dict[int, list[int]] = {
     256: [512, 256, 128, 64, 32, 16],  # ... -> 256
 }
 
-_UPSAMPLE_MODES = ("convtranspose", "nearest")
+_UPSAMPLE_MODES = ("convtranspose", "nearest", "bilinear")
 
 
-def _upsample(in_channels: int, out_channels: int, mode: str, *, bias: bool) -> list[nn.Module]:
+def _upsample(in_channels: int, out_channels: int, mode: str, *, bias: bool, padding_mode: str) -> list[nn.Module]:
     """Layers doubling the spatial size: ``(N, in, H, W) -> (N, out, 2H, 2W)``."""
     if mode == "convtranspose":
         return [nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1, bias=bias)]
-    # Upsample + conv avoids the checkerboard artefacts of strided transposed
+    # Interpolation + conv avoids the checkerboard artefacts of strided transposed
     # convolutions (Odena et al., Distill 2016).
-    return [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias)]
+    interpolate = nn.Upsample(scale_factor=2, mode=mode, **({"align_corners": False} if mode == "bilinear" else {}))
+    return [interpolate, nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias, padding_mode=padding_mode)]
 
 
 class HybridGenerator(nn.Module):
@@ -63,8 +68,10 @@ class HybridGenerator(nn.Module):
     mlp_hidden : sequence of int
         Widths of the MLP's hidden layers (its depth is ``len(mlp_hidden) + 1``
         linear layers; ``()`` leaves only the projection to ``C x 4 x 4``).
-    upsample : {"convtranspose", "nearest"}
-        ``ConvTranspose2d(4, 2, 1)`` or nearest-neighbour x2 followed by a 3x3 conv.
+    upsample : {"convtranspose", "nearest", "bilinear"}
+        ``ConvTranspose2d(4, 2, 1)``, or nearest-neighbour/bilinear x2 followed by a 3x3 conv.
+    padding_mode : {"zeros", "reflect", "replicate"}
+        Padding of those 3x3 convs (``"convtranspose"`` needs ``"zeros"``).
     negative_slope : float
         Slope of the LeakyReLU activations (0.2 in the thesis).
     """
@@ -77,6 +84,7 @@ class HybridGenerator(nn.Module):
         channels: Sequence[int],
         mlp_hidden: Sequence[int],
         upsample: str = "convtranspose",
+        padding_mode: str = "zeros",
         negative_slope: float = 0.2,
     ) -> None:
         super().__init__()
@@ -87,6 +95,11 @@ class HybridGenerator(nn.Module):
             )
         if upsample not in _UPSAMPLE_MODES:
             raise ValueError(f"HybridGenerator: upsample must be one of {_UPSAMPLE_MODES}; got {upsample!r}.")
+        if padding_mode not in PADDING_MODES or (upsample == "convtranspose" and padding_mode != "zeros"):
+            raise ValueError(
+                f"HybridGenerator: padding_mode must be one of {PADDING_MODES}, and 'zeros' with "
+                f"upsample='convtranspose' (ConvTranspose2d pads only with zeros); got {padding_mode!r} with {upsample!r}."
+            )
         if latent_dim < 1 or any(int(h) < 1 for h in mlp_hidden):
             raise ValueError(
                 f"HybridGenerator: latent_dim and mlp_hidden widths must be positive; got {latent_dim}, {list(mlp_hidden)}."
@@ -105,11 +118,11 @@ class HybridGenerator(nn.Module):
         for c_in, c_out in zip(channels[:-1], channels[1:]):
             # Conv biases are dropped where a BatchNorm follows, which cancels them.
             blocks += [
-                *_upsample(c_in, c_out, upsample, bias=False),
+                *_upsample(c_in, c_out, upsample, bias=False, padding_mode=padding_mode),
                 nn.BatchNorm2d(c_out),
                 nn.LeakyReLU(negative_slope, inplace=True),
             ]
-        blocks += [*_upsample(channels[-1], 1, upsample, bias=True), nn.Tanh()]
+        blocks += [*_upsample(channels[-1], 1, upsample, bias=True, padding_mode=padding_mode), nn.Tanh()]
         self.cnn = nn.Sequential(*blocks)
         self.apply(init_weights)
 
@@ -149,6 +162,7 @@ def hybrid_generator(
     channels: Sequence[int] | None = None,
     mlp_hidden: Sequence[int] = (512,),
     upsample: str = "convtranspose",
+    padding_mode: str = "zeros",
     negative_slope: float = 0.2,
 ) -> HybridGenerator:
     """The thesis's hybrid MLP-CNN generator at ``image_size`` in {32, 64, 128, 256}.
@@ -168,8 +182,10 @@ def hybrid_generator(
         Explicit widths, overriding ``width``; ``log2(image_size / 4)`` entries.
     mlp_hidden : sequence of int
         Hidden widths of the MLP (thesis: configurable depth/width).
-    upsample : {"convtranspose", "nearest"}
+    upsample : {"convtranspose", "nearest", "bilinear"}
         Upsampling block type.
+    padding_mode : {"zeros", "reflect", "replicate"}
+        Padding of the 3x3 convs of interpolating blocks.
     negative_slope : float
         LeakyReLU slope.
 
@@ -186,6 +202,7 @@ def hybrid_generator(
         channels=channels,
         mlp_hidden=mlp_hidden,
         upsample=upsample,
+        padding_mode=padding_mode,
         negative_slope=negative_slope,
     )
 
