@@ -6,6 +6,7 @@ A checkpoint is a ``dict`` saved with ``torch.save`` holding::
     step              generator updates done
     elapsed_seconds   training wall time so far (all sessions)
     generator, critic             state_dicts
+    generator_ema     state_dict of the generator's weight average (runs with ema_kimg > 0 only)
     opt_generator, opt_critic     Adam state_dicts
     generator_spec, critic_spec   {"name": registered builder, "kwargs": {...}} to rebuild the nets
     train_config, data_config     the resolved configs (dicts; data_config may be None)
@@ -115,9 +116,14 @@ def load_checkpoint(path: str | os.PathLike[str], *, map_location: str | torch.d
     return checkpoint
 
 
-def build_generator(checkpoint: dict[str, Any]) -> nn.Module:
-    """The generator of ``checkpoint`` rebuilt from its spec, weights loaded, in eval mode."""
+def build_generator(checkpoint: dict[str, Any], *, ema: bool = True) -> nn.Module:
+    """The generator of ``checkpoint`` rebuilt from its spec, weights loaded, in eval mode.
+
+    With ``ema`` (the default) the weight average is loaded where the run kept
+    one (``generator_ema``): it is the generator every stage samples from.
+    ``ema=False`` gives the trained weights themselves.
+    """
     spec = checkpoint["generator_spec"]
     model = get_model(spec["name"], **spec["kwargs"])
-    model.load_state_dict(checkpoint["generator"])
+    model.load_state_dict(checkpoint["generator_ema" if ema and "generator_ema" in checkpoint else "generator"])
     return model.eval()

@@ -1,4 +1,4 @@
-"""Settings of a WGAN-GP training run: :class:`TrainConfig` and its ``QUICK``/``FULL`` profiles.
+"""Settings of a WGAN-GP training run: :class:`TrainConfig`, its ``QUICK``/``FULL`` profiles and recipes.
 
 Every value is checked when the config is created (``__post_init__``), so a
 bad value fails before any data is loaded or any model built.  Profiles are
@@ -7,7 +7,15 @@ refuses unknown keys::
 
     >>> from gan_lib.config import apply_overrides
     >>> apply_overrides(TrainConfig(), QUICK).steps
-    300
+    700
+
+``TrainConfig()``'s own defaults are the thesis as built (the ``"thesis"``
+recipe); :func:`train_config_for_profile` lays a profile, then a named recipe
+(:data:`~gan_lib.training.recipes.RECIPES`, the project's by default), then
+the caller's overrides on top::
+
+    >>> train_config_for_profile("quick").recipe, train_config_for_profile("quick", {"recipe": "thesis"}).upsample
+    ('project', 'convtranspose')
 """
 from __future__ import annotations
 
@@ -16,20 +24,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import apply_overrides
-from ..models import IMAGE_SIZES, list_models
+from ..models import IMAGE_SIZES, PADDING_MODES, list_models
+from .diffaugment import parse_policy
+from .recipes import DEFAULT_RECIPE, RECIPES
 
 __all__ = ["TrainConfig", "QUICK", "FULL", "PROFILES", "EXECUTION_FIELDS", "train_config_for_profile"]
 
 _PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _MEMORY_FORMATS = ("auto", "contiguous", "channels_last")
 _CRITIC_NORMS = ("none", "layer", "instance")
-_UPSAMPLE = ("convtranspose", "nearest")
+_UPSAMPLE = ("convtranspose", "nearest", "bilinear")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """One WGAN-GP experiment (thesis sections X-B to X-D).  Defaults follow Gulrajani et al. (2017)."""
+    """One WGAN-GP experiment (thesis sections X-B to X-D).  Defaults: the thesis, after Gulrajani et al. (2017)."""
 
+    recipe: str = "thesis"  # the named recipe these settings started from (gan_lib.training.recipes.RECIPES)
     # --- data ---
     image_size: int = 64  # side of the square training images in px: 32, 64, 128 or 256
     flips: bool = True  # random horizontal flips of real batches (mammograms exist in both lateralities)
@@ -40,16 +51,22 @@ class TrainConfig:
     mlp_hidden: tuple[int, ...] = (512,)  # hidden widths of the generator's MLP (its depth/width)
     generator_width: float = 1.0  # multiplier on GENERATOR_CHANNELS (the quick profile shrinks the nets)
     critic_width: float = 1.0  # multiplier on CRITIC_CHANNELS
-    upsample: str = "convtranspose"  # generator upsampling: "convtranspose" or "nearest" (+3x3 conv)
+    upsample: str = "convtranspose"  # generator upsampling: "convtranspose", or "nearest"/"bilinear" + 3x3 conv
+    padding_mode: str = "zeros"  # conv padding of generator and critic: "zeros", "reflect" or "replicate"
     critic_norm: str = "none"  # per-sample critic normalisation: "none", "layer" or "instance"
     # --- optimisation ---
     batch_size: int = 64  # real and generated images per critic/generator update
     steps: int = 20_000  # generator updates (each preceded by n_critic critic updates)
     n_critic: int = 5  # critic updates per generator update
-    lr: float = 1e-4  # Adam learning rate of both networks
+    lr: float = 1e-4  # Adam learning rate of the generator
+    critic_lr_scale: float = 1.0  # the critic's learning rate is lr * this (two time-scale rule, Heusel et al. 2017)
     betas: tuple[float, float] = (0.0, 0.9)  # Adam (beta1, beta2)
     gp_lambda: float = 10.0  # gradient-penalty weight lambda
+    gp_every: int = 1  # lazy penalty: only every k-th critic update, weighted k * lambda (Karras et al. 2020); 1 = always
     drift: float = 0.0  # epsilon of the drift term eps * E[D(real)^2] (Karras et al. use 0.001; 0 = off)
+    diffaugment: str = ""  # DiffAugment policy, e.g. "translation,cutout" (Zhao et al. 2020); "" = off
+    ema_kimg: float = 0.0  # half-life of the generator weight average in thousands of images; 0 = no EMA
+    ema_rampup: float = 0.05  # the EMA half-life is at most this times the images seen (0 = no ramp-up)
     seed: int = 0  # seeds weights, latent vectors, interpolation weights, batch order and flips
     # --- execution (may change when a run is resumed) ---
     device: str = "auto"  # "auto" (CUDA if present, else CPU), "cpu", "cuda", "cuda:1", ...
@@ -72,7 +89,9 @@ class TrainConfig:
         for name in ("generator", "critic"):
             if getattr(self, name) not in models:
                 fail(name, f"a registered model name, one of {models}")
-        for name in ("latent_dim", "batch_size", "steps", "n_critic", "log_every", "sample_every",
+        if self.recipe not in RECIPES:
+            fail("recipe", f"one of {sorted(RECIPES)}")
+        for name in ("latent_dim", "batch_size", "steps", "n_critic", "gp_every", "log_every", "sample_every",
                      "checkpoint_every", "sample_count"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -81,20 +100,27 @@ class TrainConfig:
             fail("batch_size", "at least 2 (BatchNorm needs two samples)")
         if not all(isinstance(h, int) and h >= 1 for h in self.mlp_hidden):
             fail("mlp_hidden", "a tuple of positive integers, e.g. (512,) or () for none")
-        for name in ("generator_width", "critic_width", "lr"):
+        for name in ("generator_width", "critic_width", "lr", "critic_lr_scale"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
                 fail(name, "a finite number > 0")
         if len(self.betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in self.betas):
             fail("betas", "two numbers in [0, 1), e.g. (0.0, 0.9)")
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))  # Adam refuses int betas
         object.__setattr__(self, "mlp_hidden", tuple(self.mlp_hidden))
-        for name in ("gp_lambda", "drift"):
+        for name in ("gp_lambda", "drift", "ema_kimg", "ema_rampup"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
                 fail(name, "a finite number >= 0")
         for name, allowed in (("precision", _PRECISIONS), ("memory_format", _MEMORY_FORMATS),
-                              ("critic_norm", _CRITIC_NORMS), ("upsample", _UPSAMPLE)):
+                              ("critic_norm", _CRITIC_NORMS), ("upsample", _UPSAMPLE),
+                              ("padding_mode", PADDING_MODES)):
             if getattr(self, name) not in allowed:
                 fail(name, f"one of {allowed}")
+        if self.upsample == "convtranspose" and self.padding_mode != "zeros":
+            fail("padding_mode", "'zeros' with upsample='convtranspose' (ConvTranspose2d pads only with zeros)")
+        try:
+            object.__setattr__(self, "diffaugment", ",".join(parse_policy(self.diffaugment)))
+        except ValueError as error:
+            raise ValueError(f"TrainConfig.diffaugment: {error}") from None
         if not (self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda")):
             fail("device", "'auto', 'cpu' or 'cuda[:index]'")
         if isinstance(self.num_threads, bool) or not isinstance(self.num_threads, int) or self.num_threads < 0:
@@ -105,12 +131,13 @@ class TrainConfig:
     def generator_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for the generator builder ``gan_lib.models.get_model(self.generator, ...)``."""
         return {"image_size": self.image_size, "latent_dim": self.latent_dim, "width": self.generator_width,
-                "mlp_hidden": list(self.mlp_hidden), "upsample": self.upsample}
+                "mlp_hidden": list(self.mlp_hidden), "upsample": self.upsample, "padding_mode": self.padding_mode}
 
     def critic_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for the critic builder."""
         norm = None if self.critic_norm == "none" else self.critic_norm
-        return {"image_size": self.image_size, "width": self.critic_width, "norm_layer": norm}
+        return {"image_size": self.image_size, "width": self.critic_width, "norm_layer": norm,
+                "padding_mode": self.padding_mode}
 
 
 #: Settings that only say *how* a run executes; they may differ when a run is
@@ -121,21 +148,23 @@ EXECUTION_FIELDS: tuple[str, ...] = (
     "log_every", "sample_every", "checkpoint_every",
 )
 
-#: Minutes on a 2-core CPU: small networks (1/8 of the default widths), batch
-#: 32, 300 generator steps on 64 px patches give coarse texture-like samples,
-#: not the thesis's quality.  Measured on a shared 2-core AVX2 EPYC (load ~8):
-#: 13.4 min; its CPU time, ~0.6 s per step on one thread, puts an idle machine
-#: at about 3 min.
+#: Minutes on a 2-core CPU: small networks (1/4 of the default generator widths,
+#: 1/8 of the critic's), batch 32, 700 generator steps on 64 px patches.  With
+#: the project recipe (n_critic 2) a step took 0.26 s on an idle 2-core AVX2
+#: EPYC, so training takes about 3 min there; the generator width was chosen
+#: by 3-minute probes (1/4 lowered SWD from 172 to 91 against 1/8, 1/2 reached
+#: 117 in the same time; see gan_lib.training.recipes).
 QUICK: dict[str, Any] = {
+    "recipe": DEFAULT_RECIPE,
     "image_size": 64,
-    "generator_width": 0.125,
+    "generator_width": 0.25,
     "critic_width": 0.125,
     "mlp_hidden": (128,),
     "batch_size": 32,
-    "steps": 300,
+    "steps": 700,
     "log_every": 10,
-    "sample_every": 50,
-    "checkpoint_every": 50,
+    "sample_every": 100,
+    "checkpoint_every": 100,
 }
 
 #: The study: default (thesis-sized) networks, batch 64, 20 000 generator steps on
@@ -143,6 +172,7 @@ QUICK: dict[str, Any] = {
 #: 63 s wall / 48 CPU-s on the 2-core AVX2 CPU above, i.e. ~350 h there (~130 h
 #: on an idle 2-core machine, extrapolated from CPU time).
 FULL: dict[str, Any] = {
+    "recipe": DEFAULT_RECIPE,
     "image_size": 128,
     "steps": 20_000,
     "log_every": 50,
@@ -154,7 +184,18 @@ PROFILES: dict[str, dict[str, Any]] = {"quick": QUICK, "full": FULL}
 
 
 def train_config_for_profile(profile: str, overrides: dict[str, Any] | None = None) -> TrainConfig:
-    """``TrainConfig`` of ``profile`` ("quick" or "full") with ``overrides`` on top (``None`` values ignored)."""
+    """``TrainConfig`` of ``profile`` ("quick" or "full"), then its recipe, then ``overrides`` (``None`` ignored).
+
+    The recipe is ``overrides["recipe"]`` when given, else the profile's
+    (:data:`~gan_lib.training.recipes.DEFAULT_RECIPE`); its settings replace
+    the profile's, and every other override replaces the recipe's.
+    """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {sorted(PROFILES)}; got {profile!r}.")
-    return apply_overrides(apply_overrides(TrainConfig(), PROFILES[profile]), overrides)
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    recipe = overrides.get("recipe", PROFILES[profile]["recipe"])
+    if recipe not in RECIPES:
+        raise ValueError(f"TrainConfig.recipe must be one of {sorted(RECIPES)}; got {recipe!r}.")
+    config = apply_overrides(TrainConfig(), PROFILES[profile])
+    config = apply_overrides(config, {**RECIPES[recipe], "recipe": recipe})
+    return apply_overrides(config, overrides)

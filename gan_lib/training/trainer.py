@@ -36,7 +36,9 @@ from ..models import get_model
 from .batches import TensorBatcher
 from .checkpoint import CHECKPOINT_FORMAT, capture_rng, load_checkpoint, restore_rng
 from .config import EXECUTION_FIELDS, TrainConfig
+from .diffaugment import apply_params, draw_params, parse_policy
 from .distributed import SINGLE, Distributed, init_distributed, local_device, wrap
+from .ema import ema_beta, make_ema, update_ema
 from .hardware import Hardware, autocast, resolve_hardware, time_per_call
 from .losses import critic_loss, generator_loss, gradient_penalty, wasserstein_estimate
 from .run_folder import STAT_NAMES, RunFolder
@@ -56,8 +58,9 @@ class TrainState:
     critic: nn.Module
     opt_generator: torch.optim.Optimizer
     opt_critic: torch.optim.Optimizer
-    noise: torch.Generator  # latent vectors and gradient-penalty interpolation weights, on the device
+    noise: torch.Generator  # latent vectors, gradient-penalty weights and DiffAugment draws, on the device
     step: int = 0  # generator updates done
+    generator_ema: nn.Module | None = None  # weight average of the generator (config.ema_kimg > 0); used for sampling
     # --- data-parallel and fp16 execution (defaults: one process, no scaling); see parallelize(), build_state() ---
     world: Distributed = SINGLE  # this process's rank and the number of processes
     generator_ddp: nn.Module | None = None  # DistributedDataParallel(generator) under torchrun
@@ -85,19 +88,20 @@ def build_state(config: TrainConfig, *, device: str, memory_format: torch.memory
                 precision: str = "fp32") -> TrainState:
     """Fresh networks (seeded with ``config.seed``) and Adam optimisers on ``device``.
 
-    ``precision="fp16"`` adds one ``GradScaler`` per optimiser (loss scaling);
-    other precisions need none.
+    ``config.ema_kimg > 0`` adds the generator's weight average (a copy of the
+    fresh generator).  ``precision="fp16"`` adds one ``GradScaler`` per
+    optimiser (loss scaling); other precisions need none.
     """
     torch.manual_seed(config.seed)
     generator = get_model(config.generator, **config.generator_kwargs()).to(device, memory_format=memory_format)
     critic = get_model(config.critic, **config.critic_kwargs()).to(device, memory_format=memory_format)
-    adam = {"lr": config.lr, "betas": config.betas}
     state = TrainState(
         generator=generator,
         critic=critic,
-        opt_generator=torch.optim.Adam(generator.parameters(), **adam),
-        opt_critic=torch.optim.Adam(critic.parameters(), **adam),
+        opt_generator=torch.optim.Adam(generator.parameters(), lr=config.lr, betas=config.betas),
+        opt_critic=torch.optim.Adam(critic.parameters(), lr=config.lr * config.critic_lr_scale, betas=config.betas),
         noise=torch.Generator(device=device).manual_seed(config.seed + 1),
+        generator_ema=make_ema(generator) if config.ema_kimg > 0 else None,
     )
     if precision == "fp16":
         # A start at 2**10 instead of 2**16 skips fewer of the first updates while the scale calibrates.
@@ -149,6 +153,14 @@ def train_step(
 ) -> torch.Tensor:
     """One generator iteration: ``config.n_critic`` critic updates, then one generator update.
 
+    With ``config.diffaugment`` every image the critic scores, real or
+    generated, is augmented first (fresh draws per batch), and the gradient
+    penalty is taken on interpolates of the augmented images.  With
+    ``config.gp_every = k > 1`` the penalty is computed on every k-th critic
+    update only (counted over the run, from ``state.step``) with weight
+    ``k * gp_lambda``.  With a weight average (``state.generator_ema``) it is
+    updated after the generator update.
+
     Parameters
     ----------
     state : TrainState
@@ -156,7 +168,8 @@ def train_step(
     batches : iterator of torch.Tensor
         Yields real batches ``(batch_size, 1, H, W)`` in [-1, 1] on the device.
     config : TrainConfig
-        Supplies ``batch_size``, ``latent_dim``, ``n_critic``, ``gp_lambda``, ``drift``.
+        Supplies ``batch_size``, ``latent_dim``, ``n_critic``, ``gp_lambda``, ``gp_every``, ``drift``,
+        ``diffaugment``, ``ema_kimg``, ``ema_rampup``.
     precision : {"fp32", "bf16", "fp16"}
         Autocast precision of the forward passes; ``"fp16"`` needs the loss
         scalers that :func:`build_state` puts in ``state``.
@@ -186,22 +199,36 @@ def train_step(
     sums = torch.zeros(4, device=device)  # critic loss, Wasserstein estimate, GP, critic grad norm
     scaler_d, scaler_g = state.scaler_critic, state.scaler_generator
     applied = 0  # critic updates applied (fp16 loss scaling skips those whose gradients overflowed)
+    policy = parse_policy(config.diffaugment)
 
-    for _ in range(config.n_critic):
+    def augment(images: torch.Tensor) -> torch.Tensor:
+        """DiffAugment with draws for the global batch, of which this rank keeps its slice."""
+        if not policy:
+            return images
+        params = draw_params(batch, images.shape[-1], policy, generator=state.noise, device=device)
+        return apply_params(images, {name: shard(value) for name, value in params.items()})
+
+    for i in range(config.n_critic):
         real = next(batches)  # this rank's share of the global batch
         # Global draws from the shared generator, then this rank's slice: the union over ranks is
-        # exactly what one process draws, in the same order (latent vectors, then GP weights).
+        # exactly what one process draws, in the same order (latent vectors, GP weights, augmentations).
         z = torch.randn(batch, latent, device=device, generator=state.noise)
         alpha = shard(torch.rand(batch, 1, 1, 1, device=device, dtype=real.dtype, generator=state.noise))
+        real = augment(real)
         with autocast(precision, device.type):
             with torch.no_grad():  # the critic update needs samples, not the generator's graph
                 fake = _generate_shard(generate, z, state)
+            fake = augment(fake)
             real_scores, fake_scores = critic_sync(real), critic_sync(fake)
             # The penalty's double backward goes through the plain critic: DDP does not support
             # torch.autograd.grad.  Its weight gradients reach the same parameters in the loss's
             # backward below, whose DDP hooks fire once per parameter with the summed gradient,
             # so the all-reduce averages the whole critic gradient, penalty included.
-            penalty, _ = gradient_penalty(D, real, fake, weight=config.gp_lambda, alpha=alpha, grad_scaler=scaler_d)
+            if (state.step * config.n_critic + i) % config.gp_every == 0:
+                penalty, _ = gradient_penalty(D, real, fake, weight=config.gp_lambda * config.gp_every, alpha=alpha,
+                                              grad_scaler=scaler_d)
+            else:
+                penalty = torch.zeros((), device=device)
             loss = critic_loss(real_scores, fake_scores, drift=config.drift) + penalty
         state.opt_critic.zero_grad(set_to_none=True)
         scaler_d.scale(loss).backward()
@@ -220,7 +247,7 @@ def train_step(
         z = torch.randn(batch, latent, device=device, generator=state.noise)
         with autocast(precision, device.type):
             # The plain critic: its weights are frozen here, so there is nothing of it to synchronise.
-            g_loss = generator_loss(D(_generate_shard(generate, z, state)))
+            g_loss = generator_loss(D(augment(_generate_shard(generate, z, state))))
         state.opt_generator.zero_grad(set_to_none=True)
         scaler_g.scale(g_loss).backward()
         scaler_g.unscale_(state.opt_generator)
@@ -232,10 +259,25 @@ def train_step(
             g_norm = torch.zeros_like(g_norm)  # fp16 overflow: the update was skipped (logged as norm 0)
     finally:
         D.requires_grad_(True)
+    if state.generator_ema is not None:
+        images_seen = state.step * batch  # before this step's batch, as StyleGAN2-ADA counts
+        update_ema(state.generator_ema, G, ema_beta(images_seen, batch_size=batch, ema_kimg=config.ema_kimg,
+                                                   ema_rampup=config.ema_rampup))
     # All n_critic updates skipped (repeated fp16 overflow) leaves nothing to report: NaN, which the
     # divergence guard then reports.
     means = sums / applied if applied else torch.full_like(sums, float("nan"))
     return torch.stack([means[0], g_loss.detach(), means[1], means[2], means[3], g_norm]).float()
+
+
+def _sample(state: TrainState, z: torch.Tensor, hardware: Hardware) -> torch.Tensor:
+    """Images of the sampling generator (the weight average if any) for latent vectors ``z``, in eval mode."""
+    model = state.generator_ema if state.generator_ema is not None else state.generator
+    was_training = model.training
+    model.eval()
+    with torch.inference_mode(), autocast(hardware.precision, hardware.device):
+        samples = model(z.to(hardware.device))
+    model.train(was_training)
+    return samples
 
 
 def _images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memory_format) -> torch.Tensor:
@@ -424,6 +466,8 @@ def train(
         # load_state_dict copies onto the parameters' device, so the CPU-loaded checkpoint serves any device.
         state.generator.load_state_dict(checkpoint["generator"])
         state.critic.load_state_dict(checkpoint["critic"])
+        if state.generator_ema is not None:
+            state.generator_ema.load_state_dict(checkpoint["generator_ema"])
         state.opt_generator.load_state_dict(checkpoint["opt_generator"])
         state.opt_critic.load_state_dict(checkpoint["opt_critic"])
         restore_rng(checkpoint["rng"], state.noise)
@@ -449,6 +493,7 @@ def train(
         return {
             "format": CHECKPOINT_FORMAT, "step": state.step, "elapsed_seconds": seconds,
             "generator": state.generator.state_dict(), "critic": state.critic.state_dict(),
+            **({"generator_ema": state.generator_ema.state_dict()} if state.generator_ema is not None else {}),
             "opt_generator": state.opt_generator.state_dict(), "opt_critic": state.opt_critic.state_dict(),
             **specs, "train_config": config_to_dict(config), "data_config": data_dict,
             "hardware": hardware.to_dict(), "rng": capture_rng(state.noise), "batcher": batches.state_dict(),
@@ -490,11 +535,7 @@ def train(
                     )
                 bar.set_postfix(W=f"{block[-1, 2]:.3g}", GP=f"{block[-1, 3]:.3g}", refresh=False)
             if main and (step % config.sample_every == 0 or is_last):
-                state.generator.eval()
-                with torch.inference_mode(), autocast(hardware.precision, device):
-                    samples = state.generator(fixed_noise.to(device))
-                state.generator.train()
-                folder.write_samples(step, samples)
+                folder.write_samples(step, _sample(state, fixed_noise, hardware))
             if step % config.checkpoint_every == 0 or is_last:
                 if main:
                     folder.write_checkpoint(make_checkpoint(time.perf_counter() - clock))
