@@ -58,6 +58,7 @@ from gan_lib.metrics import (
     write_table,
 )
 from gan_lib.metrics.bootstrap import CONFIDENCE, bootstrap_mean
+from gan_lib.metrics.c2st import c2st, statistics_reader
 from gan_lib.texture import (
     edge_feature_table,
     glcm_feature_table,
@@ -265,9 +266,12 @@ def metrics_table(
 
     Rows: MSE and SSIM (nearest train image, random train image), MPV, MPVD,
     FID, KID, precision, recall (Inception features; "not computed" without
-    the weights), SWD × 10³ per pyramid level and on average, and the mean
+    the weights), SWD × 10³ per pyramid level and on average, the mean
     pairwise MS-SSIM within each set (the ``train`` column holds the training
-    set's own MPV and MS-SSIM).
+    set's own MPV and MS-SSIM), and the ROC AUC of the two automated readers
+    of :mod:`gan_lib.metrics.c2st` telling each set from the training set
+    (0.5 = indistinguishable; the held-out and other-patient columns are the
+    real-vs-real floors).
 
     Parameters
     ----------
@@ -312,6 +316,8 @@ def metrics_table(
         put("SWD x1e3, average", column, result.average)
         put("MS-SSIM within set (diversity)", column,
             ms_ssim_diversity(images, max_pairs=config.diversity_pairs, seed=seed, n_resamples=boot))
+        put("C2ST AUC, CNN reader vs train", column, c2st(train, images, seed=seed).auc)
+        put("statistics-reader AUC vs train", column, statistics_reader(train, images, seed=seed).auc)
     put("MPV [0-255]", "train", mpv(train, n_resamples=boot, seed=seed))
     put("MS-SSIM within set (diversity)", "train",
         ms_ssim_diversity(train, max_pairs=config.diversity_pairs, seed=seed, n_resamples=boot))
@@ -321,7 +327,8 @@ def metrics_table(
 _TABLE1_ROWS = (
     "MSE, nearest train image", "SSIM, nearest train image", "MSE, random train image", "SSIM, random train image",
     "MPV [0-255]", "MPVD vs train [0-255]", "FID", "KID", "precision", "recall",
-    "SWD x1e3, average", "MS-SSIM within set (diversity)",
+    "SWD x1e3, average", "MS-SSIM within set (diversity)", "C2ST AUC, CNN reader vs train",
+    "statistics-reader AUC vs train",
 )
 
 
@@ -621,11 +628,16 @@ def add_memorisation_to_table1(run_name: str) -> tuple[Path, Path] | None:
 
 def save_table1(run_name: str, table: pd.DataFrame) -> tuple[Path, Path]:
     """Write Table 1 to ``runs/<run_name>/tables/table1_metrics.csv/.tex``, with the memorisation lines if present."""
+    from gan_lib.run import load_run  # the training stage; imported here so the metrics never need torch models
+    from gan_lib.training.recipes import recipe_label
+
     table = _with_memorisation(run_name, table)
+    recipe = recipe_label(load_run(run_name).train_config)
     return write_table(
         table, display_table(table, headers=TABLE1_COLUMNS), run_dir(run_name) / "tables" / "table1_metrics",
-        caption=("Evaluation metrics of the WGAN-GP generator against the real training set, next to real held-out "
-                 "views of the training patient and another patient's images (value [95\\% CI] (n))."),
+        caption=(f"Evaluation metrics of the WGAN-GP generator (training recipe: {recipe}) against the real training "
+                 "set, next to real held-out views of the training patient and another patient's images "
+                 "(value [95\\% CI] (n))."),
         label="tab:metrics",
     )
 

@@ -10,10 +10,12 @@ feature arrays ``(N, D)``, each returning :class:`Estimate` objects (value,
 - :mod:`~gan_lib.metrics.precision_recall` — improved precision/recall (Kynkäänniemi et al. 2019);
 - :mod:`~gan_lib.metrics.swd` — multi-scale sliced Wasserstein distance (Karras et al. 2018);
 - :mod:`~gan_lib.metrics.diversity` — MS-SSIM and mean pairwise MS-SSIM within a set;
+- :mod:`~gan_lib.metrics.c2st` — automated readers: a CNN classifier two-sample test and a statistics reader;
 - :mod:`~gan_lib.metrics.bootstrap` — the :class:`Estimate` type and interval helpers;
 - :mod:`~gan_lib.metrics.table` — Table 1/Table 2 as DataFrames, CSV and LaTeX.
 """
 from gan_lib.metrics.bootstrap import Estimate, not_computed
+from gan_lib.metrics.c2st import ReaderResult, c2st, frame_share, statistics_reader
 from gan_lib.metrics.diversity import ms_ssim, ms_ssim_diversity
 from gan_lib.metrics.fid import (
     FIDWeightsNotFound,
@@ -42,6 +44,10 @@ from gan_lib.metrics.table import TABLE1_COLUMNS, display_table, tidy_table, wri
 __all__ = [
     "Estimate",
     "not_computed",
+    "ReaderResult",
+    "c2st",
+    "frame_share",
+    "statistics_reader",
     "ms_ssim",
     "ms_ssim_diversity",
     "FIDWeightsNotFound",
