@@ -1,53 +1,60 @@
-"""Quality vs training time: sample quality reached per training minute, naive reference vs project defaults.
+"""Quality vs training time: the ablation ladder from the thesis recipe to the project's, per training minute.
 
-A faster trainer is only better if the *samples* it reaches in a given time
-are better.  This benchmark trains the default configuration (the ``quick``
-training profile that ``make pipeline`` trains, on the embedded CBIS-DDSM
-patches) with two trainers side by side, from the same initialisation and
-seed, on the same data:
+A change to the training recipe is only better if the *samples* it reaches in
+a given time are better.  This benchmark trains the ``quick`` training profile
+(what ``make pipeline`` trains, on the embedded CBIS-DDSM patches) with a
+ladder of recipes side by side, each with the project's trainer
+(:func:`gan_lib.training.train_step`, execution settings resolved by the
+trainer's own probe), the same seed, data and network sizes:
 
-1. **naive reference** — ``benchmarks/train_step.py``'s ``NaiveReference``
-   (fp32, eager, contiguous memory, ``DataLoader``, torch's default threads);
-2. **project defaults** — ``train_step.py``'s ``ProjectDefaults``, i.e.
-   :func:`gan_lib.training.train_step` with the settings ``TrainConfig``'s
-   ``"auto"`` values resolve to on this machine (threads, precision, memory
-   format by detection and measurement).
+1. **thesis recipe** — ``recipe="thesis"``: transposed convolutions, zero padding, no augmentation, no EMA;
+2. **+ nearest upsampling** — nearest-neighbour x2 + 3x3 conv instead of ``ConvTranspose2d``;
+3. **+ reflect padding** — reflection padding in generator and critic;
+4. **+ DiffAugment** — translation and cutout on every image the critic sees;
+5. **+ EMA** — samples from the generator's weight average;
+6. **project recipe** — all of the above plus two critic updates per generator update at twice the
+   critic learning rate (``recipe="project"``).
 
-Each trainer runs until its *training* wall-clock time (``time.perf_counter``
+Each contender runs until its *training* wall-clock time (``time.perf_counter``
 around set-up and every generator iteration — evaluation excluded) reaches
-each budget mark (default 5, 10 and 20 minutes).  The two trainers alternate
-mark by mark, so slow drifts in machine load affect both alike.  At each mark
-the generator is checkpointed and evaluated with the project's weight-free
-measures against the training patches (the reference set of Table 1):
+each budget mark (default 2, 5, 10 and 20 minutes).  Contenders take turns
+mark by mark, so slow drifts in machine load affect all alike.  At each mark
+the generator (its weight average where the recipe keeps one) is
+checkpointed, and ``n_generated`` samples are evaluated against the training
+patches (the reference set of Table 1):
 
 - multi-scale SWD x 10^3 (:func:`gan_lib.metrics.swd`, Karras et al. 2018;
   lower is better), average over the pyramid levels;
 - MS-SSIM diversity (:func:`gan_lib.metrics.ms_ssim_diversity`; mean pairwise
-  MS-SSIM within the set; mode collapse shows as values far *above* the real
-  sets').
+  MS-SSIM within the set; mode collapse shows as values far *above* the real sets');
+- the two automated readers of :mod:`gan_lib.metrics.c2st`: the CNN
+  classifier two-sample test and the statistics reader (ROC AUC; 0.5 means
+  indistinguishable).
 
 Beside them, computed once, the real-vs-real floors of Table 1: held-out views
 of the training patient vs train (same patient) and the other patient's
 patches vs train (other patient).  Sample sizes and evaluation settings are
 those of the ``quick`` evaluation profile (:mod:`gan_lib.evaluation`), so the
-numbers are comparable with Table 1 of a quick run.
+numbers are comparable with Table 1 of a quick run.  The report adds, per
+recipe, the first mark at which it reaches SWD <= 1.5 x the same-patient
+floor and C2ST AUC <= 0.85 (:func:`time_to_quality`).
 
-Resumable: every (trainer, mark) keeps a checkpoint and a result file, written
-atomically, in a folder named after the settings and the budget marks; a rerun
-of the same command skips finished marks and continues training from the last
-checkpoint (the naive reference restarts its ``DataLoader`` epoch there, so a
-resumed naive curve is statistically, not bitwise, the same).
+Resumable: every (contender, mark) keeps a checkpoint and a result file,
+written atomically, in a folder named after the settings and the budget marks;
+a rerun of the same command skips finished marks and continues training from
+the last checkpoint, exactly.
 
 Usage::
 
-    python benchmarks/quality_vs_time.py                    # budgets 5 10 20 min per trainer (about 45 min in all)
-    python benchmarks/quality_vs_time.py --quick            # budgets 0.5 1 2 min: a check that everything works
-    python benchmarks/quality_vs_time.py --publish          # also copy the table and plot to benchmarks/results/
+    python benchmarks/quality_vs_time.py                           # all 6 contenders, 2 5 10 20 min each (~4 h)
+    python benchmarks/quality_vs_time.py --quick                   # budgets 0.5 1 2 min: a check that everything works
+    python benchmarks/quality_vs_time.py --contenders thesis project --seed 1   # a second seed of the two ends
+    python benchmarks/quality_vs_time.py --publish                 # also copy table and plot to benchmarks/results/
 
 Writes ``runs/benchmarks/quality_vs_time/<budgets>_<key>/`` (checkpoints,
 per-mark results, ``environment.json``, ``quality_vs_time.csv/.md/.png``);
-``--publish`` copies the three ``quality_vs_time.*`` files to
-``benchmarks/results/`` for the README.
+``--publish`` copies the three files to ``benchmarks/results/`` (with the seed
+in their names) for the README.
 """
 from __future__ import annotations
 
@@ -76,19 +83,33 @@ from gan_lib.figures.save import save_figure
 from gan_lib.figures.style import COLORS, thesis_style
 from gan_lib.generate import generate
 from gan_lib.metrics import Estimate, ms_ssim_diversity, not_computed, swd
+from gan_lib.metrics.c2st import c2st, statistics_reader
 from gan_lib.pipeline import source_commit
 from gan_lib.training import TrainConfig, train_config_for_profile
 from gan_lib.training.checkpoint import CHECKPOINT_FORMAT, load_checkpoint
-from train_step import DEFAULT_THREADS, NaiveReference, ProjectDefaults
+from gan_lib.training.recipes import recipe_label
+from train_step import ProjectDefaults
 
 __all__ = [
-    "TRAINERS", "FLOORS", "DEFAULT_BUDGETS", "QUICK_BUDGETS", "budget_marks", "benchmark_folder", "reference_sets",
-    "evaluate_images", "real_floors", "Contender", "run_benchmark", "results_table", "markdown_report",
-    "plot_quality", "main",
+    "CONTENDERS", "FLOORS", "DEFAULT_BUDGETS", "QUICK_BUDGETS", "TARGETS", "budget_marks", "benchmark_folder",
+    "contender_configs", "reference_sets", "evaluate_images", "real_floors", "Contender", "run_benchmark",
+    "results_table", "time_to_quality", "markdown_report", "plot_quality", "main",
 ]
 
-#: Trainer labels (as in ``benchmarks/train_step.py``'s table) -> file-name slug.
-TRAINERS: dict[str, str] = {"naive reference": "naive", "project defaults": "project"}
+_DIFFAUGMENT = "translation,cutout"
+#: The ablation ladder: label -> (file-name slug, training settings over the profile).  Each rung adds one change.
+CONTENDERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "thesis recipe": ("thesis", {"recipe": "thesis"}),
+    "+ nearest upsampling": ("nearest", {"recipe": "thesis", "upsample": "nearest"}),
+    "+ reflect padding": ("reflect", {"recipe": "thesis", "upsample": "nearest", "padding_mode": "reflect"}),
+    "+ DiffAugment": ("diffaugment", {"recipe": "thesis", "upsample": "nearest", "padding_mode": "reflect",
+                                      "diffaugment": _DIFFAUGMENT}),
+    "+ EMA": ("ema", {"recipe": "thesis", "upsample": "nearest", "padding_mode": "reflect",
+                      "diffaugment": _DIFFAUGMENT, "ema_kimg": 10.0}),
+    "project recipe (+ n_critic 2, critic lr x2)": ("project", {"recipe": "project"}),
+}
+#: Time-to-quality thresholds: SWD at most this multiple of the same-patient floor, C2ST AUC at most this.
+TARGETS: dict[str, float] = {"swd_over_floor": 1.5, "c2st_auc": 0.85}
 #: Real-vs-real reference rows: set name -> label.  SWD rows compare with train; ``train`` has diversity only.
 FLOORS: dict[str, str] = {
     "heldout": "real: held-out views vs train (same patient)",
@@ -96,13 +117,13 @@ FLOORS: dict[str, str] = {
     "train": "real: train (within set)",
 }
 #: Budget marks in training minutes per trainer.
-DEFAULT_BUDGETS: tuple[float, ...] = (5.0, 10.0, 20.0)
+DEFAULT_BUDGETS: tuple[float, ...] = (2.0, 5.0, 10.0, 20.0)
 QUICK_BUDGETS: tuple[float, ...] = (0.5, 1.0, 2.0)
 #: Files written for the README (``--publish`` copies them to ``benchmarks/results/``).
 OUTPUT_STEM = "quality_vs_time"
 PUBLISH_DIR = PROJECT_ROOT / "benchmarks" / "results"
 #: Bumped when the content of cached results changes meaning (invalidates old caches).
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def budget_marks(minutes: Sequence[float]) -> tuple[float, ...]:
@@ -150,6 +171,24 @@ def benchmark_folder(root: Path, *, marks: Sequence[float], settings: dict[str, 
     return Path(root) / f"budgets-{'-'.join(_mark_name(m) for m in marks)}_{key}"
 
 
+def contender_configs(profile: str, slugs: Sequence[str] | None = None, **overrides: Any) -> dict[str, TrainConfig]:
+    """The ``TrainConfig`` of each contender (all, or those whose slugs are given, in ladder order).
+
+    ``overrides`` (e.g. ``seed``, ``image_size``) apply to every contender.
+
+    Examples
+    --------
+    >>> {label: c.upsample for label, c in contender_configs("quick", ["thesis", "project"]).items()}
+    {'thesis recipe': 'convtranspose', 'project recipe (+ n_critic 2, critic lr x2)': 'nearest'}
+    """
+    known = [slug for slug, _ in CONTENDERS.values()]
+    unknown = sorted(set(slugs or ()) - set(known))
+    if unknown:
+        raise ValueError(f"contenders: unknown {unknown}; choose from {known}.")
+    return {label: train_config_for_profile(profile, {**settings, **overrides})
+            for label, (slug, settings) in CONTENDERS.items() if slugs is None or slug in slugs}
+
+
 def reference_sets(images: dict[str, np.ndarray], config: EvaluationConfig) -> dict[str, np.ndarray]:
     """The real sets of the evaluation, subsampled as ``gan_lib.evaluation.load_evaluation_sets`` does.
 
@@ -176,7 +215,7 @@ def reference_sets(images: dict[str, np.ndarray], config: EvaluationConfig) -> d
 
 
 def evaluate_images(images: np.ndarray, train: np.ndarray, config: EvaluationConfig) -> dict[str, Estimate]:
-    """SWD x 10^3 (average of the pyramid levels) vs ``train`` and MS-SSIM diversity of one set.
+    """SWD x 10^3 (average of the pyramid levels), C2ST and statistics-reader AUC vs ``train``; MS-SSIM diversity.
 
     Parameters
     ----------
@@ -191,17 +230,22 @@ def evaluate_images(images: np.ndarray, train: np.ndarray, config: EvaluationCon
     Returns
     -------
     dict
-        ``"swd"``, ``"swd_<res>px"`` per pyramid level and ``"diversity"``, each an :class:`Estimate`.
+        ``"swd"``, ``"swd_<res>px"`` per pyramid level, ``"diversity"``, ``"c2st"`` and ``"statistics_reader"``,
+        each an :class:`Estimate`.
     """
     if not np.all(np.isfinite(images)):
         reason = "generated images hold NaN/inf (training diverged)"
         return {"swd": not_computed(reason, n=len(images), n_reference=len(train)),
-                "diversity": not_computed(reason, n=len(images))}
+                "diversity": not_computed(reason, n=len(images)),
+                "c2st": not_computed(reason, n=len(images), n_reference=len(train)),
+                "statistics_reader": not_computed(reason, n=len(images), n_reference=len(train))}
     result = swd(images, train, max_images=config.swd_max_images, n_bootstrap=config.n_costly_bootstrap,
                  seed=config.seed)
     out = {"swd": result.average, **{f"swd_{res}px": est for res, est in result.levels.items()}}
     out["diversity"] = ms_ssim_diversity(images, max_pairs=config.diversity_pairs, seed=config.seed,
                                          n_resamples=config.n_resamples)
+    out["c2st"] = c2st(train, images, seed=config.seed).auc
+    out["statistics_reader"] = statistics_reader(train, images, seed=config.seed).auc
     return out
 
 
@@ -223,47 +267,40 @@ def real_floors(sets: dict[str, np.ndarray], config: EvaluationConfig) -> dict[s
 # Trainers with a training clock and checkpoints
 # ----------------------------------------------------------------------------------------------
 class Contender:
-    """One trainer (naive reference or project defaults) with its own clock, RNG and checkpoints.
+    """One recipe trained with the project's trainer, with its own clock, RNG and checkpoints.
 
     ``train_seconds`` accumulates ``time.perf_counter`` time of set-up (first
-    construction, including the project's hardware probe) and of every
+    construction, including the trainer's hardware probe) and of every
     generator iteration; ``cpu_seconds`` the process CPU time over the same
     intervals.  Each contender keeps a private copy of torch's global RNG
-    state (the naive reference draws its noise and batch order from it), so
-    alternating between the trainers changes neither's random stream.
+    state, so taking turns changes no contender's random stream.
 
     Parameters
     ----------
-    name : {"naive reference", "project defaults"}
+    name : str
+        A label of :data:`CONTENDERS`.
     config : TrainConfig
-        The experiment; identical for both trainers.
+        Its experiment (:func:`contender_configs`).
     images : ndarray, shape (N, H, W)
         Training images in [-1, 1].
     hardware : dict, optional
-        The project's resolved settings from an earlier checkpoint (reused
-        on resume instead of measuring again).
+        Resolved execution settings from an earlier checkpoint (reused on
+        resume instead of measuring again).
     """
 
     def __init__(self, name: str, config: TrainConfig, images: np.ndarray, *,
                  hardware: dict[str, Any] | None = None) -> None:
-        if name not in TRAINERS:
-            raise ValueError(f"Contender: name must be one of {list(TRAINERS)}; got {name!r}.")
+        if name not in CONTENDERS:
+            raise ValueError(f"Contender: name must be one of {list(CONTENDERS)}; got {name!r}.")
         self.name, self.config = name, config
         outer_rng = torch.get_rng_state()
         started, cpu_started = time.perf_counter(), time.process_time()
-        if name == "naive reference":
-            self.runner: NaiveReference | ProjectDefaults = NaiveReference(config, images)
-            self.threads = DEFAULT_THREADS
-            self.hardware = {"precision": "fp32", "memory_format": "contiguous", "num_threads": DEFAULT_THREADS,
-                             "reasons": ["naive reference: fixed settings"]}
-        else:
-            if hardware is not None:  # resume: the recorded choices, no new measurement
-                config = dataclasses.replace(config, precision=hardware["precision"],
-                                             memory_format=hardware["memory_format"],
-                                             num_threads=hardware["num_threads"])
-            self.runner = ProjectDefaults(config, images)
-            self.threads = self.runner.threads
-            self.hardware = hardware or self.runner.hardware.to_dict()
+        if hardware is not None:  # resume: the recorded choices, no new measurement
+            config = dataclasses.replace(config, precision=hardware["precision"],
+                                         memory_format=hardware["memory_format"], num_threads=hardware["num_threads"])
+        self.runner = ProjectDefaults(config, images)
+        self.threads = self.runner.threads
+        self.hardware = hardware or self.runner.hardware.to_dict()
         self.train_seconds = time.perf_counter() - started
         self.cpu_seconds = time.process_time() - cpu_started
         self.steps = 0
@@ -271,13 +308,11 @@ class Contender:
         torch.set_rng_state(outer_rng)
 
     def _parts(self) -> dict[str, Any]:
-        """Modules and optimisers by checkpoint key."""
-        if isinstance(self.runner, NaiveReference):
-            r = self.runner
-            return {"generator": r.G, "critic": r.D, "opt_generator": r.opt_g, "opt_critic": r.opt_d}
+        """Modules and optimisers by checkpoint key (the weight average where the recipe keeps one)."""
         s = self.runner.state
-        return {"generator": s.generator, "critic": s.critic, "opt_generator": s.opt_generator,
-                "opt_critic": s.opt_critic}
+        parts = {"generator": s.generator, "critic": s.critic, "opt_generator": s.opt_generator,
+                 "opt_critic": s.opt_critic}
+        return {**parts, "generator_ema": s.generator_ema} if s.generator_ema is not None else parts
 
     def train_until(self, seconds: float, *, progress: bool = True) -> None:
         """Run generator iterations until ``train_seconds >= seconds`` (overshoot: at most one iteration)."""
@@ -290,6 +325,7 @@ class Contender:
         try:
             while self.train_seconds < seconds:
                 wall, cpu = time.perf_counter(), time.process_time()
+                self.runner.state.step = self.steps  # train_step reads it (lazy penalty, EMA ramp-up)
                 self.runner.step()
                 elapsed = time.perf_counter() - wall
                 self.train_seconds += elapsed
@@ -305,7 +341,7 @@ class Contender:
 
     def checkpoint(self) -> dict[str, Any]:
         """Everything to evaluate (``gan_lib.generate.generate`` reads it) and to continue training."""
-        state: dict[str, Any] = {
+        return {
             "format": CHECKPOINT_FORMAT, "trainer": self.name, "step": self.steps,
             "train_seconds": self.train_seconds, "cpu_seconds": self.cpu_seconds,
             "generator_spec": {"name": self.config.generator, "kwargs": self.config.generator_kwargs()},
@@ -313,11 +349,8 @@ class Contender:
             "torch_rng": self.rng_state,
             "load_avg_1min": os.getloadavg()[0],  # at the end of training to this mark, this benchmark included
             **{key: part.state_dict() for key, part in self._parts().items()},
+            "noise": self.runner.state.noise.get_state(), "batcher": self.runner.batches.state_dict(),
         }
-        if isinstance(self.runner, ProjectDefaults):
-            state["noise"] = self.runner.state.noise.get_state()
-            state["batcher"] = self.runner.batches.state_dict()
-        return state
 
     @classmethod
     def resume(cls, checkpoint: dict[str, Any], config: TrainConfig, images: np.ndarray) -> "Contender":
@@ -325,9 +358,8 @@ class Contender:
         contender = cls(checkpoint["trainer"], config, images, hardware=checkpoint["hardware"])
         for key, part in contender._parts().items():
             part.load_state_dict(checkpoint[key])
-        if isinstance(contender.runner, ProjectDefaults):
-            contender.runner.state.noise.set_state(checkpoint["noise"])
-            contender.runner.batches.load_state_dict(checkpoint["batcher"])
+        contender.runner.state.noise.set_state(checkpoint["noise"])
+        contender.runner.batches.load_state_dict(checkpoint["batcher"])
         contender.rng_state = checkpoint["torch_rng"]
         contender.steps = int(checkpoint["step"])
         contender.train_seconds = float(checkpoint["train_seconds"])
@@ -351,7 +383,7 @@ def _load_json(path: Path) -> Any:
 
 
 def run_benchmark(
-    config: TrainConfig,
+    configs: dict[str, TrainConfig],
     sets: dict[str, np.ndarray],
     *,
     marks: Sequence[float],
@@ -359,12 +391,12 @@ def run_benchmark(
     folder: Path,
     progress: bool = True,
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Estimate]]]:
-    """Train both trainers to each budget mark, checkpoint, evaluate; skip what ``folder`` already holds.
+    """Train every contender to each budget mark, checkpoint, evaluate; skip what ``folder`` already holds.
 
     Parameters
     ----------
-    config : TrainConfig
-        The experiment both trainers run.
+    configs : dict
+        Contender label (of :data:`CONTENDERS`) -> its experiment (:func:`contender_configs`).
     sets : dict
         ``"train"`` (trained on and the reference), ``"heldout"`` and ``"test"`` real sets, float32
         ``(N, H, W)`` in [-1, 1] (already subsampled with :func:`reference_sets`).
@@ -374,15 +406,15 @@ def run_benchmark(
         Sample sizes and bootstrap settings of the evaluation.
     folder : Path
         Cache folder (:func:`benchmark_folder`): ``floors.json`` and, per
-        trainer slug, ``<slug>/<mark>.pt`` and ``<slug>/<mark>.json``.
+        contender slug, ``<slug>/<mark>.pt`` and ``<slug>/<mark>.json``.
     progress : bool
         Show tqdm bars.
 
     Returns
     -------
     (records, floors)
-        One record per (trainer, mark), in mark order with the trainers
-        alternating, and the real-vs-real floors.
+        One record per (contender, mark), in mark order with the contenders
+        taking turns, and the real-vs-real floors.
     """
     marks = budget_marks(marks)
     folder = Path(folder)
@@ -393,12 +425,12 @@ def run_benchmark(
         floors = real_floors(sets, eval_config)
         atomic_write_json(floors_path, {k: {m: _estimate_dict(v) for m, v in d.items()} for k, d in floors.items()})
 
-    live: dict[str, Contender | None] = {name: None for name in TRAINERS}
+    live: dict[str, Contender | None] = {name: None for name in configs}
     records = []
-    outer = tqdm(total=len(marks) * len(TRAINERS), desc="quality vs time", unit="mark", disable=not progress)
+    outer = tqdm(total=len(marks) * len(configs), desc="quality vs time", unit="mark", disable=not progress)
     for index, mark in enumerate(marks):
-        for name, slug in TRAINERS.items():
-            checkpoint_path = folder / slug / f"{_mark_name(mark)}.pt"
+        for name, config in configs.items():
+            checkpoint_path = folder / CONTENDERS[name][0] / f"{_mark_name(mark)}.pt"
             result_path = checkpoint_path.with_suffix(".json")
             if not result_path.exists():
                 if not checkpoint_path.exists():
@@ -423,7 +455,7 @@ def _latest_contender(name: str, earlier: Sequence[float], config: TrainConfig, 
                       folder: Path) -> Contender:
     """The contender at its latest stored earlier mark, or a fresh one."""
     for mark in reversed(earlier):
-        path = folder / TRAINERS[name] / f"{_mark_name(mark)}.pt"
+        path = folder / CONTENDERS[name][0] / f"{_mark_name(mark)}.pt"
         if path.exists():
             return Contender.resume(load_checkpoint(path), config, train)
     return Contender(name, config, train)
@@ -439,7 +471,7 @@ def _evaluate_checkpoint(path: Path, mark: float, sets: dict[str, np.ndarray], e
     metrics = evaluate_images(images, sets["train"], eval_config)
     steps = int(state["step"])
     return {
-        "trainer": state["trainer"], "budget_min": mark, "train_min": state["train_seconds"] / 60,
+        "trainer": state["trainer"], "recipe": recipe_label(config), "budget_min": mark, "train_min": state["train_seconds"] / 60,
         "cpu_min": state["cpu_seconds"] / 60, "generator_steps": steps,
         "images_seen": steps * config.n_critic * config.batch_size,  # real images shown to the critic
         "threads": state["hardware"]["num_threads"], "precision": state["hardware"]["precision"],
@@ -456,55 +488,89 @@ def _record_from_json(data: dict[str, Any]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------
 # Table, markdown and plot
 # ----------------------------------------------------------------------------------------------
+#: Metric key in a record -> column prefix in the table.
+_METRICS = {"swd": "swd", "diversity": "diversity", "c2st": "c2st", "statistics_reader": "stats_reader"}
 TABLE_COLUMNS = [
-    "trainer", "budget_min", "train_min", "cpu_min", "generator_steps", "images_seen",
-    "swd_avg", "swd_ci_low", "swd_ci_high", "swd_n", "swd_n_reference",
-    "diversity", "diversity_ci_low", "diversity_ci_high", "diversity_n",
-    "threads", "precision", "memory_format", "load_avg_1min",
+    "trainer", "recipe", "budget_min", "train_min", "cpu_min", "generator_steps", "images_seen",
+    *[f"{prefix}{suffix}" for prefix in _METRICS.values() for suffix in ("", "_ci_low", "_ci_high", "_n")],
+    "n_reference", "threads", "precision", "memory_format", "load_avg_1min",
 ]
 
 
 def results_table(records: Sequence[dict[str, Any]], floors: dict[str, dict[str, Estimate]]) -> pd.DataFrame:
-    """One row per (trainer, budget) and one per real-vs-real floor, with values, 95 % CIs and sizes.
+    """One row per (contender, budget) and one per real-vs-real floor, with values, 95 % CIs and sizes.
 
     Parameters
     ----------
     records : sequence of dict
-        From :func:`run_benchmark`: ``trainer``, ``budget_min``, ``train_min``, ``cpu_min``,
+        From :func:`run_benchmark`: ``trainer``, ``recipe``, ``budget_min``, ``train_min``, ``cpu_min``,
         ``generator_steps``, ``images_seen``, ``threads``, ``precision``, ``memory_format``,
-        ``load_avg_1min`` and ``metrics`` (``"swd"``, ``"diversity"`` :class:`Estimate` objects).
+        ``load_avg_1min`` and ``metrics`` (:class:`Estimate` objects by :data:`_METRICS` key).
     floors : dict
         From :func:`real_floors`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`TABLE_COLUMNS`; trainers sorted by ``TRAINERS`` order then budget, floors last
-        (their training columns empty; ``train`` has no SWD).
+        Columns :data:`TABLE_COLUMNS`; contenders in :data:`CONTENDERS` order then budget, floors last
+        (their training columns empty; ``train`` has diversity only).
     """
     rows = []
     for record in records:
         row = {k: record[k] for k in TABLE_COLUMNS if k in record}
         rows.append({**row, **_metric_columns(record["metrics"])})
-    order = {name: i for i, name in enumerate(TRAINERS)}
+    order = {name: i for i, name in enumerate(CONTENDERS)}
     rows.sort(key=lambda r: (order.get(r["trainer"], len(order)), r["budget_min"]))
     for split, label in FLOORS.items():
         if split in floors:
             rows.append({"trainer": label, **_metric_columns(floors[split])})
     table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
-    counts = ["generator_steps", "images_seen", "swd_n", "swd_n_reference", "diversity_n", "threads"]
+    counts = ["generator_steps", "images_seen", "n_reference", "threads", *[f"{p}_n" for p in _METRICS.values()]]
     return table.astype({column: "Int64" for column in counts})  # integers; empty on rows without them
 
 
 def _metric_columns(metrics: dict[str, Estimate]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if "swd" in metrics:
-        s = metrics["swd"]
-        out.update(swd_avg=s.value, swd_ci_low=s.ci_low, swd_ci_high=s.ci_high, swd_n=s.n,
-                   swd_n_reference=s.n_reference)
-    if "diversity" in metrics:
-        d = metrics["diversity"]
-        out.update(diversity=d.value, diversity_ci_low=d.ci_low, diversity_ci_high=d.ci_high, diversity_n=d.n)
+    for key, prefix in _METRICS.items():
+        if key in metrics:
+            e = metrics[key]
+            out.update({prefix: e.value, f"{prefix}_ci_low": e.ci_low, f"{prefix}_ci_high": e.ci_high,
+                        f"{prefix}_n": e.n})
+            if e.n_reference is not None:
+                out["n_reference"] = e.n_reference
+    return out
+
+
+def time_to_quality(table: pd.DataFrame) -> pd.DataFrame:
+    """Per contender: the first budget mark with SWD <= 1.5 x the same-patient floor and C2ST AUC <= 0.85.
+
+    Thresholds are :data:`TARGETS`; the floor is the ``heldout`` row's SWD.
+    The resolution is that of the marks: "reached by 5 min" means not at the
+    mark before.  ``minutes`` is the training time at that mark (NaN when never
+    reached), ``ratio_to_thesis`` the thesis recipe's minutes over this one's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``trainer, minutes, budget_min, swd, c2st, ratio_to_thesis`` (one row per contender).
+    """
+    floor_rows = table[table["trainer"] == FLOORS["heldout"]]
+    floor = floor_rows["swd"].iloc[0] if not floor_rows.empty else math.nan
+    rows = []
+    for name in CONTENDERS:
+        part = table[table["trainer"] == name].sort_values("budget_min")
+        if part.empty:
+            continue
+        reached = part[(part["swd"] <= TARGETS["swd_over_floor"] * floor) & (part["c2st"] <= TARGETS["c2st_auc"])]
+        first = reached.iloc[0] if not reached.empty else None
+        rows.append({"trainer": name, "minutes": first["train_min"] if first is not None else math.nan,
+                     "budget_min": first["budget_min"] if first is not None else math.nan,
+                     "swd": first["swd"] if first is not None else math.nan,
+                     "c2st": first["c2st"] if first is not None else math.nan,
+                     "last_budget_min": part["budget_min"].max()})
+    out = pd.DataFrame(rows, columns=["trainer", "minutes", "budget_min", "swd", "c2st", "last_budget_min"])
+    thesis = out.loc[out["trainer"] == "thesis recipe", "minutes"]
+    out["ratio_to_thesis"] = (thesis.iloc[0] / out["minutes"]) if not thesis.empty else math.nan
     return out
 
 
@@ -520,61 +586,69 @@ def _load_range(table: pd.DataFrame) -> str:
 
 
 def markdown_report(table: pd.DataFrame, environment: dict[str, Any]) -> str:
-    """The table as GitHub markdown, preceded by what was run where (CPU, torch, threads, precision, sizes)."""
-    lines = ["| trainer | budget (min) | trained (min) | steps | images seen | SWD x1e3 avg [95% CI] "
-             "| MS-SSIM diversity [95% CI] |",
-             "|---|---:|---:|---:|---:|---|---|"]
+    """The table and the time to quality as GitHub markdown, preceded by what was run where."""
+    lines = ["| recipe | budget (min) | trained (min) | steps | SWD x1e3 avg [95% CI] | MS-SSIM diversity [95% CI] "
+             "| C2ST AUC [95% CI] | statistics-reader AUC [95% CI] |",
+             "|---|---:|---:|---:|---|---|---|---|"]
     for row in table.itertuples(index=False):
         trained = pd.notna(row.budget_min)
         lines.append(
             f"| {row.trainer} | {f'{row.budget_min:g}' if trained else '—'} "
-            f"| {f'{row.train_min:.3g}' if trained else '—'} "
-            f"| {row.generator_steps if trained else '—'} | {row.images_seen if trained else '—'} "
-            f"| {_with_ci(row.swd_avg, row.swd_ci_low, row.swd_ci_high)} "
-            f"| {_with_ci(row.diversity, row.diversity_ci_low, row.diversity_ci_high)} |"
+            f"| {f'{row.train_min:.3g}' if trained else '—'} | {row.generator_steps if trained else '—'} "
+            + "".join(f"| {_with_ci(getattr(row, p), getattr(row, f'{p}_ci_low'), getattr(row, f'{p}_ci_high'))} "
+                      for p in _METRICS.values()) + "|"
         )
+    reach = time_to_quality(table)
+    lines += ["", f"Time to quality (SWD <= {TARGETS['swd_over_floor']:g} x the same-patient floor and C2ST AUC <= "
+              f"{TARGETS['c2st_auc']:g}; resolution: the budget marks):", "",
+              "| recipe | reached at mark (min) | trained (min) | SWD | C2ST AUC | thesis minutes / these |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for row in reach.itertuples(index=False):
+        if pd.isna(row.minutes):
+            lines.append(f"| {row.trainer} | not by {row.last_budget_min:g} | — | — | — | — |")
+        else:
+            ratio = "—" if pd.isna(row.ratio_to_thesis) else f"{row.ratio_to_thesis:.2g}x"
+            lines.append(f"| {row.trainer} | {row.budget_min:g} | {row.minutes:.3g} | {row.swd:.3g} | {row.c2st:.2f} "
+                         f"| {ratio} |")
     env, evaluation = environment, environment["evaluation"]
-    project = env["hardware"].get("project defaults", {})
-    swd_sizes = table.dropna(subset=["swd_n"]).iloc[0] if table["swd_n"].notna().any() else None
+    sizes = table.dropna(subset=["swd_n"])
     n_train = env["set_sizes"]["train"]
-    sizes = (f"{swd_sizes.swd_n} images per set vs {swd_sizes.swd_n_reference} training images"
-             + (f" (a random subset of {n_train})" if swd_sizes.swd_n_reference < n_train else "")
-             if swd_sizes is not None else "no SWD computed")
+    size_text = (f"{sizes.swd_n.iloc[0]} images per set vs {sizes.n_reference.iloc[0]} training images"
+                 if not sizes.empty else "no SWD computed")
+    hardware = "; ".join(f"{name}: {h.get('precision', '?')}, {h.get('memory_format', '?')}, "
+                         f"{h.get('num_threads', '?')} thread(s)" for name, h in env["hardware"].items())
     header = [
         f"Quality vs training time, training profile `{env['train_profile']}` "
         f"({env['train']['image_size']} px, widths {env['train']['generator_width']}/{env['train']['critic_width']}, "
         f"batch {env['train']['batch_size']}, n_critic {env['train']['n_critic']}), seed {env['train']['seed']}; "
-        f"budgets are training wall-clock minutes per trainer (`time.perf_counter`, set-up included, "
-        f"evaluation excluded).",
+        f"budgets are training wall-clock minutes per contender (`time.perf_counter`, set-up included, "
+        f"evaluation excluded), the contenders taking turns mark by mark.",
         "",
         f"Machine: {env['cpu']} ({env['cpu_count']} logical CPUs, torch CPU capability {env['capability']}), "
         f"torch {env['torch']}, Python {env['python']}; 1-minute load average at the marks "
-        f"{_load_range(table)} (this benchmark's own threads included; per mark in the CSV; well above the trainer's thread count, "
-        f"timings are distorted by other jobs). "
-        f"Naive reference: fp32, contiguous, {env['default_threads']} threads. "
-        f"Project defaults resolved to {project.get('precision', '?')}, {project.get('memory_format', '?')}, "
-        f"{project.get('num_threads', '?')} thread(s): {'; '.join(project.get('reasons', [])) or 'n/a'}.",
+        f"{_load_range(table)} (this benchmark's own threads included; per mark in the CSV). "
+        f"Execution settings resolved by the trainer's probe: {hardware or 'n/a'}.",
         "",
         f"SWD x1e3: multi-scale sliced Wasserstein distance to the training patches, average over pyramid levels "
-        f"(lower is better), {sizes}, 95% CI from {evaluation['n_costly_bootstrap']} bootstrap replicates "
-        f"(normal approximation). Diversity: mean pairwise MS-SSIM within the set over {evaluation['diversity_pairs']} "
-        f"random pairs per set ({evaluation['n_generated']} images; train {n_train}), percentile bootstrap over pairs; "
-        f"the real sets give the target, "
-        f"values far above it mean mode collapse. Real rows: same-patient and other-patient floors.",
+        f"(lower is better), {size_text} (train: {n_train}), 95% CI from {evaluation['n_costly_bootstrap']} "
+        f"bootstrap replicates (normal approximation). Diversity: mean pairwise MS-SSIM within the set over "
+        f"{evaluation['diversity_pairs']} random pairs (values far above the real sets' mean mode collapse). "
+        f"C2ST: held-out ROC AUC of a small CNN telling the set from the training patches (3 half/half splits); "
+        f"statistics reader: cross-validated logistic regression on 5 per-image statistics; 0.5 = "
+        f"indistinguishable. Real rows: same-patient and other-patient floors.",
         "",
     ]
     return "\n".join(header + lines) + "\n"
 
 
-#: Line colour per trainer in the plot.
-_TRAINER_COLORS = {"naive reference": (0.45, 0.45, 0.45), "project defaults": COLORS["generated"]}
 #: Table columns of each plotted metric: (value, CI low, CI high).
-_METRIC_COLUMNS = {"swd": ("swd_avg", "swd_ci_low", "swd_ci_high"),
-                   "diversity": ("diversity", "diversity_ci_low", "diversity_ci_high")}
+_PLOTTED = {key: (key, f"{key}_ci_low", f"{key}_ci_high") for key in ("swd", "diversity", "c2st", "stats_reader")}
+_YLABELS = {"swd": "SWD x1e3 vs train (lower is better)", "diversity": "MS-SSIM within set (diversity)",
+            "c2st": "C2ST AUC (0.5 = indistinguishable)", "stats_reader": "statistics-reader AUC"}
 
 
 def plot_quality(table: pd.DataFrame) -> plt.Figure:
-    """SWD and diversity vs training minutes, and SWD vs generator steps; floors as horizontal lines with CI bands.
+    """SWD, diversity and both readers' AUC vs training minutes; floors as horizontal lines with CI bands.
 
     Parameters
     ----------
@@ -584,16 +658,15 @@ def plot_quality(table: pd.DataFrame) -> plt.Figure:
     Returns
     -------
     matplotlib Figure
-        Three panels; error bars and bands are 95 % CIs.
+        Four panels; error bars and bands are 95 % CIs.
     """
     trained = table[table["budget_min"].notna()]
+    palette = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(CONTENDERS)))
+    colours = dict(zip(CONTENDERS, palette))
     with thesis_style():
-        fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.4))
-        panels = [(axes[0], "train_min", "swd", "SWD x1e3 vs train (lower is better)"),
-                  (axes[1], "train_min", "diversity", "MS-SSIM within set (diversity)"),
-                  (axes[2], "generator_steps", "swd", "SWD x1e3 vs train (lower is better)")]
-        for ax, x, metric, ylabel in panels:
-            value, low, high = _METRIC_COLUMNS[metric]
+        fig, axes = plt.subplots(1, 4, figsize=(13, 3.5))
+        for ax, metric in zip(axes, _PLOTTED):
+            value, low, high = _PLOTTED[metric]
             for split, label in FLOORS.items():
                 row = table[table["trainer"] == label]
                 if row.empty or pd.isna(row[value].iloc[0]):
@@ -602,21 +675,21 @@ def plot_quality(table: pd.DataFrame) -> plt.Figure:
                 ax.axhline(row[value], color=COLORS[split], linestyle="--", linewidth=1, label=label)
                 if pd.notna(row[low]):
                     ax.axhspan(row[low], row[high], color=COLORS[split], alpha=0.12, linewidth=0)
-            for name in TRAINERS:
-                rows = trained[trained["trainer"] == name].sort_values(x)
+            for name in CONTENDERS:
+                rows = trained[trained["trainer"] == name].sort_values("train_min")
                 if rows.empty:
                     continue
                 yerr = [(rows[value] - rows[low]).fillna(0), (rows[high] - rows[value]).fillna(0)]
-                ax.errorbar(rows[x], rows[value], yerr=yerr, marker="o", markersize=3.5, capsize=2, linewidth=1.2,
-                            color=_TRAINER_COLORS[name], label=name)
-            ax.set_xlabel("training time [min, wall clock]" if x == "train_min" else "generator steps")
-            ax.set_ylabel(ylabel)
+                ax.errorbar(rows["train_min"], rows[value], yerr=yerr, marker="o", markersize=3.5, capsize=2,
+                            linewidth=1.2, color=colours[name], label=name)
+            ax.set_xlabel("training time [min, wall clock]")
+            ax.set_ylabel(_YLABELS[metric])
             ax.set_xlim(left=0)
         legend: dict[str, Any] = {}
-        for ax in axes[:2]:
+        for ax in axes:
             for handle, label in zip(*ax.get_legend_handles_labels()):
                 legend.setdefault(label, handle)
-        fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncol=3, frameon=False)
+        fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncol=4, frameon=False)
     return fig
 
 
@@ -625,21 +698,20 @@ def plot_quality(table: pd.DataFrame) -> plt.Figure:
 # ----------------------------------------------------------------------------------------------
 def _environment(profile: str, config: TrainConfig, eval_config: EvaluationConfig, marks: Sequence[float],
                  sizes: dict[str, int]) -> dict[str, Any]:
-    """What was run where; the CPU model and the trainers' resolved settings are added after training."""
+    """What was run where; the CPU model and the contenders' resolved settings are added after training."""
     return {
         "train_profile": profile, "train": config_to_dict(config), "evaluation": config_to_dict(eval_config),
         "budgets_min": list(marks), "set_sizes": sizes, "cpu_count": os.cpu_count(),
         "capability": torch.backends.cpu.get_cpu_capability(), "torch": torch.__version__,
-        "python": platform.python_version(), "default_threads": DEFAULT_THREADS, "commit": source_commit() or "unknown",
-        "hardware": {},
+        "python": platform.python_version(), "commit": source_commit() or "unknown", "hardware": {},
     }
 
 
-def _write_outputs(table: pd.DataFrame, markdown: str, folder: Path) -> list[Path]:
-    paths = [atomic_write_text(folder / f"{OUTPUT_STEM}.csv", table.to_csv(index=False)),
-             atomic_write_text(folder / f"{OUTPUT_STEM}.md", markdown)]
+def _write_outputs(table: pd.DataFrame, markdown: str, folder: Path, stem: str) -> list[Path]:
+    paths = [atomic_write_text(folder / f"{stem}.csv", table.to_csv(index=False)),
+             atomic_write_text(folder / f"{stem}.md", markdown)]
     fig = plot_quality(table)
-    paths += save_figure(fig, OUTPUT_STEM, directory=folder, formats=("png",), dpi=110)
+    paths += save_figure(fig, stem, directory=folder, formats=("png",), dpi=110)
     plt.close(fig)
     return paths
 
@@ -658,16 +730,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budgets-min", type=float, nargs="+", default=None,
-                        help=f"training-time marks per trainer in minutes (default {' '.join(map(str, DEFAULT_BUDGETS))})")
+                        help=f"training-time marks per contender in minutes (default {' '.join(map(str, DEFAULT_BUDGETS))})")
     parser.add_argument("--quick", action="store_true",
                         help=f"budgets {' '.join(map(str, QUICK_BUDGETS))} min: check that everything works")
+    parser.add_argument("--contenders", nargs="+", default=None, metavar="SLUG",
+                        help=f"a subset of the ladder (default all): {' '.join(s for s, _ in CONTENDERS.values())}")
     parser.add_argument("--train-profile", default="quick", choices=("quick", "full"),
                         help="data and training profile (default quick: what `make pipeline` trains)")
-    parser.add_argument("--seed", type=int, default=0, help="training seed of both trainers (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="training seed of every contender (default 0)")
     parser.add_argument("--out", type=Path, default=RUNS_DIR / "benchmarks" / OUTPUT_STEM,
                         help="cache root (default runs/benchmarks/quality_vs_time)")
     parser.add_argument("--publish", action="store_true",
-                        help="also write quality_vs_time.csv/.md/.png to benchmarks/results/ (for the README)")
+                        help="also write quality_vs_time_seed<N>.csv/.md/.png to benchmarks/results/ (for the README)")
     args = parser.parse_args(argv)
     if args.quick and args.budgets_min is not None:
         parser.error("give either --quick or --budgets-min, not both")
@@ -677,26 +751,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     data_settings = data_config(args.train_profile)
     dataset = prepare_dataset(data_settings)
-    config = train_config_for_profile(args.train_profile, {"seed": args.seed, "image_size": data_settings.image_size})
+    configs = contender_configs(args.train_profile, args.contenders, seed=args.seed,
+                                image_size=data_settings.image_size)
     eval_config = evaluation_config("quick")
     sets = reference_sets({split: dataset.images(split) for split in ("train", "heldout", "test")}, eval_config)
-    settings = {"data": config_to_dict(data_settings), "train": config_to_dict(config),
-                "evaluation": config_to_dict(eval_config)}
+    settings = {"data": config_to_dict(data_settings), "evaluation": config_to_dict(eval_config),
+                "contenders": {name: config_to_dict(c) for name, c in configs.items()}}
     folder = benchmark_folder(args.out, marks=marks, settings=settings)
-    print(f"quality vs time: budgets {list(marks)} min per trainer, results in {folder}", flush=True)
+    print(f"quality vs time: {list(configs)}, budgets {list(marks)} min each, results in {folder}", flush=True)
 
-    environment = _environment(args.train_profile, config, eval_config, marks,
+    environment = _environment(args.train_profile, next(iter(configs.values())), eval_config, marks,
                                {split: len(images) for split, images in sets.items()})
-    records, floors = run_benchmark(config, sets, marks=marks, eval_config=eval_config, folder=folder)
-    for name in TRAINERS:
-        stored = load_checkpoint(folder / TRAINERS[name] / f"{_mark_name(marks[0])}.pt")["hardware"]
+    environment["contenders"] = {name: config_to_dict(c) for name, c in configs.items()}
+    records, floors = run_benchmark(configs, sets, marks=marks, eval_config=eval_config, folder=folder)
+    for name in configs:
+        stored = load_checkpoint(folder / CONTENDERS[name][0] / f"{_mark_name(marks[0])}.pt")["hardware"]
         environment["hardware"][name] = stored
-    environment["cpu"] = environment["hardware"]["project defaults"].get("processor", "unknown CPU")
+    environment["cpu"] = next(iter(environment["hardware"].values())).get("processor", "unknown CPU")
     atomic_write_json(folder / "environment.json", environment)
 
     table = results_table(records, floors)
     markdown = markdown_report(table, environment)
-    paths = _write_outputs(table, markdown, folder)
+    paths = _write_outputs(table, markdown, folder, f"{OUTPUT_STEM}_seed{args.seed}")
     if args.publish:
         paths += _publish(paths)
     print("\n" + markdown)

@@ -19,28 +19,23 @@ import torch
 
 from gan_lib.evaluation import evaluation_config
 from gan_lib.metrics import Estimate
+from gan_lib.config import apply_overrides
 from gan_lib.training import TrainConfig
+from gan_lib.training.recipes import RECIPES
+
+THESIS, PROJECT = "thesis recipe", "project recipe (+ n_critic 2, critic lr x2)"
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.fixture(scope="module")
 def qvt():
-    """benchmarks/quality_vs_time.py as a module (it imports train_step from its own folder).
-
-    The naive reference runs with one thread here: with torch's default (one
-    per core) on a machine shared with other jobs, a tiny network's OpenMP
-    threads wait on each other for seconds per step, and these tests check
-    bookkeeping, not speed.
-    """
+    """benchmarks/quality_vs_time.py as a module (it imports train_step from its own folder)."""
     sys.path.insert(0, str(BENCHMARKS))
     try:
-        module = importlib.import_module("quality_vs_time")
+        yield importlib.import_module("quality_vs_time")
     finally:
         sys.path.remove(str(BENCHMARKS))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(module, "DEFAULT_THREADS", 1)
-        yield module
 
 
 def _images(n: int, seed: int, size: int = 32) -> np.ndarray:
@@ -51,13 +46,29 @@ def _images(n: int, seed: int, size: int = 32) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def tiny():
-    """A 32 px experiment with tiny networks, fixed execution settings (no probe) and a tiny evaluation."""
-    config = TrainConfig(image_size=32, generator_width=0.0625, critic_width=0.0625, mlp_hidden=(16,), latent_dim=16,
+    """Thesis and project recipes of a 32 px experiment with tiny networks, fixed execution settings (no probe)."""
+    thesis = TrainConfig(image_size=32, generator_width=0.0625, critic_width=0.0625, mlp_hidden=(16,), latent_dim=16,
                          batch_size=4, n_critic=2, precision="fp32", memory_format="contiguous", num_threads=1)
+    config = {THESIS: thesis, PROJECT: apply_overrides(thesis, {**RECIPES["project"], "recipe": "project"})}
     eval_config = evaluation_config("quick", n_generated=8, max_real=16, swd_max_images=8, n_costly_bootstrap=2,
                                     diversity_pairs=10, n_resamples=50)
     sets = {"train": _images(16, 0), "heldout": _images(8, 1), "test": _images(8, 2)}
     return config, eval_config, sets
+
+
+def test_contender_configs_climb_the_ladder_one_change_at_a_time(qvt):
+    configs = qvt.contender_configs("quick", seed=3)
+    assert list(configs) == list(qvt.CONTENDERS)
+    ladder = list(configs.values())
+    assert ladder[0].recipe == "thesis" and ladder[-1].recipe == "project" and {c.seed for c in ladder} == {3}
+    assert [c.upsample for c in ladder] == ["convtranspose"] + ["nearest"] * 5
+    assert [c.padding_mode for c in ladder] == ["zeros"] * 2 + ["reflect"] * 4
+    assert [bool(c.diffaugment) for c in ladder] == [False] * 3 + [True] * 3
+    assert [c.ema_kimg > 0 for c in ladder] == [False] * 4 + [True] * 2
+    assert [c.n_critic for c in ladder] == [5] * 5 + [2]
+    assert list(qvt.contender_configs("quick", ["project", "thesis"])) == [THESIS, PROJECT]
+    with pytest.raises(ValueError, match="unknown"):
+        qvt.contender_configs("quick", ["naive"])
 
 
 def test_budget_marks_sorts_ascending(qvt):
@@ -97,6 +108,9 @@ def test_evaluate_images_reports_sizes_and_intervals(qvt, tiny):
     assert metrics["swd"].ci_low <= metrics["swd"].value <= metrics["swd"].ci_high
     assert metrics["diversity"].n == 8 and 0 < metrics["diversity"].value < 1
     assert {"swd_32px", "swd_16px"} <= set(metrics)
+    for reader in ("c2st", "statistics_reader"):
+        assert metrics[reader].n == 8 and metrics[reader].n_reference == 16
+        assert 0.0 <= metrics[reader].ci_low <= metrics[reader].value <= metrics[reader].ci_high <= 1.0
 
 
 def test_evaluate_images_marks_diverged_generator_not_computed(qvt, tiny):
@@ -105,6 +119,7 @@ def test_evaluate_images_marks_diverged_generator_not_computed(qvt, tiny):
     broken[0, 0, 0] = np.nan
     metrics = qvt.evaluate_images(broken, sets["train"], eval_config)
     assert not metrics["swd"].computed and "diverged" in metrics["swd"].note
+    assert not metrics["c2st"].computed
 
 
 MARKS = (0.01, 0.02)  # minutes: 0.6 s and 1.2 s of training per trainer
@@ -124,17 +139,19 @@ def _copy(folder: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(folder, tmp_path / "copy"))
 
 
-def test_run_benchmark_trains_both_trainers_to_each_mark(qvt, tiny, finished):
-    config, eval_config, _ = tiny
-    _, records, floors = finished
+def test_run_benchmark_trains_every_contender_to_each_mark(qvt, tiny, finished):
+    configs, eval_config, _ = tiny
+    folder, records, floors = finished
     assert [(r["trainer"], r["budget_min"]) for r in records] == [
-        ("naive reference", MARKS[0]), ("project defaults", MARKS[0]),
-        ("naive reference", MARKS[1]), ("project defaults", MARKS[1])]
+        (THESIS, MARKS[0]), (PROJECT, MARKS[0]), (THESIS, MARKS[1]), (PROJECT, MARKS[1])]
+    assert [r["recipe"] for r in records[:2]] == ["thesis (n_critic=2)", "project"]  # the tiny thesis: 2 critic updates
     for record in records:
+        config = configs[record["trainer"]]
         assert record["train_min"] >= record["budget_min"]
         assert record["images_seen"] == record["generator_steps"] * config.n_critic * config.batch_size
         assert record["metrics"]["swd"].n == eval_config.n_generated
-    for name in qvt.TRAINERS:
+    assert "generator_ema" in torch.load(folder / "project" / f"{MARKS[1]:g}min.pt", weights_only=True)
+    for name in configs:
         first, second = (r for r in records if r["trainer"] == name)
         assert second["generator_steps"] > first["generator_steps"] >= 1
     assert set(floors) == {"heldout", "test", "train"} and "swd" not in floors["train"]
@@ -152,7 +169,7 @@ def test_run_benchmark_reuses_finished_marks(qvt, tiny, finished, tmp_path):
 def test_run_benchmark_continues_from_last_checkpoint(qvt, tiny, finished, tmp_path):
     config, eval_config, sets = tiny
     folder = _copy(finished[0], tmp_path)
-    for slug in qvt.TRAINERS.values():  # as if interrupted while training towards the second mark
+    for slug in ("thesis", "project"):  # as if interrupted while training towards the second mark
         (folder / slug / f"{MARKS[1]:g}min.pt").unlink()
         (folder / slug / f"{MARKS[1]:g}min.json").unlink()
     resumed, _ = qvt.run_benchmark(config, sets, marks=MARKS, eval_config=eval_config, folder=folder, progress=False)
@@ -180,10 +197,12 @@ def _estimate(value: float, n: int = 8, n_reference: int | None = 16) -> Estimat
 
 def _fake_results(qvt):
     records = [
-        {"trainer": name, "budget_min": mark, "train_min": mark + 0.01, "cpu_min": 2 * mark, "generator_steps": steps,
-         "images_seen": steps * 40, "threads": 2, "precision": "fp32", "memory_format": "contiguous",
-         "load_avg_1min": 1.0, "metrics": {"swd": _estimate(50 - steps / 10), "diversity": _estimate(0.2, n_reference=None)}}
-        for name, factor in (("project defaults", 3), ("naive reference", 1))
+        {"trainer": name, "recipe": name.split()[0], "budget_min": mark, "train_min": mark + 0.01, "cpu_min": 2 * mark,
+         "generator_steps": steps, "images_seen": steps * 40, "threads": 2, "precision": "fp32",
+         "memory_format": "contiguous", "load_avg_1min": 1.0,
+         "metrics": {"swd": _estimate(50 - steps / 10), "diversity": _estimate(0.2, n_reference=None),
+                     "c2st": _estimate(1.0 - steps / 100), "statistics_reader": _estimate(0.9)}}
+        for name, factor in ((PROJECT, 3), (THESIS, 1))
         for mark, steps in ((0.5, 10 * factor), (1.0, 20 * factor))
     ]
     floors = {"heldout": {"swd": _estimate(40), "diversity": _estimate(0.1, n_reference=None)},
@@ -192,31 +211,46 @@ def _fake_results(qvt):
     return records, floors
 
 
-def test_results_table_orders_trainers_then_floors(qvt):
+def test_results_table_orders_contenders_then_floors(qvt):
     table = qvt.results_table(*_fake_results(qvt))
     assert list(table.columns) == qvt.TABLE_COLUMNS
-    assert list(table["trainer"]) == ["naive reference"] * 2 + ["project defaults"] * 2 + list(qvt.FLOORS.values())
+    assert list(table["trainer"]) == [THESIS] * 2 + [PROJECT] * 2 + list(qvt.FLOORS.values())
     assert list(table["budget_min"].iloc[:4]) == [0.5, 1.0, 0.5, 1.0]
     floors = table.iloc[4:]
     assert floors["budget_min"].isna().all() and floors["generator_steps"].isna().all()
-    assert math.isnan(floors["swd_avg"].iloc[2]) and table["generator_steps"].dtype == "Int64"
-    assert table["swd_ci_low"].iloc[0] == table["swd_avg"].iloc[0] - 1
+    assert math.isnan(floors["swd"].iloc[2]) and table["generator_steps"].dtype == "Int64"
+    assert table["swd_ci_low"].iloc[0] == table["swd"].iloc[0] - 1
+    assert table["c2st"].iloc[2] == pytest.approx(0.7)
+
+
+def test_time_to_quality_finds_the_first_mark_meeting_both_targets(qvt):
+    records, floors = _fake_results(qvt)
+    floors["heldout"]["swd"] = _estimate(32.0)  # target SWD <= 48
+    reach = qvt.time_to_quality(qvt.results_table(records, floors)).set_index("trainer")
+    # thesis: (SWD, C2ST) = (49, 0.9) at 0.5 min, (48, 0.8) at 1 min; project: (47, 0.7) at 0.5 min
+    assert reach.loc[THESIS, "budget_min"] == 1.0 and reach.loc[PROJECT, "budget_min"] == 0.5
+    assert reach.loc[PROJECT, "ratio_to_thesis"] == pytest.approx(1.01 / 0.51)
+    floors["heldout"]["swd"] = _estimate(31.0)  # target 46.5: the thesis never, the project at 1 min
+    reach = qvt.time_to_quality(qvt.results_table(records, floors)).set_index("trainer")
+    assert math.isnan(reach.loc[THESIS, "minutes"]) and reach.loc[THESIS, "last_budget_min"] == 1.0
+    assert reach.loc[PROJECT, "budget_min"] == 1.0 and math.isnan(reach.loc[PROJECT, "ratio_to_thesis"])
 
 
 def _environment():
     return {"train_profile": "quick", "train": dataclasses.asdict(TrainConfig()), "evaluation":
             dataclasses.asdict(evaluation_config("quick")), "cpu": "Test CPU", "cpu_count": 2, "capability": "AVX2",
-            "torch": "2.x", "python": "3.11", "default_threads": 2, "set_sizes": {"train": 32},
-            "hardware": {"project defaults": {"precision": "fp32", "memory_format": "channels_last", "num_threads": 1,
-                                              "reasons": ["num_threads: 1 (measured)"]}}}
+            "torch": "2.x", "python": "3.11", "set_sizes": {"train": 32},
+            "hardware": {PROJECT: {"precision": "fp32", "memory_format": "channels_last", "num_threads": 1,
+                                   "reasons": ["num_threads: 1 (measured)"]}}}
 
 
 def test_markdown_report_shows_intervals_sizes_and_hardware(qvt):
     table = qvt.results_table(*_fake_results(qvt))
     report = qvt.markdown_report(table, _environment())
-    assert "| naive reference | 0.5 | 0.51 | 10 | 400 | 49 [48, 50] | 0.2 [-0.8, 1.2] |" in report
-    assert "| real: train (within set) | — | — | — | — | — | 0.11 [-0.89, 1.11] |" in report
-    assert "8 images per set vs 16 training images (a random subset of 32)" in report
+    assert "| thesis recipe | 0.5 | 0.51 | 10 | 49 [48, 50] | 0.2 [-0.8, 1.2] | 0.9 [-0.1, 1.9] | 0.9 [-0.1, 1.9] |" in report
+    assert "| real: train (within set) | — | — | — | — | 0.11 [-0.89, 1.11] | — | — |" in report
+    assert f"| {PROJECT} | 0.5 | 0.51 | 47 | 0.70 | 2x |" in report
+    assert "8 images per set vs 16 training images (train: 32)" in report
     assert "load average at the marks 1.0-1.0" in report
     assert "Test CPU" in report and "fp32, channels_last, 1 thread(s)" in report
 
@@ -224,5 +258,5 @@ def test_markdown_report_shows_intervals_sizes_and_hardware(qvt):
 def test_plot_quality_draws_trainers_and_floors(qvt):
     fig = qvt.plot_quality(qvt.results_table(*_fake_results(qvt)))
     labels = {text.get_text() for legend in fig.legends for text in legend.get_texts()}
-    assert set(qvt.TRAINERS) | set(qvt.FLOORS.values()) <= labels
-    assert len(fig.axes) == 3
+    assert {THESIS, PROJECT} | set(qvt.FLOORS.values()) <= labels
+    assert len(fig.axes) == 4
