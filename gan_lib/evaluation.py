@@ -66,6 +66,7 @@ from gan_lib.texture import (
     texture_statistics,
     tissue_mask,
 )
+from gan_lib.training.recipes import recipe_label
 
 __all__ = [
     "EvaluationConfig",
@@ -628,16 +629,15 @@ def add_memorisation_to_table1(run_name: str) -> tuple[Path, Path] | None:
 
 def save_table1(run_name: str, table: pd.DataFrame) -> tuple[Path, Path]:
     """Write Table 1 to ``runs/<run_name>/tables/table1_metrics.csv/.tex``, with the memorisation lines if present."""
-    from gan_lib.run import load_run  # the training stage; imported here so the metrics never need torch models
-    from gan_lib.training.recipes import recipe_label
-
     table = _with_memorisation(run_name, table)
-    recipe = recipe_label(load_run(run_name).train_config)
+    config = run_dir(run_name) / "config.json"  # written by training; absent for tables of arrays given directly
+    recipe = ""
+    if config.exists():
+        recipe = " (training recipe: " + recipe_label(json.loads(config.read_text())["train"]).replace("_", r"\_") + ")"
     return write_table(
         table, display_table(table, headers=TABLE1_COLUMNS), run_dir(run_name) / "tables" / "table1_metrics",
-        caption=(f"Evaluation metrics of the WGAN-GP generator (training recipe: {recipe}) against the real training "
-                 "set, next to real held-out views of the training patient and another patient's images "
-                 "(value [95\\% CI] (n))."),
+        caption=(f"Evaluation metrics of the WGAN-GP generator{recipe} against the real training set, next to real "
+                 "held-out views of the training patient and another patient's images (value [95\\% CI] (n))."),
         label="tab:metrics",
     )
 

@@ -36,11 +36,14 @@ def test_metrics_table_has_every_row_and_floor_column(table1):
     metrics = set(table["metric"])
     assert {"MSE, nearest train image", "SSIM, random train image", "MPVD vs train [0-255]", "FID", "KID",
             "precision", "recall", "SWD x1e3, average", "SWD x1e3, 32 px level",
-            "MS-SSIM within set (diversity)"} <= metrics
+            "MS-SSIM within set (diversity)", "C2ST AUC, CNN reader vs train", "statistics-reader AUC vs train"} <= metrics
     assert set(table["comparison"]) == {"generated", "heldout", "test", "train"}
     generated = table[table["comparison"] == "generated"].set_index("metric")
     assert generated.loc["MSE, nearest train image", "n"] == 12
     assert generated.loc["MSE, nearest train image", "n_reference"] == 20
+    for reader in ("C2ST AUC, CNN reader vs train", "statistics-reader AUC vs train"):
+        assert 0.0 <= generated.loc[reader, "ci_low"] <= generated.loc[reader, "value"] <= generated.loc[reader, "ci_high"] <= 1.0
+        assert generated.loc[reader, "n"] == 12 and generated.loc[reader, "n_reference"] == 20
 
 
 def test_metrics_table_marks_fid_not_computed_without_weights(table1):
@@ -84,6 +87,17 @@ def test_save_table1_writes_csv_and_tex(table1):
     assert [p.name for p in paths] == ["table1_metrics.csv", "table1_metrics.tex"]
     assert all(p.parent == run_dir("unit-test-run") / "tables" for p in paths)
     assert "95\\% CI" in paths[1].read_text()  # an unescaped % would comment out the rest of the caption
+    assert "training recipe" not in paths[1].read_text()  # no config.json: no recipe to name
+
+
+def test_save_table1_names_the_runs_recipe_in_the_caption(table1):
+    import json
+
+    config = run_dir("unit-test-recipe") / "config.json"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(json.dumps({"train": {"recipe": "project", "upsample": "nearest", "ema_kimg": 0.0}}))
+    tex = evaluation.save_table1("unit-test-recipe", table1)[1].read_text()
+    assert "training recipe: project (ema\\_kimg=0.0)" in tex
 
 
 def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch):

@@ -235,9 +235,9 @@ def test_copy_run_table_names_the_notebook_when_missing(tmp_path):
 
 
 def test_readme_lists_every_figure_file(tmp_path):
-    path = write_readme(tmp_path, run_name="quick", commit="abc123", created="2026-01-01")
+    path = write_readme(tmp_path, run_name="quick", commit="abc123", created="2026-01-01", recipe="project")
     text = path.read_text()
-    assert "runs/quick/" in text and "abc123" in text
+    assert "runs/quick/" in text and "abc123" in text and "training recipe `project`" in text
     for entry in FIGURE_FILES:
         for suffix in entry.suffixes:
             assert f"`{entry.stem}.{suffix}`" in text
