@@ -38,7 +38,7 @@ lab: install ## Start JupyterLab on the notebooks (installs the 'lab' extra)
 benchmark: install ## Training-speed benchmark: naive fp32 reference vs project defaults (~10 min)
 	$(PY) benchmarks/train_step.py
 
-benchmark-quality: install ## Quality (SWD, diversity) per training minute, naive vs project trainer (~45 min)
+benchmark-quality: install ## Recipe ablation: SWD, diversity, C2ST per training minute, thesis -> project recipe (~4 h)
 	$(PY) benchmarks/quality_vs_time.py --publish
 
 research-questions: install ## The research-question study on a CPU (~70 min): 3000-step generator, then 04 + 08/09 at full scale
