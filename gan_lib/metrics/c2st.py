@@ -119,7 +119,8 @@ def frame_share(generated: np.ndarray, real: np.ndarray) -> float:
     lies outside.  On the embedded data, against the training patches: the
     held-out view of the same patient 0.23, the other patient 0.10;
     thesis-recipe generators 0.82 (300 steps, 1/8 width) and 0.31 (4 min, 1/4
-    width); the project recipe after 4 min 0.03.
+    width); project-recipe generators 0.17 (the 700-step quick run) and 0.03
+    (4 min).
     """
     real_contrast = border_contrast(check_image_set(real, name="frame_share: real", min_count=2))
     low, high = np.quantile(real_contrast, [0.025, 0.975])
