@@ -620,7 +620,8 @@ def markdown_report(table: pd.DataFrame, environment: dict[str, Any]) -> str:
     header = [
         f"Quality vs training time, training profile `{env['train_profile']}` "
         f"({env['train']['image_size']} px, widths {env['train']['generator_width']}/{env['train']['critic_width']}, "
-        f"batch {env['train']['batch_size']}, n_critic {env['train']['n_critic']}), seed {env['train']['seed']}; "
+        f"batch {env['train']['batch_size']}; n_critic and the rest per recipe in environment.json), "
+        f"seed {env['train']['seed']}; "
         f"budgets are training wall-clock minutes per contender (`time.perf_counter`, set-up included, "
         f"evaluation excluded), the contenders taking turns mark by mark.",
         "",
