@@ -303,9 +303,13 @@ class Contender:
         self.hardware = hardware or self.runner.hardware.to_dict()
         self.train_seconds = time.perf_counter() - started
         self.cpu_seconds = time.process_time() - cpu_started
-        self.steps = 0
         self.rng_state = torch.get_rng_state()
         torch.set_rng_state(outer_rng)
+
+    @property
+    def steps(self) -> int:
+        """Generator iterations trained so far."""
+        return self.runner.state.step
 
     def _parts(self) -> dict[str, Any]:
         """Modules and optimisers by checkpoint key (the weight average where the recipe keeps one)."""
@@ -325,12 +329,10 @@ class Contender:
         try:
             while self.train_seconds < seconds:
                 wall, cpu = time.perf_counter(), time.process_time()
-                self.runner.state.step = self.steps  # train_step reads it (lazy penalty, EMA ramp-up)
                 self.runner.step()
                 elapsed = time.perf_counter() - wall
                 self.train_seconds += elapsed
                 self.cpu_seconds += time.process_time() - cpu
-                self.steps += 1
                 bar.update(min(elapsed, bar.total - bar.n))
                 bar.set_postfix_str(f"{self.steps} steps", refresh=False)
         finally:
@@ -361,7 +363,7 @@ class Contender:
         contender.runner.state.noise.set_state(checkpoint["noise"])
         contender.runner.batches.load_state_dict(checkpoint["batcher"])
         contender.rng_state = checkpoint["torch_rng"]
-        contender.steps = int(checkpoint["step"])
+        contender.runner.state.step = int(checkpoint["step"])
         contender.train_seconds = float(checkpoint["train_seconds"])
         contender.cpu_seconds = float(checkpoint["cpu_seconds"])
         return contender

@@ -140,6 +140,7 @@ class ProjectDefaults:
 
     def step(self) -> None:
         self.stats.append(train_step(self.state, self.batches, config=self.config, precision=self.hardware.precision))
+        self.state.step += 1  # as gan_lib.training.train counts: the EMA ramp-up and the lazy penalty read it
 
     @property
     def history(self) -> list[dict[str, float]]:
