@@ -67,6 +67,7 @@ from gan_lib.texture import (
     tissue_mask,
 )
 from gan_lib.training.recipes import recipe_label
+from gan_lib.training.run_folder import RunFolder
 
 __all__ = [
     "EvaluationConfig",
@@ -630,10 +631,10 @@ def add_memorisation_to_table1(run_name: str) -> tuple[Path, Path] | None:
 def save_table1(run_name: str, table: pd.DataFrame) -> tuple[Path, Path]:
     """Write Table 1 to ``runs/<run_name>/tables/table1_metrics.csv/.tex``, with the memorisation lines if present."""
     table = _with_memorisation(run_name, table)
-    config = run_dir(run_name) / "config.json"  # written by training; absent for tables of arrays given directly
+    folder = RunFolder(run_dir(run_name))  # its config.json is written by training; absent for tables of arrays
     recipe = ""
-    if config.exists():
-        recipe = " (training recipe: " + recipe_label(json.loads(config.read_text())["train"]).replace("_", r"\_") + ")"
+    if folder.config_path.exists():
+        recipe = " (training recipe: " + recipe_label(folder.read_config()["train"]).replace("_", r"\_") + ")"
     return write_table(
         table, display_table(table, headers=TABLE1_COLUMNS), run_dir(run_name) / "tables" / "table1_metrics",
         caption=(f"Evaluation metrics of the WGAN-GP generator{recipe} against the real training set, next to real "
