@@ -27,7 +27,8 @@ Random parameters are drawn apart from their use (:func:`draw_params`, then
 the global batch's parameters from the shared generator and keep its slice.
 
     >>> x = torch.zeros(2, 1, 8, 8)
-    >>> diff_augment(x, ("translation", "cutout"), torch.Generator().manual_seed(0)).shape
+    >>> params = draw_params(2, 8, ("translation", "cutout"), generator=torch.Generator().manual_seed(0), device="cpu")
+    >>> apply_params(x, params).shape
     torch.Size([2, 1, 8, 8])
 """
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import Callable, Sequence
 import torch
 import torch.nn.functional as F
 
-__all__ = ["AUGMENTATIONS", "parse_policy", "draw_params", "apply_params", "diff_augment"]
+__all__ = ["AUGMENTATIONS", "parse_policy", "draw_params", "apply_params"]
 
 #: Augmentations in the order they are applied (colour first, then geometry, as the reference does).
 AUGMENTATIONS: tuple[str, ...] = ("brightness", "contrast", "translation", "cutout")
@@ -148,7 +149,3 @@ def apply_params(x: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tens
             x = _APPLY[name](x, params[name])
     return x
 
-
-def diff_augment(x: torch.Tensor, policy: Sequence[str], generator: torch.Generator) -> torch.Tensor:
-    """``apply_params(x, draw_params(...))``: one random draw of ``policy`` per image of ``x (N, 1, H, W)``."""
-    return apply_params(x, draw_params(x.shape[0], x.shape[-1], policy, generator=generator, device=x.device))
