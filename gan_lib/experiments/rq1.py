@@ -57,6 +57,7 @@ from scipy.stats import wasserstein_distance
 
 from ..texture import glcm_feature_table
 from .augment import augment_set
+from .spaces import INCEPTION_SPACE
 
 __all__ = ["RQ1_SETS", "rq1_sets", "feature_spread", "texture_distance", "rq1_table"]
 
