@@ -37,6 +37,13 @@ def test_kid_caps_subset_size_and_says_so():
     rng = np.random.default_rng(3)
     result = kid(rng.normal(size=(30, 4)), rng.normal(size=(50, 4)), subset_size=1000, n_subsets=5)
     assert "capped" in result.note and (result.n, result.n_reference) == (30, 50)
+    assert "subsets of 15 " in result.note  # half the smaller set
+
+
+def test_kid_interval_does_not_collapse_when_the_sets_are_smaller_than_the_subset_size():
+    rng = np.random.default_rng(3)
+    result = kid(rng.normal(size=(64, 8)), rng.normal(size=(64, 8)) + 0.5, subset_size=1000, n_subsets=50)
+    assert result.ci_low < result.value < result.ci_high
 
 
 def test_kid_rejects_mismatched_dimensions():

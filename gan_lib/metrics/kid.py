@@ -80,7 +80,10 @@ def kid(
     features, reference_features : ndarray, shape (N, D) and (M, D)
         Inception pool3 features (:func:`gan_lib.metrics.fid.inception_features`).
     subset_size : int, keyword-only
-        Subset size; capped at ``min(N, M)`` (the note says when it was).
+        Subset size; capped at half the smaller set, ``min(N, M) // 2`` (at
+        least 2; the note says when it was), so that the subsets differ and
+        their spread is an interval: subsets as large as a set would all be
+        that set, and the interval would collapse to the point.
     n_subsets : int, keyword-only
         Number of subsets, each drawn without replacement from each set.
     seed : int, keyword-only
@@ -99,10 +102,10 @@ def kid(
         When a set has fewer than 2 rows or the dimensions differ.
     """
     a, b = check_feature_pair(features, reference_features, min_count=2)
-    size = min(subset_size, len(a), len(b))
+    size = max(2, min(subset_size, min(len(a), len(b)) // 2))
     note = f"{n_subsets} subsets of {size}"
     if size < subset_size:
-        note += f" (capped from {subset_size} by the set sizes)"
+        note += f" (capped from {subset_size} at half the smaller set)"
     rng = np.random.default_rng(seed)
     values = np.array([
         mmd2_unbiased(a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)])
