@@ -33,3 +33,24 @@ def test_unknown_class_gan_profile_is_refused():
 def test_unknown_profile_is_refused():
     with pytest.raises(ValueError, match="profile"):
         experiment_config("medium")
+
+
+def test_feature_space_is_inception_by_default_and_weight_free_in_the_quick_profile():
+    from gan_lib.experiments.config import ExperimentConfig
+
+    assert ExperimentConfig().feature_space == "inception" and experiment_config("full").feature_space == "inception"
+    assert experiment_config("quick").feature_space == "randproj"
+    with pytest.raises(ValueError, match="feature_space"):
+        ExperimentConfig(feature_space="vgg")
+
+
+def test_weight_free_feature_space_is_named_and_never_called_inception():
+    import numpy as np
+
+    from gan_lib.experiments.spaces import feature_space
+
+    space = feature_space("randproj")
+    assert not space.is_inception and "inception" not in space.name and space.name in space.note
+    assert space.extract(np.zeros((3, 32, 32), dtype=np.float32)).shape[0] == 3
+    with pytest.raises(ValueError, match="kind"):
+        feature_space("vgg")

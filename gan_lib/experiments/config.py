@@ -52,7 +52,8 @@ class ExperimentConfig:
     rq1_costly_bootstrap: int = 5  # bootstrap replicates behind the SWD/FID intervals (normal approximation)
     rq1_diversity_pairs: int = 1000  # image pairs for MS-SSIM and feature-spread diversity
     # --- feature space of RQ1 and the memorisation audit ---
-    feature_space: str = "inception"  # "inception" (TF-Inception pool3; the weight-free space if weights are missing) or "randproj"
+    # "inception" (TF-Inception pool3; the weight-free space when its weights are missing) or "randproj"
+    feature_space: str = "inception"
     # --- memorisation audit ---
     audit_generated: int = 1000  # generated images audited
     threshold_quantile: float = 0.05  # near-copy threshold: this quantile of held-out-to-train distances
