@@ -11,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 
+from .config import FEATURE_SPACES
 from .features import random_projection_features, random_projection_name
 
 __all__ = ["INCEPTION_SPACE", "FeatureSpace", "feature_space"]
@@ -54,7 +55,6 @@ def feature_space(
         Settings of the weight-free space.
     """
     from gan_lib.evaluation import try_load_inception
-    from gan_lib.experiments.config import FEATURE_SPACES
     from gan_lib.metrics import inception_features
 
     if kind not in FEATURE_SPACES:

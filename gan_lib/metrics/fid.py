@@ -479,7 +479,10 @@ def inception_features(
     pixels = to_uint8(images)  # what the network sees, and the cache key
     cached = None
     if cache_dir is not None:
-        key = hashlib.sha1(pixels.tobytes() + repr((pixels.shape, getattr(model, "weights_id", ""))).encode())
+        if not hasattr(model, "weights_id"):
+            raise ValueError("inception_features: cache_dir needs a network from load_inception, whose weights_id "
+                             "keys the cache; features of another network would be stored under the wrong name.")
+        key = hashlib.sha1(pixels.tobytes() + repr((pixels.shape, model.weights_id)).encode())
         cached = Path(cache_dir) / f"inception_{key.hexdigest()[:20]}.npy"
         if cached.is_file():
             try:
