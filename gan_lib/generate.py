@@ -4,6 +4,7 @@
 
     python -m gan_lib.generate --checkpoint runs/quick/checkpoints/last.pt --n 16 --seed 0 --out samples/
     python -m gan_lib.generate --checkpoint runs/quick/checkpoints/last.pt --n 1000 --out generated.npy
+    python -m gan_lib.generate --checkpoint runs/<run>/rq2/.../checkpoints/last.pt --n 16 --label 1 --out pos/
 
 A folder ``--out`` receives ``sample_00000.png, ...`` (uint8, via
 ``gan_lib.imaging.to_uint8``); a ``.npy`` path receives the float32 array in
@@ -14,7 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -34,6 +35,7 @@ def generate(
     seed: int = 0,
     batch_size: int = 256,
     device: str = "cpu",
+    labels: int | Sequence[int] | np.ndarray | None = None,
 ) -> np.ndarray:
     """Draw ``n`` images from the generator stored in ``checkpoint``.
 
@@ -56,6 +58,10 @@ def generate(
         Images per forward pass (memory only; does not change the result).
     device : str
         Where to run the generator ("cpu", "cuda", ...).
+    labels : int or sequence of int, optional
+        Classes to draw, for a class-conditional generator only (and required
+        there): one int for all ``n`` images, or ``n`` ints.  Image ``i`` has
+        the same latent vector whatever its label.
 
     Returns
     -------
@@ -68,13 +74,32 @@ def generate(
         raise ValueError(f"generate: batch_size must be a positive integer; got {batch_size!r}.")
     state = load_checkpoint(checkpoint, map_location="cpu")
     model = build_generator(state).to(device)
+    label_tensor = _label_tensor(labels, n, getattr(model, "num_classes", 0), checkpoint)
     z = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(seed))
     out = np.empty((n, model.image_size, model.image_size), dtype=np.float32)
     with torch.inference_mode():
         for start in range(0, n, batch_size):
-            batch = model(z[start : start + batch_size].to(device))  # b x 1 x H x W
+            z_batch = z[start : start + batch_size].to(device)
+            batch = (model(z_batch) if label_tensor is None else
+                     model(z_batch, label_tensor[start : start + batch_size].to(device)))  # b x 1 x H x W
             out[start : start + len(batch)] = batch[:, 0].float().cpu().numpy()
     return out
+
+
+def _label_tensor(labels: Any, n: int, num_classes: int, checkpoint: Any) -> torch.Tensor | None:
+    """``labels`` as ``int64 (n,)`` for a conditional generator, ``None`` for an unconditional one; else a clear error."""
+    if num_classes == 0:
+        if labels is not None:
+            raise ValueError(f"generate: {checkpoint} holds an unconditional generator; it takes no labels.")
+        return None
+    if labels is None:
+        raise ValueError(f"generate: {checkpoint} holds a class-conditional generator ({num_classes} classes); "
+                         f"pass labels= (an int in [0, {num_classes}) or {n} of them; --label on the command line).")
+    values = np.full(n, labels) if np.ndim(labels) == 0 else np.asarray(labels)
+    if values.shape != (n,) or not np.issubdtype(values.dtype, np.integer) \
+            or values.min() < 0 or values.max() >= num_classes:
+        raise ValueError(f"generate: labels must be one int or {n} ints in [0, {num_classes}); got {labels!r}.")
+    return torch.from_numpy(values.astype(np.int64))
 
 
 def save_images(images: np.ndarray, out: str | os.PathLike[str]) -> list[Path]:
@@ -105,8 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="a folder for PNG files, or a file name ending in .npy")
     parser.add_argument("--batch-size", type=int, default=256, help="images per forward pass (default 256)")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, ...")
+    parser.add_argument("--label", type=int, default=None, help="class to draw (class-conditional generators only)")
     args = parser.parse_args(argv)
-    images = generate(args.checkpoint, args.n, seed=args.seed, batch_size=args.batch_size, device=args.device)
+    images = generate(args.checkpoint, args.n, seed=args.seed, batch_size=args.batch_size, device=args.device,
+                      labels=args.label)
     paths = save_images(images, args.out)
     print(f"wrote {len(images)} image(s) to {paths[0] if len(paths) == 1 else Path(args.out)}")
     return 0

@@ -6,7 +6,8 @@ batch is a single indexing operation — no per-sample ``Dataset.__getitem__``
 and collate as with a ``DataLoader``, which is the project's
 ``gan_lib.data.make_dataloader`` for other uses.  Batches are drawn without
 replacement within an epoch (a fresh permutation each epoch, the incomplete
-tail dropped), optionally flipped left-right per sample.
+tail dropped), optionally flipped left-right per sample.  For a
+class-conditional run the images' labels come along (:meth:`TensorBatcher.draw`).
 
 Under data-parallel training every rank draws the *global* batch's indices and
 flips from the same seed and keeps its slice (``shard``), so the ranks' batches
@@ -42,6 +43,9 @@ class TensorBatcher:
     shard : Distributed
         Under data-parallel training, yield only this rank's
         ``batch_size // world_size`` images of each global batch.
+    labels : torch.Tensor, optional
+        ``(N,)`` integer class of each image, on the images' device, for
+        :meth:`draw`.
 
     Examples
     --------
@@ -51,13 +55,17 @@ class TensorBatcher:
     """
 
     def __init__(self, images: torch.Tensor, *, batch_size: int, flips: bool, seed: int,
-                 shard: Distributed = SINGLE) -> None:
+                 shard: Distributed = SINGLE, labels: torch.Tensor | None = None) -> None:
         if images.ndim != 4 or images.shape[0] < batch_size:
             raise ValueError(
                 f"TensorBatcher: images must have shape (N, 1, H, W) with N >= batch_size={batch_size}; "
                 f"got {tuple(images.shape)}. Lower batch_size or provide more images."
             )
+        if labels is not None and labels.shape != (images.shape[0],):
+            raise ValueError(f"TensorBatcher: labels must have shape ({images.shape[0]},), one per image; "
+                             f"got {tuple(labels.shape)}.")
         self.images = images
+        self.labels = labels
         self.batch_size = batch_size
         self.flips = flips
         self.shard = shard
@@ -70,16 +78,26 @@ class TensorBatcher:
         return self
 
     def __next__(self) -> torch.Tensor:
+        return self.draw()[0]
+
+    def draw(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The next batch and the labels of the *global* batch: ``((b, 1, H, W), (batch_size,) or None)``.
+
+        ``b`` is this rank's share of ``batch_size``; the labels are those of
+        every rank's images, in rank order (``shard`` them for this rank's), so
+        that generated images can be drawn for the same labels on every rank.
+        """
         if self._position + self.batch_size > len(self._order):
             self._order = torch.randperm(len(self.images), generator=self.generator)
             self._position = 0
-        index = self.shard.shard(self._order[self._position : self._position + self.batch_size])
+        global_index = self._order[self._position : self._position + self.batch_size]
         self._position += self.batch_size
-        batch = self.images[index.to(self.images.device)]
+        batch = self.images[self.shard.shard(global_index).to(self.images.device)]
         if self.flips:
             flip = self.shard.shard(torch.rand(self.batch_size, generator=self.generator) < 0.5)
             batch = torch.where(flip.to(batch.device).view(-1, 1, 1, 1), batch.flip(-1), batch)
-        return batch
+        labels = self.labels[global_index.to(self.labels.device)] if self.labels is not None else None
+        return batch, labels
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue the exact batch sequence (for checkpoints)."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import apply_overrides
-from ..models import IMAGE_SIZES, PADDING_MODES, list_models
+from ..models import CONDITIONAL_MODELS, IMAGE_SIZES, PADDING_MODES, list_models
 from .diffaugment import parse_policy
 from .recipes import DEFAULT_RECIPE, RECIPES
 
@@ -47,6 +47,7 @@ class TrainConfig:
     # --- models ---
     generator: str = "hybrid_generator"  # registered generator builder (gan_lib.models.list_models())
     critic: str = "critic"  # registered critic builder
+    num_classes: int = 0  # > 0: class-conditional (conditional_hybrid_generator + projection_critic, labelled images)
     latent_dim: int = 128  # length of the latent vector z
     mlp_hidden: tuple[int, ...] = (512,)  # hidden widths of the generator's MLP (its depth/width)
     generator_width: float = 1.0  # multiplier on GENERATOR_CHANNELS (the quick profile shrinks the nets)
@@ -89,6 +90,13 @@ class TrainConfig:
         for name in ("generator", "critic"):
             if getattr(self, name) not in models:
                 fail(name, f"a registered model name, one of {models}")
+        if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int) or self.num_classes < 0 \
+                or self.num_classes == 1:
+            fail("num_classes", "0 (unconditional) or an integer >= 2")
+        for name in ("generator", "critic"):
+            if (getattr(self, name) in CONDITIONAL_MODELS) != (self.num_classes > 0):
+                fail(name, f"one of {list(CONDITIONAL_MODELS)} when num_classes > 0 and none of them when "
+                           f"num_classes = 0 (num_classes is {self.num_classes})")
         if self.recipe not in RECIPES:
             fail("recipe", f"one of {sorted(RECIPES)}")
         for name in ("latent_dim", "batch_size", "steps", "n_critic", "gp_every", "log_every", "sample_every",
@@ -131,13 +139,17 @@ class TrainConfig:
     def generator_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for the generator builder ``gan_lib.models.get_model(self.generator, ...)``."""
         return {"image_size": self.image_size, "latent_dim": self.latent_dim, "width": self.generator_width,
-                "mlp_hidden": list(self.mlp_hidden), "upsample": self.upsample, "padding_mode": self.padding_mode}
+                "mlp_hidden": list(self.mlp_hidden), "upsample": self.upsample, "padding_mode": self.padding_mode,
+                **self._class_kwargs()}
 
     def critic_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for the critic builder."""
         norm = None if self.critic_norm == "none" else self.critic_norm
         return {"image_size": self.image_size, "width": self.critic_width, "norm_layer": norm,
-                "padding_mode": self.padding_mode}
+                "padding_mode": self.padding_mode, **self._class_kwargs()}
+
+    def _class_kwargs(self) -> dict[str, Any]:
+        return {"num_classes": self.num_classes} if self.num_classes else {}
 
 
 #: Settings that only say *how* a run executes; they may differ when a run is

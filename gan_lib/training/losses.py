@@ -29,6 +29,7 @@ def gradient_penalty(
     alpha: torch.Tensor | None = None,
     generator: torch.Generator | None = None,
     grad_scaler: torch.amp.GradScaler | None = None,
+    labels: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Two-sided gradient penalty ``weight * E[(||grad_x D(x^)||_2 - 1)^2]`` on random interpolates.
 
@@ -52,6 +53,10 @@ def gradient_penalty(
         to zero) and divided by the scale before the norm, as in the PyTorch
         AMP examples' "Gradient penalty" recipe; an overflow shows up as an
         inf penalty, and the scaler then skips that update.
+    labels : torch.Tensor, optional
+        ``(N,)`` labels of a class-conditional critic ``(x, labels) -> (N, 1)``:
+        interpolate ``i`` lies between ``real[i]`` and ``fake[i]``, which share
+        label ``labels[i]``, and is scored with it.
 
     Returns
     -------
@@ -78,7 +83,7 @@ def gradient_penalty(
         alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype, generator=generator)
     # fake may be in autocast's half precision; interpolate in the real images' dtype.
     interpolates = torch.lerp(fake.detach().to(real.dtype), real.detach(), alpha).requires_grad_(True)
-    scores = critic(interpolates).sum()
+    scores = (critic(interpolates) if labels is None else critic(interpolates, labels)).sum()
     scaled = grad_scaler is not None and grad_scaler.is_enabled()
     (grad,) = torch.autograd.grad(grad_scaler.scale(scores) if scaled else scores, interpolates, create_graph=True)
     if scaled:

@@ -7,6 +7,13 @@ the loop around it: run-folder set-up, resume, logging, sample grids,
 checkpoints and the NaN/inf guard.  All file output goes through
 :class:`~gan_lib.training.run_folder.RunFolder`.
 
+A class-conditional run (``config.num_classes > 0``, with
+:mod:`gan_lib.models.conditional`'s networks) trains on labelled images:
+each critic update generates images for the real batch's labels, so every
+real/generated pair, and the interpolate the gradient penalty is taken on,
+share one label; the generator update draws its labels from the training
+labels (the classes in their training proportions).
+
 Speed without changing the algorithm (measured in ``benchmarks/train_step.py``):
 generated images for critic updates are produced under ``no_grad`` (no
 generator graph is built only to be discarded), the critic's weights do not
@@ -23,7 +30,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -134,18 +141,24 @@ def parallelize(state: TrainState, world: Distributed) -> TrainState:
     return state
 
 
-def _generate_shard(generate: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor, state: TrainState) -> torch.Tensor:
-    """This rank's slice of ``generate(z)`` for the global latent batch ``z`` (all of it in one process)."""
+def _call(model: Callable[..., torch.Tensor], x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    """``model(x)``, or ``model(x, labels)`` for a class-conditional network."""
+    return model(x) if labels is None else model(x, labels)
+
+
+def _generate_shard(generate: Callable[..., torch.Tensor], z: torch.Tensor, labels: torch.Tensor | None,
+                    state: TrainState) -> torch.Tensor:
+    """This rank's slice of ``generate(z[, labels])`` for the global batch ``z`` (all of it in one process)."""
     if not state.world.active:
-        return generate(z)
+        return _call(generate, z, labels)
     if state.replicate_generator:  # BatchNorm sees the global batch; gradients still flow through this rank's slice
-        return state.world.shard(generate(z))
-    return generate(state.world.shard(z))
+        return state.world.shard(_call(generate, z, labels))
+    return _call(generate, state.world.shard(z), None if labels is None else state.world.shard(labels))
 
 
 def train_step(
     state: TrainState,
-    batches: Iterator[torch.Tensor],
+    batches: TensorBatcher,
     *,
     config: TrainConfig,
     precision: str,
@@ -165,8 +178,9 @@ def train_step(
     ----------
     state : TrainState
         Networks and optimisers, updated in place (``state.step`` is not).
-    batches : iterator of torch.Tensor
-        Yields real batches ``(batch_size, 1, H, W)`` in [-1, 1] on the device.
+    batches : TensorBatcher
+        Real batches ``(batch_size, 1, H, W)`` in [-1, 1] on the device, with
+        their labels when the networks are class-conditional.
     config : TrainConfig
         Supplies ``batch_size``, ``latent_dim``, ``n_critic``, ``gp_lambda``, ``gp_every``, ``drift``,
         ``diffaugment``, ``ema_kimg``, ``ema_rampup``.
@@ -209,7 +223,8 @@ def train_step(
         return apply_params(images, {name: shard(value) for name, value in params.items()})
 
     for i in range(config.n_critic):
-        real = next(batches)  # this rank's share of the global batch
+        real, labels = batches.draw()  # this rank's share of the global batch; the global batch's labels (or None)
+        local_labels = None if labels is None else shard(labels)
         # Global draws from the shared generator, then this rank's slice: the union over ranks is
         # exactly what one process draws, in the same order (latent vectors, GP weights, augmentations).
         z = torch.randn(batch, latent, device=device, generator=state.noise)
@@ -217,16 +232,16 @@ def train_step(
         real = augment(real)
         with autocast(precision, device.type):
             with torch.no_grad():  # the critic update needs samples, not the generator's graph
-                fake = _generate_shard(generate, z, state)
+                fake = _generate_shard(generate, z, labels, state)  # the real batch's labels: pairs share one
             fake = augment(fake)
-            real_scores, fake_scores = critic_sync(real), critic_sync(fake)
+            real_scores, fake_scores = _call(critic_sync, real, local_labels), _call(critic_sync, fake, local_labels)
             # The penalty's double backward goes through the plain critic: DDP does not support
             # torch.autograd.grad.  Its weight gradients reach the same parameters in the loss's
             # backward below, whose DDP hooks fire once per parameter with the summed gradient,
             # so the all-reduce averages the whole critic gradient, penalty included.
             if (state.step * config.n_critic + i) % config.gp_every == 0:
                 penalty, _ = gradient_penalty(D, real, fake, weight=config.gp_lambda * config.gp_every, alpha=alpha,
-                                              grad_scaler=scaler_d)
+                                              grad_scaler=scaler_d, labels=local_labels)
             else:
                 penalty = torch.zeros((), device=device)
             loss = critic_loss(real_scores, fake_scores, drift=config.drift) + penalty
@@ -245,9 +260,14 @@ def train_step(
     D.requires_grad_(False)  # the generator update needs dD/dx only, not the critic's weight gradients
     try:
         z = torch.randn(batch, latent, device=device, generator=state.noise)
+        labels = None
+        if batches.labels is not None:  # the classes in their training proportions
+            labels = batches.labels[torch.randint(len(batches.labels), (batch,), device=batches.labels.device,
+                                                  generator=state.noise)]
         with autocast(precision, device.type):
             # The plain critic: its weights are frozen here, so there is nothing of it to synchronise.
-            g_loss = generator_loss(D(augment(_generate_shard(generate, z, state))))
+            fake = augment(_generate_shard(generate, z, labels, state))
+            g_loss = generator_loss(_call(D, fake, None if labels is None else shard(labels)))
         state.opt_generator.zero_grad(set_to_none=True)
         scaler_g.scale(g_loss).backward()
         scaler_g.unscale_(state.opt_generator)
@@ -269,13 +289,13 @@ def train_step(
     return torch.stack([means[0], g_loss.detach(), means[1], means[2], means[3], g_norm]).float()
 
 
-def _sample(state: TrainState, z: torch.Tensor, hardware: Hardware) -> torch.Tensor:
+def _sample(state: TrainState, z: torch.Tensor, labels: torch.Tensor | None, hardware: Hardware) -> torch.Tensor:
     """Images of the sampling generator (the weight average if any) for latent vectors ``z``, in eval mode."""
     model = state.generator_ema if state.generator_ema is not None else state.generator
     was_training = model.training
     model.eval()
     with torch.inference_mode(), autocast(hardware.precision, hardware.device):
-        samples = model(z.to(hardware.device))
+        samples = _call(model, z.to(hardware.device), None if labels is None else labels.to(hardware.device))
     model.train(was_training)
     return samples
 
@@ -284,7 +304,8 @@ def _images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memo
     return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(memory_format=memory_format)
 
 
-def _probe(config: TrainConfig, images: np.ndarray, device: str) -> Callable[[str, str], float]:
+def _probe(config: TrainConfig, images: np.ndarray, device: str, *,
+           labels: np.ndarray | None = None) -> Callable[[str, str], float]:
     """``probe(precision, memory_format) -> seconds`` of one short training step of this run's networks.
 
     Used by :func:`~gan_lib.training.hardware.resolve_hardware` to decide
@@ -297,14 +318,40 @@ def _probe(config: TrainConfig, images: np.ndarray, device: str) -> Callable[[st
         with torch.random.fork_rng(devices=[]):
             state = build_state(probe_config, device=device, memory_format=fmt, precision=precision)
             real = _images_tensor(images[: config.batch_size], device=device, memory_format=fmt)
-            batches = TensorBatcher(real, batch_size=config.batch_size, flips=False, seed=0)
+            batch_labels = None if labels is None else _labels_tensor(labels[: config.batch_size], device=device)
+            batches = TensorBatcher(real, batch_size=config.batch_size, flips=False, seed=0, labels=batch_labels)
             return time_per_call(lambda: train_step(state, batches, config=probe_config, precision=precision).cpu(),
                                  repeats=1)
 
     return measure
 
 
-def _resolve_hardware(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None) -> Hardware:
+def _labels_tensor(labels: np.ndarray, *, device: str) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device)
+
+
+def _check_labels(labels: Any, config: TrainConfig, count: int) -> np.ndarray | None:
+    """``labels`` as ``int64 (count,)`` for a class-conditional config, ``None`` otherwise; a clear error if they do not fit."""
+    if config.num_classes == 0:
+        if labels is not None:
+            raise ValueError("train: labels were given but config.num_classes is 0; set num_classes with the "
+                             "conditional networks (generator='conditional_hybrid_generator', critic='projection_critic').")
+        return None
+    if labels is None:
+        raise ValueError(f"train: config.num_classes={config.num_classes} needs labels, one class per image "
+                         "(train(config, images, run_dir, labels=...)).")
+    labels = np.asarray(labels)
+    if labels.shape != (count,) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"train: labels must be {count} integers, one per image; got {labels.dtype} {labels.shape}.")
+    counts = np.bincount(labels.clip(0), minlength=config.num_classes)
+    if labels.min() < 0 or labels.max() >= config.num_classes or (counts == 0).any():
+        raise ValueError(f"train: labels must lie in [0, {config.num_classes}) with every class present "
+                         f"(config.num_classes); got values {np.unique(labels).tolist()}.")
+    return labels.astype(np.int64)
+
+
+def _resolve_hardware(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None, *,
+                      labels: np.ndarray | None = None) -> Hardware:
     """Resolve execution settings; reuse a checkpoint's choices when the request is unchanged (exact resume)."""
     if previous is not None:
         before = previous["train_config"]
@@ -321,18 +368,18 @@ def _resolve_hardware(config: TrainConfig, images: np.ndarray, previous: dict[st
         precision=config.precision,
         memory_format=config.memory_format,
         num_threads=config.num_threads,
-        probe=_probe(config, images, device) if needs_probe else None,
+        probe=_probe(config, images, device, labels=labels) if needs_probe else None,
     )
 
 
 def _shared_hardware(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None,
-                     world: Distributed) -> Hardware:
+                     world: Distributed, *, labels: np.ndarray | None = None) -> Hardware:
     """:func:`_resolve_hardware` on rank 0, the same choices on every rank (each on its own GPU).
 
     Ranks must agree on precision and memory format to compute the same
     algorithm; rank 0 decides (measuring once) and broadcasts its choice.
     """
-    hardware = _resolve_hardware(config, images, previous) if world.is_main else None
+    hardware = _resolve_hardware(config, images, previous, labels=labels) if world.is_main else None
     if not world.active:
         return hardware
     hardware = world.broadcast(hardware)
@@ -344,8 +391,10 @@ def _shared_hardware(config: TrainConfig, images: np.ndarray, previous: dict[str
 def _check_resumable(checkpoint: dict[str, Any], config: TrainConfig, data_config: dict[str, Any] | None,
                      images_sha256: str, folder: RunFolder) -> None:
     """Refuse to resume a run with a different experiment (anything but EXECUTION_FIELDS) or different data."""
-    before, now = checkpoint["train_config"], config_to_dict(config)
-    changed = [f"{k}: {before.get(k)!r} -> {now[k]!r}" for k in now if k not in EXECUTION_FIELDS and before.get(k) != now[k]]
+    before, now, defaults = checkpoint["train_config"], config_to_dict(config), config_to_dict(TrainConfig())
+    # A field the checkpoint predates had its default value then.
+    changed = [f"{k}: {before.get(k, defaults[k])!r} -> {now[k]!r}" for k in now
+               if k not in EXECUTION_FIELDS and before.get(k, defaults[k]) != now[k]]
     if checkpoint["data_config"] != data_config:
         changed.append(f"data config: {checkpoint['data_config']} -> {data_config}")
     elif checkpoint["images_sha256"] != images_sha256:
@@ -374,6 +423,7 @@ def train(
     resume: bool = False,
     data_config: Any = None,
     progress: bool = True,
+    labels: np.ndarray | None = None,
 ) -> TrainResult:
     """Train a WGAN-GP on ``images`` and write the run folder ``run_dir``.
 
@@ -398,6 +448,10 @@ def train(
         ``config.json`` and checked on resume.
     progress : bool
         Show a tqdm bar (steps/s and ETA).
+    labels : np.ndarray, optional
+        ``(N,)`` integer class of each image in ``[0, config.num_classes)``,
+        every class present; required for, and only for, a class-conditional
+        config.  Part of the data a resumed run must match.
 
     Under ``torchrun`` (environment variables ``RANK``/``WORLD_SIZE``) every
     process calls this function with the same arguments; they train one run
@@ -433,7 +487,9 @@ def train(
     main = world.is_main
     started = time.perf_counter()
     folder = RunFolder(run_dir)
-    images_sha256 = hashlib.sha256(images.tobytes()).hexdigest()
+    labels = _check_labels(labels, config, len(images))
+    # The labels are part of the data: a resumed conditional run must see the same images with the same labels.
+    images_sha256 = hashlib.sha256(images.tobytes() + (labels.tobytes() if labels is not None else b"")).hexdigest()
     data_dict = config_to_dict(data_config) if data_config is not None else None
 
     checkpoint = None
@@ -453,14 +509,18 @@ def train(
                                folder.sample_paths(), checkpoint["hardware"], time.perf_counter() - started,
                                checkpoint["step"])
 
-    hardware = _shared_hardware(config, images, checkpoint, world)
+    hardware = _shared_hardware(config, images, checkpoint, world, labels=labels)
     device, fmt = hardware.device, hardware.torch_memory_format
     if torch.device(device).type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest convolution algorithms
     state = parallelize(build_state(config, device=device, memory_format=fmt, precision=hardware.precision), world)
     batches = TensorBatcher(_images_tensor(images, device=device, memory_format=fmt),
-                            batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world)
+                            batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
+                            labels=None if labels is None else _labels_tensor(labels, device=device))
     fixed_noise = torch.randn(config.sample_count, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
+    # Sample grids of a conditional run: the classes in equal consecutive blocks (rows of the grid).
+    fixed_labels = (torch.arange(config.sample_count) * config.num_classes // config.sample_count
+                    if labels is not None else None)
     elapsed = 0.0
     if checkpoint is not None:
         # load_state_dict copies onto the parameters' device, so the CPU-loaded checkpoint serves any device.
@@ -476,6 +536,7 @@ def train(
             state.scaler_generator.load_state_dict(checkpoint["scaler_generator"])
         batches.load_state_dict(checkpoint["batcher"])
         fixed_noise = checkpoint["fixed_noise"]
+        fixed_labels = checkpoint.get("fixed_labels")
         state.step, elapsed = checkpoint["step"], checkpoint["elapsed_seconds"]
     folder.load_log(up_to_step=state.step)
     specs = {
@@ -484,7 +545,8 @@ def train(
     }
     if main:
         folder.write_config({"train": config_to_dict(config), "data": data_dict, "hardware": hardware.to_dict(),
-                             "images": {"count": len(images), "sha256": images_sha256},
+                             "images": {"count": len(images), "sha256": images_sha256,
+                                        **({"class_counts": np.bincount(labels).tolist()} if labels is not None else {})},
                              "world_size": world.world_size, **specs})
     trained_generator = state.generator_ddp or state.generator
     generator_fn = torch.compile(trained_generator) if config.compile else trained_generator
@@ -498,6 +560,7 @@ def train(
             **specs, "train_config": config_to_dict(config), "data_config": data_dict,
             "hardware": hardware.to_dict(), "rng": capture_rng(state.noise), "batcher": batches.state_dict(),
             "fixed_noise": fixed_noise, "images_sha256": images_sha256, "world_size": world.world_size,
+            **({"fixed_labels": fixed_labels} if fixed_labels is not None else {}),
             **({"scaler_critic": state.scaler_critic.state_dict(), "scaler_generator": state.scaler_generator.state_dict()}
                if state.scaler_critic.is_enabled() else {}),
         }
@@ -535,7 +598,7 @@ def train(
                     )
                 bar.set_postfix(W=f"{block[-1, 2]:.3g}", GP=f"{block[-1, 3]:.3g}", refresh=False)
             if main and (step % config.sample_every == 0 or is_last):
-                folder.write_samples(step, _sample(state, fixed_noise, hardware))
+                folder.write_samples(step, _sample(state, fixed_noise, fixed_labels, hardware))
             if step % config.checkpoint_every == 0 or is_last:
                 if main:
                     folder.write_checkpoint(make_checkpoint(time.perf_counter() - clock))
