@@ -33,7 +33,9 @@ def tiny_config():
 def results(task, tiny_config, tmp_path_factory):
     train, test, pools = task
     cache = tmp_path_factory.mktemp("rq2") / "runs.csv"
-    return run_rq2(train, test, pools=pools, config=tiny_config, cache_path=cache, progress=False), cache
+    conditional_pools = {label: pool[::2].copy() for label, pool in pools.items()}
+    return run_rq2(train, test, pools=pools, conditional_pools=conditional_pools, config=tiny_config, cache_path=cache,
+                   progress=False), cache
 
 
 def test_run_rq2_has_one_row_per_arm_budget_seed(results):
@@ -107,3 +109,16 @@ def test_synthetic_images_gan_arm_needs_a_pool(task):
     train, _, _ = task
     with pytest.raises(ValueError, match="generated pool"):
         synthetic_images("real+gan", train.of_class(0), 2, pool=None, seed=0)
+
+
+def test_run_rq2_conditional_arm_draws_from_the_conditional_pool_only(task, tiny_config):
+    train, test, pools = task
+    config = experiment_config("quick", {**{k: getattr(tiny_config, k) for k in ("classifier_epochs", "classifier_width",
+                                                                               "n_bootstrap")},
+                                         "budgets": (4,), "synthetic_ratios": (1.0,), "n_seeds": 1})
+    # Without the conditional generator's pool, the per-class arm runs and the conditional arm is refused.
+    assert len(run_rq2(train, test, pools=pools, config=config, arms=("real+gan",), progress=False)) == 1
+    with pytest.raises(ValueError, match="needs a generated pool"):
+        run_rq2(train, test, pools=pools, config=config, arms=("real+cgan",), progress=False)
+    with pytest.raises(ValueError, match="needs a generated pool"):
+        run_rq2(train, test, pools=None, conditional_pools=pools, config=config, arms=("real+gan",), progress=False)

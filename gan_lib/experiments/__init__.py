@@ -3,7 +3,8 @@
 - :mod:`~gan_lib.experiments.lesions` — simulated masses and calcification clusters (virtual-clinical-trial style);
 - :mod:`~gan_lib.experiments.labelled` — the labelled task: lesion insertion on prepared patches, or a user's manifest;
 - :mod:`~gan_lib.experiments.augment` — traditional augmentation (flips, rotations, elastic, gamma/intensity);
-- :mod:`~gan_lib.experiments.conditional` — class-conditional generation as one WGAN-GP generator per class;
+- :mod:`~gan_lib.experiments.conditional` — class-specific generation: one WGAN-GP per class, or one conditional;
+- :mod:`~gan_lib.experiments.fidelity` — label fidelity: does a generated image carry its class;
 - :mod:`~gan_lib.experiments.classifier` — a small CNN, its training loop and metrics with CIs;
 - :mod:`~gan_lib.experiments.rq1` — RQ1: quality and diversity of traditional vs GAN vs both;
 - :mod:`~gan_lib.experiments.rq2` — RQ2: does synthetic data help a classifier (arms, budgets, seeds, paired tests);

@@ -1,27 +1,31 @@
-"""Class-conditional generation for RQ2: one WGAN-GP generator per class.
+"""Class-specific generation for RQ2: one WGAN-GP generator per class, and one class-conditional WGAN-GP.
 
-Choice and why
---------------
-A conditional WGAN-GP (label embedding in generator and critic, e.g. the
-projection critic of Miyato & Koyama 2018) would share capacity between
-classes, but it is a *different model* from the thesis' hybrid MLP-CNN
-generator and would need its own tuning and tests.  Training **one generator
-per class** reuses :func:`gan_lib.training.train` unchanged — the same
-architecture, loss, checkpoints and resume logic as the thesis model — so the
-"GAN" arm of RQ2 measures the generator the thesis proposes, at the width of
-the training profile ``ExperimentConfig.class_gan_profile`` selects ("quick":
-1/8-width networks, what the CPU-scale study uses; "full": thesis-sized).  Its
-costs are stated plainly: each generator sees only its own class's images
-(half the data each), and training time doubles.  Sampling a class is then
-sampling its generator; no label can "leak" between classes.
+Two ways to generate images of a given class, both trained only on the
+classifier's *training* patient(s), so the test patient stays unseen by every
+arm:
 
-Only the classifier's *training* patient(s) are used to train the
-generators, so the test patient stays unseen by every arm.
+* **One generator per class** (:func:`train_class_generators`): the thesis's
+  hybrid generator and trainer, unchanged, trained once per class on that
+  class's images.  Each generator sees only its own class (about half the
+  data, far less for a rare finding); sampling a class is sampling its
+  generator, so no label can "leak" between classes.
+* **One class-conditional generator** (:func:`train_conditional_generator`):
+  :mod:`gan_lib.models.conditional`'s generator (label embedding joined to
+  ``z``, conditional BatchNorm) and projection critic (Miyato & Koyama, ICLR
+  2018), trained on every labelled image at once, so the tissue both classes
+  share is learnt from all of them and the label only has to add the lesion.
+  It gets the generator steps of both per-class generators together.
 
-Run layout: ``runs/<run>/rq2/class_<label>/`` is a regular training run
-folder (``config.json``, ``checkpoints/last.pt``, ``train_log.csv``,
-``samples/``); the generated pool of each class is cached as
-``runs/<run>/rq2/pool_class_<label>.npy`` with a JSON stamp (count, seed,
+Both use the training recipe and network widths of the profile
+``ExperimentConfig.class_gan_profile`` selects ("quick": the small networks the
+CPU-scale study uses; "full": thesis-sized), at the task's image size.
+Whether a sample carries its label is measured by
+:func:`gan_lib.experiments.fidelity.label_fidelity`.
+
+Run layout: ``<root>/class_<label>/`` and ``<root>/conditional/`` are regular
+training run folders (``config.json``, ``checkpoints/last.pt``,
+``train_log.csv``, ``samples/``); the generated pool of each class is cached
+as ``<cache_root>/pool_class_<label>.npy`` with a JSON stamp (count, seed,
 checkpoint time) so re-running the notebook reuses it.
 """
 from __future__ import annotations
@@ -36,7 +40,12 @@ from ..atomic import atomic_save, atomic_write_json
 from ..imaging import check_image_set
 from .labelled import LabelledSet
 
-__all__ = ["class_gan_config", "class_run_dir", "train_class_generators", "generate_class_pools"]
+__all__ = ["class_gan_config", "conditional_gan_config", "class_run_dir", "conditional_run_dir",
+           "train_class_generators", "train_conditional_generator", "generate_class_pools"]
+
+#: The networks of the class-conditional generator (``TrainConfig`` fields).
+CONDITIONAL_NETWORKS: dict[str, Any] = {"generator": "conditional_hybrid_generator", "critic": "projection_critic",
+                                        "num_classes": 2}
 
 
 def class_gan_config(profile: str, *, image_size: int, steps: int, batch_size: int, seed: int = 0) -> Any:
@@ -55,9 +64,22 @@ def class_gan_config(profile: str, *, image_size: int, steps: int, batch_size: i
                                               "num_threads": 1})
 
 
+def conditional_gan_config(profile: str, *, image_size: int, steps: int, batch_size: int, seed: int = 0) -> Any:
+    """:func:`class_gan_config` with the class-conditional networks of :mod:`gan_lib.models.conditional`."""
+    from gan_lib.config import apply_overrides
+
+    return apply_overrides(class_gan_config(profile, image_size=image_size, steps=steps, batch_size=batch_size,
+                                            seed=seed), CONDITIONAL_NETWORKS)
+
+
 def class_run_dir(root: str | Path, label: int) -> Path:
     """The training-run folder of the generator of class ``label`` under ``root``."""
     return Path(root) / f"class_{int(label)}"
+
+
+def conditional_run_dir(root: str | Path) -> Path:
+    """The training-run folder of the class-conditional generator under ``root``."""
+    return Path(root) / "conditional"
 
 
 def train_class_generators(
@@ -99,6 +121,31 @@ def train_class_generators(
     return checkpoints
 
 
+def train_conditional_generator(
+    train: LabelledSet,
+    *,
+    train_config: Any,
+    root: str | Path,
+    resume: bool = True,
+) -> dict[int, Path]:
+    """Train one class-conditional WGAN-GP on all of ``train``'s images and labels.
+
+    ``train_config`` comes from :func:`conditional_gan_config`.  Returns
+    ``{label: checkpoint path}`` for labels 0 and 1 (the same checkpoint), the
+    form :func:`generate_class_pools` takes.
+    """
+    from gan_lib.training import train as train_gan
+
+    if getattr(train_config, "num_classes", 0) != 2:
+        raise ValueError("train_conditional_generator: train_config must be class-conditional with 2 classes; "
+                         "build it with conditional_gan_config(...).")
+    images = check_image_set(train.images, name="train_conditional_generator: images", min_count=2)
+    folder = conditional_run_dir(root)
+    has_checkpoint = (folder / "checkpoints" / "last.pt").exists()
+    train_gan(train_config, images, folder, labels=train.labels, resume=resume and has_checkpoint)
+    return {label: folder / "checkpoints" / "last.pt" for label in (0, 1)}
+
+
 def generate_class_pools(
     checkpoints: dict[int, Path],
     n_per_class: int,
@@ -108,9 +155,13 @@ def generate_class_pools(
 ) -> dict[int, np.ndarray]:
     """Generate ``n_per_class`` images from each class's generator (cached when ``cache_root`` is given).
 
-    Returns ``{label: float32 (n_per_class, H, W) in [-1, 1]}``.
+    ``checkpoints`` maps each label to its own generator's checkpoint
+    (:func:`train_class_generators`) or every label to one class-conditional
+    generator's (:func:`train_conditional_generator`), which is then asked for
+    that label.  Returns ``{label: float32 (n_per_class, H, W) in [-1, 1]}``.
     """
     from gan_lib.generate import generate
+    from gan_lib.training.checkpoint import load_checkpoint
 
     pools = {}
     for label, checkpoint in checkpoints.items():
@@ -126,7 +177,9 @@ def generate_class_pools(
             if array_path.is_file() and meta_path.is_file() and json.loads(meta_path.read_text()) == stamp:
                 pools[label] = check_image_set(np.load(array_path), name=str(array_path))
                 continue
-        images = check_image_set(generate(checkpoint, n_per_class, seed=seed + label), name=f"class {label} samples")
+        conditional = load_checkpoint(checkpoint)["train_config"].get("num_classes", 0) > 0
+        images = check_image_set(generate(checkpoint, n_per_class, seed=seed + label,
+                                          labels=label if conditional else None), name=f"class {label} samples")
         if cache_root is not None:
             atomic_save(array_path, lambda tmp, images=images: np.save(tmp, images))
             atomic_write_json(meta_path, stamp)

@@ -4,9 +4,11 @@ Design
 ------
 * **Arms** (:data:`ARMS`): ``real`` (the real images only), ``real+traditional``
   (plus traditionally augmented copies, :mod:`~gan_lib.experiments.augment`),
-  ``real+gan`` (plus class-conditional GAN samples,
-  :mod:`~gan_lib.experiments.conditional`), ``real+both`` (plus half of each, so
-  every synthetic arm adds the *same number* of images).
+  ``real+gan`` (plus samples of one generator per class), ``real+cgan`` (plus
+  samples of one class-conditional generator; both in
+  :mod:`~gan_lib.experiments.conditional`), ``real+both`` (plus half
+  traditional, half per-class GAN), so every synthetic arm adds the *same
+  number* of images.
 * **Budget**: ``b`` real training images per class drawn at random (``0`` = all
   available).  **Ratio**: ``r`` synthetic images added per real image, per
   class.  The ``real`` arm has no ratio (recorded as 0).
@@ -44,11 +46,18 @@ from .classifier import ClassifierConfig, evaluate_predictions, predict_proba, t
 from .config import ExperimentConfig
 from .labelled import LabelledSet
 
-__all__ = ["ARMS", "sample_budget", "synthetic_images", "run_rq2", "summarise_rq2", "paired_tests"]
+__all__ = ["ARMS", "classifier_config", "sample_budget", "synthetic_images", "run_rq2", "summarise_rq2", "paired_tests"]
 
 #: The training-set arms of RQ2, baseline first.
-ARMS = ("real", "real+traditional", "real+gan", "real+both")
+ARMS = ("real", "real+traditional", "real+gan", "real+cgan", "real+both")
+#: Arms that draw from a generated pool, and which pool: the per-class generators' or the conditional one's.
+_POOL_OF_ARM = {"real+gan": "class", "real+both": "class", "real+cgan": "conditional"}
 _METRICS = ("auc", "balanced_accuracy", "sensitivity_at_spec")
+
+
+def classifier_config(config: ExperimentConfig) -> ClassifierConfig:
+    """The classifier of every RQ2 arm (and of the label-fidelity reference): ``config``'s width and epochs."""
+    return ClassifierConfig(width=config.classifier_width, epochs=config.classifier_epochs)
 
 
 def sample_budget(labelled: LabelledSet, budget: int, *, seed: int) -> LabelledSet:
@@ -73,9 +82,10 @@ def synthetic_images(
 ) -> np.ndarray:
     """``n`` synthetic images of one class for ``arm`` (``float32 (n, H, W)``).
 
-    ``real+traditional`` augments ``real_of_class``; ``real+gan`` draws from the
-    class's generated ``pool`` (without replacement while it lasts);
-    ``real+both`` takes ``n // 2`` augmented and the rest generated.
+    ``real+traditional`` augments ``real_of_class``; ``real+gan`` and
+    ``real+cgan`` draw from the class's generated ``pool`` (without replacement
+    while it lasts); ``real+both`` takes ``n // 2`` augmented and the rest
+    generated.
     """
     rng = np.random.default_rng(seed)
     shape = real_of_class.shape[1:]
@@ -90,7 +100,7 @@ def synthetic_images(
 
     if arm == "real+traditional":
         return augment_set(real_of_class, n, seed=seed)[0]
-    if arm == "real+gan":
+    if arm in ("real+gan", "real+cgan"):
         return from_pool(n)
     if arm == "real+both":
         return np.concatenate([augment_set(real_of_class, n // 2, seed=seed)[0], from_pool(n - n // 2)])
@@ -107,6 +117,7 @@ def run_rq2(
     *,
     pools: dict[int, np.ndarray] | None,
     config: ExperimentConfig,
+    conditional_pools: dict[int, np.ndarray] | None = None,
     arms: tuple[str, ...] = ARMS,
     cache_path: str | Path | None = None,
     progress: bool = True,
@@ -119,10 +130,13 @@ def run_rq2(
     train, test : LabelledSet
         Training patient(s) and test patient(s); no patient in both.
     pools : dict or None
-        Generated images per class ``{0: (n0, H, W), 1: (n1, H, W)}`` for the
-        GAN arms (None when only ``real``/``real+traditional`` are run).
+        Generated images per class ``{0: (n0, H, W), 1: (n1, H, W)}`` of the
+        per-class generators, for ``real+gan`` and ``real+both`` (None when
+        those arms are not run or are all cached).
     config : ExperimentConfig
         ``budgets``, ``synthetic_ratios``, ``n_seeds``, classifier and bootstrap settings.
+    conditional_pools : dict or None
+        The same from the class-conditional generator, for ``real+cgan``.
     arms : tuple of str
         Subset of :data:`ARMS`.
     cache_path : path, optional
@@ -148,7 +162,7 @@ def run_rq2(
         raise ValueError(f"run_rq2: patient(s) {sorted(overlap)[:3]} are in both train and test; split by patient.")
     if len(np.unique(test.labels)) < 2:
         raise ValueError("run_rq2: the test set needs both classes.")
-    clf_config = ClassifierConfig(width=config.classifier_width, epochs=config.classifier_epochs)
+    clf_config = classifier_config(config)
     jobs = [(arm, budget, 0.0 if arm == "real" else ratio, seed)
             for budget in config.budgets for seed in range(config.n_seeds) for arm in arms
             for ratio in (config.synthetic_ratios if arm != "real" else (0.0,))]
@@ -166,7 +180,8 @@ def run_rq2(
             for label in (0, 1):
                 own = real.of_class(label)
                 n = int(round(ratio * len(own)))
-                extra = synthetic_images(arm, own, n, pool=(pools or {}).get(label), seed=seed * 1000 + label)
+                source = conditional_pools if _POOL_OF_ARM.get(arm) == "conditional" else pools
+                extra = synthetic_images(arm, own, n, pool=(source or {}).get(label), seed=seed * 1000 + label)
                 images.append(extra)
                 labels.append(np.full(n, label, dtype=np.int64))
                 n_synthetic += n
