@@ -54,3 +54,39 @@ def test_weight_free_feature_space_is_named_and_never_called_inception():
     assert space.extract(np.zeros((3, 32, 32), dtype=np.float32)).shape[0] == 3
     with pytest.raises(ValueError, match="kind"):
         feature_space("vgg")
+
+
+def test_generators_root_changes_with_the_generators_settings_only():
+    from gan_lib.config import apply_overrides
+    from gan_lib.experiments.conditional import generators_root
+
+    base = experiment_config("full")
+    root = generators_root("run", base, seed=0)
+    # Settings of the classifier study and of RQ1 do not retrain the class generators ...
+    for change in ({"n_bootstrap": 10}, {"budgets": (25,)}, {"closest_pairs": 3}, {"rq1_set_size": 50}):
+        assert generators_root("run", apply_overrides(base, change), seed=0) == root, change
+    # ... but the task's images, the generators' own settings, the seed and the manifest do.
+    for change in ({"contrast": 0.3}, {"positive_fraction": 0.1}, {"class_gan_steps": 10},
+                   {"conditional_gan_steps": 10}, {"task_image_size": 64}):
+        assert generators_root("run", apply_overrides(base, change), seed=0) != root, change
+    assert generators_root("run", base, seed=1) != root
+    assert generators_root("run", base, seed=0, labelled_manifest="labels.csv") != root
+
+
+def test_conditional_gan_config_uses_the_class_generators_settings_with_the_conditional_networks():
+    from gan_lib.experiments.conditional import conditional_gan_config
+
+    per_class = class_gan_config("quick", image_size=32, steps=10, batch_size=8)
+    conditional = conditional_gan_config("quick", image_size=32, steps=10, batch_size=8)
+    assert (conditional.generator, conditional.critic, conditional.num_classes) == (
+        "conditional_hybrid_generator", "projection_critic", 2)
+    same = ("recipe", "upsample", "padding_mode", "diffaugment", "ema_kimg", "n_critic", "generator_width",
+            "critic_width", "steps", "batch_size", "image_size")
+    assert all(getattr(conditional, name) == getattr(per_class, name) for name in same)
+
+
+def test_positive_fraction_must_leave_both_classes():
+    from gan_lib.experiments.config import ExperimentConfig
+
+    with pytest.raises(ValueError, match="positive_fraction"):
+        ExperimentConfig(positive_fraction=1.0)

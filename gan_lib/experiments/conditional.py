@@ -40,12 +40,34 @@ from ..atomic import atomic_save, atomic_write_json
 from ..imaging import check_image_set
 from .labelled import LabelledSet
 
-__all__ = ["class_gan_config", "conditional_gan_config", "class_run_dir", "conditional_run_dir",
+__all__ = ["GENERATOR_FIELDS", "generators_root", "class_gan_config", "conditional_gan_config", "class_run_dir",
+           "conditional_run_dir",
            "train_class_generators", "train_conditional_generator", "generate_class_pools"]
+
+#: The ``ExperimentConfig`` fields that define the labelled task's training images and the generators trained on them.
+GENERATOR_FIELDS: tuple[str, ...] = (
+    "lesion_kinds", "contrast", "radius_fraction", "positive_fraction", "task_image_size", "max_task_images",
+    "class_gan_profile", "class_gan_steps", "conditional_gan_steps", "class_gan_batch_size",
+)
 
 #: The networks of the class-conditional generator (``TrainConfig`` fields).
 CONDITIONAL_NETWORKS: dict[str, Any] = {"generator": "conditional_hybrid_generator", "critic": "projection_critic",
                                         "num_classes": 2}
+
+
+def generators_root(run_folder: str | Path, config: Any, *, seed: int, labelled_manifest: str = "") -> Path:
+    """``<run_folder>/rq2/generators_<hash>_seed<seed>/``, the folder of one setting's class generators.
+
+    The hash covers :data:`GENERATOR_FIELDS` and the labelled manifest only, so
+    changing a setting of the classifier study or of RQ1 (budgets, seeds,
+    bootstrap sizes, ...) reuses the trained generators; the classifier runs'
+    cache is keyed on the whole config (:func:`gan_lib.config.config_hash`).
+    """
+    import hashlib
+
+    payload = {name: getattr(config, name) for name in GENERATOR_FIELDS} | {"labelled_manifest": labelled_manifest}
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()[:12]
+    return Path(run_folder) / "rq2" / f"generators_{digest}_seed{int(seed)}"
 
 
 def class_gan_config(profile: str, *, image_size: int, steps: int, batch_size: int, seed: int = 0) -> Any:
