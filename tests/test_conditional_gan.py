@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
+from training_support import assert_same_run
 
 from gan_lib.generate import generate
 from gan_lib.models import CONDITIONAL_MODELS, IMAGE_SIZES, get_model, list_models
 from gan_lib.models.conditional import ConditionalBatchNorm
-from gan_lib.training import TrainConfig, gradient_penalty, load_checkpoint, train
+from gan_lib.training import TrainConfig, gradient_penalty, train
 from gan_lib.training.batches import TensorBatcher
 
 CONDITIONAL = dict(
@@ -157,12 +157,7 @@ def test_conditional_resume_equals_uninterrupted_run_and_records_the_classes(tmp
     train(conditional_config(steps=3), images, tmp_path / "split", labels=labels, progress=False)
     resumed = train(conditional_config(steps=6), images, tmp_path / "split", labels=labels, resume=True,
                     progress=False)
-    a, b = load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint)
-    for part in ("generator", "critic", "generator_ema"):
-        for key in a[part]:
-            assert torch.equal(a[part][key], b[part][key]), f"{part}.{key} differs after resume"
-    pd.testing.assert_frame_equal(pd.read_csv(straight.log).drop(columns="seconds"),
-                                  pd.read_csv(resumed.log).drop(columns="seconds"))
+    a = assert_same_run(straight, resumed, ("generator", "critic", "generator_ema"))
     assert a["fixed_labels"].tolist() == [0, 0, 1, 1]
     with pytest.raises(ValueError, match="training images"):
         train(conditional_config(steps=8), images, tmp_path / "split", labels=1 - labels, resume=True, progress=False)

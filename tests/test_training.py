@@ -27,6 +27,7 @@ from gan_lib.training import (
 from gan_lib.training import hardware as hardware_module
 from gan_lib.training import trainer as trainer_module
 from gan_lib.training.batches import TensorBatcher
+from training_support import assert_same_run
 
 # Tiny networks on 32 px images: each generator step takes a few ms of compute.
 TINY = dict(
@@ -198,13 +199,7 @@ def test_train_resume_equals_uninterrupted_run(tmp_path):
     train(tiny_config(steps=3), images, tmp_path / "split", progress=False)
     resumed = train(tiny_config(steps=6), images, tmp_path / "split", resume=True, progress=False)
     assert resumed.resumed_from == 3
-    a, b = load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint)
-    for part in ("generator", "critic"):
-        for key in a[part]:
-            assert torch.equal(a[part][key], b[part][key]), f"{part}.{key} differs after resume"
-    log_a = pd.read_csv(straight.log).drop(columns="seconds")
-    log_b = pd.read_csv(resumed.log).drop(columns="seconds")
-    pd.testing.assert_frame_equal(log_a, log_b)
+    assert_same_run(straight, resumed, ("generator", "critic"))
 
 
 def test_train_resume_of_finished_run_is_a_noop(tmp_path, capsys):

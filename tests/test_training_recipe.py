@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 from torch import nn
@@ -14,6 +13,7 @@ from gan_lib.training.checkpoint import build_generator
 from gan_lib.training.diffaugment import apply_params, draw_params, parse_policy
 from gan_lib.training.ema import ema_beta, make_ema, update_ema
 from gan_lib.training.recipes import RECIPES, recipe_label
+from training_support import assert_same_run
 
 from test_training import target_images, tiny_config
 
@@ -160,12 +160,7 @@ def test_recipe_run_resumes_bit_identically_with_ema_in_the_checkpoint(tmp_path)
     straight = train(tiny_config(steps=6, **RECIPE), images, tmp_path / "straight", progress=False)
     train(tiny_config(steps=3, **RECIPE), images, tmp_path / "split", progress=False)
     resumed = train(tiny_config(steps=6, **RECIPE), images, tmp_path / "split", resume=True, progress=False)
-    a, b = load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint)
-    for part in ("generator", "generator_ema", "critic"):
-        for key in a[part]:
-            assert torch.equal(a[part][key], b[part][key]), f"{part}.{key} differs after resume"
-    pd.testing.assert_frame_equal(pd.read_csv(straight.log).drop(columns="seconds"),
-                                  pd.read_csv(resumed.log).drop(columns="seconds"))
+    assert_same_run(straight, resumed, ("generator", "generator_ema", "critic"))
 
 
 def test_sampling_uses_the_weight_average(tmp_path):
