@@ -129,3 +129,26 @@ def test_init_is_dcgan_normal():
 def test_get_model_rejects_unknown_name():
     with pytest.raises(ValueError, match="unknown model 'resnet'"):
         get_model("resnet")
+
+
+def test_pixelshuffle_upsampling_starts_as_nearest_neighbour_and_blurs_its_block_edges():
+    from gan_lib.models.generator import PixelShuffleUpsample
+
+    torch.manual_seed(0)
+    layer = PixelShuffleUpsample(3, 2, bias=True, padding_mode="reflect")
+    x = torch.randn(2, 3, 8, 8)
+    shuffled = layer.shuffle(layer.conv(x))  # before the blur
+    # ICNR: the four sub-pixels of every 2x2 block are equal, so there is no checkerboard at initialisation.
+    for dy, dx in ((0, 1), (1, 0), (1, 1)):
+        torch.testing.assert_close(shuffled[..., dy::2, dx::2], shuffled[..., 0::2, 0::2])
+    out = layer(x)
+    assert out.shape == (2, 2, 16, 16)
+    # The [1, 2, 1] blur keeps the mean and smooths the block edges that nearest-neighbour copies leave.
+    torch.testing.assert_close(out.mean(), shuffled.mean(), atol=0.05, rtol=0.0)
+    assert out.diff(dim=-1).abs().max() < shuffled.diff(dim=-1).abs().max()
+    # The generator re-applies ICNR after its DCGAN initialisation.
+    g = hybrid_generator(image_size=32, width=0.125, mlp_hidden=(16,), upsample="pixelshuffle", padding_mode="reflect")
+    first = next(m for m in g.modules() if isinstance(m, PixelShuffleUpsample))
+    weight = first.conv.weight.view(-1, 4, *first.conv.weight.shape[1:])
+    assert torch.equal(weight[:, 1], weight[:, 0])
+    assert g.eval()(torch.randn(3, 128)).shape == (3, 1, 32, 32)

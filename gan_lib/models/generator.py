@@ -38,13 +38,50 @@ GENERATOR_CHANNELS: dict[int, list[int]] = {
     256: [512, 256, 128, 64, 32, 16],  # ... -> 256
 }
 
-_UPSAMPLE_MODES = ("convtranspose", "nearest", "bilinear")
+_UPSAMPLE_MODES = ("convtranspose", "nearest", "bilinear", "pixelshuffle")
+
+
+class PixelShuffleUpsample(nn.Module):
+    """3x3 conv to ``4 * out`` channels, PixelShuffle x2, then a fixed [1, 2, 1] blur: ``(N, in, H, W) -> (N, out, 2H, 2W)``.
+
+    Sub-pixel convolution (Shi et al., CVPR 2016) initialised by ICNR (Aitken
+    et al., arXiv:1707.02937: the four sub-pixel kernels start equal, so the
+    layer starts as nearest-neighbour upsampling and has no checkerboard), and
+    the binomial blur of StyleGAN2's upsampling (Karras et al. 2020), which
+    removes the 2-px block edges nearest-neighbour copies leave.  Call
+    :meth:`icnr_` after any re-initialisation of the conv.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, *, bias: bool, padding_mode: str) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, 4 * out_channels, 3, padding=1, bias=bias, padding_mode=padding_mode)
+        self.shuffle = nn.PixelShuffle(2)
+        taps = torch.tensor([1.0, 2.0, 1.0])
+        kernel = torch.outer(taps, taps) / 16.0
+        self.register_buffer("blur_kernel", kernel.expand(out_channels, 1, 3, 3).clone(), persistent=False)
+        self.icnr_()
+
+    @torch.no_grad()
+    def icnr_(self) -> None:
+        """Make the four sub-pixel kernels of each output channel equal (their first one, repeated)."""
+        weight = self.conv.weight.view(-1, 4, *self.conv.weight.shape[1:])  # out x 4 x in x 3 x 3
+        weight.copy_(weight[:, :1].expand_as(weight))
+        if self.conv.bias is not None:
+            bias = self.conv.bias.view(-1, 4)
+            bias.copy_(bias[:, :1].expand_as(bias))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.shuffle(self.conv(x))  # N x out x 2H x 2W
+        x = nn.functional.pad(x, (1, 1, 1, 1), mode="replicate")
+        return nn.functional.conv2d(x, self.blur_kernel.to(x.dtype), groups=x.shape[1])
 
 
 def _upsample(in_channels: int, out_channels: int, mode: str, *, bias: bool, padding_mode: str) -> list[nn.Module]:
     """Layers doubling the spatial size: ``(N, in, H, W) -> (N, out, 2H, 2W)``."""
     if mode == "convtranspose":
         return [nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1, bias=bias)]
+    if mode == "pixelshuffle":
+        return [PixelShuffleUpsample(in_channels, out_channels, bias=bias, padding_mode=padding_mode)]
     # Interpolation + conv avoids the checkerboard artefacts of strided transposed
     # convolutions (Odena et al., Distill 2016).
     interpolate = nn.Upsample(scale_factor=2, mode=mode, **({"align_corners": False} if mode == "bilinear" else {}))
@@ -68,8 +105,9 @@ class HybridGenerator(nn.Module):
     mlp_hidden : sequence of int
         Widths of the MLP's hidden layers (its depth is ``len(mlp_hidden) + 1``
         linear layers; ``()`` leaves only the projection to ``C x 4 x 4``).
-    upsample : {"convtranspose", "nearest", "bilinear"}
-        ``ConvTranspose2d(4, 2, 1)``, or nearest-neighbour/bilinear x2 followed by a 3x3 conv.
+    upsample : {"convtranspose", "nearest", "bilinear", "pixelshuffle"}
+        ``ConvTranspose2d(4, 2, 1)``; nearest-neighbour/bilinear x2 followed by a 3x3 conv; or a
+        3x3 conv, PixelShuffle x2 and a blur (:class:`PixelShuffleUpsample`).
     padding_mode : {"zeros", "reflect", "replicate"}
         Padding of those 3x3 convs (``"convtranspose"`` needs ``"zeros"``).
     negative_slope : float
@@ -125,6 +163,9 @@ class HybridGenerator(nn.Module):
         blocks += [*_upsample(channels[-1], 1, upsample, bias=True, padding_mode=padding_mode), nn.Tanh()]
         self.cnn = nn.Sequential(*blocks)
         self.apply(init_weights)
+        for module in self.modules():
+            if isinstance(module, PixelShuffleUpsample):
+                module.icnr_()  # init_weights re-drew its conv
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
@@ -182,7 +223,7 @@ def hybrid_generator(
         Explicit widths, overriding ``width``; ``log2(image_size / 4)`` entries.
     mlp_hidden : sequence of int
         Hidden widths of the MLP (thesis: configurable depth/width).
-    upsample : {"convtranspose", "nearest", "bilinear"}
+    upsample : {"convtranspose", "nearest", "bilinear", "pixelshuffle"}
         Upsampling block type.
     padding_mode : {"zeros", "reflect", "replicate"}
         Padding of the 3x3 convs of interpolating blocks.

@@ -33,7 +33,7 @@ __all__ = ["TrainConfig", "QUICK", "FULL", "PROFILES", "EXECUTION_FIELDS", "trai
 _PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _MEMORY_FORMATS = ("auto", "contiguous", "channels_last")
 _CRITIC_NORMS = ("none", "layer", "instance")
-_UPSAMPLE = ("convtranspose", "nearest", "bilinear")
+_UPSAMPLE = ("convtranspose", "nearest", "bilinear", "pixelshuffle")
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class TrainConfig:
     mlp_hidden: tuple[int, ...] = (512,)  # hidden widths of the generator's MLP (its depth/width)
     generator_width: float = 1.0  # multiplier on GENERATOR_CHANNELS (the quick profile shrinks the nets)
     critic_width: float = 1.0  # multiplier on CRITIC_CHANNELS
-    upsample: str = "convtranspose"  # generator upsampling: "convtranspose", or "nearest"/"bilinear" + 3x3 conv
+    upsample: str = "convtranspose"  # "convtranspose", "nearest"/"bilinear" + 3x3 conv, or "pixelshuffle" (+ blur)
     padding_mode: str = "zeros"  # conv padding of generator and critic: "zeros", "reflect" or "replicate"
     critic_norm: str = "none"  # per-sample critic normalisation: "none", "layer" or "instance"
     # --- optimisation ---
