@@ -3,8 +3,8 @@
 A latent vector is first transformed by a small multilayer perceptron
 (Linear + BatchNorm1d + LeakyReLU), reshaped into a ``C x 4 x 4`` feature map
 and then doubled in resolution by a stack of convolutional upsampling blocks
-(ConvTranspose2d, or nearest/bilinear upsampling + 3x3 conv, BatchNorm2d,
-LeakyReLU 0.2) until the requested size, where a last block emits one channel
+(ConvTranspose2d, nearest/bilinear upsampling + 3x3 conv, or sub-pixel
+convolution with a blur; BatchNorm2d, LeakyReLU 0.2) until the requested size, where a last block emits one channel
 through ``tanh``.  The thesis uses ``ConvTranspose2d(4, 2, 1)`` with zero
 padding; the project's recipe (``gan_lib.training.recipes``) upsamples by
 interpolation, which cannot make the transposed convolution's checkerboard
