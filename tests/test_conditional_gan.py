@@ -186,3 +186,15 @@ def test_generate_requires_labels_for_a_conditional_generator_only(tmp_path):
         generate(result.checkpoint, 4)
     with pytest.raises(ValueError, match=r"ints in \[0, 2\)"):
         generate(result.checkpoint, 4, labels=5)
+
+
+def test_conditional_generator_keeps_icnr_with_pixelshuffle_upsampling():
+    from gan_lib.models.generator import PixelShuffleUpsample
+
+    g = get_model("conditional_hybrid_generator", image_size=32, width=0.125, mlp_hidden=(16,),
+                  upsample="pixelshuffle")
+    blocks = [m for m in g.modules() if isinstance(m, PixelShuffleUpsample)]
+    assert blocks
+    for block in blocks:  # init_weights re-drew each conv; the four sub-pixel kernels must still be equal
+        weight = block.conv.weight.view(-1, 4, *block.conv.weight.shape[1:])
+        assert torch.equal(weight[:, 1], weight[:, 0]) and torch.equal(weight[:, 3], weight[:, 0])

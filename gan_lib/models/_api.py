@@ -105,12 +105,17 @@ def init_weights(module: nn.Module) -> None:
     of the generator is followed by BatchNorm, its scale does not depend on the
     weight scale; in the un-normalised critic the small weights make the initial
     critic nearly constant (gradient norm well below 1), which the gradient
-    penalty corrects within the first few dozen critic steps.
+    penalty corrects within the first few dozen critic steps.  Sub-pixel
+    upsampling blocks keep their ICNR initialisation (equal sub-pixel kernels).
     """
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
         nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
+    elif hasattr(module, "icnr_"):
+        # A sub-pixel upsampling block (generator.PixelShuffleUpsample): ``apply`` visits its conv first, so its
+        # ICNR structure is restored on the freshly drawn weights.
+        module.icnr_()
     elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.GroupNorm)):
         if module.weight is not None:
             nn.init.normal_(module.weight, 1.0, 0.02)

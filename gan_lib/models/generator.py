@@ -48,8 +48,9 @@ class PixelShuffleUpsample(nn.Module):
     et al., arXiv:1707.02937: the four sub-pixel kernels start equal, so the
     layer starts as nearest-neighbour upsampling and has no checkerboard), and
     the binomial blur of StyleGAN2's upsampling (Karras et al. 2020), which
-    removes the 2-px block edges nearest-neighbour copies leave.  Call
-    :meth:`icnr_` after any re-initialisation of the conv.
+    removes the 2-px block edges nearest-neighbour copies leave.
+    :func:`~gan_lib.models._api.init_weights` calls :meth:`icnr_` after
+    re-drawing the conv.
     """
 
     def __init__(self, in_channels: int, out_channels: int, *, bias: bool, padding_mode: str) -> None:
@@ -163,9 +164,6 @@ class HybridGenerator(nn.Module):
         blocks += [*_upsample(channels[-1], 1, upsample, bias=True, padding_mode=padding_mode), nn.Tanh()]
         self.cnn = nn.Sequential(*blocks)
         self.apply(init_weights)
-        for module in self.modules():
-            if isinstance(module, PixelShuffleUpsample):
-                module.icnr_()  # init_weights re-drew its conv
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
