@@ -23,6 +23,7 @@ from PIL import Image
 
 from .atomic import atomic_path
 from .imaging import to_uint8
+from .models import call_with_labels
 from .training.checkpoint import build_generator, load_checkpoint
 
 __all__ = ["generate", "save_images", "main"]
@@ -80,8 +81,8 @@ def generate(
     with torch.inference_mode():
         for start in range(0, n, batch_size):
             z_batch = z[start : start + batch_size].to(device)
-            batch = (model(z_batch) if label_tensor is None else
-                     model(z_batch, label_tensor[start : start + batch_size].to(device)))  # b x 1 x H x W
+            labels_batch = None if label_tensor is None else label_tensor[start : start + batch_size].to(device)
+            batch = call_with_labels(model, z_batch, labels_batch)  # b x 1 x H x W
             out[start : start + len(batch)] = batch[:, 0].float().cpu().numpy()
     return out
 

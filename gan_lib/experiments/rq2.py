@@ -50,8 +50,6 @@ __all__ = ["ARMS", "classifier_config", "sample_budget", "synthetic_images", "ru
 
 #: The training-set arms of RQ2, baseline first.
 ARMS = ("real", "real+traditional", "real+gan", "real+cgan", "real+both")
-#: Arms that draw from a generated pool, and which pool: the per-class generators' or the conditional one's.
-_POOL_OF_ARM = {"real+gan": "class", "real+both": "class", "real+cgan": "conditional"}
 _METRICS = ("auc", "balanced_accuracy", "sensitivity_at_spec")
 
 
@@ -180,7 +178,7 @@ def run_rq2(
             for label in (0, 1):
                 own = real.of_class(label)
                 n = int(round(ratio * len(own)))
-                source = conditional_pools if _POOL_OF_ARM.get(arm) == "conditional" else pools
+                source = conditional_pools if arm == "real+cgan" else pools  # the per-class generators' otherwise
                 extra = synthetic_images(arm, own, n, pool=(source or {}).get(label), seed=seed * 1000 + label)
                 images.append(extra)
                 labels.append(np.full(n, label, dtype=np.int64))

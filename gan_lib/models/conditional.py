@@ -21,7 +21,7 @@ pass labels to models that have it.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import nn
@@ -31,12 +31,18 @@ from .critic import CRITIC_CHANNELS, Critic
 from .generator import GENERATOR_CHANNELS, _UPSAMPLE_MODES, _upsample
 
 __all__ = [
-    "CONDITIONAL_MODELS", "ConditionalBatchNorm", "ConditionalHybridGenerator", "ProjectionCritic",
+    "CONDITIONAL_MODELS", "call_with_labels", "ConditionalBatchNorm", "ConditionalHybridGenerator", "ProjectionCritic",
     "conditional_hybrid_generator", "projection_critic",
 ]
 
 #: Registered builders that take ``num_classes`` and whose forward takes ``(x, labels)``.
 CONDITIONAL_MODELS: tuple[str, ...] = ("conditional_hybrid_generator", "projection_critic")
+
+
+def call_with_labels(model: Callable[..., torch.Tensor], x: torch.Tensor,
+                     labels: torch.Tensor | None) -> torch.Tensor:
+    """``model(x)``, or ``model(x, labels)`` for a class-conditional network (``labels`` not None)."""
+    return model(x) if labels is None else model(x, labels)
 
 
 def _check_labels(owner: str, labels: torch.Tensor, batch: int) -> None:
@@ -160,11 +166,8 @@ class ProjectionCritic(Critic):
         nn.init.normal_(self.class_embedding.weight, 0.0, 0.02)  # as the head's weights: a near-constant start
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        if x.ndim != 4 or x.shape[1:] != (1, self.image_size, self.image_size):
-            raise ValueError(f"ProjectionCritic: x must have shape (N, 1, {self.image_size}, {self.image_size}); "
-                             f"got {tuple(x.shape)}.")
+        h = self.feature_map(x)  # N x C x 4 x 4
         _check_labels("ProjectionCritic", labels, x.shape[0])
-        h = self.features(x)  # N x C x 4 x 4
         projection = (self.class_embedding(labels).to(h.dtype) * h.sum(dim=(2, 3))).sum(dim=1, keepdim=True)
         return self.head(h.flatten(1)) + projection  # N x 1
 

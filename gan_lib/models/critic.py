@@ -111,13 +111,15 @@ class Critic(nn.Module):
         self.head = nn.Linear(channels[-1] * 4 * 4, 1)
         self.apply(init_weights)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def feature_map(self, x: torch.Tensor) -> torch.Tensor:
+        """The last feature map ``(N, C, 4, 4)`` of images ``x (N, 1, image_size, image_size)``, shape checked."""
         if x.ndim != 4 or x.shape[1:] != (1, self.image_size, self.image_size):
-            raise ValueError(
-                f"Critic: x must have shape (N, 1, {self.image_size}, {self.image_size}); got {tuple(x.shape)}."
-            )
-        h = self.features(x)  # N x C x 4 x 4
-        return self.head(h.flatten(1))  # N x 1
+            raise ValueError(f"{type(self).__name__}: x must have shape (N, 1, {self.image_size}, {self.image_size}); "
+                             f"got {tuple(x.shape)}.")
+        return self.features(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.feature_map(x).flatten(1))  # N x 1
 
 
 def _build(*, image_size: int, width: float, channels: Sequence[int] | None, **kwargs: Any) -> Critic:

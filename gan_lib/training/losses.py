@@ -17,6 +17,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..models import call_with_labels
+
 __all__ = ["gradient_penalty", "critic_loss", "generator_loss", "wasserstein_estimate"]
 
 
@@ -83,7 +85,7 @@ def gradient_penalty(
         alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype, generator=generator)
     # fake may be in autocast's half precision; interpolate in the real images' dtype.
     interpolates = torch.lerp(fake.detach().to(real.dtype), real.detach(), alpha).requires_grad_(True)
-    scores = (critic(interpolates) if labels is None else critic(interpolates, labels)).sum()
+    scores = call_with_labels(critic, interpolates, labels).sum()
     scaled = grad_scaler is not None and grad_scaler.is_enabled()
     (grad,) = torch.autograd.grad(grad_scaler.scale(scores) if scaled else scores, interpolates, create_graph=True)
     if scaled:

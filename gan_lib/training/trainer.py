@@ -39,7 +39,7 @@ from tqdm import tqdm
 
 from ..config import config_to_dict
 from ..imaging import check_image_set
-from ..models import get_model
+from ..models import call_with_labels, get_model
 from .batches import TensorBatcher
 from .checkpoint import CHECKPOINT_FORMAT, capture_rng, load_checkpoint, restore_rng
 from .config import EXECUTION_FIELDS, TrainConfig
@@ -141,19 +141,14 @@ def parallelize(state: TrainState, world: Distributed) -> TrainState:
     return state
 
 
-def _call(model: Callable[..., torch.Tensor], x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
-    """``model(x)``, or ``model(x, labels)`` for a class-conditional network."""
-    return model(x) if labels is None else model(x, labels)
-
-
 def _generate_shard(generate: Callable[..., torch.Tensor], z: torch.Tensor, labels: torch.Tensor | None,
                     state: TrainState) -> torch.Tensor:
     """This rank's slice of ``generate(z[, labels])`` for the global batch ``z`` (all of it in one process)."""
     if not state.world.active:
-        return _call(generate, z, labels)
+        return call_with_labels(generate, z, labels)
     if state.replicate_generator:  # BatchNorm sees the global batch; gradients still flow through this rank's slice
-        return state.world.shard(_call(generate, z, labels))
-    return _call(generate, state.world.shard(z), None if labels is None else state.world.shard(labels))
+        return state.world.shard(call_with_labels(generate, z, labels))
+    return call_with_labels(generate, state.world.shard(z), None if labels is None else state.world.shard(labels))
 
 
 def train_step(
@@ -234,7 +229,8 @@ def train_step(
             with torch.no_grad():  # the critic update needs samples, not the generator's graph
                 fake = _generate_shard(generate, z, labels, state)  # the real batch's labels: pairs share one
             fake = augment(fake)
-            real_scores, fake_scores = _call(critic_sync, real, local_labels), _call(critic_sync, fake, local_labels)
+            real_scores = call_with_labels(critic_sync, real, local_labels)
+            fake_scores = call_with_labels(critic_sync, fake, local_labels)
             # The penalty's double backward goes through the plain critic: DDP does not support
             # torch.autograd.grad.  Its weight gradients reach the same parameters in the loss's
             # backward below, whose DDP hooks fire once per parameter with the summed gradient,
@@ -267,7 +263,7 @@ def train_step(
         with autocast(precision, device.type):
             # The plain critic: its weights are frozen here, so there is nothing of it to synchronise.
             fake = augment(_generate_shard(generate, z, labels, state))
-            g_loss = generator_loss(_call(D, fake, None if labels is None else shard(labels)))
+            g_loss = generator_loss(call_with_labels(D, fake, None if labels is None else shard(labels)))
         state.opt_generator.zero_grad(set_to_none=True)
         scaler_g.scale(g_loss).backward()
         scaler_g.unscale_(state.opt_generator)
@@ -295,7 +291,8 @@ def _sample(state: TrainState, z: torch.Tensor, labels: torch.Tensor | None, har
     was_training = model.training
     model.eval()
     with torch.inference_mode(), autocast(hardware.precision, hardware.device):
-        samples = _call(model, z.to(hardware.device), None if labels is None else labels.to(hardware.device))
+        labels = None if labels is None else labels.to(hardware.device)
+        samples = call_with_labels(model, z.to(hardware.device), labels)
     model.train(was_training)
     return samples
 
