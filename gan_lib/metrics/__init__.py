@@ -15,7 +15,7 @@ feature arrays ``(N, D)``, each returning :class:`Estimate` objects (value,
 - :mod:`~gan_lib.metrics.table` — Table 1/Table 2 as DataFrames, CSV and LaTeX.
 """
 from gan_lib.metrics.bootstrap import Estimate, not_computed
-from gan_lib.metrics.c2st import ReaderResult, c2st, frame_share, statistics_reader
+from gan_lib.metrics.c2st import ReaderResult, block_edge_ratio, c2st, frame_share, statistics_reader
 from gan_lib.metrics.diversity import ms_ssim, ms_ssim_diversity
 from gan_lib.metrics.fid import (
     FIDWeightsNotFound,
@@ -47,6 +47,7 @@ __all__ = [
     "ReaderResult",
     "c2st",
     "frame_share",
+    "block_edge_ratio",
     "statistics_reader",
     "ms_ssim",
     "ms_ssim_diversity",
