@@ -7,7 +7,7 @@ refuses unknown keys::
 
     >>> from gan_lib.config import apply_overrides
     >>> apply_overrides(TrainConfig(), QUICK).steps
-    600
+    550
 
 ``TrainConfig()``'s own defaults are the thesis as built (the ``"thesis"``
 recipe); :func:`train_config_for_profile` lays a profile, then a named recipe
@@ -161,13 +161,14 @@ EXECUTION_FIELDS: tuple[str, ...] = (
 )
 
 #: Minutes on a 2-core CPU: small networks (1/4 of the default generator widths,
-#: 1/8 of the critic's), batch 32, 600 generator steps on 64 px patches.  With
+#: 1/8 of the critic's), batch 32, 550 generator steps on 64 px patches.  With
 #: the project recipe (n_critic 2) a step took 0.26-0.29 s on an idle 2-core AVX2
 #: EPYC, so training takes about 3 min there; the generator width was chosen
 #: by 3-minute probes (1/4 lowered SWD from 172 to 91 against 1/8, 1/2 reached
-#: 117 in the same time; see gan_lib.training.recipes).  600 steps instead of
-#: 700 keep ``make pipeline`` inside its 12 minutes: more steps did not help
-#: this recipe (SWD 101 after 638 steps, 124 after 1862, one seed; README).
+#: 117 in the same time; see gan_lib.training.recipes).  550 steps instead of
+#: 700 keep ``make pipeline`` inside its 12 minutes (with 600 it took 11 min 57 s
+#: and 12 min 5 s on two fresh clones): more steps did not help this recipe
+#: (SWD 101 after 638 steps, 124 after 1862, one seed; README).
 QUICK: dict[str, Any] = {
     "recipe": DEFAULT_RECIPE,
     "image_size": 64,
@@ -175,7 +176,7 @@ QUICK: dict[str, Any] = {
     "critic_width": 0.125,
     "mlp_hidden": (128,),
     "batch_size": 32,
-    "steps": 600,
+    "steps": 550,
     "log_every": 10,
     "sample_every": 100,
     "checkpoint_every": 100,
