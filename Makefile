@@ -14,10 +14,11 @@ help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
 
 # pip byte-compiles every installed file on one core; compileall -j 0 does it on all cores and skips the packages' own
-# test folders, which nothing here imports (on the 2-core EPYC: a fresh install 165 s instead of 189 s; compiling the
-# whole venv 58-66 s, without the test folders 39-42 s).  Skipping the compilation instead would cost every
-# notebook's imports their compile time again wherever PYTHONDONTWRITEBYTECODE is set.  Like pip, it skips files this
-# Python cannot compile (torch ships test helpers in Python 3.12 syntax), hence the `|| true`.
+# test folders, which nothing here imports (on the 2-core EPYC: a fresh install 165 s instead of 189 s before the test
+# folders were skipped, 137-149 s after; compiling the whole venv 58-66 s, without them 39-42 s).  Skipping the
+# compilation instead would cost every notebook's imports their compile time again wherever PYTHONDONTWRITEBYTECODE
+# is set.  Like pip, it skips files this Python cannot compile (torch ships test helpers in Python 3.12 syntax), hence
+# the `|| true`.
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --no-compile --upgrade pip
