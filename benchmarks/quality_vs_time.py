@@ -106,7 +106,8 @@ CONTENDERS: dict[str, tuple[str, dict[str, Any]]] = {
                                       "diffaugment": _DIFFAUGMENT}),
     "+ EMA": ("ema", {"recipe": "thesis", "upsample": "nearest", "padding_mode": "reflect",
                       "diffaugment": _DIFFAUGMENT, "ema_kimg": 10.0}),
-    "project recipe (+ n_critic 2, critic lr x2)": ("project", {"recipe": "project"}),
+    "+ n_critic 2, critic lr x2": ("ncritic2", {"recipe": "project", "bilinear_stages": 0}),
+    "project recipe (+ bilinear finest 2 stages)": ("project", {"recipe": "project"}),
 }
 #: Time-to-quality thresholds: SWD at most this multiple of the same-patient floor, C2ST AUC at most this.
 TARGETS: dict[str, float] = {"swd_over_floor": 1.5, "c2st_auc": 0.85}
@@ -178,8 +179,8 @@ def contender_configs(profile: str, slugs: Sequence[str] | None = None, **overri
 
     Examples
     --------
-    >>> {label: c.upsample for label, c in contender_configs("quick", ["thesis", "project"]).items()}
-    {'thesis recipe': 'convtranspose', 'project recipe (+ n_critic 2, critic lr x2)': 'nearest'}
+    >>> {label: c.bilinear_stages for label, c in contender_configs("quick", ["thesis", "project"]).items()}
+    {'thesis recipe': 0, 'project recipe (+ bilinear finest 2 stages)': 2}
     """
     known = [slug for slug, _ in CONTENDERS.values()]
     unknown = sorted(set(slugs or ()) - set(known))

@@ -106,6 +106,24 @@ def test_generator_interpolating_blocks_with_reflect_padding(upsample):
     assert g.eval()(torch.zeros(2, 128)).shape == (2, 1, 32, 32)
 
 
+def test_bilinear_stages_replace_the_finest_nearest_stages():
+    g = hybrid_generator(image_size=32, width=0.125, mlp_hidden=(16,), upsample="nearest", padding_mode="reflect",
+                         bilinear_stages=2)
+    modes = [m.mode for m in g.cnn if isinstance(m, nn.Upsample)]
+    assert modes == ["nearest", "bilinear", "bilinear"]  # 4 -> 8 -> 16 -> 32, coarsest first
+    assert g.eval()(torch.zeros(2, 128)).shape == (2, 1, 32, 32)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"upsample": "nearest", "bilinear_stages": 4}, "from 0 to the 3 upsampling stages"),
+    ({"upsample": "nearest", "bilinear_stages": -1}, "from 0 to the 3 upsampling stages"),
+    ({"upsample": "pixelshuffle", "bilinear_stages": 1}, "needs upsample='nearest'"),
+])
+def test_bilinear_stages_are_validated(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        hybrid_generator(image_size=32, width=0.125, mlp_hidden=(16,), padding_mode="reflect", **kwargs)
+
+
 def test_generator_refuses_reflect_padding_with_transposed_convolutions():
     with pytest.raises(ValueError, match="pads only with zeros"):
         hybrid_generator(image_size=32, width=0.125, upsample="convtranspose", padding_mode="reflect")
@@ -143,6 +161,8 @@ def test_overrides_win_over_the_recipe_and_show_in_its_label():
     ({"gp_every": 0}, "gp_every must be a positive integer"),
     ({"critic_lr_scale": 0.0}, "critic_lr_scale must be a finite number > 0"),
     ({"ema_kimg": -1.0}, "ema_kimg must be a finite number >= 0"),
+    ({"bilinear_stages": 5}, "bilinear_stages must be an integer from 0 to the generator's 4 upsampling stages"),
+    ({"upsample": "pixelshuffle"}, "bilinear_stages must be 0 unless upsample='nearest'"),
 ])
 def test_recipe_settings_are_validated(overrides, message):
     with pytest.raises(ValueError, match=message):

@@ -28,7 +28,7 @@ from torch import nn
 
 from ._api import _resolve_channels, init_weights, register_model
 from .critic import CRITIC_CHANNELS, Critic
-from .generator import GENERATOR_CHANNELS, _UPSAMPLE_MODES, _upsample
+from .generator import GENERATOR_CHANNELS, _UPSAMPLE_MODES, _stage_modes, _upsample
 
 __all__ = [
     "CONDITIONAL_MODELS", "call_with_labels", "ConditionalBatchNorm", "ConditionalHybridGenerator", "ProjectionCritic",
@@ -85,7 +85,7 @@ class ConditionalHybridGenerator(nn.Module):
     ----------
     num_classes : int
         Number of labels (>= 2).
-    image_size, latent_dim, channels, mlp_hidden, upsample, padding_mode, negative_slope
+    image_size, latent_dim, channels, mlp_hidden, upsample, padding_mode, negative_slope, bilinear_stages
         As for :class:`~gan_lib.models.generator.HybridGenerator`.
     label_dim : int
         Length of the label embedding joined to ``z``.
@@ -103,6 +103,7 @@ class ConditionalHybridGenerator(nn.Module):
         upsample: str = "nearest",
         padding_mode: str = "reflect",
         negative_slope: float = 0.2,
+        bilinear_stages: int = 0,
     ) -> None:
         super().__init__()
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
@@ -116,6 +117,7 @@ class ConditionalHybridGenerator(nn.Module):
         if latent_dim < 1 or label_dim < 1 or any(int(h) < 1 for h in mlp_hidden):
             raise ValueError("ConditionalHybridGenerator: latent_dim, label_dim and mlp_hidden widths must be "
                              f"positive; got {latent_dim}, {label_dim}, {list(mlp_hidden)}.")
+        modes = _stage_modes("ConditionalHybridGenerator", upsample, len(channels), bilinear_stages)
         self.num_classes = num_classes
         self.image_size = image_size
         self.latent_dim = latent_dim
@@ -125,11 +127,11 @@ class ConditionalHybridGenerator(nn.Module):
         self.mlp_linears = nn.ModuleList(nn.Linear(w_in, w_out, bias=False) for w_in, w_out in zip(widths, widths[1:]))
         self.mlp_norms = nn.ModuleList(ConditionalBatchNorm(w, num_classes, spatial=False) for w in widths[1:])
         self.up_blocks = nn.ModuleList(
-            nn.Sequential(*_upsample(c_in, c_out, upsample, bias=False, padding_mode=padding_mode))
-            for c_in, c_out in zip(channels[:-1], channels[1:])
+            nn.Sequential(*_upsample(c_in, c_out, mode, bias=False, padding_mode=padding_mode))
+            for c_in, c_out, mode in zip(channels[:-1], channels[1:], modes)
         )
         self.up_norms = nn.ModuleList(ConditionalBatchNorm(c, num_classes, spatial=True) for c in channels[1:])
-        self.to_image = nn.Sequential(*_upsample(channels[-1], 1, upsample, bias=True, padding_mode=padding_mode),
+        self.to_image = nn.Sequential(*_upsample(channels[-1], 1, modes[-1], bias=True, padding_mode=padding_mode),
                                       nn.Tanh())
         self.activation = nn.LeakyReLU(negative_slope)
         self.apply(init_weights)
@@ -185,6 +187,7 @@ def conditional_hybrid_generator(
     upsample: str = "nearest",
     padding_mode: str = "reflect",
     negative_slope: float = 0.2,
+    bilinear_stages: int = 0,
 ) -> ConditionalHybridGenerator:
     """The hybrid MLP-CNN generator conditioned on a class label (embedding at the input, conditional BatchNorm).
 
@@ -202,7 +205,8 @@ def conditional_hybrid_generator(
                                  channels=channels, width=width)
     return ConditionalHybridGenerator(num_classes=num_classes, image_size=image_size, latent_dim=latent_dim,
                                       channels=resolved, mlp_hidden=tuple(mlp_hidden), label_dim=label_dim,
-                                      upsample=upsample, padding_mode=padding_mode, negative_slope=negative_slope)
+                                      upsample=upsample, padding_mode=padding_mode, negative_slope=negative_slope,
+                                      bilinear_stages=bilinear_stages)
 
 
 @register_model()

@@ -53,6 +53,7 @@ class TrainConfig:
     generator_width: float = 1.0  # multiplier on GENERATOR_CHANNELS (the quick profile shrinks the nets)
     critic_width: float = 1.0  # multiplier on CRITIC_CHANNELS
     upsample: str = "convtranspose"  # "convtranspose", "nearest"/"bilinear" + 3x3 conv, or "pixelshuffle" (+ blur)
+    bilinear_stages: int = 0  # with upsample="nearest": the finest this many upsampling stages interpolate bilinearly
     padding_mode: str = "zeros"  # conv padding of generator and critic: "zeros", "reflect" or "replicate"
     critic_norm: str = "none"  # per-sample critic normalisation: "none", "layer" or "instance"
     # --- optimisation ---
@@ -125,6 +126,12 @@ class TrainConfig:
                 fail(name, f"one of {allowed}")
         if self.upsample == "convtranspose" and self.padding_mode != "zeros":
             fail("padding_mode", "'zeros' with upsample='convtranspose' (ConvTranspose2d pads only with zeros)")
+        stages = int(math.log2(self.image_size // 4))
+        if isinstance(self.bilinear_stages, bool) or not isinstance(self.bilinear_stages, int) \
+                or not 0 <= self.bilinear_stages <= stages:
+            fail("bilinear_stages", f"an integer from 0 to the generator's {stages} upsampling stages")
+        if self.bilinear_stages and self.upsample != "nearest":
+            fail("bilinear_stages", f"0 unless upsample='nearest' (it replaces nearest stages; upsample is {self.upsample!r})")
         try:
             object.__setattr__(self, "diffaugment", ",".join(parse_policy(self.diffaugment)))
         except ValueError as error:
@@ -140,7 +147,7 @@ class TrainConfig:
         """Keyword arguments for the generator builder ``gan_lib.models.get_model(self.generator, ...)``."""
         return {"image_size": self.image_size, "latent_dim": self.latent_dim, "width": self.generator_width,
                 "mlp_hidden": list(self.mlp_hidden), "upsample": self.upsample, "padding_mode": self.padding_mode,
-                **self._class_kwargs()}
+                "bilinear_stages": self.bilinear_stages, **self._class_kwargs()}
 
     def critic_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for the critic builder."""
