@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from datetime import timedelta
 
 import pandas as pd
@@ -12,7 +13,8 @@ from fastapi.testclient import TestClient
 from gan_lib.validation import db
 from gan_lib.validation.app import ADMIN_COOKIE, READER_COOKIE
 
-from validation_support import answer, app_for, copy_study, hidden_fields, image_url, make_study, signed_in
+from validation_support import (answer, app_for, copy_study, hidden_fields, image_url, make_study, shown_fields,
+                                signed_in)
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +129,7 @@ def test_resume_in_new_client_continues_after_last_answer(app, study, conn):
 
 def test_duplicate_answer_returns_409_and_keeps_the_first(app, study, conn):
     client = signed_in(app, study, "Dr A")
-    fields = hidden_fields(client.get("/rate").text)
+    fields = shown_fields(client)
     data = {**fields, "answer": "real", "confidence": "5", "realism": "5", "note": ""}
     assert client.post("/rate", data=data, follow_redirects=False).status_code == 303
     again = client.post("/rate", data={**data, "answer": "synthetic"}, follow_redirects=False)
@@ -180,6 +182,135 @@ def test_position_outside_the_sequence_returns_404(app, study, conn):
     client = signed_in(app, study, "Dr A")
     response = answer(client, position="9999")
     assert response.status_code == 404 and _ratings(conn) == []
+
+
+def _reader_id(conn, name: str = "Dr A") -> int:
+    return conn.execute("SELECT reader_id FROM readers WHERE name = ?", (name,)).fetchone()[0]
+
+
+def test_only_the_position_shown_can_be_answered(app, study, conn):
+    client = signed_in(app, study, "Dr A")
+    fields = shown_fields(client)
+    ahead = str(int(fields["position"]) + 5)
+    response = client.post("/rate", data={**fields, "position": ahead, "answer": "real", "confidence": "3",
+                                          "realism": "3"}, follow_redirects=False)
+    assert response.status_code == 409 and "not for the image shown" in response.text
+    assert _ratings(conn) == []
+    page = client.get("/rate").text
+    assert "Image 1 of" in page and hidden_fields(page)["position"] == fields["position"]
+    assert answer(client).status_code == 303  # the image shown can still be answered
+
+
+def test_an_answer_needs_its_image_served_first(app, study, conn):
+    client = signed_in(app, study, "Dr A")
+    fields = hidden_fields(client.get("/rate").text)  # the page only, as a script would
+    response = client.post("/rate", data={**fields, "answer": "real", "confidence": "3", "realism": "3"},
+                           follow_redirects=False)
+    assert response.status_code == 409 and "not loaded" in response.text and _ratings(conn) == []
+
+
+def test_time_on_image_runs_from_serving_the_image_to_the_answer(app, study, conn):
+    client = signed_in(app, study, "Dr A")
+    page = client.get("/rate").text
+    started = db.utc_now()
+    client.get(image_url(page))
+    client.get(image_url(page))  # a reload keeps the first serving time
+    time.sleep(0.3)
+    fields = hidden_fields(page)
+    client.post("/rate", data={**fields, "answer": "real", "confidence": "3", "realism": "3"})
+    elapsed = (db.utc_now() - started).total_seconds()
+    seconds = _ratings(conn)[0]["time_on_image_s"]
+    assert 0.3 <= seconds <= elapsed
+    export = db.export_ratings(conn)
+    assert export["time_on_image_s"].tolist() == [seconds]
+
+
+def test_only_the_due_showing_is_served(app, study, conn):
+    client = signed_in(app, study, "Dr A")
+    due = shown_fields(client)["position"]
+    others = [row["showing_id"] for row in conn.execute(
+        "SELECT showing_id FROM assignments WHERE reader_id = ? AND position != ?", (_reader_id(conn), int(due)))]
+    assert others and all(client.get(f"/image/{showing}").status_code == 404 for showing in others)
+
+
+def test_every_showing_has_its_own_url_with_the_same_bytes(app, study, conn):
+    client = signed_in(app, study, "Dr A")
+    reader = _reader_id(conn)
+    repeated = conn.execute("SELECT item_id FROM assignments WHERE reader_id = ? AND repeat = 1 LIMIT 1",
+                            (reader,)).fetchone()["item_id"]
+    showings: dict[int, tuple[str, bytes]] = {}
+    for _ in range(study.n_real + study.n_generated + study.n_repeat_items):
+        page = client.get("/rate").text
+        slot = db.next_assignment(conn, reader)
+        response = client.get(image_url(page))
+        if slot.item_id == repeated:
+            showings[slot.repeat] = (image_url(page), response.content)
+            assert response.headers["cache-control"] == "private, no-store"
+        assert answer(client).status_code == 303
+    (first_url, first_bytes), (second_url, second_bytes) = showings[0], showings[1]
+    assert first_url != second_url and first_bytes == second_bytes
+    assert repeated not in first_url + second_url  # the URL never names the item
+
+
+def test_sign_out_ends_the_session_and_keeps_the_answers(app, study, conn):
+    client = signed_in(app, study, "Dr A")
+    assert answer(client).status_code == 303
+    page = client.get("/rate").text
+    cookie = client.cookies[READER_COOKIE]
+    assert 'action="/signout"' in page
+    assert client.post("/signout", data={"csrf_token": "forged"}).status_code == 403
+    response = client.post("/signout", data={"csrf_token": hidden_fields(page)["csrf_token"]})
+    assert response.status_code == 200 and "Signed out" in response.text
+    stale = TestClient(app)
+    stale.cookies.set(READER_COOKIE, cookie)
+    assert stale.get("/rate").status_code == 401
+    assert len(_ratings(conn)) == 1
+
+
+def test_a_new_invite_ends_the_readers_other_sessions(app, study, conn):
+    first = signed_in(app, study, "Dr A")
+    token = db.new_invite(conn, "Dr A")
+    assert first.get("/rate").status_code == 401
+    second = TestClient(app)
+    assert second.post("/invite", data={"token": str(token)}, follow_redirects=False).status_code == 303
+    assert second.get("/rate").status_code == 200
+
+
+def test_revoke_reader_ends_every_session_and_voids_unused_invites(app, study, conn):
+    browsers = [signed_in(app, study, "Dr A")]
+    reader = _reader_id(conn)
+    for _ in range(2):  # a second browser on a second invite exchanged before the revocation
+        token = db._insert_invite(conn, reader, now=db.utc_now(), ttl=timedelta(days=1))
+        browsers.append(TestClient(app))
+        browsers[-1].post("/invite", data={"token": str(token)})
+    unused = db._insert_invite(conn, reader, now=db.utc_now(), ttl=timedelta(days=1))
+    assert db.revoke_reader(conn, "Dr A") == 3
+    assert all(browser.get("/rate").status_code == 401 for browser in browsers)
+    assert TestClient(app).post("/invite", data={"token": str(unused)}).status_code == 410
+    with pytest.raises(ValueError, match="no reader named"):
+        db.revoke_reader(conn, "Dr Nobody")
+
+
+def test_a_study_database_of_the_previous_schema_is_upgraded_and_keeps_its_answers(study):
+    conn = db.connect(study.db_path)
+    _, token = db.add_reader(conn, "Dr A")
+    client = TestClient(app_for(study))
+    client.post("/invite", data={"token": str(token)})
+    assert answer(client).status_code == 303
+    conn.executescript("DROP INDEX assignments_showing; ALTER TABLE assignments DROP COLUMN showing_id; "
+                       "ALTER TABLE assignments DROP COLUMN served_at; ALTER TABLE ratings DROP COLUMN time_on_image_s;")
+    conn.close()
+    upgraded = TestClient(app_for(study))  # create_app upgrades the schema
+    upgraded.cookies.set(READER_COOKIE, client.cookies[READER_COOKIE])
+    assert "Image 2 of" in upgraded.get("/rate").text
+    assert answer(upgraded).status_code == 303
+    conn = db.connect(study.db_path)
+    try:
+        assert conn.execute("SELECT count(*) FROM assignments WHERE showing_id IS NULL").fetchone()[0] == 0
+        times = [row["time_on_image_s"] for row in conn.execute("SELECT time_on_image_s FROM ratings ORDER BY rating_id")]
+    finally:
+        conn.close()
+    assert times[0] is None and times[1] >= 0
 
 
 def test_oversized_body_returns_413(app, study, conn):

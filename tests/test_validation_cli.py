@@ -12,6 +12,7 @@ import pytest
 from gan_lib.validation import db
 from gan_lib.validation.__main__ import main
 from gan_lib.validation.analysis import load_export
+from gan_lib.validation.security import parse_split_token
 
 
 class _Run:
@@ -55,10 +56,31 @@ def test_add_reader_twice_explains_new_invite(study_dir):
     main(["add-reader", "Dr A", "--study", str(study_dir), "--new-invite"])
 
 
+def test_revoke_reader_ends_sessions_and_names_the_way_back(study_dir, capsys):
+    main(["add-reader", "Dr A", "--study", str(study_dir)])
+    token = capsys.readouterr().out.split("/invite/")[1].split()[0]
+    conn = db.connect(study_dir / "ratings.sqlite")
+    try:
+        _, session = db.redeem_invite(conn, parse_split_token(token))
+    finally:
+        conn.close()
+    main(["revoke-reader", "Dr A", "--study", str(study_dir)])
+    out = capsys.readouterr().out
+    assert "1 session(s) ended" in out and "--new-invite" in out
+    conn = db.connect(study_dir / "ratings.sqlite")
+    try:
+        assert db.find_session(conn, session, kind="reader") is None
+    finally:
+        conn.close()
+    with pytest.raises(SystemExit, match="no reader named"):
+        main(["revoke-reader", "Dr Nobody", "--study", str(study_dir)])
+
+
 def test_export_writes_answers_with_the_key(study_dir, tmp_path, capsys):
     conn = db.connect(study_dir / "ratings.sqlite")
     try:
         reader_id, _ = db.add_reader(conn, "Dr A")
+        db.serve_showing(conn, reader_id, db.next_assignment(conn, reader_id).showing_id)
         db.record_rating(conn, reader_id, 0, answer="synthetic", confidence=4, realism=2, note="-bad")
     finally:
         conn.close()
@@ -90,3 +112,46 @@ def test_create_study_reports_a_bad_run_in_one_line(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "gan_lib.run", module)
     with pytest.raises(SystemExit, match="error: load_run: .* is not a trained run"):
         main(["create-study", "--run", str(tmp_path / "missing")])
+
+
+def test_invite_filter_redacts_the_token_of_an_access_log_record():
+    import logging
+
+    from gan_lib.validation.security import RedactInviteTokens
+
+    token = "0123456789abcdef." + "A" * 43
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", f"/invite/{token}", "1.1", 200), None)
+    assert RedactInviteTokens().filter(record)
+    assert token not in record.getMessage() and "/invite/[redacted]" in record.getMessage()
+
+
+def test_served_study_keeps_every_secret_out_of_its_log(tmp_path):
+    import httpx
+
+    from gan_lib.validation.app import READER_COOKIE
+
+    from validation_support import hidden_fields, image_url, make_study, running_server
+
+    study = make_study(tmp_path, n_real=3, n_generated=3, repeats=0)
+    conn = db.connect(study.db_path)
+    try:
+        _, invite = db.add_reader(conn, "Dr A")
+        _, unused = db.add_reader(conn, "Dr B")
+    finally:
+        conn.close()
+    log_path = tmp_path / "serve.log"
+    with running_server(study, log_level="info", log_path=log_path) as base, httpx.Client(base_url=base) as client:
+        assert client.get(f"/invite/{invite}").status_code == 200
+        assert client.get(f"/invite/{unused}").status_code == 200
+        assert client.post("/invite", data={"token": str(invite)}).status_code == 303
+        session = client.cookies[READER_COOKIE]
+        page = client.get("/rate").text
+        client.get(image_url(page))
+        client.post("/rate", data={**hidden_fields(page), "answer": "real", "confidence": "3", "realism": "3"})
+        client.post("/admin/login", data={"secret": study.admin_secret})
+    log = log_path.read_text()
+    assert "/invite/[redacted]" in log and '"GET /rate HTTP/1.1" 200' in log  # the access log was on
+    for secret in (invite.verifier, unused.verifier, invite.selector, unused.selector,
+                   session.split(".")[1], study.admin_secret):
+        assert secret not in log

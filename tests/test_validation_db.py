@@ -71,12 +71,19 @@ def test_new_invite_revokes_the_unused_old_one(conn):
     assert session is not None and db.find_session(conn, session, kind="reader").reader_id == reader_id
 
 
+def serve_due(conn, reader_id: int) -> db.Assignment:
+    """Serve the reader's due image, as GET /image does; returns the slot."""
+    slot = db.next_assignment(conn, reader_id)
+    assert db.serve_showing(conn, reader_id, slot.showing_id) == slot.item_id
+    return slot
+
+
 def test_ratings_unique_constraint_rejects_a_second_answer(conn):
     reader_id, _ = db.add_reader(conn, "Dr A")
+    slot = serve_due(conn, reader_id)
     db.record_rating(conn, reader_id, 0, answer="real", confidence=1, realism=1)
     with pytest.raises(db.DuplicateRating):
         db.record_rating(conn, reader_id, 0, answer="synthetic", confidence=5, realism=5)
-    slot = db.assignment_at(conn, reader_id, 0)
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):  # the constraint itself, bypassing the app
         conn.execute("INSERT INTO ratings (reader_id, item_id, repeat, answer, confidence, realism, answered_at) "
                      "VALUES (?, ?, ?, 'real', 3, 3, 'now')", (reader_id, slot.item_id, slot.repeat))
@@ -88,10 +95,45 @@ def test_ratings_unique_constraint_rejects_a_second_answer(conn):
 def test_record_rating_check_constraints_roll_back(conn, field, value):
     reader_id, _ = db.add_reader(conn, "Dr A")
     values = {"answer": "real", "confidence": 3, "realism": 3, "note": "", field: value}
+    serve_due(conn, reader_id)
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         db.record_rating(conn, reader_id, 0, **values)
     assert conn.execute("SELECT count(*) FROM ratings").fetchone()[0] == 0
     assert not conn.in_transaction
+
+
+def test_record_rating_accepts_only_the_due_slot_after_its_image_was_served(conn):
+    reader_id, _ = db.add_reader(conn, "Dr A")
+    with pytest.raises(db.OutOfSequence, match="not_shown"):
+        db.record_rating(conn, reader_id, 0, answer="real", confidence=3, realism=3)
+    serve_due(conn, reader_id)
+    with pytest.raises(db.OutOfSequence, match="not_due"):
+        db.record_rating(conn, reader_id, 1, answer="real", confidence=3, realism=3)
+    with pytest.raises(LookupError):
+        db.record_rating(conn, reader_id, 10_000, answer="real", confidence=3, realism=3)
+    db.record_rating(conn, reader_id, 0, answer="real", confidence=3, realism=3)
+    assert db.serve_showing(conn, reader_id, serve_due(conn, reader_id).showing_id) is not None
+    assert conn.execute("SELECT count(*) FROM ratings").fetchone()[0] == 1
+
+
+def test_serve_showing_refuses_every_showing_but_the_due_one(conn):
+    reader_id, _ = db.add_reader(conn, "Dr A")
+    other_id, _ = db.add_reader(conn, "Dr B")
+    due = db.next_assignment(conn, reader_id)
+    rows = conn.execute("SELECT reader_id, showing_id FROM assignments WHERE showing_id != ?", (due.showing_id,))
+    assert all(db.serve_showing(conn, reader_id, row["showing_id"]) is None for row in rows)
+    assert db.serve_showing(conn, other_id, due.showing_id) is None  # another reader's due showing
+    assert conn.execute("SELECT count(*) FROM assignments WHERE served_at IS NOT NULL").fetchone()[0] == 0
+    assert db.serve_showing(conn, reader_id, due.showing_id) == due.item_id
+
+
+def test_showing_ids_are_unique_random_and_not_item_ids(conn):
+    for name in ("Dr A", "Dr B"):
+        db.add_reader(conn, name)
+    showings = [row["showing_id"] for row in conn.execute("SELECT showing_id FROM assignments")]
+    items = {row["item_id"] for row in conn.execute("SELECT item_id FROM items")}
+    assert len(set(showings)) == len(showings) and not items & set(showings)
+    assert all(len(showing) == 32 for showing in showings)
 
 
 def test_rating_for_an_unassigned_item_violates_the_foreign_key(conn):

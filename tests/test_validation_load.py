@@ -1,8 +1,9 @@
-"""Load test on loopback: 20 readers post 10 ratings each, all at once, against a real uvicorn.
+"""Load test on loopback: 20 readers rate 10 images each, all at the same time, against a real uvicorn.
 
-Every rating is also posted a second time concurrently (a double-click), so
-the server sees 400 POSTs; afterwards each of the 200 ratings must be in the
-database exactly once, with the values of its first accepted POST.
+Each reader loads their page and image and posts the answer twice at once (a
+double-click), so the server sees 400 POSTs from 20 readers in parallel;
+afterwards each of the 200 ratings must be in the database exactly once, with
+the values of its first accepted POST.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import httpx
 from gan_lib.validation import db
 from gan_lib.validation.app import READER_COOKIE
 
-from validation_support import hidden_fields, make_study, running_server
+from validation_support import hidden_fields, image_url, make_study, running_server
 
 N_READERS, N_RATINGS = 20, 10
 
@@ -44,15 +45,21 @@ def test_concurrent_ratings_are_stored_exactly_once(tmp_path):
             return {"answer": ("real", "synthetic")[(r + position) % 2], "confidence": str(1 + (r + position) % 5),
                     "realism": str(1 + (r * position) % 5), "note": f"reader {r} slot {position}"}
 
-        def post(task: tuple[int, int, int]) -> tuple[int, int, int]:
-            r, position, _attempt = task
-            data = {"position": str(position), "csrf_token": readers[r]["csrf"], **expected(r, position)}
-            response = client.post("/rate", data=data, headers={"cookie": readers[r]["cookie"]})
-            return r, position, response.status_code
+        def rate_all(r: int) -> list[tuple[int, int, int]]:
+            headers = {"cookie": readers[r]["cookie"]}
+            results = []
+            with ThreadPoolExecutor(max_workers=2) as clicks:
+                for _ in range(N_RATINGS):
+                    page = client.get("/rate", headers=headers).text
+                    position = int(hidden_fields(page)["position"])
+                    assert client.get(image_url(page), headers=headers).status_code == 200
+                    data = {"position": str(position), "csrf_token": readers[r]["csrf"], **expected(r, position)}
+                    twice = clicks.map(lambda _: client.post("/rate", data=data, headers=headers).status_code, (0, 1))
+                    results += [(r, position, status) for status in twice]
+            return results
 
-        tasks = [(r, p, attempt) for p in range(N_RATINGS) for r in range(N_READERS) for attempt in (0, 1)]
         with ThreadPoolExecutor(max_workers=16) as pool:
-            results = list(pool.map(post, tasks))
+            results = [row for rows in pool.map(rate_all, range(N_READERS)) for row in rows]
         assert not client.cookies  # redirects and 409 pages set no cookies
 
     codes = {}

@@ -72,9 +72,16 @@ def signed_in(app, study: Study, name: str) -> TestClient:
     return client
 
 
+def shown_fields(client) -> dict[str, str]:
+    """Open the rating page and load its image, as a browser does; returns the page's hidden fields."""
+    page = client.get("/rate").text
+    assert client.get(image_url(page)).status_code == 200
+    return hidden_fields(page)
+
+
 def answer(client, *, answer: str = "real", confidence: int = 3, realism: int = 3, note: str = "", **override):
-    """Answer the client's current item; returns the POST response (not following the redirect)."""
-    fields = hidden_fields(client.get("/rate").text)
+    """Answer the client's current item after loading its image; returns the POST response (no redirect followed)."""
+    fields = shown_fields(client)
     data = {"position": fields["position"], "csrf_token": fields["csrf_token"], "answer": answer,
             "confidence": str(confidence), "realism": str(realism), "note": note, **override}
     return client.post("/rate", data=data, follow_redirects=False)
@@ -91,20 +98,25 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(study: Study, *, timeout: float = 30.0) -> Iterator[str]:
-    """Run ``python -m gan_lib.validation serve`` on a free loopback port; yield its base URL."""
+def running_server(study: Study, *, timeout: float = 30.0, log_level: str = "warning",
+                   log_path: Path | None = None) -> Iterator[str]:
+    """Run ``python -m gan_lib.validation serve`` on a free loopback port; yield its base URL.
+
+    The server's stdout and stderr go to ``log_path`` when given (read it after the block).
+    """
     port = free_port()
     command = [sys.executable, "-m", "gan_lib.validation", "serve", "--study", str(study.root),
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=dict(os.environ),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", log_level]
+    log = open(log_path, "wb") if log_path is not None else subprocess.PIPE
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         with httpx.Client(timeout=1.0) as probe:
             while True:
                 if process.poll() is not None:
-                    raise RuntimeError(f"server exited: {process.stdout.read().decode(errors='replace')}")
+                    output = process.stdout.read() if process.stdout else Path(log_path).read_bytes()
+                    raise RuntimeError(f"server exited: {output.decode(errors='replace')}")
                 try:
                     if probe.get(f"{base}/health").status_code == 200:
                         break
@@ -121,4 +133,7 @@ def running_server(study: Study, *, timeout: float = 30.0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        process.stdout.close()
+        if process.stdout:
+            process.stdout.close()
+        else:
+            log.close()

@@ -2,6 +2,7 @@
 
     python -m gan_lib.validation create-study --run runs/quick --n-real 50 --n-generated 50
     python -m gan_lib.validation add-reader "Dr A" --study runs/quick/study
+    python -m gan_lib.validation revoke-reader "Dr A" --study runs/quick/study
     python -m gan_lib.validation serve --study runs/quick/study
     python -m gan_lib.validation export --study runs/quick/study --out reader_study.csv
     python -m gan_lib.validation demo --out demo_export.csv
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import sqlite3
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from gan_lib.validation import db
+from gan_lib.validation.security import redact_invite_tokens_in_logs
 from gan_lib.validation.simulate import demo_items, simulate_readers
 from gan_lib.validation.study import create_study_from_run
 
@@ -27,6 +30,16 @@ def _db_path(args: argparse.Namespace) -> Path:
     if args.study is not None:
         return Path(args.study) / "ratings.sqlite"
     raise SystemExit("error: pass --study runs/<name>/study (or --db path/to/ratings.sqlite).")
+
+
+def _open_db(args: argparse.Namespace) -> sqlite3.Connection:
+    """The study database, brought up to the current schema (an older study keeps its answers)."""
+    try:
+        conn = db.connect(_db_path(args))
+    except FileNotFoundError as error:
+        raise SystemExit(f"error: {error}") from None
+    db.init_schema(conn)
+    return conn
 
 
 def _add_db_options(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +64,7 @@ def cmd_create_study(args: argparse.Namespace) -> None:
 
 
 def cmd_add_reader(args: argparse.Namespace) -> None:
-    conn = db.connect(_db_path(args))
+    conn = _open_db(args)
     try:
         ttl = timedelta(days=args.expires_days)
         if args.new_invite:
@@ -64,6 +77,20 @@ def cmd_add_reader(args: argparse.Namespace) -> None:
         conn.close()
     print(f"One-time invitation for {args.name!r} (valid {args.expires_days} days; send it privately):")
     print(f"  {args.base_url.rstrip('/')}/invite/{token}")
+    if args.new_invite:
+        print("Their earlier links and sessions no longer work; their answers are kept.")
+
+
+def cmd_revoke_reader(args: argparse.Namespace) -> None:
+    conn = _open_db(args)
+    try:
+        ended = db.revoke_reader(conn, args.name)
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
+    finally:
+        conn.close()
+    print(f"{args.name!r}: {ended} session(s) ended and unused invitations voided; their answers are kept. "
+          f"To let them continue: add-reader {args.name!r} --new-invite")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -82,12 +109,15 @@ def cmd_serve(args: argparse.Namespace) -> None:
               "reverse proxy and pass --secure-cookies.", file=sys.stderr)
     hosts = sorted({"127.0.0.1", "localhost", "[::1]", args.host, *args.allowed_host})
     app = create_app(args.study, _db_path(args), cookie_secure=args.secure_cookies, allowed_hosts=hosts)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False,
-                limit_concurrency=args.limit_concurrency, timeout_keep_alive=5)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False,
+                            limit_concurrency=args.limit_concurrency, timeout_keep_alive=5)
+    server = uvicorn.Server(config)  # Config sets up uvicorn's loggers; the filter goes on after that
+    redact_invite_tokens_in_logs()
+    server.run()
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    conn = db.connect(_db_path(args))
+    conn = _open_db(args)
     try:
         table = db.export_ratings(conn)
     finally:
@@ -133,6 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--expires-days", type=float, default=14.0, help="days until the invitation expires")
     p.add_argument("--new-invite", action="store_true", help="issue a fresh link for an existing reader")
     p.set_defaults(func=cmd_add_reader)
+
+    p = sub.add_parser("revoke-reader", help="end a reader's sessions and void their unused invitations")
+    p.add_argument("name", help="reader's display name")
+    _add_db_options(p)
+    p.set_defaults(func=cmd_revoke_reader)
 
     p = sub.add_parser("serve", help="run the web application")
     _add_db_options(p)

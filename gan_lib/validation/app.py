@@ -1,4 +1,4 @@
-"""The reader-study web application (FastAPI + Jinja2 templates, no JavaScript).
+"""The reader-study web application (FastAPI + Jinja2 templates, one static script for the viewing tools).
 
 Routes
 ------
@@ -6,11 +6,16 @@ Routes
 ``GET  /invite/{token}``         welcome page for a one-time invitation (does not consume it)
 ``POST /invite``                 exchange the invitation for a session cookie (consumes it)
 ``GET  /rate``                   the reader's next image in their own random order (or "finished")
-``POST /rate``                   one final answer: real/synthetic, confidence 1-5, realism 1-5, note
-``GET  /image/{item_id}``        an item's PNG, for a signed-in reader the item is assigned to
+``POST /rate``                   one final answer for the image shown: real/synthetic, confidence 1-5, realism 1-5, note
+``GET  /image/{showing_id}``     the PNG of the reader's current showing (each showing has its own random id)
+``POST /signout``                end the reader's session in this browser
 ``GET/POST /admin/login``        admin sign-in with the study's admin secret
 ``GET  /admin``                  progress per reader;  ``GET /admin/export.csv`` all answers with the key
 ``POST /admin/logout``
+
+Readers see their images strictly in their own order: only the slot that is
+due can be viewed or answered (an answer for another position gets 409), and
+an answer stores the seconds since its image was first served.
 
 Every POST is validated server-side (typed form models; bad input gets a 422
 page naming the fields), carries a per-session CSRF token on top of
@@ -39,7 +44,7 @@ from gan_lib.validation import db
 from gan_lib.validation.security import ITEM_ID_PATTERN, check_csrf, parse_split_token
 
 __all__ = ["create_app", "RatingForm", "InviteForm", "AdminLoginForm", "HealthResponse",
-           "READER_COOKIE", "ADMIN_COOKIE", "DEFAULT_MAX_BODY_BYTES"]
+           "SignOutForm", "READER_COOKIE", "ADMIN_COOKIE", "DEFAULT_MAX_BODY_BYTES"]
 
 READER_COOKIE = "mw_reader"
 ADMIN_COOKIE = "mw_admin"
@@ -48,7 +53,7 @@ DEFAULT_MAX_BODY_BYTES = 16 * 1024
 _HERE = Path(__file__).resolve().parent
 _SECURITY_HEADERS = [
     (b"content-security-policy",
-     b"default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; "
+     b"default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; "
      b"frame-ancestors 'none'; base-uri 'none'"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),  # invite tokens in URLs must not leak through Referer
@@ -82,7 +87,9 @@ class AdminLoginForm(BaseModel):
     secret: str = Field(min_length=1, max_length=200)
 
 
-class AdminLogoutForm(BaseModel):
+class SignOutForm(BaseModel):
+    """The sign-out buttons of the reader's and the admin's pages."""
+
     model_config = ConfigDict(extra="forbid")
     csrf_token: str = Field(min_length=1, max_length=100)
 
@@ -205,6 +212,7 @@ def create_app(
         raise FileNotFoundError(f"study folder {study_dir} has no items/ folder; pass the folder create-study wrote.")
     conn_meta = db.connect(db_path)  # fails clearly if the database is missing
     try:
+        db.init_schema(conn_meta)  # a study database of an older version gets the new columns
         shape = db.get_meta(conn_meta, "image_shape")
     finally:
         conn_meta.close()
@@ -298,9 +306,10 @@ def create_app(
         slot = db.next_assignment(conn, session.reader_id)
         answered = db.count_answered(conn, session.reader_id)
         if slot is None:
-            return page(request, "done.html", name=session.reader_name, answered=answered)
+            return page(request, "done.html", name=session.reader_name, answered=answered,
+                        signout_csrf=session.csrf_token)
         return page(request, "rate.html", name=session.reader_name, slot=slot, number=answered + 1,
-                    csrf_token=session.csrf_token, note_max=db.NOTE_MAX_CHARS,
+                    csrf_token=session.csrf_token, signout_csrf=session.csrf_token, note_max=db.NOTE_MAX_CHARS,
                     width=settings.display_size[0], height=settings.display_size[1])
 
     @app.post("/rate")
@@ -314,6 +323,10 @@ def create_app(
         try:
             db.record_rating(conn, session.reader_id, form.position, answer=form.answer,
                              confidence=form.confidence, realism=form.realism, note=form.note.strip())
+        except db.OutOfSequence as error:
+            text = ("This answer is not for the image shown now; it was not saved." if error.reason == "not_due"
+                    else "The image was not loaded, so the answer was not saved. Look at the image, then answer.")
+            return message(request, 409, "Answer not saved", text, ("/rate", "Current image"))
         except LookupError:
             return message(request, 404, "No such image", "This image is not part of your study.",
                            ("/rate", "Current image"))
@@ -323,20 +336,35 @@ def create_app(
                            "Your earlier answer is kept.", ("/rate", "Continue with the next image"))
         return RedirectResponse("/rate", status_code=303)
 
-    @app.get("/image/{item_id}")
-    def image(request: Request, item_id: str, conn: Conn) -> Response:
+    @app.get("/image/{showing_id}")
+    def image(request: Request, showing_id: str, conn: Conn) -> Response:
         session = reader_session(request, conn)
         if session is None:
             return Response(status_code=401)
-        # The id must look like an id *and* be assigned to this reader; the path is built from it only then.
-        if not ITEM_ID_PATTERN.fullmatch(item_id) or not db.reader_may_view(conn, session.reader_id, item_id):
+        # The id must look like an id *and* be the reader's due showing; the path is built from its item only then.
+        item_id = db.serve_showing(conn, session.reader_id, showing_id) if ITEM_ID_PATTERN.fullmatch(showing_id) else None
+        if item_id is None:
             return Response(status_code=404)
         path = settings.items_dir / f"{item_id}.png"
         if path.resolve().parent != settings.items_dir or not path.is_file():
             return Response(status_code=404)
         # Bytes are read here, from files written at study creation: the same code path and the same
-        # size for every item, and no Last-Modified/ETag headers.
-        return Response(path.read_bytes(), media_type="image/png", headers={"cache-control": "private, max-age=3600"})
+        # size for every item, and no Last-Modified/ETag headers.  Each showing has its own URL, so a
+        # cached copy never tells a repeat; no-store keeps the image out of the disk cache as well.
+        return Response(path.read_bytes(), media_type="image/png", headers={"cache-control": "private, no-store"})
+
+    @app.post("/signout")
+    def reader_signout(request: Request, form: Annotated[SignOutForm, Form()], conn: Conn) -> Response:
+        session = reader_session(request, conn)
+        if session is not None:
+            if not check_csrf(form.csrf_token, session.csrf_token):
+                return message(request, 403, "Form expired", "Reload the page and sign out again.",
+                               ("/rate", "Current image"))
+            db.delete_session(conn, session.selector)
+        response = message(request, 200, "Signed out",
+                           "Your answers are saved. To continue later, ask the study owner for a new invitation link.")
+        response.delete_cookie(READER_COOKIE, path="/")
+        return response
 
     @app.get("/admin/login", response_class=HTMLResponse)
     def admin_login_page(request: Request) -> HTMLResponse:
@@ -370,7 +398,7 @@ def create_app(
                         headers={"content-disposition": 'attachment; filename="reader_study_export.csv"'})
 
     @app.post("/admin/logout")
-    def admin_logout(request: Request, form: Annotated[AdminLogoutForm, Form()], conn: Conn) -> Response:
+    def admin_logout(request: Request, form: Annotated[SignOutForm, Form()], conn: Conn) -> Response:
         session = admin_session(request, conn)
         if session is not None:
             if not check_csrf(form.csrf_token, session.csrf_token):

@@ -8,6 +8,12 @@ rating acknowledged to the reader survives a crash and a crash never leaves
 half of one.  One final answer per reader, item and showing is enforced by the
 ``UNIQUE (reader_id, item_id, repeat)`` constraint of ``ratings``, not by
 application code.
+
+Each slot of a reader's sequence (a *showing*) has its own random
+``showing_id``: the image URL of that showing, so a repeated item comes under
+a new address.  Only the slot that is due (the reader's first unanswered one)
+can be viewed or answered; the first time its image is served is stored, and
+the answer stores the seconds from then (``time_on_image_s``).
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ from gan_lib.validation.security import (
     SplitToken,
     hash_verifier,
     new_csrf_token,
+    new_item_id,
     new_split_token,
     verify,
 )
@@ -38,6 +45,7 @@ __all__ = [
     "NOTE_MAX_CHARS",
     "DuplicateRating",
     "InviteError",
+    "OutOfSequence",
     "Session",
     "Assignment",
     "connect",
@@ -52,11 +60,11 @@ __all__ = [
     "find_session",
     "create_admin_session",
     "delete_session",
+    "revoke_reader",
     "check_admin_secret",
     "next_assignment",
-    "assignment_at",
     "count_answered",
-    "reader_may_view",
+    "serve_showing",
     "record_rating",
     "progress",
     "export_ratings",
@@ -104,13 +112,16 @@ CREATE TABLE IF NOT EXISTS sessions (
     CHECK ((kind = 'reader') = (reader_id IS NOT NULL))
 );
 CREATE TABLE IF NOT EXISTS assignments (
-    reader_id INTEGER NOT NULL REFERENCES readers (reader_id),
-    position  INTEGER NOT NULL CHECK (position >= 0),
-    item_id   TEXT NOT NULL REFERENCES items (item_id),
-    repeat    INTEGER NOT NULL CHECK (repeat IN (0, 1)),
+    reader_id  INTEGER NOT NULL REFERENCES readers (reader_id),
+    position   INTEGER NOT NULL CHECK (position >= 0),
+    item_id    TEXT NOT NULL REFERENCES items (item_id),
+    repeat     INTEGER NOT NULL CHECK (repeat IN (0, 1)),
+    showing_id TEXT CHECK (length(showing_id) = 32),  -- the image URL of this showing (random)
+    served_at  TEXT,                                  -- first time the image of this showing was sent
     PRIMARY KEY (reader_id, position),
     UNIQUE (reader_id, item_id, repeat)
 );
+CREATE UNIQUE INDEX IF NOT EXISTS assignments_showing ON assignments (showing_id);
 CREATE TABLE IF NOT EXISTS ratings (
     rating_id   INTEGER PRIMARY KEY,
     reader_id   INTEGER NOT NULL,
@@ -121,6 +132,7 @@ CREATE TABLE IF NOT EXISTS ratings (
     realism     INTEGER NOT NULL CHECK (realism BETWEEN 1 AND 5),
     note        TEXT NOT NULL DEFAULT '' CHECK (length(note) <= {NOTE_MAX_CHARS}),
     answered_at TEXT NOT NULL,
+    time_on_image_s REAL CHECK (time_on_image_s >= 0),  -- from serving the image to the answer
     UNIQUE (reader_id, item_id, repeat),
     FOREIGN KEY (reader_id, item_id, repeat) REFERENCES assignments (reader_id, item_id, repeat)
 );
@@ -129,12 +141,27 @@ CREATE TABLE IF NOT EXISTS ratings (
 #: Columns of the results export (one row per answer), in order.
 EXPORT_COLUMNS = (
     "reader", "reader_id", "item_id", "repeat", "position", "label", "answer", "correct",
-    "confidence", "realism", "note", "answered_at", "source", "simulated",
+    "confidence", "realism", "note", "answered_at", "time_on_image_s", "source", "simulated",
 )
+
+#: Columns added after the first released schema: table -> [(column, declaration)].  :func:`init_schema`
+#: adds them to older study databases, so a study in progress keeps its answers when the code is updated.
+_ADDED_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "assignments": [("showing_id", "TEXT CHECK (length(showing_id) = 32)"), ("served_at", "TEXT")],
+    "ratings": [("time_on_image_s", "REAL CHECK (time_on_image_s >= 0)")],
+}
 
 
 class DuplicateRating(Exception):
     """The reader already gave a final answer for this item (and showing)."""
+
+
+class OutOfSequence(Exception):
+    """An answer for a slot that is not the one due, or for an image that was never served; ``reason`` says which."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "not_due" or "not_shown"
 
 
 class InviteError(Exception):
@@ -164,6 +191,7 @@ class Assignment:
     item_id: str
     repeat: int  # 0 = first showing, 1 = repeat showing (intra-reader consistency)
     total: int  # length of the reader's sequence
+    showing_id: str  # the image URL's id for this slot (32 hex digits, random)
 
 
 def utc_now() -> datetime:
@@ -223,8 +251,22 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def init_schema(conn: sqlite3.Connection) -> None:
-    """Create every table (idempotent)."""
+    """Create every table (idempotent), and bring an older study database up to :data:`SCHEMA`.
+
+    Older databases get the columns of ``_ADDED_COLUMNS`` and a random
+    ``showing_id`` for each slot; their answers are kept.
+    """
+    for table, columns in _ADDED_COLUMNS.items():
+        present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if present:  # the table exists (an older database)
+            for name, declaration in columns:
+                if name not in present:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
     conn.executescript(SCHEMA)
+    missing = conn.execute("SELECT reader_id, position FROM assignments WHERE showing_id IS NULL").fetchall()
+    with transaction(conn):
+        conn.executemany("UPDATE assignments SET showing_id = ? WHERE reader_id = ? AND position = ?",
+                         [(new_item_id(), row["reader_id"], row["position"]) for row in missing])
 
 
 def get_meta(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
@@ -302,8 +344,8 @@ def add_reader(
         reader_id = conn.execute("INSERT INTO readers (name, created_at) VALUES (?, ?)", (name, _iso(now))).lastrowid
         sequence = _reader_sequence(items, repeats, rng=random.SystemRandom())
         conn.executemany(
-            "INSERT INTO assignments (reader_id, position, item_id, repeat) VALUES (?, ?, ?, ?)",
-            [(reader_id, pos, item_id, rep) for pos, (item_id, rep) in enumerate(sequence)],
+            "INSERT INTO assignments (reader_id, position, item_id, repeat, showing_id) VALUES (?, ?, ?, ?, ?)",
+            [(reader_id, pos, item_id, rep, new_item_id()) for pos, (item_id, rep) in enumerate(sequence)],
         )
         token = _insert_invite(conn, reader_id, now=now, ttl=invite_ttl)
     return int(reader_id), token
@@ -318,16 +360,39 @@ def _insert_invite(conn: sqlite3.Connection, reader_id: int, *, now: datetime, t
     return token
 
 
+def _end_access(conn: sqlite3.Connection, reader_id: int, now: datetime) -> int:
+    """Void the reader's unused invites and delete their sessions; returns the number of sessions ended."""
+    conn.execute("UPDATE invites SET used_at = ? WHERE reader_id = ? AND used_at IS NULL", (_iso(now), reader_id))
+    return conn.execute("DELETE FROM sessions WHERE reader_id = ?", (reader_id,)).rowcount
+
+
+def _reader_id(conn: sqlite3.Connection, name: str) -> int:
+    row = conn.execute("SELECT reader_id FROM readers WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise ValueError(f"no reader named {name!r}; add them first with `add-reader {name!r}`.")
+    return int(row["reader_id"])
+
+
 def new_invite(conn: sqlite3.Connection, name: str, *, invite_ttl: timedelta = timedelta(days=14)) -> SplitToken:
-    """Issue a fresh invite for an existing reader (e.g. a new device); older unused invites are revoked."""
+    """Issue a fresh invite for an existing reader (e.g. a new device).
+
+    The reader's older unused invites are voided and their sessions ended, so
+    at most one browser holds the reader's study at a time; their answers stay.
+    """
     with transaction(conn):
-        row = conn.execute("SELECT reader_id FROM readers WHERE name = ?", (name,)).fetchone()
-        if row is None:
-            raise ValueError(f"no reader named {name!r}; add them first with `add-reader {name!r}`.")
+        reader_id = _reader_id(conn, name)
         now = utc_now()
-        conn.execute("UPDATE invites SET used_at = ? WHERE reader_id = ? AND used_at IS NULL",
-                     (_iso(now), row["reader_id"]))
-        return _insert_invite(conn, row["reader_id"], now=now, ttl=invite_ttl)
+        _end_access(conn, reader_id, now)
+        return _insert_invite(conn, reader_id, now=now, ttl=invite_ttl)
+
+
+def revoke_reader(conn: sqlite3.Connection, name: str) -> int:
+    """End every session of a reader and void their unused invites; returns the number of sessions ended.
+
+    Their answers stay; ``add-reader NAME --new-invite`` lets them continue later.
+    """
+    with transaction(conn):
+        return _end_access(conn, _reader_id(conn, name), utc_now())
 
 
 def _insert_session(
@@ -417,34 +482,38 @@ def count_answered(conn: sqlite3.Connection, reader_id: int) -> int:
     return int(conn.execute("SELECT count(*) FROM ratings WHERE reader_id = ?", (reader_id,)).fetchone()[0])
 
 
-def next_assignment(conn: sqlite3.Connection, reader_id: int) -> Assignment | None:
-    """The reader's first unanswered slot in their own order, or ``None`` when finished."""
-    total = int(conn.execute("SELECT count(*) FROM assignments WHERE reader_id = ?", (reader_id,)).fetchone()[0])
-    row = conn.execute(
-        "SELECT a.position, a.item_id, a.repeat FROM assignments AS a "
+def _due_row(conn: sqlite3.Connection, reader_id: int) -> sqlite3.Row | None:
+    return conn.execute(
+        "SELECT a.position, a.item_id, a.repeat, a.showing_id, a.served_at FROM assignments AS a "
         "LEFT JOIN ratings AS r ON r.reader_id = a.reader_id AND r.item_id = a.item_id AND r.repeat = a.repeat "
         "WHERE a.reader_id = ? AND r.rating_id IS NULL ORDER BY a.position LIMIT 1",
         (reader_id,),
     ).fetchone()
-    return None if row is None else Assignment(row["position"], row["item_id"], row["repeat"], total)
 
 
-def assignment_at(conn: sqlite3.Connection, reader_id: int, position: int) -> Assignment | None:
-    """The reader's slot at ``position``, or ``None`` if they have no such slot."""
+def next_assignment(conn: sqlite3.Connection, reader_id: int) -> Assignment | None:
+    """The reader's slot that is due (the first unanswered one in their own order), or ``None`` when finished."""
     total = int(conn.execute("SELECT count(*) FROM assignments WHERE reader_id = ?", (reader_id,)).fetchone()[0])
-    row = conn.execute(
-        "SELECT position, item_id, repeat FROM assignments WHERE reader_id = ? AND position = ?",
-        (reader_id, position),
-    ).fetchone()
-    return None if row is None else Assignment(row["position"], row["item_id"], row["repeat"], total)
+    row = _due_row(conn, reader_id)
+    return None if row is None else Assignment(row["position"], row["item_id"], row["repeat"], total,
+                                               row["showing_id"])
 
 
-def reader_may_view(conn: sqlite3.Connection, reader_id: int, item_id: str) -> bool:
-    """Whether ``item_id`` is one of the reader's items."""
-    row = conn.execute(
-        "SELECT 1 FROM assignments WHERE reader_id = ? AND item_id = ? LIMIT 1", (reader_id, item_id)
-    ).fetchone()
-    return row is not None
+def serve_showing(conn: sqlite3.Connection, reader_id: int, showing_id: str) -> str | None:
+    """The item id behind ``showing_id`` if it is the reader's due slot, else ``None``.
+
+    The first call for a showing stores the time (``served_at``), from which
+    :func:`record_rating` measures the time on the image.  Later calls (a
+    reload) keep the first time.
+    """
+    with transaction(conn):
+        row = _due_row(conn, reader_id)
+        if row is None or row["showing_id"] != showing_id:
+            return None
+        if row["served_at"] is None:
+            conn.execute("UPDATE assignments SET served_at = ? WHERE reader_id = ? AND position = ?",
+                         (_iso(utc_now()), reader_id, row["position"]))
+        return str(row["item_id"])
 
 
 def record_rating(
@@ -457,7 +526,10 @@ def record_rating(
     realism: int,
     note: str = "",
 ) -> None:
-    """Store one final answer in a single transaction.
+    """Store one final answer for the slot that is due, in a single transaction.
+
+    The answer's ``time_on_image_s`` is the time since the slot's image was
+    first served (:func:`serve_showing`).
 
     Raises
     ------
@@ -465,20 +537,36 @@ def record_rating(
         If the reader has no slot at ``position``.
     DuplicateRating
         If that slot was already answered (the ``UNIQUE`` constraint fired).
+    OutOfSequence
+        ``"not_due"`` if another slot is due, ``"not_shown"`` if its image was never served.
     sqlite3.IntegrityError
         If a value breaks a ``CHECK`` constraint (the web layer validates first).
     """
     with transaction(conn):
         slot = conn.execute(
-            "SELECT item_id, repeat FROM assignments WHERE reader_id = ? AND position = ?", (reader_id, position)
+            "SELECT item_id, repeat, served_at FROM assignments WHERE reader_id = ? AND position = ?",
+            (reader_id, position),
         ).fetchone()
         if slot is None:
             raise LookupError(f"reader {reader_id} has no item at position {position}.")
+        due = _due_row(conn, reader_id)
+        if due is not None and due["position"] != position:
+            answered = conn.execute("SELECT 1 FROM ratings WHERE reader_id = ? AND item_id = ? AND repeat = ?",
+                                    (reader_id, slot["item_id"], slot["repeat"])).fetchone()
+            if answered:
+                raise DuplicateRating(f"reader {reader_id} already answered position {position}.")
+            raise OutOfSequence("not_due")
+        if due is None:
+            raise DuplicateRating(f"reader {reader_id} already answered position {position}.")
+        if slot["served_at"] is None:
+            raise OutOfSequence("not_shown")
+        now = utc_now()
+        seconds = max(0.0, (now - datetime.fromisoformat(slot["served_at"])).total_seconds())
         try:
             conn.execute(
-                "INSERT INTO ratings (reader_id, item_id, repeat, answer, confidence, realism, note, answered_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (reader_id, slot["item_id"], slot["repeat"], answer, confidence, realism, note, _iso(utc_now())),
+                "INSERT INTO ratings (reader_id, item_id, repeat, answer, confidence, realism, note, answered_at, "
+                "time_on_image_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (reader_id, slot["item_id"], slot["repeat"], answer, confidence, realism, note, _iso(now), seconds),
             )
         except sqlite3.IntegrityError as error:
             if "UNIQUE" in str(error):
@@ -510,7 +598,7 @@ def export_ratings(conn: sqlite3.Connection) -> pd.DataFrame:
     query = """
         SELECT r.name AS reader, x.reader_id, x.item_id, x.repeat, a.position, i.label, x.answer,
                CAST(x.answer = i.label AS INTEGER) AS correct, x.confidence, x.realism, x.note,
-               x.answered_at, i.source, 0 AS simulated
+               x.answered_at, x.time_on_image_s, i.source, 0 AS simulated
         FROM ratings AS x
         JOIN readers AS r ON r.reader_id = x.reader_id
         JOIN items AS i ON i.item_id = x.item_id

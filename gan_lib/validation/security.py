@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from typing import NamedTuple
@@ -25,6 +26,8 @@ __all__ = [
     "check_csrf",
     "new_item_id",
     "ITEM_ID_PATTERN",
+    "RedactInviteTokens",
+    "redact_invite_tokens_in_logs",
 ]
 
 #: Item ids: 32 lowercase hex digits (128 random bits), nothing derived from the label.
@@ -92,3 +95,29 @@ def check_csrf(submitted: str | None, expected: str) -> bool:
 def new_item_id() -> str:
     """A random opaque item id (32 hex digits) that carries no information about the item."""
     return secrets.token_hex(16)
+
+
+class RedactInviteTokens(logging.Filter):
+    """Logging filter: replace the token of ``/invite/<token>`` in log records by ``[redacted]``.
+
+    Uvicorn's access log writes every request path, and an invitation's path
+    holds its one-time token, so whoever reads the log could redeem an unused
+    invitation.  The filter rewrites the record's arguments and message.
+    """
+
+    _TOKEN = re.compile(r"(/invite/)[^\s\"?#]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._TOKEN.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = self._TOKEN.sub(r"\1[redacted]", record.msg)
+        return True
+
+
+def redact_invite_tokens_in_logs() -> None:
+    """Install :class:`RedactInviteTokens` on uvicorn's loggers (access and error)."""
+    for name in ("uvicorn.access", "uvicorn.error", "uvicorn"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactInviteTokens) for f in logger.filters):
+            logger.addFilter(RedactInviteTokens())
