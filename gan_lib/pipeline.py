@@ -13,7 +13,8 @@ of :data:`STAGES` with one resolved parameter set and records what happened in
 Behaviour a user can rely on
 ----------------------------
 * **One parameter set.**  Every notebook receives the same core parameters
-  (:data:`CORE_PARAMETERS`: ``run_name``, ``profile``, ``data_dir``, ``seed``),
+  (:data:`CORE_PARAMETERS`: ``run_name``, ``profile``, ``data_dir``, ``seed``,
+  and ``figures_dir``, the folder of the thesis figures),
   filtered to the names its ``parameters`` cell declares
   (:func:`papermill.inspect_notebook`), so no notebook is handed a name it does
   not know.
@@ -86,7 +87,7 @@ STAGES: tuple[str, ...] = (
 )
 
 #: Parameters every notebook may declare; each receives the subset it declares.
-CORE_PARAMETERS: tuple[str, ...] = ("run_name", "profile", "data_dir", "seed")
+CORE_PARAMETERS: tuple[str, ...] = ("run_name", "profile", "data_dir", "seed", "figures_dir")
 
 RECORD_NAME = "pipeline.json"
 KERNEL_NAME = "python3"
@@ -411,6 +412,7 @@ def run_pipeline(
     stages: Sequence[str] = STAGES,
     notebooks_dir: Path = NOTEBOOKS_DIR,
     runs_dir: Path = RUNS_DIR,
+    figures_dir: Path = FIGURES_DIR,
     watch_dirs: Sequence[Path] = (FIGURES_DIR, PROCESSED_DATA_DIR),
     kernel_name: str = KERNEL_NAME,
     verbose: bool = False,
@@ -435,6 +437,9 @@ def run_pipeline(
         Notebook names in ``notebooks_dir`` (tests pass tiny notebooks here).
     notebooks_dir, runs_dir : Path
         Where the notebooks are read and the run folder is written.
+    figures_dir : Path
+        Passed as ``figures_dir`` to the notebooks that declare it: where they publish thesis figures
+        (a notebook run by hand keeps its figures in the run folder).
     watch_dirs : sequence of Path
         Besides the run folder, folders whose new files are recorded as a stage's outputs.
     kernel_name : str
@@ -505,7 +510,7 @@ def run_pipeline(
     record.data["commit"] = source_commit()
     record.save()
 
-    core = {"run_name": run_name, **settings}
+    core = {"run_name": run_name, **settings, "figures_dir": str(figures_dir)}
     hint = f"python -m gan_lib.pipeline --profile {profile} --run {run_name}" + (
         f" --data {data_dir}" if data_dir else "") + (f" --seed {seed}" if seed else "") + " --resume"
     total = len(stages)

@@ -1,4 +1,4 @@
-"""The conda environment.yml must mirror pyproject.toml (its single source of dependencies)."""
+"""The conda environment.yml must mirror pyproject.toml (its single source of dependencies: core, dev and lab)."""
 from __future__ import annotations
 
 import tomllib
@@ -10,7 +10,8 @@ from gan_lib.config import PROJECT_ROOT
 
 def _pyproject_requirements() -> set[str]:
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
-    return set(project["dependencies"]) | set(project["optional-dependencies"]["dev"])
+    extras = project["optional-dependencies"]
+    return set(project["dependencies"]) | set(extras["dev"]) | set(extras["lab"])
 
 
 def _environment_pip_requirements() -> set[str]:

@@ -8,6 +8,7 @@ pipeline, nbval and a user in JupyterLab all run the same thing.
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import nbformat
@@ -35,6 +36,15 @@ def test_pipeline_stages_match_notebooks_on_disk():
     assert sorted(STAGES) == list(STAGES), "STAGES must be in file-name order (the order nbval runs them)"
     assert on_disk == list(STAGES), (
         f"notebooks/ holds {on_disk} but gan_lib.pipeline.STAGES lists {list(STAGES)}; keep them identical.")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_cells_have_unique_ids(path):
+    # nbformat 4.5 requires cell ids; a cell added by hand without one makes every run warn (MissingIDFieldWarning).
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    ids = [cell.get("id") for cell in raw["cells"]]
+    assert (raw["nbformat"], raw["nbformat_minor"]) >= (4, 5) and None not in ids and len(set(ids)) == len(ids), \
+        f"{path.name}: every cell needs a unique 'id' (cells {[i for i, c in enumerate(ids) if c is None]} have none)."
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

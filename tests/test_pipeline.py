@@ -55,8 +55,8 @@ def study(tmp_path_factory):
               _logging_body("01_first", log, ("run_name", "profile")))
     _notebook(notebooks / "02_second.ipynb", "seed: int = 0\ndata_dir = None\nown_setting: int = 7",
               _logging_body("02_second", log, ("seed", "data_dir", "own_setting")))
-    _notebook(notebooks / "03_third.ipynb", "run_name = 'x'",
-              _logging_body("03_third", log, ("run_name",)) + f"open({str(root / 'figures' / 'f.txt')!r}, 'w').write('x')\n"
+    _notebook(notebooks / "03_third.ipynb", "run_name = 'x'\nfigures_dir = None",
+              _logging_body("03_third", log, ("run_name", "figures_dir")) + f"open({str(root / 'figures' / 'f.txt')!r}, 'w').write('x')\n"
               "sys.stderr.write('bar 50%\\r')\n")  # a progress bar that erased itself: no newline
     (root / "figures").mkdir()
     return root
@@ -65,7 +65,8 @@ def study(tmp_path_factory):
 def _run(study: Path, **kwargs) -> tuple[dict, str]:
     out = io.StringIO()
     options = dict(profile="quick", run_name="t", stages=STAGES, notebooks_dir=study / "notebooks",
-                   runs_dir=study / "runs", watch_dirs=(study / "figures",), out=out)
+                   runs_dir=study / "runs", figures_dir=study / "figures",
+                   watch_dirs=(study / "figures",), out=out)
     options.update(kwargs)
     try:
         return run_pipeline(**options), out.getvalue()
@@ -87,13 +88,13 @@ def test_run_pipeline_executes_stages_in_order(full_run):
     assert [line["stage"] for line in log] == list(STAGES)
 
 
-def test_run_pipeline_passes_only_declared_parameters(full_run):
+def test_run_pipeline_passes_only_declared_parameters(full_run, study):
     _, _, log = full_run
     params = {line["stage"]: line["params"] for line in log}
     assert params["01_first"] == {"run_name": "t", "profile": "quick"}
     # own_setting keeps the notebook's default: the pipeline passes core parameters only.
     assert params["02_second"] == {"seed": 3, "data_dir": None, "own_setting": 7}
-    assert params["03_third"] == {"run_name": "t"}
+    assert params["03_third"] == {"run_name": "t", "figures_dir": str(study / "figures")}
 
 
 def test_run_pipeline_writes_record_with_status_duration_outputs(full_run, study):
