@@ -6,6 +6,7 @@ import types
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from gan_lib.validation import create_study, create_study_from_run, db
 from gan_lib.validation.study import encode_png, png_chunks
@@ -79,12 +80,13 @@ class _FakeDataset:
 class _FakeRun:
     def __init__(self, splits):
         self._dataset = _FakeDataset(splits)
+        self._shape = next(iter(splits.values())).shape[1:]
 
     def dataset(self):
         return self._dataset
 
     def generate(self, n, seed=0):
-        return np.random.default_rng(seed).uniform(-1, 1, (n, 8, 8)).astype(np.float32)
+        return np.random.default_rng(seed).uniform(-1, 1, (n, *self._shape)).astype(np.float32)
 
 
 def _install_run(monkeypatch, splits):
@@ -111,3 +113,17 @@ def test_create_study_from_run_asks_for_fewer_when_held_out_images_run_short(tmp
     _install_run(monkeypatch, {"test": np.zeros((2, 8, 8), np.float32)})
     with pytest.raises(ValueError, match="Lower --n-real"):
         create_study_from_run(tmp_path / "run", n_real=5, n_generated=4, repeats=0)
+
+
+@pytest.mark.parametrize("side", [128, 256])
+def test_create_study_from_a_full_profile_or_whole_image_run(tmp_path, monkeypatch, side):
+    rng = np.random.default_rng(0)
+    _install_run(monkeypatch, {"test": rng.uniform(-1, 1, (3, side, side)).astype(np.float32)})
+    study = create_study_from_run(tmp_path / "run", n_real=3, n_generated=3, repeats=1)
+    files = sorted((study.root / "items").iterdir())
+    assert {Image.open(f).size for f in files} == {(side, side)} and len({f.stat().st_size for f in files}) == 1
+    conn = db.connect(study.db_path)
+    try:
+        assert db.get_meta(conn, "image_shape") == f"[{side}, {side}]"
+    finally:
+        conn.close()

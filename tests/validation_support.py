@@ -36,8 +36,9 @@ def image_sets(n_real: int = 10, n_generated: int = 10, *, size: int = 32, seed:
     return real.astype(np.float32), fake.astype(np.float32)
 
 
-def make_study(root: Path, *, n_real: int = 10, n_generated: int = 10, repeats: int = 4, seed: int = 0) -> Study:
-    real, fake = image_sets(n_real, n_generated, seed=seed)
+def make_study(root: Path, *, n_real: int = 10, n_generated: int = 10, repeats: int = 4, seed: int = 0,
+               size: int = 32) -> Study:
+    real, fake = image_sets(n_real, n_generated, size=size, seed=seed)
     return create_study(real, fake, root / "study", seed=seed, repeats=repeats)
 
 

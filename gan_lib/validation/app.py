@@ -353,14 +353,21 @@ def create_app(
         # cached copy never tells a repeat; no-store keeps the image out of the disk cache as well.
         return Response(path.read_bytes(), media_type="image/png", headers={"cache-control": "private, no-store"})
 
+    def end_session(request: Request, conn: sqlite3.Connection, session: db.Session | None, csrf_token: str,
+                    back: tuple[str, str]) -> HTMLResponse | None:
+        """Sign ``session`` out if the form's CSRF token is its own; the 403 page if not, else ``None``."""
+        if session is None:
+            return None
+        if not check_csrf(csrf_token, session.csrf_token):
+            return message(request, 403, "Form expired", "Reload the page and sign out again.", back)
+        db.delete_session(conn, session.selector)
+        return None
+
     @app.post("/signout")
     def reader_signout(request: Request, form: Annotated[SignOutForm, Form()], conn: Conn) -> Response:
-        session = reader_session(request, conn)
-        if session is not None:
-            if not check_csrf(form.csrf_token, session.csrf_token):
-                return message(request, 403, "Form expired", "Reload the page and sign out again.",
-                               ("/rate", "Current image"))
-            db.delete_session(conn, session.selector)
+        refused = end_session(request, conn, reader_session(request, conn), form.csrf_token, ("/rate", "Current image"))
+        if refused is not None:
+            return refused
         response = message(request, 200, "Signed out",
                            "Your answers are saved. To continue later, ask the study owner for a new invitation link.")
         response.delete_cookie(READER_COOKIE, path="/")
@@ -399,12 +406,9 @@ def create_app(
 
     @app.post("/admin/logout")
     def admin_logout(request: Request, form: Annotated[SignOutForm, Form()], conn: Conn) -> Response:
-        session = admin_session(request, conn)
-        if session is not None:
-            if not check_csrf(form.csrf_token, session.csrf_token):
-                return message(request, 403, "Form expired", "Reload the admin page and sign out again.",
-                               ("/admin", "Admin page"))
-            db.delete_session(conn, session.selector)
+        refused = end_session(request, conn, admin_session(request, conn), form.csrf_token, ("/admin", "Admin page"))
+        if refused is not None:
+            return refused
         response = RedirectResponse("/admin/login", status_code=303)
         response.delete_cookie(ADMIN_COOKIE, path="/admin")
         return response

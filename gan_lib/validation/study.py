@@ -14,8 +14,9 @@ Nothing outside the database may reveal which items are synthetic:
   compressed), so every file of a study has *exactly the same byte length* —
   compressibility (GAN images are often smoother or noisier than real ones)
   cannot leak through file sizes or transfer times;
-- the only chunks are ``IHDR``, ``IDAT`` and ``IEND`` (no text, time, gamma or
-  physical-size chunks), which :func:`png_chunks` checks for every file;
+- the only chunks are ``IHDR``, ``IDAT`` (one or, for larger images, several in
+  a row) and ``IEND`` (no text, time, gamma or physical-size chunks), which
+  :func:`png_chunks` checks for every file;
 - files are written in random order and all get the same modification time,
   and the database rows are inserted in random order.
 """
@@ -186,8 +187,10 @@ def create_study(
     for label, source, index, image, repeat_item in tqdm(entries, desc="study items", leave=False):
         data = encode_png(to_uint8(image))
         chunks = png_chunks(data)
-        if tuple(chunks) != _ALLOWED_CHUNKS:
-            raise RuntimeError(f"create_study: encoder wrote chunks {chunks}; only {_ALLOWED_CHUNKS} are allowed.")
+        # Pillow splits the image data of larger images (256 px and up) over several consecutive IDAT chunks.
+        if [c for k, c in enumerate(chunks) if c != "IDAT" or chunks[k - 1] != "IDAT"] != list(_ALLOWED_CHUNKS):
+            raise RuntimeError(f"create_study: encoder wrote chunks {chunks}; only {_ALLOWED_CHUNKS} are allowed "
+                               "(IDAT repeated).")
         item_id = new_item_id()
         path = atomic_write_bytes(items_dir / f"{item_id}.png", data)
         stamp = stamp or path.stat().st_mtime
