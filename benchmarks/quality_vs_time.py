@@ -12,8 +12,10 @@ trainer's own probe), the same seed, data and network sizes:
 3. **+ reflect padding** — reflection padding in generator and critic;
 4. **+ DiffAugment** — translation and cutout on every image the critic sees;
 5. **+ EMA** — samples from the generator's weight average;
-6. **project recipe** — all of the above plus two critic updates per generator update at twice the
-   critic learning rate (``recipe="project"``).
+6. **+ n_critic 2, critic lr x2** — two critic updates per generator update at twice the critic learning rate
+   (the project recipe until 2026-12-02);
+7. **project recipe** — all of the above plus bilinear interpolation in the two finest upsampling stages
+   (``recipe="project"``), which removes nearest-neighbour upsampling's block grid.
 
 Each contender runs until its *training* wall-clock time (``time.perf_counter``
 around set-up and every generator iteration — evaluation excluded) reaches
@@ -46,7 +48,7 @@ the last checkpoint, exactly.
 
 Usage::
 
-    python benchmarks/quality_vs_time.py                           # all 6 contenders, 2 5 10 20 min each (~4 h)
+    python benchmarks/quality_vs_time.py                           # all 7 contenders, 2 5 10 20 min each (~4.5 h)
     python benchmarks/quality_vs_time.py --quick                   # budgets 0.5 1 2 min: a check that everything works
     python benchmarks/quality_vs_time.py --contenders thesis project --seed 1   # a second seed of the two ends
     python benchmarks/quality_vs_time.py --publish                 # also copy table and plot to benchmarks/results/
