@@ -2,8 +2,9 @@
 
 A reader opens their invitation link, starts the study, rates three images by
 clicking the form, and the three ratings are in the database.  A screenshot of
-the rating page is saved (``MAMMO_WGAN_SCREENSHOT=path.png`` keeps a copy, used
-for the README image).  Skipped, with the reason, only when chromium or
+the rating page is saved (``MAMMO_WGAN_SCREENSHOT=path.png`` keeps a copy).  The
+viewer test keeps one screenshot per state (``MAMMO_WGAN_SCREENSHOT_DIR=dir``
+copies them; its ``1_fit_smooth.png`` is the README image).  Skipped, with the reason, only when chromium or
 chromedriver is not installed (``apt-get install -y chromium chromium-driver``).
 """
 from __future__ import annotations
