@@ -550,14 +550,12 @@ def record_rating(
         if slot is None:
             raise LookupError(f"reader {reader_id} has no item at position {position}.")
         due = _due_row(conn, reader_id)
-        if due is not None and due["position"] != position:
+        if due is None or due["position"] != position:  # answered already, or not yet due
             answered = conn.execute("SELECT 1 FROM ratings WHERE reader_id = ? AND item_id = ? AND repeat = ?",
                                     (reader_id, slot["item_id"], slot["repeat"])).fetchone()
             if answered:
                 raise DuplicateRating(f"reader {reader_id} already answered position {position}.")
             raise OutOfSequence("not_due")
-        if due is None:
-            raise DuplicateRating(f"reader {reader_id} already answered position {position}.")
         if slot["served_at"] is None:
             raise OutOfSequence("not_shown")
         now = utc_now()
