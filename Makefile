@@ -50,13 +50,8 @@ benchmark: install ## Training-speed benchmark: naive fp32 reference vs project 
 benchmark-quality: install ## Recipe ablation: SWD, diversity, C2ST per training minute, thesis -> project recipe (~4 h)
 	$(PY) benchmarks/quality_vs_time.py --publish
 
-research-questions: install ## The research-question study on a CPU (~1.5-2 h): 3000-step generator, then 04 + 08/09 at full scale
-	$(PY) -m gan_lib.train --profile quick --run $(RQ_RUN) --steps=3000 --resume $(if $(DATA),--data $(DATA),)
-	mkdir -p runs/$(RQ_RUN)/notebooks
-	for stage in 04_metrics:quick 08_augmentation_vs_gan:full 09_memorisation_audit:full; do \
-	  $(VENV)/bin/papermill notebooks/$${stage%%:*}.ipynb runs/$(RQ_RUN)/notebooks/$${stage%%:*}.ipynb \
-	    -p run_name $(RQ_RUN) -p profile $${stage##*:} || exit 1; \
-	done
+research-questions: install ## The research-question study on a CPU (~1.5-2 h): 3000-step generator, 04, 08 with two seeds, 09
+	$(PY) -m gan_lib.pipeline --study research-questions --profile quick --run $(RQ_RUN) --resume $(if $(DATA),--data $(DATA),)
 
 clean: ## Remove caches, executed runs and generated figures (keeps .venv and raw data)
 	rm -rf runs data/processed/*/ .pytest_cache

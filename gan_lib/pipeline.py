@@ -18,7 +18,11 @@ Behaviour a user can rely on
   filtered to the names its ``parameters`` cell declares
   (:func:`papermill.inspect_notebook`), so no notebook is handed a name it does
   not know.
-* **Fixed stage list.**  :data:`STAGES` is the study; a missing notebook is an
+* **Fixed stage lists.**  :data:`STAGES` is the study; :data:`STUDIES` also
+  names ``research-questions``, the CPU-scale study of notebooks 08-09, whose
+  stages carry their own parameters (:class:`Stage`: a 3000-step generator,
+  ``profile="full"`` for 08 and 09, and 08 a second time with ``seed=1``).  A
+  missing notebook, or a stage parameter its notebook does not declare, is an
   error before anything runs (a silently skipped stage would produce an
   incomplete study that looks complete).
 * **Records.**  Executed notebooks go to ``runs/<name>/notebooks/``; each stage's
@@ -61,6 +65,8 @@ from gan_lib.config import (
 
 __all__ = [
     "STAGES",
+    "STUDIES",
+    "Stage",
     "CORE_PARAMETERS",
     "PipelineError",
     "StageFailed",
@@ -88,6 +94,52 @@ STAGES: tuple[str, ...] = (
 
 #: Parameters every notebook may declare; each receives the subset it declares.
 CORE_PARAMETERS: tuple[str, ...] = ("run_name", "profile", "data_dir", "seed", "figures_dir")
+
+
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    """One step of a study: a notebook run under a name of its own, with parameters of its own.
+
+    Attributes
+    ----------
+    name : str
+        The entry in ``pipeline.json`` and the executed notebook's file name
+        (``runs/<run>/notebooks/<name>.ipynb``); a notebook run twice needs two names.
+    notebook : str
+        File name in ``notebooks/`` without ``.ipynb``; empty means ``name``.
+    parameters : tuple of (str, value) pairs
+        Set on top of the core parameters (and winning over them), e.g.
+        ``(("profile", "full"),)``; each must be declared by the notebook.
+    """
+
+    name: str
+    notebook: str = ""
+    parameters: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def notebook_name(self) -> str:
+        return self.notebook or self.name
+
+
+#: The research-question study on a CPU (``make research-questions``): the quick networks trained for 3000 steps,
+#: Table 1 at the quick evaluation profile, then notebooks 08 and 09 at the full experiment profile, and 08 again
+#: with seed 1 (new lesion draw, class generators, subsets and classifier seeds; RQ2 only, its tables suffixed
+#: ``_seed1``), because one GAN training seed has flipped the sign of the GAN arms before.
+RESEARCH_QUESTIONS: tuple[Stage, ...] = (
+    Stage("01_data_prep"),
+    Stage("02_train_wgan_gp", parameters=(("steps", 3000),)),
+    Stage("04_metrics"),
+    Stage("08_augmentation_vs_gan", parameters=(("profile", "full"),)),
+    Stage("08_augmentation_vs_gan_seed1", "08_augmentation_vs_gan",
+          (("profile", "full"), ("seed", 1), ("run_rq1", False), ("output_suffix", "_seed1"))),
+    Stage("09_memorisation_audit", parameters=(("profile", "full"),)),
+)
+
+#: The studies ``--study`` selects: the whole thesis study (every notebook once) and the research questions.
+STUDIES: dict[str, tuple[Stage, ...]] = {
+    "main": tuple(Stage(name) for name in STAGES),
+    "research-questions": RESEARCH_QUESTIONS,
+}
 
 RECORD_NAME = "pipeline.json"
 KERNEL_NAME = "python3"
@@ -167,7 +219,9 @@ def resolve_stage(name: str, stages: Sequence[str] = STAGES) -> str:
         if (name.isdigit() and s.split("_", 1)[0].isdigit() and int(s.split("_", 1)[0]) == int(name))
         or s.split("_", 1)[-1] == name
     ]
-    if len(matches) != 1:
+    if len(matches) > 1:
+        raise PipelineError(f"stage {name!r} is ambiguous: it names {', '.join(matches)}; give the full name.")
+    if not matches:
         raise PipelineError(
             f"unknown stage {name!r}; use one of {', '.join(stages)} (or its number, e.g. "
             f"{stages[0].split('_', 1)[0]})."
@@ -409,7 +463,8 @@ def run_pipeline(
     resume: bool = False,
     from_stage: str | None = None,
     only: str | None = None,
-    stages: Sequence[str] = STAGES,
+    study: str = "main",
+    stages: Sequence[str | Stage] | None = None,
     notebooks_dir: Path = NOTEBOOKS_DIR,
     runs_dir: Path = RUNS_DIR,
     figures_dir: Path = FIGURES_DIR,
@@ -433,8 +488,11 @@ def run_pipeline(
     resume, from_stage, only
         Mutually exclusive ways to continue an existing run (see the module docstring).
         ``from_stage``/``only`` accept anything :func:`resolve_stage` does.
-    stages : sequence of str
-        Notebook names in ``notebooks_dir`` (tests pass tiny notebooks here).
+    study : str
+        A key of :data:`STUDIES`: ``"main"`` (every notebook once) or ``"research-questions"``.
+    stages : sequence of str or Stage, optional
+        Instead of ``study``, the stages themselves: notebook names in ``notebooks_dir`` (tests pass tiny notebooks here), or :class:`Stage`
+        objects for notebooks that run under another name or with parameters of their own (:data:`STUDIES`).
     notebooks_dir, runs_dir : Path
         Where the notebooks are read and the run folder is written.
     figures_dir : Path
@@ -469,7 +527,14 @@ def run_pipeline(
         raise PipelineError(f"--profile must be one of {PROFILES}; got {profile!r}.")
     if sum(bool(x) for x in (resume, from_stage, only)) > 1:
         raise PipelineError("--resume, --from and --only exclude each other; pass one of them.")
-    stages = list(stages)
+    if stages is None:
+        if study not in STUDIES:
+            raise PipelineError(f"--study must be one of {', '.join(STUDIES)}; got {study!r}.")
+        stages = STUDIES[study]
+    plan = {stage.name: stage for stage in (s if isinstance(s, Stage) else Stage(s) for s in stages)}
+    if len(plan) < len(stages):
+        raise PipelineError("every stage needs a name of its own; give a notebook that runs twice a second name.")
+    stages = list(plan)
     from_stage = resolve_stage(from_stage, stages) if from_stage else None
     only = resolve_stage(only, stages) if only else None
     run_name = run_name or profile
@@ -479,7 +544,7 @@ def run_pipeline(
         if not data_path.is_dir():
             raise PipelineError(f"--data {data_dir}: no such folder; give the folder that holds your mammograms.")
         data_dir = str(data_path)
-    notebooks = {s: Path(notebooks_dir) / f"{s}.ipynb" for s in stages}
+    notebooks = {s: Path(notebooks_dir) / f"{plan[s].notebook_name}.ipynb" for s in stages}
     missing = [_relative(p, PROJECT_ROOT) for p in notebooks.values() if not p.exists()]
     if missing:
         raise PipelineError(
@@ -487,6 +552,11 @@ def run_pipeline(
             + ". Restore them from git (git checkout -- notebooks/) before running the pipeline."
         )
     declared = {s: notebook_parameters(notebooks[s]) for s in stages}
+    for name, stage in plan.items():
+        unknown = sorted(dict(stage.parameters).keys() - declared[name])
+        if unknown:
+            raise PipelineError(f"stage {name}: {notebooks[name].name} declares no parameter {', '.join(unknown)}; "
+                                "add it to the notebook's parameters cell or remove it from the stage.")
     check_kernel(kernel_name)
 
     run_folder = Path(runs_dir) / run_name
@@ -512,6 +582,7 @@ def run_pipeline(
 
     core = {"run_name": run_name, **settings, "figures_dir": str(figures_dir)}
     hint = f"python -m gan_lib.pipeline --profile {profile} --run {run_name}" + (
+        f" --study {study}" if study != "main" else "") + (
         f" --data {data_dir}" if data_dir else "") + (f" --seed {seed}" if seed else "") + " --resume"
     total = len(stages)
     width = len(f"[{total}/{total}] ") + max(len(s) for s in stages) + 4
@@ -522,8 +593,8 @@ def run_pipeline(
         index = stages.index(name) + 1
         label = f"[{index}/{total}] {name} ".ljust(width, ".")
         notebook = notebooks[name]
-        executed = run_folder / "notebooks" / notebook.name
-        parameters = {k: v for k, v in core.items() if k in declared[name]}
+        executed = run_folder / "notebooks" / f"{name}.ipynb"
+        parameters = {k: v for k, v in core.items() if k in declared[name]} | dict(plan[name].parameters)
         entry = record.stage(name)
         start = time.time()
         entry.update(status="running", started=_now(), notebook=_relative(notebook, PROJECT_ROOT),
@@ -567,8 +638,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m gan_lib.pipeline",
         description="Run the study's notebooks in order with papermill; records in runs/<name>/pipeline.json.",
-        epilog="Stages, in order: " + ", ".join(STAGES) + ". STAGE may be given by name, number (3) or words "
-        "(denoising). Exit status: 0 done, 1 a stage failed, 2 refused before running.",
+        epilog="Stages of the main study, in order: " + ", ".join(STAGES) + ". STAGE may be given by name, number "
+        "(3) or words (denoising). Exit status: 0 done, 1 a stage failed, 2 refused before running.",
     )
     parser.add_argument("--profile", choices=PROFILES, default="quick",
                         help="quick: minutes on a CPU; full: the real study (default: quick)")
@@ -576,6 +647,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="folder of your mammograms (default: the embedded CBIS-DDSM sample)")
     parser.add_argument("--run", metavar="NAME", default=None, help="run folder under runs/ (default: the profile)")
     parser.add_argument("--seed", type=int, default=0, help="seed passed to every notebook (default: 0)")
+    parser.add_argument("--study", choices=tuple(STUDIES), default="main",
+                        help="main: every notebook once (default); research-questions: the CPU-scale study of "
+                             "RQ1, RQ2 (two seeds) and the memorisation audit")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--resume", action="store_true", help="continue at the first stage that is not done")
     group.add_argument("--from", dest="from_stage", metavar="STAGE", help="re-run STAGE and every later stage")
@@ -590,7 +664,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.time()
     try:
         record = run_pipeline(profile=args.profile, run_name=args.run, data_dir=args.data, seed=args.seed,
-                              resume=args.resume, from_stage=args.from_stage, only=args.only, verbose=args.verbose)
+                              resume=args.resume, from_stage=args.from_stage, only=args.only, study=args.study,
+                              verbose=args.verbose)
     except PipelineError as error:
         print(f"pipeline: {error}", file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from gan_lib import pipeline
-from gan_lib.pipeline import PipelineError, StageFailed, resolve_stage, run_pipeline
+from gan_lib.pipeline import PipelineError, Stage, StageFailed, resolve_stage, run_pipeline
 
 STAGES = ("01_first", "02_second", "03_third")
 
@@ -267,3 +267,46 @@ def test_run_pipeline_refuses_parameters_papermill_cannot_read(tmp_path):
                                             "; \"mode = 'patch'\""):
         _run(tmp_path)
     assert not (tmp_path / "runs").exists()
+
+
+def test_run_pipeline_runs_a_notebook_twice_under_two_names_with_stage_parameters(study):
+    # The research-questions study runs notebook 08 a second time with seed 1; each run keeps its own record
+    # entry and executed notebook, and a stage's parameters win over the core ones.
+    log = study / "log.jsonl"
+    before = len(_log_lines(log))
+    stages = (Stage("02_second"), Stage("02_second_again", "02_second", (("seed", 1), ("own_setting", 9))))
+    record, _ = _run(study, run_name="twice", seed=3, stages=stages)
+    received = [line["params"] for line in _log_lines(log)[before:]]
+    assert received == [{"seed": 3, "data_dir": None, "own_setting": 7}, {"seed": 1, "data_dir": None, "own_setting": 9}]
+    assert [s["name"] for s in record["stages"]] == ["02_second", "02_second_again"]
+    assert record["stages"][1]["notebook"].endswith("02_second.ipynb")
+    assert sorted(p.name for p in (study / "runs" / "twice" / "notebooks").iterdir()) == [
+        "02_second.ipynb", "02_second_again.ipynb"]
+
+
+def test_run_pipeline_refuses_a_stage_parameter_the_notebook_does_not_declare(study):
+    stages = (Stage("01_first", parameters=(("steps", 3000),)),)
+    with pytest.raises(PipelineError, match="stage 01_first: 01_first.ipynb declares no parameter steps"):
+        _run(study, run_name="undeclared", stages=stages)
+    assert not (study / "runs" / "undeclared").exists()
+
+
+def test_run_pipeline_refuses_two_stages_of_one_name(study):
+    with pytest.raises(PipelineError, match="a name of its own"):
+        _run(study, run_name="dup", stages=(Stage("01_first"), Stage("01_first", parameters=(("profile", "full"),))))
+
+
+def test_resolve_stage_names_both_stages_of_an_ambiguous_number():
+    names = [s.name for s in pipeline.STUDIES["research-questions"]]
+    with pytest.raises(PipelineError, match="ambiguous.*08_augmentation_vs_gan, 08_augmentation_vs_gan_seed1"):
+        resolve_stage("8", names)
+    assert resolve_stage("08_augmentation_vs_gan_seed1", names) == "08_augmentation_vs_gan_seed1"
+
+
+@pytest.mark.parametrize("study_name", sorted(pipeline.STUDIES))
+def test_every_study_stage_passes_only_parameters_its_notebook_declares(study_name):
+    # Checked without a kernel, so a renamed notebook parameter fails here and not an hour into the study.
+    for stage in pipeline.STUDIES[study_name]:
+        declared = pipeline.notebook_parameters(pipeline.NOTEBOOKS_DIR / f"{stage.notebook_name}.ipynb")
+        assert dict(stage.parameters).keys() <= declared, (stage.name, dict(stage.parameters).keys() - declared)
+
