@@ -67,7 +67,7 @@ def test_evaluate_predictions_interval_brackets_the_estimate():
     scores = np.clip(labels * 0.3 + rng.normal(0.35, 0.2, 80), 0, 1)
     out = evaluate_predictions(labels, scores, n_bootstrap=300)
     for key in ("auc", "balanced_accuracy", "sensitivity_at_spec"):
-        assert out[f"{key}_lo"] <= out[key] <= out[f"{key}_hi"]
+        assert out[f"{key}_ci_low"] <= out[key] <= out[f"{key}_ci_high"]
     assert out["n_test"] == 80 and out["n_test_positive"] == 40
 
 

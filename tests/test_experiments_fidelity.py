@@ -31,8 +31,8 @@ def test_label_fidelity_counts_images_assigned_to_their_intended_class():
     noisy_positive = table[(table.source == "label noise") & (table.label == 1)].iloc[0]
     assert noisy_positive["n_assigned"] == 10 and noisy_positive["share"] == 0.25
     # Wilson 95 % interval of 10/40 (hand-checked: 0.142 to 0.402).
-    assert noisy_positive["share_lo"] == pytest.approx(0.1419, abs=1e-3)
-    assert noisy_positive["share_hi"] == pytest.approx(0.4019, abs=1e-3)
+    assert noisy_positive["share_ci_low"] == pytest.approx(0.1419, abs=1e-3)
+    assert noisy_positive["share_ci_high"] == pytest.approx(0.4019, abs=1e-3)
     assert 0 <= noisy_positive["mean_probability"] <= 0.3
 
 

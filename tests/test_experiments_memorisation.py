@@ -3,13 +3,7 @@ import numpy as np
 import pytest
 
 from gan_lib.experiments.features import pixel_features, random_projection_features
-from gan_lib.experiments.memorisation import (
-    auc_with_ci,
-    closest_pairs,
-    memorisation_audit,
-    nearest_distances,
-    wilson_interval,
-)
+from gan_lib.experiments.memorisation import closest_pairs, memorisation_audit, nearest_distances
 
 
 @pytest.fixture
@@ -72,16 +66,6 @@ def test_random_projection_features_is_a_fixed_space():
     np.testing.assert_array_equal(random_projection_features(x, seed=1), random_projection_features(x, seed=1))
     np.testing.assert_allclose(random_projection_features(x[:2], seed=1), random_projection_features(x, seed=1)[:2])
     assert random_projection_features(x, size=8, dim=16).shape == (5, 16)
-
-
-def test_auc_with_ci_is_one_for_separated_and_half_for_equal_scores():
-    assert auc_with_ci(np.ones(5), np.zeros(5), n_bootstrap=10)[0] == 1.0
-    assert auc_with_ci(np.ones(5), np.ones(5), n_bootstrap=10)[0] == 0.5
-
-
-def test_wilson_interval_contains_the_proportion():
-    lo, hi = wilson_interval(5, 100)
-    assert lo < 0.05 < hi
 
 
 def test_training_views_catch_a_mirrored_copy(sets):

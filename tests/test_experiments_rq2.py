@@ -43,7 +43,7 @@ def test_run_rq2_has_one_row_per_arm_budget_seed(results):
     assert len(table) == len(ARMS) * 2 * 2
     assert set(table["arm"]) == set(ARMS)
     assert set(table["seed"]) == {0, 1} and set(table["budget"]) == {4, 0}
-    for column in ("auc", "auc_lo", "auc_hi", "balanced_accuracy", "sensitivity_at_spec", "n_real", "n_synthetic"):
+    for column in ("auc", "auc_ci_low", "auc_ci_high", "balanced_accuracy", "sensitivity_at_spec", "n_real", "n_synthetic"):
         assert column in table.columns
 
 

@@ -6,11 +6,13 @@ the *difference* between training sets, not the best attainable accuracy.
 
 Evaluation reports, on the held-out patient's images:
 
-* ROC AUC (``sklearn.metrics.roc_auc_score``);
+* ROC AUC, the Mann-Whitney statistic from mid-ranks
+  (:func:`gan_lib.metrics.stats.rank_auc`, equal to ``sklearn.metrics.roc_auc_score``
+  and vectorised over the bootstrap resamples);
 * balanced accuracy at the 0.5 probability threshold;
 * sensitivity at a fixed specificity (default 0.90): the largest true-positive
-  rate whose false-positive rate is at most ``1 - specificity``, read from
-  ``sklearn.metrics.roc_curve``;
+  rate whose false-positive rate is at most ``1 - specificity``, the operating
+  point ``sklearn.metrics.roc_curve`` gives;
 
 each with a stratified bootstrap 95 % confidence interval over test images
 (positives and negatives resampled separately, so each replicate has both).
@@ -21,12 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy.stats import rankdata
 from sklearn.metrics import roc_curve
 from torch import nn
 from tqdm.auto import tqdm
 
 from ..imaging import check_image_set
+from ..metrics.stats import percentile_interval, rank_auc
 
 __all__ = [
     "ClassifierConfig",
@@ -178,9 +180,8 @@ def _batched_metrics(pos: np.ndarray, neg: np.ndarray, specificity: float) -> di
     the ``k+1``-th largest negative, ``k = floor((1 - s) M)`` (the ROC operating
     point :func:`sensitivity_at_specificity` reads off ``roc_curve``).
     """
-    n_pos, n_neg = pos.shape[1], neg.shape[1]
-    ranks = rankdata(np.concatenate([pos, neg], axis=1), axis=1)
-    auc = (ranks[:, :n_pos].sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    n_neg = neg.shape[1]
+    auc = rank_auc(pos, neg)
     balanced = 0.5 * ((pos >= 0.5).mean(axis=1) + (neg < 0.5).mean(axis=1))
     k = int(np.floor((1.0 - specificity) * n_neg + 1e-9))
     if k >= n_neg:
@@ -211,7 +212,7 @@ def evaluate_predictions(
     specificity : float
         Operating point for the sensitivity.
     n_bootstrap : int
-        Bootstrap replicates (0 = no intervals; the ``_lo``/``_hi`` keys are NaN).
+        Bootstrap replicates (0 = no intervals; the ``_ci_low``/``_ci_high`` keys are NaN).
     confidence : float
         Two-sided level of the percentile intervals.
     seed : int
@@ -220,8 +221,8 @@ def evaluate_predictions(
     Returns
     -------
     dict
-        ``auc``, ``auc_lo``, ``auc_hi``, ``balanced_accuracy`` (+ ``_lo``/``_hi``),
-        ``sensitivity_at_spec`` (+ ``_lo``/``_hi``), ``n_test``, ``n_test_positive``.
+        ``auc``, ``auc_ci_low``, ``auc_ci_high``, ``balanced_accuracy`` (+ ``_ci_low``/``_ci_high``),
+        ``sensitivity_at_spec`` (+ ``_ci_low``/``_ci_high``), ``n_test``, ``n_test_positive``.
     """
     labels = np.asarray(labels).astype(np.int64)
     scores = np.asarray(scores, dtype=np.float64)
@@ -238,14 +239,9 @@ def evaluate_predictions(
         specificity,
     ) if n_bootstrap > 0 else None
     out: dict[str, float] = {}
-    alpha = (1 - confidence) / 2
     for key, value in point.items():
-        out[key] = value
-        if boot is None:
-            out[f"{key}_lo"] = out[f"{key}_hi"] = float("nan")
-        else:
-            out[f"{key}_lo"], out[f"{key}_hi"] = (float(np.quantile(boot[key], alpha)),
-                                                  float(np.quantile(boot[key], 1 - alpha)))
+        low, high = (float("nan"),) * 2 if boot is None else percentile_interval(boot[key], confidence=confidence)
+        out.update({key: value, f"{key}_ci_low": low, f"{key}_ci_high": high})
     out["n_test"] = int(len(labels))
     out["n_test_positive"] = int(len(pos_scores))
     return out

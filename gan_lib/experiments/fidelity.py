@@ -18,9 +18,9 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from torch import nn
 
+from ..metrics.stats import estimate_columns, proportion_estimate
 from .classifier import predict_proba
 
 __all__ = ["label_fidelity"]
@@ -52,7 +52,7 @@ def label_fidelity(
     -------
     pandas.DataFrame
         One row per (source, class): ``source, label, n, n_assigned, share,
-        share_lo, share_hi, mean_probability`` (the mean predicted probability
+        share_ci_low, share_ci_high, mean_probability`` (the mean predicted probability
         of the intended class), in the order given.
     """
     if not 0.0 < threshold < 1.0:
@@ -67,9 +67,7 @@ def label_fidelity(
             p_positive = predict_proba(classifier, images)
             p_intended = p_positive if label == 1 else 1.0 - p_positive
             assigned = int(((p_positive >= threshold) == bool(label)).sum())
-            interval = stats.binomtest(assigned, len(images)).proportion_ci(confidence_level=confidence,
-                                                                             method="wilson")
+            share = proportion_estimate(assigned, len(images), method="wilson", confidence=confidence)
             rows.append({"source": source, "label": int(label), "n": len(images), "n_assigned": assigned,
-                         "share": assigned / len(images), "share_lo": interval.low, "share_hi": interval.high,
-                         "mean_probability": float(p_intended.mean())})
+                         **estimate_columns("share", share), "mean_probability": float(p_intended.mean())})
     return pd.DataFrame(rows)

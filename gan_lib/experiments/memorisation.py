@@ -47,10 +47,10 @@ import pandas as pd
 from scipy import stats
 from sklearn.neighbors import NearestNeighbors
 
+from ..metrics.stats import auc_estimate, estimate_columns, proportion_estimate
+
 __all__ = [
     "nearest_distances",
-    "auc_with_ci",
-    "wilson_interval",
     "MemorisationResult",
     "memorisation_audit",
     "closest_pairs",
@@ -95,51 +95,6 @@ def nearest_distances(queries: np.ndarray, references: np.ndarray) -> tuple[np.n
     nn = NearestNeighbors(n_neighbors=1).fit(references)
     dist, idx = nn.kneighbors(queries)
     return dist[:, 0], idx[:, 0].astype(np.int64)
-
-
-def auc_with_ci(
-    positive: np.ndarray, negative: np.ndarray, *, n_bootstrap: int = 1000, confidence: float = 0.95, seed: int = 0
-) -> tuple[float, float, float]:
-    """AUC that a ``positive`` score exceeds a ``negative`` one, with a bootstrap percentile CI.
-
-    Returns ``(auc, lo, hi)``; ties count one half (Mann-Whitney).
-    """
-    positive, negative = np.asarray(positive, float), np.asarray(negative, float)
-    if len(positive) == 0 or len(negative) == 0:
-        raise ValueError("auc_with_ci: both score sets must be non-empty.")
-    auc = float(_mann_whitney_auc(positive[None], negative[None])[0])
-    if n_bootstrap <= 0:
-        return auc, float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    boot = _mann_whitney_auc(rng.choice(positive, (n_bootstrap, len(positive))),
-                             rng.choice(negative, (n_bootstrap, len(negative))))
-    alpha = (1 - confidence) / 2
-    return auc, float(np.quantile(boot, alpha)), float(np.quantile(boot, 1 - alpha))
-
-
-def _mann_whitney_auc(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
-    """Row-wise AUC ``(B,)`` of ``positive (B, P)`` over ``negative (B, M)`` from mid-ranks (ties count 1/2)."""
-    n_pos, n_neg = positive.shape[1], negative.shape[1]
-    ranks = stats.rankdata(np.concatenate([positive, negative], axis=1), axis=1)
-    return (ranks[:, :n_pos].sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
-
-
-def wilson_interval(successes: int, n: int, *, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion ``successes / n``.
-
-    Examples
-    --------
-    >>> lo, hi = wilson_interval(0, 100)
-    >>> round(lo, 3), round(hi, 3)
-    (0.0, 0.037)
-    """
-    if n <= 0:
-        raise ValueError(f"wilson_interval: n must be positive; got {n}.")
-    z = stats.norm.ppf(1 - (1 - confidence) / 2)
-    p = successes / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return float(max(centre - half, 0.0)), float(min(centre + half, 1.0))
 
 
 @dataclass(frozen=True)
@@ -211,13 +166,13 @@ def memorisation_audit(
     threshold = float(np.quantile(dcr_held, threshold_quantile))
     flagged = dcr_gen < threshold
     n_flag = int(flagged.sum())
-    lo, hi = wilson_interval(n_flag, len(dcr_gen))
+    near_copy = proportion_estimate(n_flag, len(dcr_gen))
     p_value = float(stats.binomtest(n_flag, len(dcr_gen), threshold_quantile, alternative="greater").pvalue)
-    dcr_auc = auc_with_ci(-dcr_gen, -dcr_held, n_bootstrap=n_bootstrap, seed=seed)
+    dcr_auc = auc_estimate(-dcr_gen, -dcr_held, n_resamples=n_bootstrap, seed=seed)
     # GAN-Leaks full black-box: members vs non-members scored by closeness to the generated set.
     member_score = -nearest_distances(train, generated)[0]
     nonmember_score = -nearest_distances(heldout, generated)[0]
-    mia = auc_with_ci(member_score, nonmember_score, n_bootstrap=n_bootstrap, seed=seed + 1)
+    mia = auc_estimate(member_score, nonmember_score, n_resamples=n_bootstrap, seed=seed + 1)
     summary = {
         "space": space,
         "n_generated": int(len(dcr_gen)),
@@ -230,16 +185,12 @@ def memorisation_audit(
         "threshold_quantile": float(threshold_quantile),
         "threshold": threshold,
         "n_flagged": n_flag,
-        "near_copy_fraction": n_flag / len(dcr_gen),
-        "near_copy_ci_low": lo,
-        "near_copy_ci_high": hi,
+        "near_copy_fraction": near_copy.value,
+        "near_copy_ci_low": near_copy.ci_low,
+        "near_copy_ci_high": near_copy.ci_high,
         "near_copy_p_value": p_value,
-        "dcr_auc": dcr_auc[0],
-        "dcr_auc_ci_low": dcr_auc[1],
-        "dcr_auc_ci_high": dcr_auc[2],
-        "mia_auc": mia[0],
-        "mia_auc_ci_low": mia[1],
-        "mia_auc_ci_high": mia[2],
+        **estimate_columns("dcr_auc", dcr_auc),
+        **estimate_columns("mia_auc", mia),
     }
     return MemorisationResult(summary, dcr_gen, nearest, dcr_held, dcr_test, flagged)
 

@@ -41,6 +41,7 @@ from scipy import stats
 from tqdm.auto import tqdm
 
 from ..atomic import atomic_path
+from ..metrics.stats import percentile_interval, t_estimate
 from .augment import augment_set
 from .classifier import ClassifierConfig, evaluate_predictions, predict_proba, train_classifier
 from .config import ExperimentConfig
@@ -149,8 +150,8 @@ def run_rq2(
     -------
     pandas.DataFrame
         Columns ``arm, budget, ratio, seed, n_real, n_synthetic, n_train, auc,
-        auc_lo, auc_hi, balanced_accuracy(_lo/_hi), sensitivity_at_spec(_lo/_hi),
-        specificity, n_test, n_test_positive``.
+        auc_ci_low, auc_ci_high, balanced_accuracy(_ci_low/_ci_high),
+        sensitivity_at_spec(_ci_low/_ci_high), specificity, n_test, n_test_positive``.
     """
     unknown = sorted(set(arms) - set(ARMS))
     if unknown:
@@ -165,7 +166,7 @@ def run_rq2(
             for budget in config.budgets for seed in range(config.n_seeds) for arm in arms
             for ratio in (config.synthetic_ratios if arm != "real" else (0.0,))]
     cache_path = Path(cache_path) if cache_path else None
-    done = pd.read_csv(cache_path) if cache_path and cache_path.is_file() else pd.DataFrame()
+    done = _read_cache(cache_path) if cache_path and cache_path.is_file() else pd.DataFrame()
     done_keys = {_run_key(r.arm, int(r.budget), float(r.ratio), int(r.seed)) for r in done.itertuples()}
     rows = done.to_dict("records")
     for arm, budget, ratio, seed in tqdm(jobs, desc="RQ2 runs", disable=not progress):
@@ -202,6 +203,13 @@ def run_rq2(
     return table.sort_values(["budget", "ratio", "arm", "seed"]).reset_index(drop=True)
 
 
+def _read_cache(path: Path) -> pd.DataFrame:
+    """The finished runs in ``path``; caches written before 2026-12-02 spell the intervals ``<metric>_lo/_hi``."""
+    done = pd.read_csv(path)
+    return done.rename(columns={f"{metric}_{old}": f"{metric}_ci_{new}" for metric in _METRICS
+                                for old, new in (("lo", "low"), ("hi", "high"))})
+
+
 def summarise_rq2(results: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
     """Mean of each metric over seeds per (arm, budget, ratio), with a Student-t CI over seeds.
 
@@ -215,15 +223,10 @@ def summarise_rq2(results: pd.DataFrame, *, confidence: float = 0.95) -> pd.Data
                "n_real": int(group["n_real"].median()), "n_synthetic": int(group["n_synthetic"].median()),
                "n_test": int(group["n_test"].iloc[0])}
         for metric in _METRICS:
-            values = group[metric].to_numpy(float)
-            mean = float(values.mean())
-            if len(values) > 1 and values.std() > 0:
-                half = stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-            else:
-                half = np.nan if len(values) < 2 else 0.0
             # Every metric lives in [0, 1]; a t-interval from few seeds can overshoot, so it is clipped there.
-            row.update({f"{metric}_mean": mean, f"{metric}_ci_low": max(mean - half, 0.0),
-                        f"{metric}_ci_high": min(mean + half, 1.0)})
+            mean = t_estimate(group[metric].to_numpy(float), confidence=confidence, bounds=(0.0, 1.0))
+            row.update({f"{metric}_mean": mean.value, f"{metric}_ci_low": mean.ci_low,
+                        f"{metric}_ci_high": mean.ci_high})
         rows.append(row)
     order = {arm: i for i, arm in enumerate(ARMS)}
     table = pd.DataFrame(rows)
@@ -257,12 +260,13 @@ def paired_tests(
         arm_values = group.set_index(["budget", "seed"])[metric]
         common = arm_values.index.intersection(base.index)
         diff = (arm_values.loc[common] - base.loc[common]).to_numpy(float)
-        boot = rng.choice(diff, (n_bootstrap, len(diff))).mean(axis=1) if len(diff) else np.array([np.nan])
+        low, high = (percentile_interval(rng.choice(diff, (n_bootstrap, len(diff))).mean(axis=1)) if len(diff)
+                     else (np.nan, np.nan))
         p = np.nan
         if len(diff) >= 2 and np.any(diff != 0):
             p = float(stats.wilcoxon(diff, alternative="two-sided").pvalue)
         rows.append({"arm": arm, "ratio": ratio, "metric": metric, "baseline": baseline, "n_pairs": len(diff),
                      "mean_difference": float(diff.mean()) if len(diff) else np.nan,
-                     "ci_low": float(np.quantile(boot, 0.025)), "ci_high": float(np.quantile(boot, 0.975)),
+                     "ci_low": low, "ci_high": high,
                      "n_better": int((diff > 0).sum()), "n_worse": int((diff < 0).sum()), "p_value": p})
     return pd.DataFrame(rows)

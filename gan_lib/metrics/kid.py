@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from gan_lib.metrics._features import check_feature_pair
 from gan_lib.metrics.bootstrap import Estimate
+from gan_lib.metrics.stats import percentile_interval
 
 __all__ = ["polynomial_kernel", "mmd2_unbiased", "kid"]
 
@@ -111,8 +112,8 @@ def kid(
         mmd2_unbiased(a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)])
         for _ in tqdm(range(n_subsets), desc="KID subsets", leave=False)
     ])
-    low, high = np.percentile(values, [2.5, 97.5])
+    low, high = percentile_interval(values)
     return Estimate(
-        float(values.mean()), float(low), float(high), len(a), len(b),
+        float(values.mean()), low, high, len(a), len(b),
         f"2.5-97.5 % range of {n_subsets} subset estimates", note,
     )

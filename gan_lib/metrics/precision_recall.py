@@ -16,13 +16,15 @@ NeurIPS 2019, arXiv:1904.06991.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
-import scipy.stats
 from sklearn.metrics import pairwise_distances_chunked
 from sklearn.neighbors import NearestNeighbors
 
 from gan_lib.metrics._features import check_feature_pair
 from gan_lib.metrics.bootstrap import Estimate
+from gan_lib.metrics.stats import proportion_estimate
 
 __all__ = ["knn_radii", "manifold_coverage", "precision_recall"]
 
@@ -108,6 +110,5 @@ def precision_recall(
 
 
 def _proportion(hits: np.ndarray, n: int, n_reference: int, note: str) -> Estimate:
-    test = scipy.stats.binomtest(int(hits.sum()), len(hits))
-    ci = test.proportion_ci(confidence_level=0.95, method="wilson")
-    return Estimate(float(hits.mean()), float(ci.low), float(ci.high), n, n_reference, "Wilson score interval", note)
+    share = proportion_estimate(int(hits.sum()), len(hits), method="wilson")
+    return dataclasses.replace(share, n=n, n_reference=n_reference, note=note)

@@ -20,14 +20,16 @@ import os
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sklearn.metrics import cohen_kappa_score, roc_auc_score
+from sklearn.metrics import cohen_kappa_score
+
+from ..metrics.bootstrap import not_computed
+from ..metrics.stats import auc_estimate, estimate_columns, percentile_interval, proportion_estimate
 
 
 __all__ = [
     "LABELS",
     "load_export",
     "synthetic_score",
-    "proportion_ci",
     "reader_accuracy",
     "format_reader_table",
     "fleiss_kappa",
@@ -89,39 +91,13 @@ def synthetic_score(answer: pd.Series, confidence: pd.Series) -> np.ndarray:
     return sign * np.asarray(confidence, dtype=int)
 
 
-def proportion_ci(successes: int, trials: int, *, confidence_level: float = 0.95) -> tuple[float, float, float]:
-    """``(proportion, low, high)`` with the exact Clopper-Pearson interval; NaNs when ``trials == 0``."""
-    if trials == 0:
-        return float("nan"), float("nan"), float("nan")
-    ci = stats.binomtest(successes, trials).proportion_ci(confidence_level=confidence_level, method="exact")
-    return successes / trials, float(ci.low), float(ci.high)
-
-
-def _bootstrap_auc(y: np.ndarray, score: np.ndarray, *, n_boot: int, level: float,
-                   rng: np.random.Generator) -> tuple[float, float]:
-    """Percentile CI of the ROC AUC, resampling items within each class (class sizes kept).
-
-    Each resample's AUC is the Mann-Whitney statistic from mid-ranks (ties count
-    half), identical to ``roc_auc_score`` but vectorised over all resamples.
-    """
-    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    if len(pos) == 0 or len(neg) == 0:
-        return float("nan"), float("nan")
-    samples = np.concatenate([score[rng.choice(pos, (n_boot, len(pos)))],
-                              score[rng.choice(neg, (n_boot, len(neg)))]], axis=1)
-    ranks = stats.rankdata(samples, axis=1)
-    aucs = (ranks[:, :len(pos)].sum(axis=1) - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
-    alpha = (1 - level) / 2
-    return float(np.quantile(aucs, alpha)), float(np.quantile(aucs, 1 - alpha))
-
-
 def reader_accuracy(
     df: pd.DataFrame, *, confidence_level: float = 0.95, n_boot: int = 1000, seed: int = 0
 ) -> pd.DataFrame:
     """The reader-study table: one row per reader (first showings only).
 
     Columns: ``n`` items answered (``n_real``, ``n_synthetic``), ``accuracy``
-    with exact CI (``accuracy_low``, ``accuracy_high``) and ``p_value`` of the
+    with exact CI (``accuracy_ci_low``, ``accuracy_ci_high``) and ``p_value`` of the
     two-sided exact binomial test against chance (0.5; a small p-value means
     the reader tells real from synthetic better *or worse* than chance),
     ``sensitivity``/``specificity`` for detecting synthetic images with exact
@@ -134,24 +110,21 @@ def reader_accuracy(
     rows = []
     for reader, group in first.groupby("reader", sort=True):
         n, k = len(group), int(group["correct"].sum())
-        acc, acc_lo, acc_hi = proportion_ci(k, n, confidence_level=confidence_level)
         synth, real = group[group["label"] == "synthetic"], group[group["label"] == "real"]
-        sens = proportion_ci(int((synth["answer"] == "synthetic").sum()), len(synth), confidence_level=confidence_level)
-        spec = proportion_ci(int((real["answer"] == "real").sum()), len(real), confidence_level=confidence_level)
-        y = (group["label"] == "synthetic").to_numpy().astype(int)
+        exact = {"method": "exact", "confidence": confidence_level}
+        y = (group["label"] == "synthetic").to_numpy()
         score = synthetic_score(group["answer"], group["confidence"])
-        if 0 < y.sum() < len(y):
-            auc = float(roc_auc_score(y, score))
-            auc_lo, auc_hi = _bootstrap_auc(y, score, n_boot=n_boot, level=confidence_level, rng=rng)
-        else:
-            auc = auc_lo = auc_hi = float("nan")
+        auc = (auc_estimate(score[y], score[~y], n_resamples=n_boot, confidence=confidence_level, seed=rng)
+               if 0 < y.sum() < len(y) else not_computed("one class only"))
         rows.append({
             "reader": reader, "n": n, "n_real": len(real), "n_synthetic": len(synth), "correct": k,
-            "accuracy": acc, "accuracy_low": acc_lo, "accuracy_high": acc_hi,
+            **estimate_columns("accuracy", proportion_estimate(k, n, **exact)),
             "p_value": float(stats.binomtest(k, n, 0.5).pvalue) if n else float("nan"),
-            "sensitivity": sens[0], "sensitivity_low": sens[1], "sensitivity_high": sens[2],
-            "specificity": spec[0], "specificity_low": spec[1], "specificity_high": spec[2],
-            "auc": auc, "auc_low": auc_lo, "auc_high": auc_hi,
+            **estimate_columns("sensitivity",
+                               proportion_estimate(int((synth["answer"] == "synthetic").sum()), len(synth), **exact)),
+            **estimate_columns("specificity",
+                               proportion_estimate(int((real["answer"] == "real").sum()), len(real), **exact)),
+            **estimate_columns("auc", auc),
         })
     return pd.DataFrame(rows)
 
@@ -164,8 +137,8 @@ def format_reader_table(table: pd.DataFrame, *, digits: int = 2, confidence_leve
     ci = f"[{confidence_level:.0%} CI]"
 
     def with_ci(name: str) -> pd.Series:
-        return table.apply(lambda r: f"{r[name]:.{digits}f} [{r[name + '_low']:.{digits}f}, "
-                                     f"{r[name + '_high']:.{digits}f}]", axis=1)
+        return table.apply(lambda r: f"{r[name]:.{digits}f} [{r[name + '_ci_low']:.{digits}f}, "
+                                     f"{r[name + '_ci_high']:.{digits}f}]", axis=1)
 
     return pd.DataFrame({
         "reader": table["reader"],
@@ -229,21 +202,20 @@ def inter_reader_agreement(
 ) -> dict[str, float]:
     """Fleiss' kappa of the real/synthetic answers across readers, with a bootstrap CI over items.
 
-    Returns ``{"kappa", "kappa_low", "kappa_high", "n_items", "n_readers"}``
+    Returns ``{"kappa", "kappa_ci_low", "kappa_ci_high", "n_items", "n_readers"}``
     (NaNs when fewer than two readers rated the same items).
     """
     counts = answer_counts(df)
     n_readers = int(counts.sum(axis=1).iloc[0]) if len(counts) else 0
-    out = {"kappa": float("nan"), "kappa_low": float("nan"), "kappa_high": float("nan"),
+    out = {"kappa": float("nan"), "kappa_ci_low": float("nan"), "kappa_ci_high": float("nan"),
            "n_items": len(counts), "n_readers": n_readers}
     if n_readers < 2 or len(counts) < 2:
         return out
     values = counts.to_numpy()
     rng = np.random.default_rng(seed)
     boots = np.array([fleiss_kappa(values[rng.integers(0, len(values), len(values))]) for _ in range(n_boot)])
-    alpha = (1 - confidence_level) / 2
-    out.update(kappa=fleiss_kappa(values), kappa_low=float(np.nanquantile(boots, alpha)),
-               kappa_high=float(np.nanquantile(boots, 1 - alpha)))
+    low, high = percentile_interval(boots, confidence=confidence_level)
+    out.update(kappa=fleiss_kappa(values), kappa_ci_low=low, kappa_ci_high=high)
     return out
 
 
@@ -294,7 +266,7 @@ def intra_reader_consistency(df: pd.DataFrame, *, confidence_level: float = 0.95
         both = first.merge(second, how="inner", left_index=True, right_index=True, suffixes=("_1", "_2"))
         n = len(both)
         same = int((both["answer_1"] == both["answer_2"]).sum()) if n else 0
-        agreement, low, high = proportion_ci(same, n, confidence_level=confidence_level)
+        agreement = proportion_estimate(same, n, method="exact", confidence=confidence_level)
 
         def kappa(a: pd.Series, b: pd.Series, **kwargs: object) -> float:
             # Undefined (NaN) when a reader used one category only at both showings.
@@ -303,7 +275,7 @@ def intra_reader_consistency(df: pd.DataFrame, *, confidence_level: float = 0.95
             return float(cohen_kappa_score(a, b, **kwargs))
 
         rows.append({
-            "reader": reader, "n_pairs": n, "agreement": agreement, "agreement_low": low, "agreement_high": high,
+            "reader": reader, "n_pairs": n, **estimate_columns("agreement", agreement),
             "cohen_kappa": kappa(both["answer_1"], both["answer_2"]) if n else float("nan"),
             "realism_kappa": kappa(both["realism_1"], both["realism_2"], weights="quadratic", labels=[1, 2, 3, 4, 5])
             if n else float("nan"),
