@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from gan_lib import pipeline
+from gan_lib.config import NOTEBOOKS_DIR
 from gan_lib.pipeline import PipelineError, Stage, StageFailed, resolve_stage, run_pipeline
 
 STAGES = ("01_first", "02_second", "03_third")
@@ -277,7 +278,8 @@ def test_run_pipeline_runs_a_notebook_twice_under_two_names_with_stage_parameter
     stages = (Stage("02_second"), Stage("02_second_again", "02_second", (("seed", 1), ("own_setting", 9))))
     record, _ = _run(study, run_name="twice", seed=3, stages=stages)
     received = [line["params"] for line in _log_lines(log)[before:]]
-    assert received == [{"seed": 3, "data_dir": None, "own_setting": 7}, {"seed": 1, "data_dir": None, "own_setting": 9}]
+    assert received == [{"seed": 3, "data_dir": None, "own_setting": 7},
+                        {"seed": 1, "data_dir": None, "own_setting": 9}]
     assert [s["name"] for s in record["stages"]] == ["02_second", "02_second_again"]
     assert record["stages"][1]["notebook"].endswith("02_second.ipynb")
     assert sorted(p.name for p in (study / "runs" / "twice" / "notebooks").iterdir()) == [
@@ -307,6 +309,6 @@ def test_resolve_stage_names_both_stages_of_an_ambiguous_number():
 def test_every_study_stage_passes_only_parameters_its_notebook_declares(study_name):
     # Checked without a kernel, so a renamed notebook parameter fails here and not an hour into the study.
     for stage in pipeline.STUDIES[study_name]:
-        declared = pipeline.notebook_parameters(pipeline.NOTEBOOKS_DIR / f"{stage.notebook_name}.ipynb")
+        declared = pipeline.notebook_parameters(NOTEBOOKS_DIR / f"{stage.notebook_name}.ipynb")
         assert dict(stage.parameters).keys() <= declared, (stage.name, dict(stage.parameters).keys() - declared)
 
