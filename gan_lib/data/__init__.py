@@ -5,7 +5,6 @@ Public API (contract in ``docs/ARCHITECTURE.md``)::
     config = data_config("quick", data_dir=None)      # DataConfig; None = embedded CBIS-DDSM examples
     data = prepare_dataset(config)                    # cached under data/processed/<key>/
     train = data.images("train")                      # float32 (N, H, W) in [-1, 1]
-    loader = make_dataloader(train, 64, seed=0)       # batches (B, 1, H, W)
 
 Modules: :mod:`~gan_lib.data.io` (files, decoding, metadata),
 :mod:`~gan_lib.data.preprocess` (one function per step),
@@ -13,12 +12,11 @@ Modules: :mod:`~gan_lib.data.io` (files, decoding, metadata),
 :mod:`~gan_lib.data.sampling` (patches / whole images),
 :mod:`~gan_lib.data.split` (patient-level splits),
 :mod:`~gan_lib.data.dataset` (``prepare_dataset`` and its cache),
-:mod:`~gan_lib.data.loader` (PyTorch), :mod:`~gan_lib.data.embedded`.
+:mod:`~gan_lib.data.embedded`.
 """
 from gan_lib.data.dataset import CACHE_VERSION, PreparedDataset, load_prepared, prepare_dataset, resolve_data_dir
 from gan_lib.data.embedded import embedded_data_dir
 from gan_lib.data.io import DataFolderError, ImageReadError, discover_images, read_image
-from gan_lib.data.loader import MammogramDataset, make_dataloader
 from gan_lib.data.mammogram import PreprocessedMammogram, preprocess_mammogram
 from gan_lib.data.preprocess import NoBreastFoundError
 from gan_lib.data.settings import FULL, QUICK, DataConfig, data_config
@@ -30,7 +28,6 @@ __all__ = [
     "DataFolderError",
     "FULL",
     "ImageReadError",
-    "MammogramDataset",
     "NoBreastFoundError",
     "PreparedDataset",
     "PreprocessedMammogram",
@@ -41,7 +38,6 @@ __all__ = [
     "discover_images",
     "embedded_data_dir",
     "load_prepared",
-    "make_dataloader",
     "prepare_dataset",
     "preprocess_mammogram",
     "read_image",

@@ -42,6 +42,7 @@ from gan_lib.data.io import (
     NON_MAMMOGRAM_SERIES,
     DataFolderError,
     ImageReadError,
+    RawImage,
     discover_images,
     folder_fingerprint,
     metadata_from_name,
@@ -166,7 +167,47 @@ def _examples(pre: PreprocessedMammogram, config: DataConfig, rng: np.random.Gen
     return scale_to_model_range(patches), rows
 
 
+def _metadata(
+    path: Path, raw: RawImage, listed: dict[Path, dict[str, str]], folder: Path
+) -> tuple[dict[str, str], str]:
+    """Patient, laterality and view of one file, and where they came from: the manifest, DICOM tags or the name."""
+    if path in listed:
+        return listed[path], "manifest"
+    if raw.patient_id:
+        name_meta = metadata_from_name(Path(raw.patient_id))
+        patient = name_meta[0] if name_meta[1] else raw.patient_id
+        return {"patient_id": patient, "laterality": raw.laterality or name_meta[1],
+                "view": raw.view or name_meta[2]}, "dicom"
+    patient, laterality, view = metadata_from_name(path, root=folder)
+    return {"patient_id": patient, "laterality": laterality, "view": view}, "filename"
+
+
+def _log_skipped(skipped: dict[str, list[str]], side_disagreements: list[str]) -> None:
+    """Warn once per reason for the files left out, and once for breasts on the side their metadata contradict."""
+    for reason, names in skipped.items():
+        if names:
+            log.warning("Skipped %d file(s) (%s), e.g. %s.", len(names), reason, names[0])
+    if side_disagreements:
+        log.warning(
+            "%d image(s) have the breast on the side opposite to their laterality metadata in the standard display "
+            "(e.g. %s); the image itself decided the flip.", len(side_disagreements), side_disagreements[0])
+
+
+def _split_manifest(rows: list[dict], config: DataConfig) -> pd.DataFrame:
+    """The manifest of ``rows``: each source image's split (by patient), an ``index``, documented columns first."""
+    manifest = pd.DataFrame(rows)
+    per_image = manifest.drop_duplicates("source_index").sort_values("source_index")
+    image_split = assign_splits(list(per_image["patient_id"]), fractions=config.split_fractions,
+                                heldout_per_patient=config.heldout_per_patient, seed=config.seed)
+    manifest["split"] = manifest["source_index"].map(dict(zip(per_image["source_index"], image_split)))
+    manifest.insert(0, "index", np.arange(len(manifest)))
+    first = ["index", "split", "patient_id", "view", "laterality", "source_file", "crop_box", "scale", "patch_x",
+             "patch_y"]
+    return manifest[first + [c for c in manifest.columns if c not in first]]
+
+
 def _build(config: DataConfig, folder: Path, files: list[Path], *, progress: bool) -> tuple[np.ndarray, pd.DataFrame]:
+    """Read, preprocess and sample every usable file, then split by patient: ``(images, manifest)``."""
     load, listed = _records(folder, files)
     rng = np.random.default_rng(config.seed)
     arrays, rows = [], []
@@ -183,17 +224,7 @@ def _build(config: DataConfig, folder: Path, files: list[Path], *, progress: boo
         if any(tag in raw.series_description.lower() for tag in NON_MAMMOGRAM_SERIES):
             skipped["not a full mammogram"].append(path.name)
             continue
-        if path in listed:
-            meta, source = listed[path], "manifest"
-        elif raw.patient_id:
-            name_meta = metadata_from_name(Path(raw.patient_id))
-            patient = name_meta[0] if name_meta[1] else raw.patient_id
-            meta = {"patient_id": patient, "laterality": raw.laterality or name_meta[1],
-                    "view": raw.view or name_meta[2]}
-            source = "dicom"
-        else:
-            patient, laterality, view = metadata_from_name(path, root=folder)
-            meta, source = {"patient_id": patient, "laterality": laterality, "view": view}, "filename"
+        meta, source = _metadata(path, raw, listed, folder)
         try:
             pre = preprocess_mammogram(raw, view=meta["view"], config=config)
         except NoBreastFoundError as exc:
@@ -216,25 +247,10 @@ def _build(config: DataConfig, folder: Path, files: list[Path], *, progress: boo
                   "metadata_source": source}
         rows.extend({**common, **row, "source_index": len(arrays)} for row in example_rows)
         arrays.append(examples)
-    for reason, names in skipped.items():
-        if names:
-            log.warning("Skipped %d file(s) (%s), e.g. %s.", len(names), reason, names[0])
-    if side_disagreements:
-        log.warning(
-            "%d image(s) have the breast on the side opposite to their laterality metadata in the standard display "
-            "(e.g. %s); the image itself decided the flip.", len(side_disagreements), side_disagreements[0])
+    _log_skipped(skipped, side_disagreements)
     if not arrays:
         raise DataFolderError(f"No usable mammogram in {folder}: {sum(map(len, skipped.values()))} file(s) skipped.")
-    manifest = pd.DataFrame(rows)
-    per_image = manifest.drop_duplicates("source_index").sort_values("source_index")
-    image_split = assign_splits(list(per_image["patient_id"]), fractions=config.split_fractions,
-                                heldout_per_patient=config.heldout_per_patient, seed=config.seed)
-    manifest["split"] = manifest["source_index"].map(dict(zip(per_image["source_index"], image_split)))
-    manifest.insert(0, "index", np.arange(len(manifest)))
-    first = ["index", "split", "patient_id", "view", "laterality", "source_file", "crop_box", "scale", "patch_x",
-             "patch_y"]
-    manifest = manifest[first + [c for c in manifest.columns if c not in first]]
-    return np.concatenate(arrays).astype(np.float32), manifest
+    return np.concatenate(arrays).astype(np.float32), _split_manifest(rows, config)
 
 
 def _write(root: Path, images: np.ndarray, manifest: pd.DataFrame, meta: dict) -> None:

@@ -33,7 +33,6 @@ __all__ = [
     "MANIFEST_COLUMNS",
     "DataFolderError",
     "ImageReadError",
-    "ImageRecord",
     "RawImage",
     "discover_images",
     "read_manifest",
@@ -69,17 +68,6 @@ class DataFolderError(ValueError):
 
 class ImageReadError(ValueError):
     """One image file cannot be read; the message names the file and the fix."""
-
-
-@dataclass(frozen=True)
-class ImageRecord:
-    """One mammogram to load: its file and what is known about it."""
-
-    path: Path  # absolute path of the image file
-    patient_id: str  # patient identifier shared by all of a woman's images
-    laterality: str  # "L", "R" or "" (unknown)
-    view: str  # "CC", "MLO", ... or "" (unknown)
-    metadata_source: str  # "manifest", "dicom" or "filename"
 
 
 @dataclass(frozen=True)
