@@ -5,7 +5,7 @@ Two families of per-image texture descriptors, each compared between sets as
 per feature), always next to the same comparison between real sets:
 
 * **Sobel edges** (:func:`sobel_magnitude`, :func:`edge_density`,
-  :func:`gradient_histogram`): :func:`skimage.filters.sobel` gradient magnitude
+  :func:`edge_feature_table`): :func:`skimage.filters.sobel` gradient magnitude
   of the image in [0, 1] intensity (so magnitudes are in [0, 1] too); per image
   the mean magnitude and the edge density — the share of tissue pixels whose
   magnitude exceeds one threshold shared by all sets.
@@ -47,7 +47,6 @@ __all__ = [
     "tissue_mask",
     "sobel_magnitude",
     "edge_density",
-    "gradient_histogram",
     "edge_feature_table",
     "quantise",
     "glcm_properties",
@@ -133,30 +132,6 @@ def edge_density(magnitudes: np.ndarray, *, threshold: float, mask: np.ndarray |
     counts = mask.sum(axis=(1, 2))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(counts > 0, edges.sum(axis=(1, 2)) / counts, np.nan)
-
-
-def gradient_histogram(
-    magnitudes: np.ndarray, *, bins: int = 50, value_range: tuple[float, float] = (0.0, 0.5),
-    mask: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Density histogram of the Sobel magnitudes of all (tissue) pixels of a set.
-
-    Parameters
-    ----------
-    magnitudes : ndarray, shape (N, H, W)
-    bins : int, keyword-only
-    value_range : (float, float), keyword-only
-        Histogram range; values above are not counted (the density is
-        normalised over the range).
-    mask : ndarray of bool, optional, keyword-only
-
-    Returns
-    -------
-    density : ndarray, shape (bins,)
-    edges : ndarray, shape (bins + 1,)
-    """
-    values = magnitudes[mask] if mask is not None else magnitudes.ravel()
-    return np.histogram(values, bins=bins, range=value_range, density=True)
 
 
 def edge_feature_table(
