@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from gan_lib.validation import db
 from gan_lib.validation.app import ADMIN_COOKIE, READER_COOKIE
+from gan_lib.validation.db._access import insert_invite
 
 from validation_support import (answer, app_for, copy_study, hidden_fields, image_url, make_study, shown_fields,
                                 signed_in)
@@ -280,10 +281,10 @@ def test_revoke_reader_ends_every_session_and_voids_unused_invites(app, study, c
     browsers = [signed_in(app, study, "Dr A")]
     reader = _reader_id(conn)
     for _ in range(2):  # a second browser on a second invite exchanged before the revocation
-        token = db._insert_invite(conn, reader, now=db.utc_now(), ttl=timedelta(days=1))
+        token = insert_invite(conn, reader, now=db.utc_now(), ttl=timedelta(days=1))
         browsers.append(TestClient(app))
         browsers[-1].post("/invite", data={"token": str(token)})
-    unused = db._insert_invite(conn, reader, now=db.utc_now(), ttl=timedelta(days=1))
+    unused = insert_invite(conn, reader, now=db.utc_now(), ttl=timedelta(days=1))
     assert db.revoke_reader(conn, "Dr A") == 3
     assert all(browser.get("/rate").status_code == 401 for browser in browsers)
     assert TestClient(app).post("/invite", data={"token": str(unused)}).status_code == 410
