@@ -50,6 +50,37 @@ def test_health_returns_ok(app):
     assert response.json() == {"status": "ok"}
 
 
+#: Every route of gan_lib.validation.app's docstring, with a path its handler answers without a session.
+_ROUTES = [("GET", "/"), ("GET", "/health"), ("GET", "/invite/x"), ("POST", "/invite"), ("GET", "/rate"),
+           ("POST", "/rate"), ("GET", "/image/" + "0" * 32), ("POST", "/signout"), ("GET", "/admin/login"),
+           ("POST", "/admin/login"), ("GET", "/admin"), ("GET", "/admin/export.csv"), ("POST", "/admin/logout"),
+           ("GET", "/static/style.css"), ("GET", "/static/viewer.js")]
+_NO_ROUTE = ('{"detail":"Not Found"}', '{"detail":"Method Not Allowed"}')  # the router's own answers
+
+
+def test_an_unknown_route_gets_the_routers_answer(app):
+    assert TestClient(app).get("/nope").text == _NO_ROUTE[0]
+    assert TestClient(app).get("/signout").text == _NO_ROUTE[1]
+
+
+@pytest.mark.parametrize("method,path", _ROUTES)
+def test_every_route_reaches_its_handler(app, method, path):
+    """A router or mount left out of create_app would answer with the router's 404/405."""
+    response = TestClient(app).request(method, path, follow_redirects=False)
+    assert response.text not in _NO_ROUTE
+
+
+def test_start_page_offers_to_continue_only_to_a_signed_in_reader(app, study):
+    assert 'href="/rate"' not in TestClient(app).get("/").text
+    assert 'href="/rate"' in signed_in(app, study, "Dr A").get("/").text
+
+
+def test_admin_login_page_posts_the_secret(app):
+    response = TestClient(app).get("/admin/login")
+    assert response.status_code == 200
+    assert 'action="/admin/login"' in response.text and 'name="secret"' in response.text
+
+
 def test_invite_page_does_not_consume_the_invite(app, conn):
     _, token = db.add_reader(conn, "Dr A")
     client = TestClient(app)

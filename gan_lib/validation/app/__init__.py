@@ -2,6 +2,7 @@
 
 Routes
 ------
+``GET  /``                       start page (continue if this browser holds a reader session)
 ``GET  /health``                 liveness probe, ``{"status": "ok"}``
 ``GET  /invite/{token}``         welcome page for a one-time invitation (does not consume it)
 ``POST /invite``                 exchange the invitation for a session cookie (consumes it)
