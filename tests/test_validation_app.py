@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from gan_lib.validation import db
 from gan_lib.validation.app import ADMIN_COOKIE, READER_COOKIE
+from gan_lib.validation.db._access import insert_invite
 
 from validation_support import (answer, app_for, copy_study, hidden_fields, image_url, make_study, shown_fields,
                                 signed_in)
@@ -47,6 +48,37 @@ def test_health_returns_ok(app):
     response = TestClient(app).get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+#: Every route of gan_lib.validation.app's docstring, with a path its handler answers without a session.
+_ROUTES = [("GET", "/"), ("GET", "/health"), ("GET", "/invite/x"), ("POST", "/invite"), ("GET", "/rate"),
+           ("POST", "/rate"), ("GET", "/image/" + "0" * 32), ("POST", "/signout"), ("GET", "/admin/login"),
+           ("POST", "/admin/login"), ("GET", "/admin"), ("GET", "/admin/export.csv"), ("POST", "/admin/logout"),
+           ("GET", "/static/style.css"), ("GET", "/static/viewer.js")]
+_NO_ROUTE = ('{"detail":"Not Found"}', '{"detail":"Method Not Allowed"}')  # the router's own answers
+
+
+def test_an_unknown_route_gets_the_routers_answer(app):
+    assert TestClient(app).get("/nope").text == _NO_ROUTE[0]
+    assert TestClient(app).get("/signout").text == _NO_ROUTE[1]
+
+
+@pytest.mark.parametrize("method,path", _ROUTES)
+def test_every_route_reaches_its_handler(app, method, path):
+    """A router or mount left out of create_app would answer with the router's 404/405."""
+    response = TestClient(app).request(method, path, follow_redirects=False)
+    assert response.text not in _NO_ROUTE
+
+
+def test_start_page_offers_to_continue_only_to_a_signed_in_reader(app, study):
+    assert 'href="/rate"' not in TestClient(app).get("/").text
+    assert 'href="/rate"' in signed_in(app, study, "Dr A").get("/").text
+
+
+def test_admin_login_page_posts_the_secret(app):
+    response = TestClient(app).get("/admin/login")
+    assert response.status_code == 200
+    assert 'action="/admin/login"' in response.text and 'name="secret"' in response.text
 
 
 def test_invite_page_does_not_consume_the_invite(app, conn):
@@ -280,10 +312,10 @@ def test_revoke_reader_ends_every_session_and_voids_unused_invites(app, study, c
     browsers = [signed_in(app, study, "Dr A")]
     reader = _reader_id(conn)
     for _ in range(2):  # a second browser on a second invite exchanged before the revocation
-        token = db._insert_invite(conn, reader, now=db.utc_now(), ttl=timedelta(days=1))
+        token = insert_invite(conn, reader, now=db.utc_now(), ttl=timedelta(days=1))
         browsers.append(TestClient(app))
         browsers[-1].post("/invite", data={"token": str(token)})
-    unused = db._insert_invite(conn, reader, now=db.utc_now(), ttl=timedelta(days=1))
+    unused = insert_invite(conn, reader, now=db.utc_now(), ttl=timedelta(days=1))
     assert db.revoke_reader(conn, "Dr A") == 3
     assert all(browser.get("/rate").status_code == 401 for browser in browsers)
     assert TestClient(app).post("/invite", data={"token": str(unused)}).status_code == 410

@@ -152,6 +152,50 @@ def create_study(
     ValueError
         For bad image sets, mismatched shapes, bad ``repeats`` or a non-empty ``out_dir``.
     """
+    real, fake, real_sources = _check_inputs(real_images, generated_images, real_sources, repeats=repeats)
+    out_dir = Path(out_dir)
+    db_path = out_dir / "ratings.sqlite"
+    items_dir = out_dir / "items"
+    if db_path.exists() or (items_dir.exists() and any(items_dir.iterdir())):
+        raise ValueError(
+            f"create_study: {out_dir} already holds a study; pass another out_dir or delete that folder "
+            "(its ratings would be lost)."
+        )
+    rng = random.Random(seed)
+    entries = _shuffled_entries(real, fake, real_sources, repeats=repeats, rng=rng)
+    rows, png_bytes = _write_items(entries, items_dir)
+    admin_secret = secrets.token_urlsafe(32)
+    meta = {
+        "created_at": db.utc_now().isoformat(timespec="seconds"),
+        "seed": str(seed),
+        "n_real": str(len(real)),
+        "n_generated": str(len(fake)),
+        "repeat_items": str(repeats),
+        "image_shape": json.dumps(list(real.shape[1:])),
+        "png_bytes": str(png_bytes),
+        "real_sources": json.dumps(sorted({src for src, _ in real_sources})),
+        "admin_secret_sha256": hash_verifier(admin_secret),
+    }
+    meta.update({key: value if isinstance(value, str) else json.dumps(value) for key, value in (metadata or {}).items()})
+    _write_database(db_path, rows, meta)
+    return Study(
+        root=out_dir, db_path=db_path, admin_secret=admin_secret, n_real=len(real), n_generated=len(fake),
+        n_repeat_items=repeats, image_shape=tuple(real.shape[1:]), png_bytes=png_bytes,
+    )
+
+
+def _check_inputs(
+    real_images: np.ndarray,
+    generated_images: np.ndarray,
+    real_sources: Sequence[tuple[str, int]] | None,
+    *,
+    repeats: int,
+) -> tuple[np.ndarray, np.ndarray, Sequence[tuple[str, int]]]:
+    """The two image sets as ``(N, H, W)`` arrays and the real images' sources (default ``("array", i)``), checked.
+
+    Raises ``ValueError`` for bad image sets, different ``(H, W)``, negative
+    ``repeats`` or a ``real_sources`` of the wrong length.
+    """
     real = check_image_set(real_images, name="real_images")
     fake = check_image_set(generated_images, name="generated_images")
     if real.shape[1:] != fake.shape[1:]:
@@ -165,23 +209,32 @@ def create_study(
         real_sources = [("array", i) for i in range(len(real))]
     if len(real_sources) != len(real):
         raise ValueError(f"create_study: real_sources has {len(real_sources)} entries for {len(real)} real images.")
-    out_dir = Path(out_dir)
-    db_path = out_dir / "ratings.sqlite"
-    items_dir = out_dir / "items"
-    if db_path.exists() or (items_dir.exists() and any(items_dir.iterdir())):
-        raise ValueError(
-            f"create_study: {out_dir} already holds a study; pass another out_dir or delete that folder "
-            "(its ratings would be lost)."
-        )
-    rng = random.Random(seed)
+    return real, fake, real_sources
+
+
+#: One item to write: label, source, index within the source, image, whether it is a repeat item.
+_Entry = tuple[str, str, int, np.ndarray, bool]
+
+
+def _shuffled_entries(
+    real: np.ndarray, fake: np.ndarray, real_sources: Sequence[tuple[str, int]], *, repeats: int, rng: random.Random
+) -> list[_Entry]:
+    """Every item in random order, with ``repeats`` of them (half real, half synthetic) marked as repeat items."""
     n_rep_real, n_rep_fake = _split_repeats(len(real), len(fake), repeats, rng)
     rep_real = set(rng.sample(range(len(real)), n_rep_real))
     rep_fake = set(rng.sample(range(len(fake)), n_rep_fake))
-
     entries = [("real", src, idx, real[i], i in rep_real) for i, (src, idx) in enumerate(real_sources)]
     entries += [("synthetic", "generated", i, fake[i], i in rep_fake) for i in range(len(fake))]
     rng.shuffle(entries)  # file creation order and row order carry no label information
+    return entries
 
+
+def _write_items(entries: Sequence[_Entry], items_dir: Path) -> tuple[list[tuple], int]:
+    """Write one PNG per entry under a random id; returns the ``items`` rows and the byte length every file shares.
+
+    Raises ``RuntimeError`` if the encoder wrote a chunk other than ``IHDR``,
+    ``IDAT`` or ``IEND``, or if two files differ in size (either would leak labels).
+    """
     items_dir.mkdir(parents=True, exist_ok=True)
     rows, sizes, stamp = [], set(), None
     for label, source, index, image, repeat_item in tqdm(entries, desc="study items", leave=False):
@@ -199,22 +252,16 @@ def create_study(
         rows.append((item_id, label, source, int(index), hashlib.sha256(data).hexdigest(), int(repeat_item)))
     if len(sizes) != 1:
         raise RuntimeError(f"create_study: item files differ in size {sorted(sizes)}; the size would leak labels.")
+    return rows, sizes.pop()
 
-    admin_secret = secrets.token_urlsafe(32)
-    meta = {
-        "created_at": db.utc_now().isoformat(timespec="seconds"),
-        "seed": str(seed),
-        "n_real": str(len(real)),
-        "n_generated": str(len(fake)),
-        "repeat_items": str(repeats),
-        "image_shape": json.dumps(list(real.shape[1:])),
-        "png_bytes": str(sizes.pop() if sizes else 0),
-        "real_sources": json.dumps(sorted({src for src, _ in real_sources})),
-        "admin_secret_sha256": hash_verifier(admin_secret),
-    }
-    meta.update({key: value if isinstance(value, str) else json.dumps(value) for key, value in (metadata or {}).items()})
-    # Build the database under a temporary name and move it in last: a study folder either has a
-    # complete database or none (an interrupted create-study can simply be rerun).
+
+def _write_database(db_path: Path, rows: Sequence[tuple], meta: dict[str, str]) -> None:
+    """Create the study database with its ``items`` rows and ``meta`` settings.
+
+    The database is built under a temporary name and moved in last: a study
+    folder either has a complete database or none (an interrupted
+    create-study can simply be rerun).
+    """
     with atomic_path(db_path) as tmp:
         conn = db.connect(tmp, create=True)
         try:
@@ -228,10 +275,6 @@ def create_study(
                     db.set_meta(conn, key, value)
         finally:
             conn.close()
-    return Study(
-        root=out_dir, db_path=db_path, admin_secret=admin_secret, n_real=len(real), n_generated=len(fake),
-        n_repeat_items=repeats, image_shape=tuple(real.shape[1:]), png_bytes=int(meta["png_bytes"]),
-    )
 
 
 def _draw_real(dataset: object, n: int, rng: np.random.Generator) -> tuple[np.ndarray, list[tuple[str, int]]]:
