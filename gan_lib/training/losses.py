@@ -76,7 +76,7 @@ def gradient_penalty(
     >>> d = nn.Sequential(nn.Flatten(), nn.Linear(4, 1, bias=False))
     >>> _ = nn.init.constant_(d[1].weight, 1.0)  # ||w|| = 2
     >>> x = torch.zeros(3, 1, 2, 2)
-    >>> float(gradient_penalty(d, x, x + 1, weight=10.0)[0])
+    >>> float(gradient_penalty(d, x, x + 1, weight=10.0)[0].detach())
     10.0
     """
     if real.shape != fake.shape:
