@@ -6,10 +6,8 @@ of a second), so these tests check the benchmark's mechanics, not its numbers.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import math
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,20 +20,14 @@ from gan_lib.metrics import Estimate
 from gan_lib.config import apply_overrides
 from gan_lib.training import TrainConfig
 from gan_lib.training.recipes import RECIPES
+from benchmark_support import benchmark_module
 
 THESIS, PROJECT = "thesis recipe", "project recipe (+ bilinear finest 2 stages)"
-
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
 
 @pytest.fixture(scope="module")
 def qvt():
     """benchmarks/quality_vs_time.py as a module (it imports train_step from its own folder)."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        yield importlib.import_module("quality_vs_time")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    yield from benchmark_module("quality_vs_time")
 
 
 def _images(n: int, seed: int, size: int = 32) -> np.ndarray:

@@ -1,23 +1,16 @@
 """benchmarks/recipe_samples.py: the README's picture of samples beside real patches."""
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
+from benchmark_support import benchmark_module
 
 @pytest.fixture(scope="module")
 def samples():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        yield importlib.import_module("recipe_samples")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    yield from benchmark_module("recipe_samples")
 
 
 def test_plot_has_a_grid_and_magnified_corners_per_column(samples):
