@@ -42,10 +42,10 @@ from gan_lib.imaging import check_image_set, to_uint8
 from gan_lib.validation import db
 from gan_lib.validation.security import hash_verifier, new_item_id
 
-__all__ = ["Study", "encode_png", "png_chunks", "create_study", "create_study_from_run", "REAL_SPLITS"]
+__all__ = ["Study", "encode_png", "png_chunks", "create_study", "create_study_from_run", "STUDY_REAL_SPLITS"]
 
 #: Splits a run's real images are drawn from, in order of preference (never the training split).
-REAL_SPLITS = ("test", "heldout")
+STUDY_REAL_SPLITS = ("test", "heldout")
 _ALLOWED_CHUNKS = ("IHDR", "IDAT", "IEND")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -280,7 +280,7 @@ def _write_database(db_path: Path, rows: Sequence[tuple], meta: dict[str, str]) 
 def _draw_real(dataset: object, n: int, rng: np.random.Generator) -> tuple[np.ndarray, list[tuple[str, int]]]:
     """``n`` held-out real images: a random subset of the ``test`` split first, topped up from ``heldout``."""
     available = {}
-    for split in REAL_SPLITS:
+    for split in STUDY_REAL_SPLITS:
         try:
             available[split] = np.asarray(dataset.images(split))
         except (KeyError, ValueError):  # a split this dataset does not have
@@ -289,7 +289,7 @@ def _draw_real(dataset: object, n: int, rng: np.random.Generator) -> tuple[np.nd
     if total < n:
         raise ValueError(
             f"create_study_from_run: asked for n_real={n} held-out real images but the run's "
-            f"{'/'.join(REAL_SPLITS)} splits hold {total}. Lower --n-real or prepare more patches."
+            f"{'/'.join(STUDY_REAL_SPLITS)} splits hold {total}. Lower --n-real or prepare more patches."
         )
     chosen, sources = [], []
     for split, images in available.items():
