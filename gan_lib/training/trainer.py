@@ -40,7 +40,7 @@ from ..config import config_to_dict
 from ..imaging import check_image_set
 from ..models import call_with_labels
 from .batches import TensorBatcher
-from .checkpoint import CHECKPOINT_FORMAT, capture_rng, load_checkpoint, restore_rng
+from .checkpoint import load_checkpoint, make_checkpoint, network_specs, restore_checkpoint
 from .config import EXECUTION_FIELDS, TrainConfig
 from .diffaugment import apply_params, draw_params, parse_policy
 from .distributed import Distributed, init_distributed, local_device
@@ -450,47 +450,22 @@ def train(
                     if labels is not None else None)
     elapsed = 0.0
     if checkpoint is not None:
-        # load_state_dict copies onto the parameters' device, so the CPU-loaded checkpoint serves any device.
-        state.generator.load_state_dict(checkpoint["generator"])
-        state.critic.load_state_dict(checkpoint["critic"])
-        if state.generator_ema is not None:
-            state.generator_ema.load_state_dict(checkpoint["generator_ema"])
-        state.opt_generator.load_state_dict(checkpoint["opt_generator"])
-        state.opt_critic.load_state_dict(checkpoint["opt_critic"])
-        restore_rng(checkpoint["rng"], state.noise)
-        if state.scaler_critic.is_enabled() and "scaler_critic" in checkpoint:
-            state.scaler_critic.load_state_dict(checkpoint["scaler_critic"])
-            state.scaler_generator.load_state_dict(checkpoint["scaler_generator"])
-        batches.load_state_dict(checkpoint["batcher"])
-        fixed_noise = checkpoint["fixed_noise"]
-        fixed_labels = checkpoint.get("fixed_labels")
-        state.step, elapsed = checkpoint["step"], checkpoint["elapsed_seconds"]
+        restore_checkpoint(checkpoint, state, batches)
+        fixed_noise, fixed_labels = checkpoint["fixed_noise"], checkpoint.get("fixed_labels")
+        elapsed = checkpoint["elapsed_seconds"]
     folder.load_log(up_to_step=state.step)
-    specs = {
-        "generator_spec": {"name": config.generator, "kwargs": config.generator_kwargs()},
-        "critic_spec": {"name": config.critic, "kwargs": config.critic_kwargs()},
-    }
     if main:
         folder.write_config({"train": config_to_dict(config), "data": data_dict, "hardware": hardware.to_dict(),
                              "images": {"count": len(images), "sha256": images_sha256,
                                         **({"class_counts": np.bincount(labels).tolist()} if labels is not None else {})},
-                             "world_size": world.world_size, **specs})
+                             "world_size": world.world_size, **network_specs(config)})
     trained_generator = state.generator_ddp or state.generator
     generator_fn = torch.compile(trained_generator) if config.compile else trained_generator
 
-    def make_checkpoint(seconds: float) -> dict[str, Any]:
-        return {
-            "format": CHECKPOINT_FORMAT, "step": state.step, "elapsed_seconds": seconds,
-            "generator": state.generator.state_dict(), "critic": state.critic.state_dict(),
-            **({"generator_ema": state.generator_ema.state_dict()} if state.generator_ema is not None else {}),
-            "opt_generator": state.opt_generator.state_dict(), "opt_critic": state.opt_critic.state_dict(),
-            **specs, "train_config": config_to_dict(config), "data_config": data_dict,
-            "hardware": hardware.to_dict(), "rng": capture_rng(state.noise), "batcher": batches.state_dict(),
-            "fixed_noise": fixed_noise, "images_sha256": images_sha256, "world_size": world.world_size,
-            **({"fixed_labels": fixed_labels} if fixed_labels is not None else {}),
-            **({"scaler_critic": state.scaler_critic.state_dict(), "scaler_generator": state.scaler_generator.state_dict()}
-               if state.scaler_critic.is_enabled() else {}),
-        }
+    def checkpoint_now(seconds: float) -> dict[str, Any]:
+        return make_checkpoint(state, batches, elapsed_seconds=seconds, config=config, data_config=data_dict,
+                               hardware=hardware, fixed_noise=fixed_noise, fixed_labels=fixed_labels,
+                               images_sha256=images_sha256, world_size=world.world_size)
 
     resumed_from = state.step if checkpoint is not None else None
     good_checkpoint_step = resumed_from
@@ -528,7 +503,7 @@ def train(
                 folder.write_samples(step, _sample(state, fixed_noise, fixed_labels, hardware))
             if step % config.checkpoint_every == 0 or is_last:
                 if main:
-                    folder.write_checkpoint(make_checkpoint(time.perf_counter() - clock))
+                    folder.write_checkpoint(checkpoint_now(time.perf_counter() - clock))
                 good_checkpoint_step = step
     finally:
         bar.close()
