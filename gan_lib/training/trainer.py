@@ -24,7 +24,6 @@ device until a log step, and precision/memory format are chosen per machine
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import time
@@ -43,9 +42,9 @@ from .batches import TensorBatcher
 from .checkpoint import load_checkpoint, make_checkpoint, network_specs, restore_checkpoint
 from .config import EXECUTION_FIELDS, TrainConfig
 from .diffaugment import apply_params, draw_params, parse_policy
-from .distributed import Distributed, init_distributed, local_device
+from .distributed import init_distributed
 from .ema import ema_beta, update_ema
-from .hardware import Hardware, autocast, resolve_hardware, time_per_call
+from .hardware import Hardware, autocast, resolve_run_hardware, time_per_call
 from .losses import critic_loss, generator_loss, gradient_penalty, wasserstein_estimate
 from .run_folder import STAT_NAMES, RunFolder
 from .state import TrainState, build_state, parallelize
@@ -235,7 +234,7 @@ def _probe(config: TrainConfig, images: np.ndarray, device: str, *,
            labels: np.ndarray | None = None) -> Callable[[str, str], float]:
     """``probe(precision, memory_format) -> seconds`` of one short training step of this run's networks.
 
-    Used by :func:`~gan_lib.training.hardware.resolve_hardware` to decide
+    Used by :func:`~gan_lib.training.hardware.resolve_run_hardware` to decide
     ``"auto"`` settings by measurement; it leaves every global RNG untouched.
     """
     probe_config = TrainConfig(**{**config.__dict__, "n_critic": 1})
@@ -275,44 +274,6 @@ def _check_labels(labels: Any, config: TrainConfig, count: int) -> np.ndarray | 
         raise ValueError(f"train: labels must lie in [0, {config.num_classes}) with every class present "
                          f"(config.num_classes); got values {np.unique(labels).tolist()}.")
     return labels.astype(np.int64)
-
-
-def _resolve_hardware(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None, *,
-                      labels: np.ndarray | None = None) -> Hardware:
-    """Resolve execution settings; reuse a checkpoint's choices when the request is unchanged (exact resume)."""
-    if previous is not None:
-        before = previous["train_config"]
-        same_request = all(before[k] == getattr(config, k) for k in ("device", "precision", "memory_format"))
-        recorded = previous["hardware"]
-        available = not recorded["device"].startswith("cuda") or torch.cuda.is_available()
-        if same_request and available:
-            torch.set_num_threads(config.num_threads or recorded["num_threads"])
-            return Hardware(**{**recorded, "num_threads": torch.get_num_threads(), "reasons": tuple(recorded["reasons"])})
-    device = config.device if config.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
-    needs_probe = "auto" in (config.precision, config.memory_format) or config.num_threads == 0
-    return resolve_hardware(
-        device=config.device,
-        precision=config.precision,
-        memory_format=config.memory_format,
-        num_threads=config.num_threads,
-        probe=_probe(config, images, device, labels=labels) if needs_probe else None,
-    )
-
-
-def _shared_hardware(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None,
-                     world: Distributed, *, labels: np.ndarray | None = None) -> Hardware:
-    """:func:`_resolve_hardware` on rank 0, the same choices on every rank (each on its own GPU).
-
-    Ranks must agree on precision and memory format to compute the same
-    algorithm; rank 0 decides (measuring once) and broadcasts its choice.
-    """
-    hardware = _resolve_hardware(config, images, previous, labels=labels) if world.is_main else None
-    if not world.active:
-        return hardware
-    hardware = world.broadcast(hardware)
-    if not world.is_main:
-        torch.set_num_threads(hardware.num_threads)
-    return dataclasses.replace(hardware, device=local_device(world, hardware.device))
 
 
 def _check_resumable(checkpoint: dict[str, Any], config: TrainConfig, data_config: dict[str, Any] | None,
@@ -436,7 +397,7 @@ def train(
                                folder.sample_paths(), checkpoint["hardware"], time.perf_counter() - started,
                                checkpoint["step"])
 
-    hardware = _shared_hardware(config, images, checkpoint, world, labels=labels)
+    hardware = resolve_run_hardware(config, images, checkpoint, labels=labels, world=world)
     device, fmt = hardware.device, hardware.torch_memory_format
     if torch.device(device).type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest convolution algorithms
