@@ -24,6 +24,7 @@ device until a log step, and precision/memory format are chosen per machine
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -42,7 +43,7 @@ from .batches import TensorBatcher
 from .checkpoint import load_checkpoint, make_checkpoint, network_specs, restore_checkpoint
 from .config import EXECUTION_FIELDS, TrainConfig
 from .diffaugment import apply_params, draw_params, parse_policy
-from .distributed import init_distributed
+from .distributed import Distributed, init_distributed
 from .ema import ema_beta, update_ema
 from .hardware import Hardware, autocast, resolve_run_hardware, time_per_call
 from .losses import critic_loss, generator_loss, gradient_penalty, wasserstein_estimate
@@ -226,6 +227,18 @@ def _sample(state: TrainState, z: torch.Tensor, labels: torch.Tensor | None, har
     return samples
 
 
+def _grid_inputs(config: TrainConfig, *, conditional: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """A new run's fixed sample-grid inputs: latent vectors ``(sample_count, latent_dim)`` and classes or None.
+
+    The vectors come from their own generator seeded with ``config.seed`` (the
+    global RNGs are untouched); a conditional run's ``(sample_count,)``
+    classes come in equal consecutive blocks (rows of the grid).
+    """
+    noise = torch.randn(config.sample_count, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
+    labels = torch.arange(config.sample_count) * config.num_classes // config.sample_count if conditional else None
+    return noise, labels
+
+
 def _images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memory_format) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(memory_format=memory_format)
 
@@ -256,6 +269,17 @@ def _labels_tensor(labels: np.ndarray, *, device: str) -> torch.Tensor:
     return torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device)
 
 
+def _check_images(images: Any, config: TrainConfig) -> np.ndarray:
+    """``images`` as ``(N, H, W)`` float32 in [-1, 1], ``config.image_size`` px, at least ``config.batch_size`` of them."""
+    images = check_image_set(images, name="train: images", min_count=config.batch_size)
+    if images.shape[1:] != (config.image_size, config.image_size):
+        raise ValueError(
+            f"train: images are {images.shape[1]}x{images.shape[2]} px but config.image_size={config.image_size}; "
+            "prepare the data at the training size or change image_size."
+        )
+    return images
+
+
 def _check_labels(labels: Any, config: TrainConfig, count: int) -> np.ndarray | None:
     """``labels`` as ``int64 (count,)`` for a class-conditional config, ``None`` otherwise; a clear error if they do not fit."""
     if config.num_classes == 0:
@@ -276,6 +300,25 @@ def _check_labels(labels: Any, config: TrainConfig, count: int) -> np.ndarray | 
     return labels.astype(np.int64)
 
 
+def _checkpoint_to_resume(folder: RunFolder, config: TrainConfig, data_config: dict[str, Any] | None,
+                          images_sha256: str, *, resume: bool) -> dict[str, Any] | None:
+    """The checkpoint the run in ``folder`` continues from, or None for a new run.
+
+    Raises ``FileExistsError`` for an existing run without ``resume`` and
+    ``ValueError`` when it was started with a different experiment or data.
+    """
+    if not folder.last_checkpoint.exists():
+        return None
+    if not resume:
+        raise FileExistsError(
+            f"train: run {folder.path} already has a checkpoint; pass resume=True (--resume) to continue it, "
+            "or choose another run name."
+        )
+    checkpoint = load_checkpoint(folder.last_checkpoint)
+    _check_resumable(checkpoint, config, data_config, images_sha256, folder)
+    return checkpoint
+
+
 def _check_resumable(checkpoint: dict[str, Any], config: TrainConfig, data_config: dict[str, Any] | None,
                      images_sha256: str, folder: RunFolder) -> None:
     """Refuse to resume a run with a different experiment (anything but EXECUTION_FIELDS) or different data."""
@@ -294,13 +337,34 @@ def _check_resumable(checkpoint: dict[str, Any], config: TrainConfig, data_confi
         )
 
 
-def _first_non_finite(block: torch.Tensor, first_step: int) -> tuple[int, str, float] | None:
-    """(step, statistic name, value) of the first NaN/inf in ``block (k, len(STAT_NAMES))``, else None."""
+def _already_complete(folder: RunFolder, checkpoint: dict[str, Any], config: TrainConfig, *, main: bool,
+                      started: float) -> TrainResult:
+    """The result of resuming a run whose checkpoint has ``config.steps`` steps or more: nothing to train."""
+    if main:
+        print(f"train: run {folder.path.name} is already complete ({checkpoint['step']}/{config.steps} steps); "
+              "nothing to do. Raise steps to train longer.")
+    return TrainResult(folder.path, checkpoint["step"], folder.last_checkpoint, folder.log_path, folder.sample_paths(),
+                       checkpoint["hardware"], time.perf_counter() - started, checkpoint["step"])
+
+
+def _stop_if_diverged(block: torch.Tensor, first_step: int, *, last_good: int | None, folder: RunFolder) -> None:
+    """Raise :class:`TrainingDiverged` at the first NaN/inf in ``block``; return if every statistic is finite.
+
+    ``block`` is ``(k, len(STAT_NAMES))``, the statistics of steps
+    ``first_step`` to ``first_step + k - 1``.  The message names that step,
+    the statistic and its value, and the checkpoint left in place (that of
+    step ``last_good``; none if it is None).
+    """
     bad = ~torch.isfinite(block)
     if not bad.any():
-        return None
+        return
     row, col = (int(i) for i in bad.nonzero()[0])
-    return first_step + row, STAT_NAMES[col], float(block[row, col])
+    kept = (f"the last good checkpoint (step {last_good}) is kept at {folder.last_checkpoint}"
+            if last_good is not None else "no checkpoint had been written yet")
+    raise TrainingDiverged(
+        f"train: training diverged at step {first_step + row}: {STAT_NAMES[col]} = {float(block[row, col])}; "
+        f"stopped, and {kept}. Lower lr, keep gp_lambda at 10, or use precision='fp32'."
+    )
 
 
 def train(
@@ -364,12 +428,7 @@ def train(
     """
     if not isinstance(config, TrainConfig):
         raise TypeError(f"train: config must be a TrainConfig; got {type(config).__name__}.")
-    images = check_image_set(images, name="train: images", min_count=config.batch_size)
-    if images.shape[1:] != (config.image_size, config.image_size):
-        raise ValueError(
-            f"train: images are {images.shape[1]}x{images.shape[2]} px but config.image_size={config.image_size}; "
-            "prepare the data at the training size or change image_size."
-        )
+    images = _check_images(images, config)
     world = init_distributed(config.device)
     world.local_batch(config.batch_size)  # refuses a global batch that does not split over the processes
     main = world.is_main
@@ -380,23 +439,9 @@ def train(
     images_sha256 = hashlib.sha256(images.tobytes() + (labels.tobytes() if labels is not None else b"")).hexdigest()
     data_dict = config_to_dict(data_config) if data_config is not None else None
 
-    checkpoint = None
-    if folder.last_checkpoint.exists():
-        if not resume:
-            raise FileExistsError(
-                f"train: run {folder.path} already has a checkpoint; pass resume=True (--resume) to continue it, "
-                "or choose another run name."
-            )
-        checkpoint = load_checkpoint(folder.last_checkpoint)
-        _check_resumable(checkpoint, config, data_dict, images_sha256, folder)
-        if checkpoint["step"] >= config.steps:
-            if main:
-                    print(f"train: run {folder.path.name} is already complete ({checkpoint['step']}/{config.steps} steps); "
-                      "nothing to do. Raise steps to train longer.")
-            return TrainResult(folder.path, checkpoint["step"], folder.last_checkpoint, folder.log_path,
-                               folder.sample_paths(), checkpoint["hardware"], time.perf_counter() - started,
-                               checkpoint["step"])
-
+    checkpoint = _checkpoint_to_resume(folder, config, data_dict, images_sha256, resume=resume)
+    if checkpoint is not None and checkpoint["step"] >= config.steps:
+        return _already_complete(folder, checkpoint, config, main=main, started=started)
     hardware = resolve_run_hardware(config, images, checkpoint, labels=labels, world=world)
     device, fmt = hardware.device, hardware.torch_memory_format
     if torch.device(device).type == "cuda":
@@ -405,10 +450,7 @@ def train(
     batches = TensorBatcher(_images_tensor(images, device=device, memory_format=fmt),
                             batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
                             labels=None if labels is None else _labels_tensor(labels, device=device))
-    fixed_noise = torch.randn(config.sample_count, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
-    # Sample grids of a conditional run: the classes in equal consecutive blocks (rows of the grid).
-    fixed_labels = (torch.arange(config.sample_count) * config.num_classes // config.sample_count
-                    if labels is not None else None)
+    fixed_noise, fixed_labels = _grid_inputs(config, conditional=labels is not None)
     elapsed = 0.0
     if checkpoint is not None:
         restore_checkpoint(checkpoint, state, batches)
@@ -420,21 +462,39 @@ def train(
                              "images": {"count": len(images), "sha256": images_sha256,
                                         **({"class_counts": np.bincount(labels).tolist()} if labels is not None else {})},
                              "world_size": world.world_size, **network_specs(config)})
+    resumed_from = state.step if checkpoint is not None else None
+    save = functools.partial(make_checkpoint, state, batches, config=config, data_config=data_dict, hardware=hardware,
+                             fixed_noise=fixed_noise, fixed_labels=fixed_labels, images_sha256=images_sha256,
+                             world_size=world.world_size)
+    _train_steps(state, batches, folder, config=config, hardware=hardware, world=world, save=save,
+                 grid=(fixed_noise, fixed_labels), elapsed=elapsed, last_good=resumed_from, progress=progress)
+    if world.active:
+        torch.distributed.barrier()  # every rank returns after rank 0 has written the final checkpoint
+    return TrainResult(folder.path, state.step, folder.last_checkpoint, folder.log_path, folder.sample_paths(),
+                       hardware.to_dict(), time.perf_counter() - started, resumed_from)
+
+
+def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *, config: TrainConfig,
+                 hardware: Hardware, world: Distributed, save: Callable[..., dict[str, Any]],
+                 grid: tuple[torch.Tensor, torch.Tensor | None], elapsed: float, last_good: int | None,
+                 progress: bool) -> None:
+    """The loop of :func:`train`: steps ``state.step + 1`` to ``config.steps``, with logs, samples and checkpoints.
+
+    Every ``log_every`` steps (and at each checkpoint and the last step) the
+    statistics are averaged over the ranks, appended to the log and checked
+    for NaN/inf; every ``sample_every`` steps a grid of ``grid``'s (latent
+    vectors, classes) is saved; every ``checkpoint_every`` steps
+    ``save(elapsed_seconds=...)`` is written.  ``elapsed`` is the wall time of
+    earlier sessions and ``last_good`` the step of the checkpoint resumed from
+    (None for a new run), in seconds and steps.  Only rank 0 writes.
+    """
     trained_generator = state.generator_ddp or state.generator
     generator_fn = torch.compile(trained_generator) if config.compile else trained_generator
-
-    def checkpoint_now(seconds: float) -> dict[str, Any]:
-        return make_checkpoint(state, batches, elapsed_seconds=seconds, config=config, data_config=data_dict,
-                               hardware=hardware, fixed_noise=fixed_noise, fixed_labels=fixed_labels,
-                               images_sha256=images_sha256, world_size=world.world_size)
-
-    resumed_from = state.step if checkpoint is not None else None
-    good_checkpoint_step = resumed_from
     clock = time.perf_counter() - elapsed
     pending: list[torch.Tensor] = []
     pending_seconds: list[float] = []
-    bar = tqdm(total=config.steps, initial=state.step, disable=not (progress and main), unit="step", dynamic_ncols=True,
-               desc=f"train {folder.path.name}")
+    bar = tqdm(total=config.steps, initial=state.step, disable=not (progress and world.is_main), unit="step",
+               dynamic_ncols=True, desc=f"train {folder.path.name}")
     try:
         for step in range(state.step + 1, config.steps + 1):
             pending.append(train_step(state, batches, config=config, precision=hardware.precision,
@@ -447,28 +507,17 @@ def train(
                 # Each rank's losses are means over its shard; their mean over ranks is the global-batch mean.
                 block = world.mean(torch.stack(pending)).cpu()
                 first = step - len(pending) + 1
-                if main:
+                if world.is_main:
                     folder.append_log(first, block, pending_seconds)
                     folder.write_log()
                 pending, pending_seconds = [], []
-                bad = _first_non_finite(block, first)
-                if bad is not None:
-                    kept = (f"the last good checkpoint (step {good_checkpoint_step}) is kept at {folder.last_checkpoint}"
-                            if good_checkpoint_step is not None else "no checkpoint had been written yet")
-                    raise TrainingDiverged(
-                        f"train: training diverged at step {bad[0]}: {bad[1]} = {bad[2]}; stopped, and {kept}. "
-                        "Lower lr, keep gp_lambda at 10, or use precision='fp32'."
-                    )
+                _stop_if_diverged(block, first, last_good=last_good, folder=folder)
                 bar.set_postfix(W=f"{block[-1, 2]:.3g}", GP=f"{block[-1, 3]:.3g}", refresh=False)
-            if main and (step % config.sample_every == 0 or is_last):
-                folder.write_samples(step, _sample(state, fixed_noise, fixed_labels, hardware))
+            if world.is_main and (step % config.sample_every == 0 or is_last):
+                folder.write_samples(step, _sample(state, *grid, hardware))
             if step % config.checkpoint_every == 0 or is_last:
-                if main:
-                    folder.write_checkpoint(checkpoint_now(time.perf_counter() - clock))
-                good_checkpoint_step = step
+                if world.is_main:
+                    folder.write_checkpoint(save(elapsed_seconds=time.perf_counter() - clock))
+                last_good = step
     finally:
         bar.close()
-    if world.active:
-        torch.distributed.barrier()  # every rank returns after rank 0 has written the final checkpoint
-    return TrainResult(folder.path, state.step, folder.last_checkpoint, folder.log_path, folder.sample_paths(),
-                       hardware.to_dict(), time.perf_counter() - started, resumed_from)
