@@ -128,91 +128,132 @@ def train_step(
     if precision == "fp16" and not state.scaler_critic.is_enabled():
         raise ValueError("train_step: precision='fp16' needs gradient scaling; prepare the state with "
                          "build_state(..., precision='fp16').")
-    G, D = state.generator, state.critic
-    generate = generator_fn or state.generator_ddp or G
-    critic_sync = state.critic_ddp or D  # its backward averages the critic's gradients over ranks
-    device = next(G.parameters()).device
-    batch, latent = config.batch_size, config.latent_dim
-    shard = state.world.shard
-    critic_params = list(D.parameters())
-    sums = torch.zeros(4, device=device)  # critic loss, Wasserstein estimate, GP, critic grad norm
-    scaler_d, scaler_g = state.scaler_critic, state.scaler_generator
-    applied = 0  # critic updates applied (fp16 loss scaling skips those whose gradients overflowed)
+    generate = generator_fn or state.generator_ddp or state.generator
+    device = next(state.generator.parameters()).device
     policy = parse_policy(config.diffaugment)
 
     def augment(images: torch.Tensor) -> torch.Tensor:
         """DiffAugment with draws for the global batch, of which this rank keeps its slice."""
         if not policy:
             return images
-        params = draw_params(batch, images.shape[-1], policy, generator=state.noise, device=device)
-        return apply_params(images, {name: shard(value) for name, value in params.items()})
+        params = draw_params(config.batch_size, images.shape[-1], policy, generator=state.noise, device=device)
+        return apply_params(images, {name: state.world.shard(value) for name, value in params.items()})
 
+    sums = torch.zeros(4, device=device)  # critic loss, Wasserstein estimate, GP, critic grad norm
+    applied = 0  # critic updates applied (fp16 loss scaling skips those whose gradients overflowed)
     for i in range(config.n_critic):
-        real, labels = batches.draw()  # this rank's share of the global batch; the global batch's labels (or None)
-        local_labels = None if labels is None else shard(labels)
-        # Global draws from the shared generator, then this rank's slice: the union over ranks is
-        # exactly what one process draws, in the same order (latent vectors, GP weights, augmentations).
-        z = torch.randn(batch, latent, device=device, generator=state.noise)
-        alpha = shard(torch.rand(batch, 1, 1, 1, device=device, dtype=real.dtype, generator=state.noise))
-        real = augment(real)
-        with autocast(precision, device.type):
-            with torch.no_grad():  # the critic update needs samples, not the generator's graph
-                fake = _generate_shard(generate, z, labels, state)  # the real batch's labels: pairs share one
-            fake = augment(fake)
-            real_scores = call_with_labels(critic_sync, real, local_labels)
-            fake_scores = call_with_labels(critic_sync, fake, local_labels)
-            # The penalty's double backward goes through the plain critic: DDP does not support
-            # torch.autograd.grad.  Its weight gradients reach the same parameters in the loss's
-            # backward below, whose DDP hooks fire once per parameter with the summed gradient,
-            # so the all-reduce averages the whole critic gradient, penalty included.
-            if (state.step * config.n_critic + i) % config.gp_every == 0:
-                penalty, _ = gradient_penalty(D, real, fake, weight=config.gp_lambda * config.gp_every, alpha=alpha,
-                                              grad_scaler=scaler_d, labels=local_labels)
-            else:
-                penalty = torch.zeros((), device=device)
-            loss = critic_loss(real_scores, fake_scores, drift=config.drift) + penalty
-        state.opt_critic.zero_grad(set_to_none=True)
-        scaler_d.scale(loss).backward()
-        scaler_d.unscale_(state.opt_critic)
-        grad_norm = torch.nn.utils.get_total_norm([p.grad for p in critic_params])
-        scale = scaler_d.get_scale() if scaler_d.is_enabled() else None
-        scaler_d.step(state.opt_critic)
-        scaler_d.update()
-        if scale is not None and scaler_d.get_scale() < scale:
-            continue  # fp16 overflow: the scaler skipped this update (and lowered its scale); nothing to average
-        applied += 1
-        sums += torch.stack([loss.detach(), wasserstein_estimate(real_scores, fake_scores), penalty.detach(), grad_norm])
-
-    D.requires_grad_(False)  # the generator update needs dD/dx only, not the critic's weight gradients
-    try:
-        z = torch.randn(batch, latent, device=device, generator=state.noise)
-        labels = None
-        if batches.labels is not None:  # the classes in their training proportions
-            labels = batches.labels[torch.randint(len(batches.labels), (batch,), device=batches.labels.device,
-                                                  generator=state.noise)]
-        with autocast(precision, device.type):
-            # The plain critic: its weights are frozen here, so there is nothing of it to synchronise.
-            fake = augment(_generate_shard(generate, z, labels, state))
-            g_loss = generator_loss(call_with_labels(D, fake, None if labels is None else shard(labels)))
-        state.opt_generator.zero_grad(set_to_none=True)
-        scaler_g.scale(g_loss).backward()
-        scaler_g.unscale_(state.opt_generator)
-        g_norm = torch.nn.utils.get_total_norm([p.grad for p in G.parameters() if p.grad is not None])
-        scale = scaler_g.get_scale() if scaler_g.is_enabled() else None
-        scaler_g.step(state.opt_generator)
-        scaler_g.update()
-        if scale is not None and scaler_g.get_scale() < scale:
-            g_norm = torch.zeros_like(g_norm)  # fp16 overflow: the update was skipped (logged as norm 0)
-    finally:
-        D.requires_grad_(True)
+        with_penalty = (state.step * config.n_critic + i) % config.gp_every == 0
+        stats = _critic_update(state, batches, config=config, precision=precision, generate=generate, augment=augment,
+                               with_penalty=with_penalty)
+        if stats is not None:
+            applied += 1
+            sums += stats
+    g_loss, g_norm = _generator_update(state, batches, config=config, precision=precision, generate=generate,
+                                       augment=augment)
     if state.generator_ema is not None:
-        images_seen = state.step * batch  # before this step's batch, as StyleGAN2-ADA counts
-        update_ema(state.generator_ema, G, ema_beta(images_seen, batch_size=batch, ema_kimg=config.ema_kimg,
-                                                   ema_rampup=config.ema_rampup))
+        images_seen = state.step * config.batch_size  # before this step's batch, as StyleGAN2-ADA counts
+        beta = ema_beta(images_seen, batch_size=config.batch_size, ema_kimg=config.ema_kimg,
+                        ema_rampup=config.ema_rampup)
+        update_ema(state.generator_ema, state.generator, beta)
     # All n_critic updates skipped (repeated fp16 overflow) leaves nothing to report: NaN, which the
     # divergence guard then reports.
     means = sums / applied if applied else torch.full_like(sums, float("nan"))
-    return torch.stack([means[0], g_loss.detach(), means[1], means[2], means[3], g_norm]).float()
+    return torch.stack([means[0], g_loss, means[1], means[2], means[3], g_norm]).float()
+
+
+def _critic_update(state: TrainState, batches: TensorBatcher, *, config: TrainConfig, precision: str,
+                   generate: Callable[..., torch.Tensor], augment: Callable[[torch.Tensor], torch.Tensor],
+                   with_penalty: bool) -> torch.Tensor | None:
+    """One critic update on the next real batch and generated images for its labels (see :func:`train_step`).
+
+    ``generate`` is the generator's forward and ``augment`` DiffAugment (or
+    the identity); ``with_penalty`` says whether this update takes the
+    gradient penalty (weight ``gp_every * gp_lambda``).
+
+    Returns
+    -------
+    torch.Tensor or None
+        ``(4,)`` on the device: critic loss, Wasserstein estimate, gradient
+        penalty and the critic's gradient norm; None where fp16 loss scaling
+        skipped the update (its gradients overflowed).
+    """
+    D, scaler, shard = state.critic, state.scaler_critic, state.world.shard
+    critic_sync = state.critic_ddp or D  # its backward averages the critic's gradients over ranks
+    device = next(state.generator.parameters()).device
+    real, labels = batches.draw()  # this rank's share of the global batch; the global batch's labels (or None)
+    local_labels = None if labels is None else shard(labels)
+    # Global draws from the shared generator, then this rank's slice: the union over ranks is
+    # exactly what one process draws, in the same order (latent vectors, GP weights, augmentations).
+    z = torch.randn(config.batch_size, config.latent_dim, device=device, generator=state.noise)
+    alpha = shard(torch.rand(config.batch_size, 1, 1, 1, device=device, dtype=real.dtype, generator=state.noise))
+    real = augment(real)
+    with autocast(precision, device.type):
+        with torch.no_grad():  # the critic update needs samples, not the generator's graph
+            fake = _generate_shard(generate, z, labels, state)  # the real batch's labels: pairs share one
+        fake = augment(fake)
+        real_scores = call_with_labels(critic_sync, real, local_labels)
+        fake_scores = call_with_labels(critic_sync, fake, local_labels)
+        # The penalty's double backward goes through the plain critic: DDP does not support
+        # torch.autograd.grad.  Its weight gradients reach the same parameters in the loss's
+        # backward below, whose DDP hooks fire once per parameter with the summed gradient,
+        # so the all-reduce averages the whole critic gradient, penalty included.
+        if with_penalty:
+            penalty, _ = gradient_penalty(D, real, fake, weight=config.gp_lambda * config.gp_every, alpha=alpha,
+                                          grad_scaler=scaler, labels=local_labels)
+        else:
+            penalty = torch.zeros((), device=device)
+        loss = critic_loss(real_scores, fake_scores, drift=config.drift) + penalty
+    state.opt_critic.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    scaler.unscale_(state.opt_critic)
+    grad_norm = torch.nn.utils.get_total_norm([p.grad for p in D.parameters()])
+    scale = scaler.get_scale() if scaler.is_enabled() else None
+    scaler.step(state.opt_critic)
+    scaler.update()
+    if scale is not None and scaler.get_scale() < scale:
+        return None  # fp16 overflow: the scaler skipped this update (and lowered its scale); nothing to average
+    return torch.stack([loss.detach(), wasserstein_estimate(real_scores, fake_scores), penalty.detach(), grad_norm])
+
+
+def _generator_update(state: TrainState, batches: TensorBatcher, *, config: TrainConfig, precision: str,
+                      generate: Callable[..., torch.Tensor],
+                      augment: Callable[[torch.Tensor], torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """One generator update against the critic, for classes drawn in their training proportions (if any).
+
+    ``generate`` and ``augment`` are as in :func:`_critic_update`.  The
+    critic's weights do not require gradients meanwhile.
+
+    Returns
+    -------
+    tuple of torch.Tensor
+        The generator loss and the generator's gradient norm, 0-dim on the
+        device; the norm is 0 where fp16 loss scaling skipped the update.
+    """
+    G, D, scaler = state.generator, state.critic, state.scaler_generator
+    device = next(G.parameters()).device
+    D.requires_grad_(False)  # the generator update needs dD/dx only, not the critic's weight gradients
+    try:
+        z = torch.randn(config.batch_size, config.latent_dim, device=device, generator=state.noise)
+        labels = None
+        if batches.labels is not None:  # the classes in their training proportions
+            labels = batches.labels[torch.randint(len(batches.labels), (config.batch_size,),
+                                                  device=batches.labels.device, generator=state.noise)]
+        with autocast(precision, device.type):
+            # The plain critic: its weights are frozen here, so there is nothing of it to synchronise.
+            fake = augment(_generate_shard(generate, z, labels, state))
+            g_loss = generator_loss(call_with_labels(D, fake, None if labels is None else state.world.shard(labels)))
+        state.opt_generator.zero_grad(set_to_none=True)
+        scaler.scale(g_loss).backward()
+        scaler.unscale_(state.opt_generator)
+        g_norm = torch.nn.utils.get_total_norm([p.grad for p in G.parameters() if p.grad is not None])
+        scale = scaler.get_scale() if scaler.is_enabled() else None
+        scaler.step(state.opt_generator)
+        scaler.update()
+        if scale is not None and scaler.get_scale() < scale:
+            g_norm = torch.zeros_like(g_norm)  # fp16 overflow: the update was skipped (logged as norm 0)
+    finally:
+        D.requires_grad_(True)
+    return g_loss.detach(), g_norm
 
 
 def _sample(state: TrainState, z: torch.Tensor, labels: torch.Tensor | None, hardware: Hardware) -> torch.Tensor:
