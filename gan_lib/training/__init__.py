@@ -6,7 +6,8 @@ from .losses import critic_loss, generator_loss, gradient_penalty, wasserstein_e
 from .recipes import DEFAULT_RECIPE, RECIPES, recipe_label
 from .run_folder import LOG_COLUMNS, STAT_NAMES, RunFolder
 from .state import TrainState, build_state
-from .trainer import TrainingDiverged, TrainResult, train, train_step
+from .step import train_step
+from .trainer import TrainingDiverged, TrainResult, train
 
 __all__ = [
     "TrainConfig", "QUICK", "FULL", "PROFILES", "EXECUTION_FIELDS", "train_config_for_profile",
