@@ -58,60 +58,6 @@ class TrainResult:
     resumed_from: int | None = None  # step of the checkpoint resumed from, if any
 
 
-def _sample(state: TrainState, z: torch.Tensor, labels: torch.Tensor | None, hardware: Hardware) -> torch.Tensor:
-    """Images of the sampling generator (the weight average if any) for latent vectors ``z``, in eval mode."""
-    model = state.generator_ema if state.generator_ema is not None else state.generator
-    was_training = model.training
-    model.eval()
-    with torch.inference_mode(), autocast(hardware.precision, hardware.device):
-        labels = None if labels is None else labels.to(hardware.device)
-        samples = call_with_labels(model, z.to(hardware.device), labels)
-    model.train(was_training)
-    return samples
-
-
-def _grid_inputs(config: TrainConfig, *, conditional: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """A new run's fixed sample-grid inputs: latent vectors ``(sample_count, latent_dim)`` and classes or None.
-
-    The vectors come from their own generator seeded with ``config.seed`` (the
-    global RNGs are untouched); a conditional run's ``(sample_count,)``
-    classes come in equal consecutive blocks (rows of the grid).
-    """
-    noise = torch.randn(config.sample_count, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
-    labels = torch.arange(config.sample_count) * config.num_classes // config.sample_count if conditional else None
-    return noise, labels
-
-
-def _images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memory_format) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(memory_format=memory_format)
-
-
-def _probe(config: TrainConfig, images: np.ndarray, device: str, *,
-           labels: np.ndarray | None = None) -> Callable[[str, str], float]:
-    """``probe(precision, memory_format) -> seconds`` of one short training step of this run's networks.
-
-    Used by :func:`~gan_lib.training.hardware.resolve_run_hardware` to decide
-    ``"auto"`` settings by measurement; it leaves every global RNG untouched.
-    """
-    probe_config = TrainConfig(**{**config.__dict__, "n_critic": 1})
-
-    def measure(precision: str, memory_format: str) -> float:
-        fmt = torch.channels_last if memory_format == "channels_last" else torch.contiguous_format
-        with torch.random.fork_rng(devices=[]):
-            state = build_state(probe_config, device=device, memory_format=fmt, precision=precision)
-            real = _images_tensor(images[: config.batch_size], device=device, memory_format=fmt)
-            batch_labels = None if labels is None else _labels_tensor(labels[: config.batch_size], device=device)
-            batches = TensorBatcher(real, batch_size=config.batch_size, flips=False, seed=0, labels=batch_labels)
-            return time_per_call(lambda: train_step(state, batches, config=probe_config, precision=precision).cpu(),
-                                 repeats=1)
-
-    return measure
-
-
-def _labels_tensor(labels: np.ndarray, *, device: str) -> torch.Tensor:
-    return torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device)
-
-
 def _check_images(images: Any, config: TrainConfig) -> np.ndarray:
     """``images`` as float32 ``(N, H, W)`` in [-1, 1], checked: ``H == W == image_size``, ``N >= batch_size``."""
     images = check_image_set(images, name="train: images", min_count=config.batch_size)
@@ -141,6 +87,14 @@ def _check_labels(labels: Any, config: TrainConfig, count: int) -> np.ndarray | 
         raise ValueError(f"train: labels must lie in [0, {config.num_classes}) with every class present "
                          f"(config.num_classes); got values {np.unique(labels).tolist()}.")
     return labels.astype(np.int64)
+
+
+def _images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memory_format) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(memory_format=memory_format)
+
+
+def _labels_tensor(labels: np.ndarray, *, device: str) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device)
 
 
 def _checkpoint_to_resume(folder: RunFolder, config: TrainConfig, data_config: dict[str, Any] | None,
@@ -190,6 +144,52 @@ def _already_complete(folder: RunFolder, checkpoint: dict[str, Any], config: Tra
                        checkpoint["hardware"], time.perf_counter() - started, checkpoint["step"])
 
 
+def _probe(config: TrainConfig, images: np.ndarray, device: str, *,
+           labels: np.ndarray | None = None) -> Callable[[str, str], float]:
+    """``probe(precision, memory_format) -> seconds`` of one short training step of this run's networks.
+
+    Used by :func:`~gan_lib.training.hardware.resolve_run_hardware` to decide
+    ``"auto"`` settings by measurement; it leaves every global RNG untouched.
+    """
+    probe_config = TrainConfig(**{**config.__dict__, "n_critic": 1})
+
+    def measure(precision: str, memory_format: str) -> float:
+        fmt = torch.channels_last if memory_format == "channels_last" else torch.contiguous_format
+        with torch.random.fork_rng(devices=[]):
+            state = build_state(probe_config, device=device, memory_format=fmt, precision=precision)
+            real = _images_tensor(images[: config.batch_size], device=device, memory_format=fmt)
+            batch_labels = None if labels is None else _labels_tensor(labels[: config.batch_size], device=device)
+            batches = TensorBatcher(real, batch_size=config.batch_size, flips=False, seed=0, labels=batch_labels)
+            return time_per_call(lambda: train_step(state, batches, config=probe_config, precision=precision).cpu(),
+                                 repeats=1)
+
+    return measure
+
+
+def _grid_inputs(config: TrainConfig, *, conditional: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """A new run's fixed sample-grid inputs: latent vectors ``(sample_count, latent_dim)`` and classes or None.
+
+    The vectors come from their own generator seeded with ``config.seed`` (the
+    global RNGs are untouched); a conditional run's ``(sample_count,)``
+    classes come in equal consecutive blocks (rows of the grid).
+    """
+    noise = torch.randn(config.sample_count, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
+    labels = torch.arange(config.sample_count) * config.num_classes // config.sample_count if conditional else None
+    return noise, labels
+
+
+def _sample(state: TrainState, z: torch.Tensor, labels: torch.Tensor | None, hardware: Hardware) -> torch.Tensor:
+    """Images of the sampling generator (the weight average if any) for latent vectors ``z``, in eval mode."""
+    model = state.generator_ema if state.generator_ema is not None else state.generator
+    was_training = model.training
+    model.eval()
+    with torch.inference_mode(), autocast(hardware.precision, hardware.device):
+        labels = None if labels is None else labels.to(hardware.device)
+        samples = call_with_labels(model, z.to(hardware.device), labels)
+    model.train(was_training)
+    return samples
+
+
 def _stop_if_diverged(block: torch.Tensor, first_step: int, *, last_good: int | None, folder: RunFolder) -> None:
     """Raise :class:`TrainingDiverged` at the first NaN/inf in ``block``; return if every statistic is finite.
 
@@ -208,6 +208,55 @@ def _stop_if_diverged(block: torch.Tensor, first_step: int, *, last_good: int | 
         f"train: training diverged at step {first_step + row}: {STAT_NAMES[col]} = {float(block[row, col])}; "
         f"stopped, and {kept}. Lower lr, keep gp_lambda at 10, or use precision='fp32'."
     )
+
+
+def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *, config: TrainConfig,
+                 hardware: Hardware, world: Distributed, save: Callable[..., dict[str, Any]],
+                 grid: tuple[torch.Tensor, torch.Tensor | None], elapsed: float, last_good: int | None,
+                 progress: bool) -> None:
+    """The loop of :func:`train`: steps ``state.step + 1`` to ``config.steps``, with logs, samples and checkpoints.
+
+    Every ``log_every`` steps (and at each checkpoint and the last step) the
+    statistics are averaged over the ranks, appended to the log and checked
+    for NaN/inf; every ``sample_every`` steps a grid of ``grid``'s (latent
+    vectors, classes) is saved; every ``checkpoint_every`` steps
+    ``save(elapsed_seconds=...)`` is written.  ``elapsed`` is the wall time of
+    earlier sessions and ``last_good`` the step of the checkpoint resumed from
+    (None for a new run), in seconds and steps.  Only rank 0 writes.
+    """
+    trained_generator = state.generator_ddp or state.generator
+    generator_fn = torch.compile(trained_generator) if config.compile else trained_generator
+    clock = time.perf_counter() - elapsed
+    pending: list[torch.Tensor] = []
+    pending_seconds: list[float] = []
+    bar = tqdm(total=config.steps, initial=state.step, disable=not (progress and world.is_main), unit="step",
+               dynamic_ncols=True, desc=f"train {folder.path.name}")
+    try:
+        for step in range(state.step + 1, config.steps + 1):
+            pending.append(train_step(state, batches, config=config, precision=hardware.precision,
+                                      generator_fn=generator_fn))
+            state.step = step
+            pending_seconds.append(time.perf_counter() - clock)
+            bar.update(1)
+            is_last = step == config.steps
+            if step % config.log_every == 0 or step % config.checkpoint_every == 0 or is_last:
+                # Each rank's losses are means over its shard; their mean over ranks is the global-batch mean.
+                block = world.mean(torch.stack(pending)).cpu()
+                first = step - len(pending) + 1
+                if world.is_main:
+                    folder.append_log(first, block, pending_seconds)
+                    folder.write_log()
+                pending, pending_seconds = [], []
+                _stop_if_diverged(block, first, last_good=last_good, folder=folder)
+                bar.set_postfix(W=f"{block[-1, 2]:.3g}", GP=f"{block[-1, 3]:.3g}", refresh=False)
+            if world.is_main and (step % config.sample_every == 0 or is_last):
+                folder.write_samples(step, _sample(state, *grid, hardware))
+            if step % config.checkpoint_every == 0 or is_last:
+                if world.is_main:
+                    folder.write_checkpoint(save(elapsed_seconds=time.perf_counter() - clock))
+                last_good = step
+    finally:
+        bar.close()
 
 
 def train(
@@ -315,52 +364,3 @@ def train(
         torch.distributed.barrier()  # every rank returns after rank 0 has written the final checkpoint
     return TrainResult(folder.path, state.step, folder.last_checkpoint, folder.log_path, folder.sample_paths(),
                        hardware.to_dict(), time.perf_counter() - started, resumed_from)
-
-
-def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *, config: TrainConfig,
-                 hardware: Hardware, world: Distributed, save: Callable[..., dict[str, Any]],
-                 grid: tuple[torch.Tensor, torch.Tensor | None], elapsed: float, last_good: int | None,
-                 progress: bool) -> None:
-    """The loop of :func:`train`: steps ``state.step + 1`` to ``config.steps``, with logs, samples and checkpoints.
-
-    Every ``log_every`` steps (and at each checkpoint and the last step) the
-    statistics are averaged over the ranks, appended to the log and checked
-    for NaN/inf; every ``sample_every`` steps a grid of ``grid``'s (latent
-    vectors, classes) is saved; every ``checkpoint_every`` steps
-    ``save(elapsed_seconds=...)`` is written.  ``elapsed`` is the wall time of
-    earlier sessions and ``last_good`` the step of the checkpoint resumed from
-    (None for a new run), in seconds and steps.  Only rank 0 writes.
-    """
-    trained_generator = state.generator_ddp or state.generator
-    generator_fn = torch.compile(trained_generator) if config.compile else trained_generator
-    clock = time.perf_counter() - elapsed
-    pending: list[torch.Tensor] = []
-    pending_seconds: list[float] = []
-    bar = tqdm(total=config.steps, initial=state.step, disable=not (progress and world.is_main), unit="step",
-               dynamic_ncols=True, desc=f"train {folder.path.name}")
-    try:
-        for step in range(state.step + 1, config.steps + 1):
-            pending.append(train_step(state, batches, config=config, precision=hardware.precision,
-                                      generator_fn=generator_fn))
-            state.step = step
-            pending_seconds.append(time.perf_counter() - clock)
-            bar.update(1)
-            is_last = step == config.steps
-            if step % config.log_every == 0 or step % config.checkpoint_every == 0 or is_last:
-                # Each rank's losses are means over its shard; their mean over ranks is the global-batch mean.
-                block = world.mean(torch.stack(pending)).cpu()
-                first = step - len(pending) + 1
-                if world.is_main:
-                    folder.append_log(first, block, pending_seconds)
-                    folder.write_log()
-                pending, pending_seconds = [], []
-                _stop_if_diverged(block, first, last_good=last_good, folder=folder)
-                bar.set_postfix(W=f"{block[-1, 2]:.3g}", GP=f"{block[-1, 3]:.3g}", refresh=False)
-            if world.is_main and (step % config.sample_every == 0 or is_last):
-                folder.write_samples(step, _sample(state, *grid, hardware))
-            if step % config.checkpoint_every == 0 or is_last:
-                if world.is_main:
-                    folder.write_checkpoint(save(elapsed_seconds=time.perf_counter() - clock))
-                last_good = step
-    finally:
-        bar.close()
