@@ -121,6 +121,19 @@ def _with_threads(n: int, fn: Callable[[], float]) -> float:
         torch.set_num_threads(previous)
 
 
+def _cpu_precision(capability: str, probe: Callable[[str, str], float] | None) -> tuple[str, str]:
+    """``"auto"`` precision on this CPU, and why: by its bf16 instructions, measured where they do not decide."""
+    flags = cpu_flags()
+    if "amx_bf16" in flags:
+        return "bf16", "precision: bf16 (CPU has AMX bf16 tiles)"
+    if "avx512_bf16" not in flags:
+        return "fp32", f"precision: fp32 (CPU {capability} has no native bf16; bf16 would be emulated and slower)"
+    if probe is None:
+        return "fp32", "precision: fp32 (avx512_bf16 without AMX and no probe to measure it)"
+    precision, note = _faster(lambda p: probe(p, "contiguous"), ("fp32", "bf16"))
+    return precision, f"precision: {precision} (measured with avx512_bf16: {note})"
+
+
 def resolve_hardware(
     *,
     device: str = "auto",
@@ -187,22 +200,11 @@ def resolve_hardware(
             memory_format = "channels_last"
             reasons.append("memory_format: channels_last (NHWC convolutions on CUDA)")
     else:
-        flags = cpu_flags()
         processor = _cpu_model()
         capability = torch.backends.cpu.get_cpu_capability()
         if precision == "auto":
-            if "amx_bf16" in flags:
-                precision = "bf16"
-                reasons.append("precision: bf16 (CPU has AMX bf16 tiles)")
-            elif "avx512_bf16" not in flags:
-                precision = "fp32"
-                reasons.append(f"precision: fp32 (CPU {capability} has no native bf16; bf16 would be emulated and slower)")
-            elif probe is None:
-                precision = "fp32"
-                reasons.append("precision: fp32 (avx512_bf16 without AMX and no probe to measure it)")
-            else:
-                precision, note = _faster(lambda p: probe(p, "contiguous"), ("fp32", "bf16"))
-                reasons.append(f"precision: {precision} (measured with avx512_bf16: {note})")
+            precision, reason = _cpu_precision(capability, probe)
+            reasons.append(reason)
         if memory_format == "auto":
             if probe is None:
                 memory_format = "contiguous"
