@@ -218,11 +218,12 @@ def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *
 
     Every ``log_every`` steps (and at each checkpoint and the last step) the
     statistics are averaged over the ranks, appended to the log and checked
-    for NaN/inf; every ``sample_every`` steps a grid of ``grid``'s (latent
-    vectors, classes) is saved; every ``checkpoint_every`` steps
-    ``save(elapsed_seconds=...)`` is written.  ``elapsed`` is the wall time of
-    earlier sessions and ``last_good`` the step of the checkpoint resumed from
-    (None for a new run), in seconds and steps.  Only rank 0 writes.
+    for NaN/inf; every ``sample_every`` steps the sampling generator draws a
+    grid from ``grid`` (the fixed latent vectors, and classes or None); every
+    ``checkpoint_every`` steps ``save(elapsed_seconds=...)`` is written.
+    ``elapsed`` is the training time of earlier sessions in seconds and
+    ``last_good`` the step of the checkpoint resumed from (None for a new
+    run).  Only rank 0 writes.
     """
     trained_generator = state.generator_ddp or state.generator
     generator_fn = torch.compile(trained_generator) if config.compile else trained_generator
