@@ -54,7 +54,8 @@ from gan_lib.config import RUNS_DIR
 from gan_lib.training import TrainConfig, build_state, train_step
 from gan_lib.training.batches import TensorBatcher
 from gan_lib.training.distributed import SINGLE
-from gan_lib.training.trainer import _resolve_hardware, parallelize
+from gan_lib.training.hardware import resolve_run_hardware
+from gan_lib.training.state import parallelize
 
 #: torch's thread count before anything in this script changes it (one per core).
 DEFAULT_THREADS = torch.get_num_threads()
@@ -126,7 +127,7 @@ class ProjectDefaults:
             config = dataclasses.replace(config, precision="fp32", memory_format="contiguous",
                                          num_threads=DEFAULT_THREADS)
         self.config = config
-        self.hardware = _resolve_hardware(config, images, None)
+        self.hardware = resolve_run_hardware(config, images)
         fmt = self.hardware.torch_memory_format
         if self.hardware.device.startswith("cuda"):
             torch.backends.cudnn.benchmark = True  # as gan_lib.training.train sets it (process-wide: all rows get it)

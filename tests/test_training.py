@@ -9,13 +9,14 @@ import pytest
 import torch
 from torch import nn
 
-from gan_lib.config import apply_overrides
+from gan_lib.config import apply_overrides, config_to_dict
 from gan_lib.training import (
     LOG_COLUMNS,
     QUICK,
     FULL,
     TrainConfig,
     TrainingDiverged,
+    build_state,
     critic_loss,
     generator_loss,
     gradient_penalty,
@@ -23,10 +24,13 @@ from gan_lib.training import (
     resolve_hardware,
     train,
     train_config_for_profile,
+    train_step,
 )
 from gan_lib.training import hardware as hardware_module
 from gan_lib.training import trainer as trainer_module
 from gan_lib.training.batches import TensorBatcher
+from gan_lib.training.checkpoint import make_checkpoint, restore_checkpoint, save_checkpoint
+from gan_lib.training.hardware import resolve_run_hardware
 from training_support import assert_same_run
 
 # Tiny networks on 32 px images: each generator step takes a few ms of compute.
@@ -143,6 +147,40 @@ def test_resolve_hardware_memory_format_follows_measurement():
     hw = resolve_hardware(device="cpu", precision="fp32", memory_format="auto", num_threads=1, probe=probe)
     assert hw.memory_format == "channels_last"
     assert "measured" in hw.reasons[-1]
+
+
+def test_resolve_run_hardware_reuses_the_checkpoints_choice_only_for_the_same_request():
+    config = tiny_config()
+    recorded = {**resolve_hardware(device="cpu", precision="fp32", memory_format="contiguous", num_threads=1).to_dict(),
+                "reasons": ["as recorded"]}
+    previous = {"train_config": config_to_dict(config), "hardware": recorded}
+    assert resolve_run_hardware(config, target_images(), previous).reasons == ("as recorded",)
+    changed = resolve_run_hardware(tiny_config(precision="bf16"), target_images(), previous)
+    assert changed.precision == "bf16" and changed.reasons == ()
+
+
+# --- checkpoint --------------------------------------------------------------------------------
+
+def test_restored_checkpoint_continues_exactly_as_the_saved_state(tmp_path):
+    config = tiny_config(ema_kimg=0.01, diffaugment="translation")
+    hardware = resolve_hardware(device="cpu", precision="fp32", memory_format="contiguous", num_threads=1)
+
+    def fresh():
+        state = build_state(config, device="cpu", memory_format=torch.contiguous_format)
+        return state, TensorBatcher(torch.from_numpy(target_images()).unsqueeze(1), batch_size=8, flips=True, seed=2)
+
+    saved, saved_batches = fresh()
+    train_step(saved, saved_batches, config=config, precision="fp32")
+    saved.step = 1
+    checkpoint = make_checkpoint(saved, saved_batches, elapsed_seconds=1.0, config=config, data_config=None,
+                                 hardware=hardware, fixed_noise=torch.zeros(4, config.latent_dim), fixed_labels=None,
+                                 images_sha256="", world_size=1)
+    path = save_checkpoint(checkpoint, tmp_path)
+    restored, restored_batches = fresh()
+    restore_checkpoint(load_checkpoint(path), restored, restored_batches)
+    assert restored.step == 1
+    assert torch.equal(train_step(saved, saved_batches, config=config, precision="fp32"),
+                       train_step(restored, restored_batches, config=config, precision="fp32"))
 
 
 # --- batches -----------------------------------------------------------------------------------

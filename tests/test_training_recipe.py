@@ -195,23 +195,24 @@ def test_sampling_uses_the_weight_average(tmp_path):
 
 
 def test_lazy_penalty_is_computed_on_every_kth_critic_update(monkeypatch):
-    from gan_lib.training import trainer as trainer_module
+    from gan_lib.training import step as step_module
     from gan_lib.training.batches import TensorBatcher
+    from gan_lib.training.state import build_state
 
     calls = []
-    real_penalty = trainer_module.gradient_penalty
+    real_penalty = step_module.gradient_penalty
 
     def counting(*args, weight, **kwargs):
         calls.append(weight)
         return real_penalty(*args, weight=weight, **kwargs)
 
-    monkeypatch.setattr(trainer_module, "gradient_penalty", counting)
+    monkeypatch.setattr(step_module, "gradient_penalty", counting)
     config = tiny_config(n_critic=3, gp_every=2)
-    state = trainer_module.build_state(config, device="cpu", memory_format=torch.contiguous_format)
+    state = build_state(config, device="cpu", memory_format=torch.contiguous_format)
     batches = TensorBatcher(torch.from_numpy(target_images()).unsqueeze(1), batch_size=8, flips=False, seed=0)
     for step in range(2):  # critic updates 0..5 over the run: penalties on 0, 2, 4
         state.step = step
-        trainer_module.train_step(state, batches, config=config, precision="fp32")
+        step_module.train_step(state, batches, config=config, precision="fp32")
     assert calls == [20.0, 20.0, 20.0]
 
 

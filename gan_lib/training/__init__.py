@@ -5,7 +5,9 @@ from .hardware import Hardware, resolve_hardware
 from .losses import critic_loss, generator_loss, gradient_penalty, wasserstein_estimate
 from .recipes import DEFAULT_RECIPE, RECIPES, recipe_label
 from .run_folder import LOG_COLUMNS, STAT_NAMES, RunFolder
-from .trainer import TrainingDiverged, TrainResult, TrainState, build_state, train, train_step
+from .state import TrainState, build_state
+from .step import train_step
+from .trainer import TrainingDiverged, TrainResult, train
 
 __all__ = [
     "TrainConfig", "QUICK", "FULL", "PROFILES", "EXECUTION_FIELDS", "train_config_for_profile",

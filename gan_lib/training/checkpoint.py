@@ -16,10 +16,12 @@ A checkpoint is a ``dict`` saved with ``torch.save`` holding::
     fixed_noise       (sample_count, latent_dim) latent vectors of the sample grids
     images_sha256     fingerprint of the training images
     world_size        processes that trained it (informational: a run resumes on any number)
+    fixed_labels      (sample_count,) int64 classes of the sample grids (class-conditional runs only)
     scaler_critic, scaler_generator   GradScaler states (fp16 runs only)
 
-Everything is a tensor, number, string, list or dict, so it loads with
-``torch.load(..., weights_only=True)``.
+:func:`make_checkpoint` builds this dict from a run's state and
+:func:`restore_checkpoint` puts it back.  Everything is a tensor, number,
+string, list or dict, so it loads with ``torch.load(..., weights_only=True)``.
 """
 from __future__ import annotations
 
@@ -34,11 +36,99 @@ import torch
 from torch import nn
 
 from ..atomic import atomic_path
+from ..config import config_to_dict
 from ..models import get_model
+from .batches import TensorBatcher
+from .config import TrainConfig
+from .hardware import Hardware
+from .state import TrainState
 
-__all__ = ["CHECKPOINT_FORMAT", "save_checkpoint", "load_checkpoint", "capture_rng", "restore_rng", "build_generator"]
+__all__ = ["CHECKPOINT_FORMAT", "network_specs", "make_checkpoint", "restore_checkpoint", "save_checkpoint",
+           "load_checkpoint", "capture_rng", "restore_rng", "build_generator"]
 
 CHECKPOINT_FORMAT = 1
+
+
+def network_specs(config: TrainConfig) -> dict[str, dict[str, Any]]:
+    """``generator_spec`` and ``critic_spec``: the registered builder and keyword arguments of each network."""
+    return {
+        "generator_spec": {"name": config.generator, "kwargs": config.generator_kwargs()},
+        "critic_spec": {"name": config.critic, "kwargs": config.critic_kwargs()},
+    }
+
+
+def make_checkpoint(
+    state: TrainState,
+    batches: TensorBatcher,
+    *,
+    elapsed_seconds: float,
+    config: TrainConfig,
+    data_config: dict[str, Any] | None,
+    hardware: Hardware,
+    fixed_noise: torch.Tensor,
+    fixed_labels: torch.Tensor | None,
+    images_sha256: str,
+    world_size: int,
+) -> dict[str, Any]:
+    """The checkpoint of a run at ``state.step``, in the schema of this module's docstring.
+
+    Parameters
+    ----------
+    state : TrainState
+        Networks, optimisers, loss scalers, noise generator and step; the
+        global RNG states are captured along with ``state.noise``.
+    batches : TensorBatcher
+        The real-image batcher, whose position is saved.
+    elapsed_seconds : float
+        Training wall time so far, all sessions together, in seconds.
+    config, data_config, hardware
+        The run's train config, its data config as a dict (or None) and its
+        resolved execution settings.
+    fixed_noise : torch.Tensor
+        ``(sample_count, latent_dim)`` latent vectors of the sample grids.
+    fixed_labels : torch.Tensor or None
+        ``(sample_count,)`` classes of the sample grids of a class-conditional run.
+    images_sha256 : str
+        Fingerprint of the training images (and labels).
+    world_size : int
+        Processes training the run.
+    """
+    return {
+        "format": CHECKPOINT_FORMAT, "step": state.step, "elapsed_seconds": elapsed_seconds,
+        "generator": state.generator.state_dict(), "critic": state.critic.state_dict(),
+        **({"generator_ema": state.generator_ema.state_dict()} if state.generator_ema is not None else {}),
+        "opt_generator": state.opt_generator.state_dict(), "opt_critic": state.opt_critic.state_dict(),
+        **network_specs(config), "train_config": config_to_dict(config), "data_config": data_config,
+        "hardware": hardware.to_dict(), "rng": capture_rng(state.noise), "batcher": batches.state_dict(),
+        "fixed_noise": fixed_noise, "images_sha256": images_sha256, "world_size": world_size,
+        **({"fixed_labels": fixed_labels} if fixed_labels is not None else {}),
+        **({"scaler_critic": state.scaler_critic.state_dict(), "scaler_generator": state.scaler_generator.state_dict()}
+           if state.scaler_critic.is_enabled() else {}),
+    }
+
+
+def restore_checkpoint(checkpoint: dict[str, Any], state: TrainState, batches: TensorBatcher) -> None:
+    """Put ``checkpoint`` back into ``state`` (its step too), the global RNGs and ``batches``.
+
+    The inverse of :func:`make_checkpoint`; ``state`` must be built for the
+    checkpoint's config (:func:`~gan_lib.training.state.build_state`).
+    Loss-scaler states are loaded only where ``state`` scales (an fp16 run) and
+    the checkpoint has them.  The remaining entries (``fixed_noise``,
+    ``elapsed_seconds``, ...) are plain values for the caller to read.
+    """
+    # load_state_dict copies onto the parameters' device, so the CPU-loaded checkpoint serves any device.
+    state.generator.load_state_dict(checkpoint["generator"])
+    state.critic.load_state_dict(checkpoint["critic"])
+    if state.generator_ema is not None:
+        state.generator_ema.load_state_dict(checkpoint["generator_ema"])
+    state.opt_generator.load_state_dict(checkpoint["opt_generator"])
+    state.opt_critic.load_state_dict(checkpoint["opt_critic"])
+    restore_rng(checkpoint["rng"], state.noise)
+    if state.scaler_critic.is_enabled() and "scaler_critic" in checkpoint:
+        state.scaler_critic.load_state_dict(checkpoint["scaler_critic"])
+        state.scaler_generator.load_state_dict(checkpoint["scaler_generator"])
+    batches.load_state_dict(checkpoint["batcher"])
+    state.step = checkpoint["step"]
 
 
 def capture_rng(noise: torch.Generator) -> dict[str, Any]:

@@ -7,12 +7,18 @@ bf16 is emulated and was measured 2.5x *slower*.  ``"auto"`` therefore never
 assumes: precision follows the instruction set found in ``/proc/cpuinfo`` (and
 a short measurement where the flags are not decisive), and the memory format
 is measured on the run's own networks.  The choice is recorded in the run's
-``config.json`` and reused on resume so that a resumed run computes exactly as
-before.
+``config.json`` and checkpoints and reused on resume so that a resumed run
+computes exactly as before.
+
+:func:`resolve_hardware` decides for a machine, given a way to time a
+training step; :func:`resolve_run_hardware` decides for a training run: it
+reuses a checkpoint's choices, times the run's own step, and under torchrun
+makes every process use rank 0's choice.
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import platform
 import time
@@ -20,9 +26,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, ContextManager
 
+import numpy as np
 import torch
 
-__all__ = ["Hardware", "resolve_hardware", "cpu_flags", "autocast", "time_per_call"]
+from .config import TrainConfig
+from .distributed import SINGLE, Distributed, local_device
+
+__all__ = ["Hardware", "resolve_hardware", "resolve_run_hardware", "cpu_flags", "autocast", "time_per_call"]
 
 _CPUINFO = Path("/proc/cpuinfo")
 
@@ -111,6 +121,19 @@ def _with_threads(n: int, fn: Callable[[], float]) -> float:
         torch.set_num_threads(previous)
 
 
+def _cpu_precision(capability: str, probe: Callable[[str, str], float] | None) -> tuple[str, str]:
+    """``"auto"`` precision on this CPU, and why: by its bf16 instructions, measured where they do not decide."""
+    flags = cpu_flags()
+    if "amx_bf16" in flags:
+        return "bf16", "precision: bf16 (CPU has AMX bf16 tiles)"
+    if "avx512_bf16" not in flags:
+        return "fp32", f"precision: fp32 (CPU {capability} has no native bf16; bf16 would be emulated and slower)"
+    if probe is None:
+        return "fp32", "precision: fp32 (avx512_bf16 without AMX and no probe to measure it)"
+    precision, note = _faster(lambda p: probe(p, "contiguous"), ("fp32", "bf16"))
+    return precision, f"precision: {precision} (measured with avx512_bf16: {note})"
+
+
 def resolve_hardware(
     *,
     device: str = "auto",
@@ -177,22 +200,11 @@ def resolve_hardware(
             memory_format = "channels_last"
             reasons.append("memory_format: channels_last (NHWC convolutions on CUDA)")
     else:
-        flags = cpu_flags()
         processor = _cpu_model()
         capability = torch.backends.cpu.get_cpu_capability()
         if precision == "auto":
-            if "amx_bf16" in flags:
-                precision = "bf16"
-                reasons.append("precision: bf16 (CPU has AMX bf16 tiles)")
-            elif "avx512_bf16" not in flags:
-                precision = "fp32"
-                reasons.append(f"precision: fp32 (CPU {capability} has no native bf16; bf16 would be emulated and slower)")
-            elif probe is None:
-                precision = "fp32"
-                reasons.append("precision: fp32 (avx512_bf16 without AMX and no probe to measure it)")
-            else:
-                precision, note = _faster(lambda p: probe(p, "contiguous"), ("fp32", "bf16"))
-                reasons.append(f"precision: {precision} (measured with avx512_bf16: {note})")
+            precision, reason = _cpu_precision(capability, probe)
+            reasons.append(reason)
         if memory_format == "auto":
             if probe is None:
                 memory_format = "contiguous"
@@ -209,3 +221,78 @@ def resolve_hardware(
         capability=capability,
         reasons=tuple(reasons),
     )
+
+
+def resolve_run_hardware(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None = None, *,
+                         labels: np.ndarray | None = None, world: Distributed = SINGLE) -> Hardware:
+    """Execution settings of a training run, the same on every process.
+
+    Rank 0 decides.  Resuming from ``previous`` with the same requested
+    device, precision and memory format, on a machine that has that device,
+    it reuses the checkpoint's settings (threads: ``config.num_threads``, else
+    the recorded count), so the run continues exactly as before; otherwise
+    :func:`resolve_hardware` resolves ``config``'s settings, timing training
+    steps of the run's own networks where one is ``"auto"`` or
+    ``num_threads`` is 0.  Under torchrun the ranks must agree on precision and
+    memory format to compute the same algorithm: rank 0 broadcasts its choice
+    and each rank takes its own GPU and rank 0's thread count.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The run's requested ``device``, ``precision``, ``memory_format`` and
+        ``num_threads``; its networks and batch size for the timed steps.
+    images : np.ndarray
+        ``(N, H, W)`` float32 training images in [-1, 1]; the timed steps use
+        the first ``config.batch_size``.
+    previous : dict, optional
+        The checkpoint the run resumes from.
+    labels : np.ndarray, optional
+        ``(N,)`` int64 classes of the images, for a class-conditional run.
+    world : Distributed
+        The processes training the run (:data:`~gan_lib.training.distributed.SINGLE`: this one).
+
+    Returns
+    -------
+    Hardware
+        This process's settings (its own ``device`` under torchrun).
+    """
+    hardware = _run_choice(config, images, previous, labels=labels) if world.is_main else None
+    if not world.active:
+        return hardware
+    hardware = world.broadcast(hardware)
+    if not world.is_main:
+        torch.set_num_threads(hardware.num_threads)
+    return dataclasses.replace(hardware, device=local_device(world, hardware.device))
+
+
+def _run_choice(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None, *,
+                labels: np.ndarray | None) -> Hardware:
+    """Rank 0's settings: the checkpoint's when the request is unchanged (exact resume), else resolved afresh."""
+    recorded = _recorded(config, previous) if previous is not None else None
+    if recorded is not None:
+        return recorded
+    # Deferred: the probe times the trainer's own step, and the trainer imports this module.
+    from .trainer import _probe
+
+    device = config.device if config.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    needs_probe = "auto" in (config.precision, config.memory_format) or config.num_threads == 0
+    return resolve_hardware(
+        device=config.device,
+        precision=config.precision,
+        memory_format=config.memory_format,
+        num_threads=config.num_threads,
+        probe=_probe(config, images, device, labels=labels) if needs_probe else None,
+    )
+
+
+def _recorded(config: TrainConfig, previous: dict[str, Any]) -> Hardware | None:
+    """``previous`` checkpoint's settings (and its thread count applied) if ``config`` asks for the same, else None."""
+    before = previous["train_config"]
+    same_request = all(before[k] == getattr(config, k) for k in ("device", "precision", "memory_format"))
+    recorded = previous["hardware"]
+    available = not recorded["device"].startswith("cuda") or torch.cuda.is_available()
+    if not (same_request and available):
+        return None
+    torch.set_num_threads(config.num_threads or recorded["num_threads"])
+    return Hardware(**{**recorded, "num_threads": torch.get_num_threads(), "reasons": tuple(recorded["reasons"])})

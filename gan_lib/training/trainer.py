@@ -1,30 +1,19 @@
-"""WGAN-GP training loop (Gulrajani et al., 2017, Algorithm 1; thesis section X-D).
+"""The WGAN-GP training run: :func:`train` (thesis section X-D).
 
-:func:`train_step` performs one generator iteration — ``n_critic`` critic
-updates on fresh real and generated batches, then one generator update — and
-returns its statistics as a tensor without synchronising.  :func:`train` owns
-the loop around it: run-folder set-up, resume, logging, sample grids,
+:func:`train` loops :func:`~gan_lib.training.step.train_step` (one generator
+iteration) from a fresh start or the run's last checkpoint to
+``config.steps``, with run-folder set-up, logging, sample grids,
 checkpoints and the NaN/inf guard.  All file output goes through
 :class:`~gan_lib.training.run_folder.RunFolder`.
 
-A class-conditional run (``config.num_classes > 0``, with
-:mod:`gan_lib.models.conditional`'s networks) trains on labelled images:
-each critic update generates images for the real batch's labels, so every
-real/generated pair, and the interpolate the gradient penalty is taken on,
-share one label; the generator update draws its labels from the training
-labels (the classes in their training proportions).
-
 Speed without changing the algorithm (measured in ``benchmarks/train_step.py``):
-generated images for critic updates are produced under ``no_grad`` (no
-generator graph is built only to be discarded), the critic's weights do not
-require gradients during the generator update, real batches are sliced from
-one in-memory tensor instead of collated per sample, statistics stay on the
-device until a log step, and precision/memory format are chosen per machine
-(:mod:`gan_lib.training.hardware`).
+real batches are sliced from one in-memory tensor instead of collated per
+sample, statistics stay on the device until a log step, and precision/memory
+format are chosen per machine (:mod:`gan_lib.training.hardware`).
 """
 from __future__ import annotations
 
-import dataclasses
+import functools
 import hashlib
 import os
 import time
@@ -34,47 +23,25 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
-from torch import nn
 from tqdm import tqdm
 
 from ..config import config_to_dict
 from ..imaging import check_image_set
-from ..models import call_with_labels, get_model
+from ..models import call_with_labels
 from .batches import TensorBatcher
-from .checkpoint import CHECKPOINT_FORMAT, capture_rng, load_checkpoint, restore_rng
+from .checkpoint import load_checkpoint, make_checkpoint, network_specs, restore_checkpoint
 from .config import EXECUTION_FIELDS, TrainConfig
-from .diffaugment import apply_params, draw_params, parse_policy
-from .distributed import SINGLE, Distributed, init_distributed, local_device, wrap
-from .ema import ema_beta, make_ema, update_ema
-from .hardware import Hardware, autocast, resolve_hardware, time_per_call
-from .losses import critic_loss, generator_loss, gradient_penalty, wasserstein_estimate
+from .distributed import Distributed, init_distributed
+from .hardware import Hardware, autocast, resolve_run_hardware, time_per_call
 from .run_folder import STAT_NAMES, RunFolder
+from .state import TrainState, build_state, parallelize
+from .step import train_step
 
-__all__ = ["TrainState", "TrainResult", "TrainingDiverged", "train_step", "train", "build_state", "parallelize"]
+__all__ = ["TrainResult", "TrainingDiverged", "train"]
 
 
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; the run stopped and its last good checkpoint was kept."""
-
-
-@dataclass
-class TrainState:
-    """The mutable state of a run: networks, optimisers, the noise generator and the step counter."""
-
-    generator: nn.Module
-    critic: nn.Module
-    opt_generator: torch.optim.Optimizer
-    opt_critic: torch.optim.Optimizer
-    noise: torch.Generator  # latent vectors, gradient-penalty weights and DiffAugment draws, on the device
-    step: int = 0  # generator updates done
-    generator_ema: nn.Module | None = None  # weight average of the generator (config.ema_kimg > 0); used for sampling
-    # --- data-parallel and fp16 execution (defaults: one process, no scaling); see parallelize(), build_state() ---
-    world: Distributed = SINGLE  # this process's rank and the number of processes
-    generator_ddp: nn.Module | None = None  # DistributedDataParallel(generator) under torchrun
-    critic_ddp: nn.Module | None = None  # DistributedDataParallel(critic) under torchrun
-    replicate_generator: bool = False  # run G on the global batch on every rank (CPU: no SyncBatchNorm)
-    scaler_critic: torch.amp.GradScaler = field(default_factory=lambda: torch.amp.GradScaler("cpu", enabled=False))
-    scaler_generator: torch.amp.GradScaler = field(default_factory=lambda: torch.amp.GradScaler("cpu", enabled=False))
 
 
 @dataclass(frozen=True)
@@ -91,240 +58,15 @@ class TrainResult:
     resumed_from: int | None = None  # step of the checkpoint resumed from, if any
 
 
-def build_state(config: TrainConfig, *, device: str, memory_format: torch.memory_format,
-                precision: str = "fp32") -> TrainState:
-    """Fresh networks (seeded with ``config.seed``) and Adam optimisers on ``device``.
-
-    ``config.ema_kimg > 0`` adds the generator's weight average (a copy of the
-    fresh generator).  ``precision="fp16"`` adds one ``GradScaler`` per
-    optimiser (loss scaling); other precisions need none.
-    """
-    torch.manual_seed(config.seed)
-    generator = get_model(config.generator, **config.generator_kwargs()).to(device, memory_format=memory_format)
-    critic = get_model(config.critic, **config.critic_kwargs()).to(device, memory_format=memory_format)
-    state = TrainState(
-        generator=generator,
-        critic=critic,
-        opt_generator=torch.optim.Adam(generator.parameters(), lr=config.lr, betas=config.betas),
-        opt_critic=torch.optim.Adam(critic.parameters(), lr=config.lr * config.critic_lr_scale, betas=config.betas),
-        noise=torch.Generator(device=device).manual_seed(config.seed + 1),
-        generator_ema=make_ema(generator) if config.ema_kimg > 0 else None,
-    )
-    if precision == "fp16":
-        # A start at 2**10 instead of 2**16 skips fewer of the first updates while the scale calibrates.
-        state.scaler_critic = torch.amp.GradScaler(torch.device(device).type, init_scale=2.0**10)
-        state.scaler_generator = torch.amp.GradScaler(torch.device(device).type, init_scale=2.0**10)
-    return state
-
-
-def parallelize(state: TrainState, world: Distributed) -> TrainState:
-    """Prepare ``state`` for data-parallel training on ``world``.
-
-    Under torchrun the generator and critic are wrapped in
-    ``DistributedDataParallel`` (``state.generator``/``state.critic`` stay the
-    plain modules, so checkpoints hold unwrapped ``state_dict`` s).  The
-    generator's BatchNorm layers become ``SyncBatchNorm`` on CUDA, so their
-    batch statistics are those of the global batch; on CPU, where PyTorch has no
-    ``SyncBatchNorm``, ``replicate_generator`` makes every rank run the generator
-    on the global batch instead.  Returns ``state``, changed in place.
-    """
-    device = next(state.generator.parameters()).device
-    state.world = world
-    if world.active:
-        if device.type == "cuda":
-            # Conversion keeps the Parameter objects, so the optimiser built on them stays valid.
-            state.generator = nn.SyncBatchNorm.convert_sync_batchnorm(state.generator)
-        else:
-            state.replicate_generator = True
-        state.generator_ddp = wrap(state.generator, world)
-        state.critic_ddp = wrap(state.critic, world)
-    return state
-
-
-def _generate_shard(generate: Callable[..., torch.Tensor], z: torch.Tensor, labels: torch.Tensor | None,
-                    state: TrainState) -> torch.Tensor:
-    """This rank's slice of ``generate(z[, labels])`` for the global batch ``z`` (all of it in one process)."""
-    if not state.world.active:
-        return call_with_labels(generate, z, labels)
-    if state.replicate_generator:  # BatchNorm sees the global batch; gradients still flow through this rank's slice
-        return state.world.shard(call_with_labels(generate, z, labels))
-    return call_with_labels(generate, state.world.shard(z), None if labels is None else state.world.shard(labels))
-
-
-def train_step(
-    state: TrainState,
-    batches: TensorBatcher,
-    *,
-    config: TrainConfig,
-    precision: str,
-    generator_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
-) -> torch.Tensor:
-    """One generator iteration: ``config.n_critic`` critic updates, then one generator update.
-
-    With ``config.diffaugment`` every image the critic scores, real or
-    generated, is augmented first (fresh draws per batch), and the gradient
-    penalty is taken on interpolates of the augmented images.  With
-    ``config.gp_every = k > 1`` the penalty is computed on every k-th critic
-    update only (counted over the run, from ``state.step``) with weight
-    ``k * gp_lambda``.  With a weight average (``state.generator_ema``) it is
-    updated after the generator update.
-
-    Parameters
-    ----------
-    state : TrainState
-        Networks and optimisers, updated in place (``state.step`` is not).
-    batches : TensorBatcher
-        Real batches ``(batch_size, 1, H, W)`` in [-1, 1] on the device, with
-        their labels when the networks are class-conditional.
-    config : TrainConfig
-        Supplies ``batch_size``, ``latent_dim``, ``n_critic``, ``gp_lambda``, ``gp_every``, ``drift``,
-        ``diffaugment``, ``ema_kimg``, ``ema_rampup``.
-    precision : {"fp32", "bf16", "fp16"}
-        Autocast precision of the forward passes; ``"fp16"`` needs the loss
-        scalers that :func:`build_state` puts in ``state``.
-    generator_fn : callable, optional
-        The generator's forward to use (e.g. a ``torch.compile`` d version);
-        by default ``state.generator_ddp`` under torchrun, else ``state.generator``.
-        Under torchrun it is called on the global latent batch (CPU) or on this
-        rank's slice of it (CUDA, ``SyncBatchNorm``).
-
-    Returns
-    -------
-    torch.Tensor
-        ``(len(STAT_NAMES),)`` float32 on the device, in the order of
-        :data:`~gan_lib.training.run_folder.STAT_NAMES`.  Not synchronised:
-        read it in blocks (``torch.stack(...).cpu()``) at log steps.
-    """
-    if precision == "fp16" and not state.scaler_critic.is_enabled():
-        raise ValueError("train_step: precision='fp16' needs gradient scaling; prepare the state with "
-                         "build_state(..., precision='fp16').")
-    G, D = state.generator, state.critic
-    generate = generator_fn or state.generator_ddp or G
-    critic_sync = state.critic_ddp or D  # its backward averages the critic's gradients over ranks
-    device = next(G.parameters()).device
-    batch, latent = config.batch_size, config.latent_dim
-    shard = state.world.shard
-    critic_params = list(D.parameters())
-    sums = torch.zeros(4, device=device)  # critic loss, Wasserstein estimate, GP, critic grad norm
-    scaler_d, scaler_g = state.scaler_critic, state.scaler_generator
-    applied = 0  # critic updates applied (fp16 loss scaling skips those whose gradients overflowed)
-    policy = parse_policy(config.diffaugment)
-
-    def augment(images: torch.Tensor) -> torch.Tensor:
-        """DiffAugment with draws for the global batch, of which this rank keeps its slice."""
-        if not policy:
-            return images
-        params = draw_params(batch, images.shape[-1], policy, generator=state.noise, device=device)
-        return apply_params(images, {name: shard(value) for name, value in params.items()})
-
-    for i in range(config.n_critic):
-        real, labels = batches.draw()  # this rank's share of the global batch; the global batch's labels (or None)
-        local_labels = None if labels is None else shard(labels)
-        # Global draws from the shared generator, then this rank's slice: the union over ranks is
-        # exactly what one process draws, in the same order (latent vectors, GP weights, augmentations).
-        z = torch.randn(batch, latent, device=device, generator=state.noise)
-        alpha = shard(torch.rand(batch, 1, 1, 1, device=device, dtype=real.dtype, generator=state.noise))
-        real = augment(real)
-        with autocast(precision, device.type):
-            with torch.no_grad():  # the critic update needs samples, not the generator's graph
-                fake = _generate_shard(generate, z, labels, state)  # the real batch's labels: pairs share one
-            fake = augment(fake)
-            real_scores = call_with_labels(critic_sync, real, local_labels)
-            fake_scores = call_with_labels(critic_sync, fake, local_labels)
-            # The penalty's double backward goes through the plain critic: DDP does not support
-            # torch.autograd.grad.  Its weight gradients reach the same parameters in the loss's
-            # backward below, whose DDP hooks fire once per parameter with the summed gradient,
-            # so the all-reduce averages the whole critic gradient, penalty included.
-            if (state.step * config.n_critic + i) % config.gp_every == 0:
-                penalty, _ = gradient_penalty(D, real, fake, weight=config.gp_lambda * config.gp_every, alpha=alpha,
-                                              grad_scaler=scaler_d, labels=local_labels)
-            else:
-                penalty = torch.zeros((), device=device)
-            loss = critic_loss(real_scores, fake_scores, drift=config.drift) + penalty
-        state.opt_critic.zero_grad(set_to_none=True)
-        scaler_d.scale(loss).backward()
-        scaler_d.unscale_(state.opt_critic)
-        grad_norm = torch.nn.utils.get_total_norm([p.grad for p in critic_params])
-        scale = scaler_d.get_scale() if scaler_d.is_enabled() else None
-        scaler_d.step(state.opt_critic)
-        scaler_d.update()
-        if scale is not None and scaler_d.get_scale() < scale:
-            continue  # fp16 overflow: the scaler skipped this update (and lowered its scale); nothing to average
-        applied += 1
-        sums += torch.stack([loss.detach(), wasserstein_estimate(real_scores, fake_scores), penalty.detach(), grad_norm])
-
-    D.requires_grad_(False)  # the generator update needs dD/dx only, not the critic's weight gradients
-    try:
-        z = torch.randn(batch, latent, device=device, generator=state.noise)
-        labels = None
-        if batches.labels is not None:  # the classes in their training proportions
-            labels = batches.labels[torch.randint(len(batches.labels), (batch,), device=batches.labels.device,
-                                                  generator=state.noise)]
-        with autocast(precision, device.type):
-            # The plain critic: its weights are frozen here, so there is nothing of it to synchronise.
-            fake = augment(_generate_shard(generate, z, labels, state))
-            g_loss = generator_loss(call_with_labels(D, fake, None if labels is None else shard(labels)))
-        state.opt_generator.zero_grad(set_to_none=True)
-        scaler_g.scale(g_loss).backward()
-        scaler_g.unscale_(state.opt_generator)
-        g_norm = torch.nn.utils.get_total_norm([p.grad for p in G.parameters() if p.grad is not None])
-        scale = scaler_g.get_scale() if scaler_g.is_enabled() else None
-        scaler_g.step(state.opt_generator)
-        scaler_g.update()
-        if scale is not None and scaler_g.get_scale() < scale:
-            g_norm = torch.zeros_like(g_norm)  # fp16 overflow: the update was skipped (logged as norm 0)
-    finally:
-        D.requires_grad_(True)
-    if state.generator_ema is not None:
-        images_seen = state.step * batch  # before this step's batch, as StyleGAN2-ADA counts
-        update_ema(state.generator_ema, G, ema_beta(images_seen, batch_size=batch, ema_kimg=config.ema_kimg,
-                                                   ema_rampup=config.ema_rampup))
-    # All n_critic updates skipped (repeated fp16 overflow) leaves nothing to report: NaN, which the
-    # divergence guard then reports.
-    means = sums / applied if applied else torch.full_like(sums, float("nan"))
-    return torch.stack([means[0], g_loss.detach(), means[1], means[2], means[3], g_norm]).float()
-
-
-def _sample(state: TrainState, z: torch.Tensor, labels: torch.Tensor | None, hardware: Hardware) -> torch.Tensor:
-    """Images of the sampling generator (the weight average if any) for latent vectors ``z``, in eval mode."""
-    model = state.generator_ema if state.generator_ema is not None else state.generator
-    was_training = model.training
-    model.eval()
-    with torch.inference_mode(), autocast(hardware.precision, hardware.device):
-        labels = None if labels is None else labels.to(hardware.device)
-        samples = call_with_labels(model, z.to(hardware.device), labels)
-    model.train(was_training)
-    return samples
-
-
-def _images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memory_format) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(memory_format=memory_format)
-
-
-def _probe(config: TrainConfig, images: np.ndarray, device: str, *,
-           labels: np.ndarray | None = None) -> Callable[[str, str], float]:
-    """``probe(precision, memory_format) -> seconds`` of one short training step of this run's networks.
-
-    Used by :func:`~gan_lib.training.hardware.resolve_hardware` to decide
-    ``"auto"`` settings by measurement; it leaves every global RNG untouched.
-    """
-    probe_config = TrainConfig(**{**config.__dict__, "n_critic": 1})
-
-    def measure(precision: str, memory_format: str) -> float:
-        fmt = torch.channels_last if memory_format == "channels_last" else torch.contiguous_format
-        with torch.random.fork_rng(devices=[]):
-            state = build_state(probe_config, device=device, memory_format=fmt, precision=precision)
-            real = _images_tensor(images[: config.batch_size], device=device, memory_format=fmt)
-            batch_labels = None if labels is None else _labels_tensor(labels[: config.batch_size], device=device)
-            batches = TensorBatcher(real, batch_size=config.batch_size, flips=False, seed=0, labels=batch_labels)
-            return time_per_call(lambda: train_step(state, batches, config=probe_config, precision=precision).cpu(),
-                                 repeats=1)
-
-    return measure
-
-
-def _labels_tensor(labels: np.ndarray, *, device: str) -> torch.Tensor:
-    return torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device)
+def _check_images(images: Any, config: TrainConfig) -> np.ndarray:
+    """``images`` as float32 ``(N, H, W)`` in [-1, 1], checked: ``H == W == image_size``, ``N >= batch_size``."""
+    images = check_image_set(images, name="train: images", min_count=config.batch_size)
+    if images.shape[1:] != (config.image_size, config.image_size):
+        raise ValueError(
+            f"train: images are {images.shape[1]}x{images.shape[2]} px but config.image_size={config.image_size}; "
+            "prepare the data at the training size or change image_size."
+        )
+    return images
 
 
 def _check_labels(labels: Any, config: TrainConfig, count: int) -> np.ndarray | None:
@@ -347,42 +89,31 @@ def _check_labels(labels: Any, config: TrainConfig, count: int) -> np.ndarray | 
     return labels.astype(np.int64)
 
 
-def _resolve_hardware(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None, *,
-                      labels: np.ndarray | None = None) -> Hardware:
-    """Resolve execution settings; reuse a checkpoint's choices when the request is unchanged (exact resume)."""
-    if previous is not None:
-        before = previous["train_config"]
-        same_request = all(before[k] == getattr(config, k) for k in ("device", "precision", "memory_format"))
-        recorded = previous["hardware"]
-        available = not recorded["device"].startswith("cuda") or torch.cuda.is_available()
-        if same_request and available:
-            torch.set_num_threads(config.num_threads or recorded["num_threads"])
-            return Hardware(**{**recorded, "num_threads": torch.get_num_threads(), "reasons": tuple(recorded["reasons"])})
-    device = config.device if config.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
-    needs_probe = "auto" in (config.precision, config.memory_format) or config.num_threads == 0
-    return resolve_hardware(
-        device=config.device,
-        precision=config.precision,
-        memory_format=config.memory_format,
-        num_threads=config.num_threads,
-        probe=_probe(config, images, device, labels=labels) if needs_probe else None,
-    )
+def _images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memory_format) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(memory_format=memory_format)
 
 
-def _shared_hardware(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None,
-                     world: Distributed, *, labels: np.ndarray | None = None) -> Hardware:
-    """:func:`_resolve_hardware` on rank 0, the same choices on every rank (each on its own GPU).
+def _labels_tensor(labels: np.ndarray, *, device: str) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device)
 
-    Ranks must agree on precision and memory format to compute the same
-    algorithm; rank 0 decides (measuring once) and broadcasts its choice.
+
+def _checkpoint_to_resume(folder: RunFolder, config: TrainConfig, data_config: dict[str, Any] | None,
+                          images_sha256: str, *, resume: bool) -> dict[str, Any] | None:
+    """The checkpoint the run in ``folder`` continues from, or None for a new run.
+
+    Raises ``FileExistsError`` for an existing run without ``resume`` and
+    ``ValueError`` when it was started with a different experiment or data.
     """
-    hardware = _resolve_hardware(config, images, previous, labels=labels) if world.is_main else None
-    if not world.active:
-        return hardware
-    hardware = world.broadcast(hardware)
-    if not world.is_main:
-        torch.set_num_threads(hardware.num_threads)
-    return dataclasses.replace(hardware, device=local_device(world, hardware.device))
+    if not folder.last_checkpoint.exists():
+        return None
+    if not resume:
+        raise FileExistsError(
+            f"train: run {folder.path} already has a checkpoint; pass resume=True (--resume) to continue it, "
+            "or choose another run name."
+        )
+    checkpoint = load_checkpoint(folder.last_checkpoint)
+    _check_resumable(checkpoint, config, data_config, images_sha256, folder)
+    return checkpoint
 
 
 def _check_resumable(checkpoint: dict[str, Any], config: TrainConfig, data_config: dict[str, Any] | None,
@@ -403,13 +134,130 @@ def _check_resumable(checkpoint: dict[str, Any], config: TrainConfig, data_confi
         )
 
 
-def _first_non_finite(block: torch.Tensor, first_step: int) -> tuple[int, str, float] | None:
-    """(step, statistic name, value) of the first NaN/inf in ``block (k, len(STAT_NAMES))``, else None."""
+def _already_complete(folder: RunFolder, checkpoint: dict[str, Any], config: TrainConfig, *, main: bool,
+                      started: float) -> TrainResult:
+    """The result of resuming a run whose checkpoint has ``config.steps`` steps or more: nothing to train."""
+    if main:
+        print(f"train: run {folder.path.name} is already complete ({checkpoint['step']}/{config.steps} steps); "
+              "nothing to do. Raise steps to train longer.")
+    return TrainResult(folder.path, checkpoint["step"], folder.last_checkpoint, folder.log_path, folder.sample_paths(),
+                       checkpoint["hardware"], time.perf_counter() - started, checkpoint["step"])
+
+
+def _probe(config: TrainConfig, images: np.ndarray, device: str, *,
+           labels: np.ndarray | None = None) -> Callable[[str, str], float]:
+    """``probe(precision, memory_format) -> seconds`` of one short training step of this run's networks.
+
+    Used by :func:`~gan_lib.training.hardware.resolve_run_hardware` to decide
+    ``"auto"`` settings by measurement; it leaves every global RNG untouched.
+    """
+    probe_config = TrainConfig(**{**config.__dict__, "n_critic": 1})
+
+    def measure(precision: str, memory_format: str) -> float:
+        fmt = torch.channels_last if memory_format == "channels_last" else torch.contiguous_format
+        with torch.random.fork_rng(devices=[]):
+            state = build_state(probe_config, device=device, memory_format=fmt, precision=precision)
+            real = _images_tensor(images[: config.batch_size], device=device, memory_format=fmt)
+            batch_labels = None if labels is None else _labels_tensor(labels[: config.batch_size], device=device)
+            batches = TensorBatcher(real, batch_size=config.batch_size, flips=False, seed=0, labels=batch_labels)
+            return time_per_call(lambda: train_step(state, batches, config=probe_config, precision=precision).cpu(),
+                                 repeats=1)
+
+    return measure
+
+
+def _grid_inputs(config: TrainConfig, *, conditional: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """A new run's fixed sample-grid inputs: latent vectors ``(sample_count, latent_dim)`` and classes or None.
+
+    The vectors come from their own generator seeded with ``config.seed`` (the
+    global RNGs are untouched); a conditional run's ``(sample_count,)``
+    classes come in equal consecutive blocks (rows of the grid).
+    """
+    noise = torch.randn(config.sample_count, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
+    labels = torch.arange(config.sample_count) * config.num_classes // config.sample_count if conditional else None
+    return noise, labels
+
+
+def _sample(state: TrainState, z: torch.Tensor, labels: torch.Tensor | None, hardware: Hardware) -> torch.Tensor:
+    """Images of the sampling generator (the weight average if any) for latent vectors ``z``, in eval mode."""
+    model = state.generator_ema if state.generator_ema is not None else state.generator
+    was_training = model.training
+    model.eval()
+    with torch.inference_mode(), autocast(hardware.precision, hardware.device):
+        labels = None if labels is None else labels.to(hardware.device)
+        samples = call_with_labels(model, z.to(hardware.device), labels)
+    model.train(was_training)
+    return samples
+
+
+def _stop_if_diverged(block: torch.Tensor, first_step: int, *, last_good: int | None, folder: RunFolder) -> None:
+    """Raise :class:`TrainingDiverged` at the first NaN/inf in ``block``; return if every statistic is finite.
+
+    ``block`` is ``(k, len(STAT_NAMES))``, the statistics of steps
+    ``first_step`` to ``first_step + k - 1``.  The message names that step,
+    the statistic and its value, and the checkpoint left in place (that of
+    step ``last_good``; none if it is None).
+    """
     bad = ~torch.isfinite(block)
     if not bad.any():
-        return None
+        return
     row, col = (int(i) for i in bad.nonzero()[0])
-    return first_step + row, STAT_NAMES[col], float(block[row, col])
+    kept = (f"the last good checkpoint (step {last_good}) is kept at {folder.last_checkpoint}"
+            if last_good is not None else "no checkpoint had been written yet")
+    raise TrainingDiverged(
+        f"train: training diverged at step {first_step + row}: {STAT_NAMES[col]} = {float(block[row, col])}; "
+        f"stopped, and {kept}. Lower lr, keep gp_lambda at 10, or use precision='fp32'."
+    )
+
+
+def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *, config: TrainConfig,
+                 hardware: Hardware, world: Distributed, save: Callable[..., dict[str, Any]],
+                 grid: tuple[torch.Tensor, torch.Tensor | None], elapsed: float, last_good: int | None,
+                 progress: bool) -> None:
+    """The loop of :func:`train`: steps ``state.step + 1`` to ``config.steps``, with logs, samples and checkpoints.
+
+    Every ``log_every`` steps (and at each checkpoint and the last step) the
+    statistics are averaged over the ranks, appended to the log and checked
+    for NaN/inf; every ``sample_every`` steps the sampling generator draws a
+    grid from ``grid`` (the fixed latent vectors, and classes or None); every
+    ``checkpoint_every`` steps ``save(elapsed_seconds=...)`` is written.
+    ``elapsed`` is the training time of earlier sessions in seconds and
+    ``last_good`` the step of the checkpoint resumed from (None for a new
+    run).  Only rank 0 writes.
+    """
+    trained_generator = state.generator_ddp or state.generator
+    generator_fn = torch.compile(trained_generator) if config.compile else trained_generator
+    clock = time.perf_counter() - elapsed
+    pending: list[torch.Tensor] = []
+    pending_seconds: list[float] = []
+    bar = tqdm(total=config.steps, initial=state.step, disable=not (progress and world.is_main), unit="step",
+               dynamic_ncols=True, desc=f"train {folder.path.name}")
+    try:
+        for step in range(state.step + 1, config.steps + 1):
+            pending.append(train_step(state, batches, config=config, precision=hardware.precision,
+                                      generator_fn=generator_fn))
+            state.step = step
+            pending_seconds.append(time.perf_counter() - clock)
+            bar.update(1)
+            is_last = step == config.steps
+            if step % config.log_every == 0 or step % config.checkpoint_every == 0 or is_last:
+                # Each rank's losses are means over its shard; their mean over ranks is the global-batch mean.
+                block = world.mean(torch.stack(pending)).cpu()
+                first = step - len(pending) + 1
+                if world.is_main:
+                    folder.append_log(first, block, pending_seconds)
+                    folder.write_log()
+                pending, pending_seconds = [], []
+                _stop_if_diverged(block, first, last_good=last_good, folder=folder)
+                bar.set_postfix(W=f"{block[-1, 2]:.3g}", GP=f"{block[-1, 3]:.3g}", refresh=False)
+            if world.is_main and (step % config.sample_every == 0 or is_last):
+                folder.write_samples(step, _sample(state, *grid, hardware))
+            if step % config.checkpoint_every == 0 or is_last:
+                if world.is_main:
+                    folder.write_checkpoint(save(elapsed_seconds=time.perf_counter() - clock))
+                last_good = step
+    finally:
+        bar.close()
 
 
 def train(
@@ -473,12 +321,7 @@ def train(
     """
     if not isinstance(config, TrainConfig):
         raise TypeError(f"train: config must be a TrainConfig; got {type(config).__name__}.")
-    images = check_image_set(images, name="train: images", min_count=config.batch_size)
-    if images.shape[1:] != (config.image_size, config.image_size):
-        raise ValueError(
-            f"train: images are {images.shape[1]}x{images.shape[2]} px but config.image_size={config.image_size}; "
-            "prepare the data at the training size or change image_size."
-        )
+    images = _check_images(images, config)
     world = init_distributed(config.device)
     world.local_batch(config.batch_size)  # refuses a global batch that does not split over the processes
     main = world.is_main
@@ -489,24 +332,10 @@ def train(
     images_sha256 = hashlib.sha256(images.tobytes() + (labels.tobytes() if labels is not None else b"")).hexdigest()
     data_dict = config_to_dict(data_config) if data_config is not None else None
 
-    checkpoint = None
-    if folder.last_checkpoint.exists():
-        if not resume:
-            raise FileExistsError(
-                f"train: run {folder.path} already has a checkpoint; pass resume=True (--resume) to continue it, "
-                "or choose another run name."
-            )
-        checkpoint = load_checkpoint(folder.last_checkpoint)
-        _check_resumable(checkpoint, config, data_dict, images_sha256, folder)
-        if checkpoint["step"] >= config.steps:
-            if main:
-                    print(f"train: run {folder.path.name} is already complete ({checkpoint['step']}/{config.steps} steps); "
-                      "nothing to do. Raise steps to train longer.")
-            return TrainResult(folder.path, checkpoint["step"], folder.last_checkpoint, folder.log_path,
-                               folder.sample_paths(), checkpoint["hardware"], time.perf_counter() - started,
-                               checkpoint["step"])
-
-    hardware = _shared_hardware(config, images, checkpoint, world, labels=labels)
+    checkpoint = _checkpoint_to_resume(folder, config, data_dict, images_sha256, resume=resume)
+    if checkpoint is not None and checkpoint["step"] >= config.steps:
+        return _already_complete(folder, checkpoint, config, main=main, started=started)
+    hardware = resolve_run_hardware(config, images, checkpoint, labels=labels, world=world)
     device, fmt = hardware.device, hardware.torch_memory_format
     if torch.device(device).type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest convolution algorithms
@@ -514,94 +343,24 @@ def train(
     batches = TensorBatcher(_images_tensor(images, device=device, memory_format=fmt),
                             batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
                             labels=None if labels is None else _labels_tensor(labels, device=device))
-    fixed_noise = torch.randn(config.sample_count, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
-    # Sample grids of a conditional run: the classes in equal consecutive blocks (rows of the grid).
-    fixed_labels = (torch.arange(config.sample_count) * config.num_classes // config.sample_count
-                    if labels is not None else None)
+    fixed_noise, fixed_labels = _grid_inputs(config, conditional=labels is not None)
     elapsed = 0.0
     if checkpoint is not None:
-        # load_state_dict copies onto the parameters' device, so the CPU-loaded checkpoint serves any device.
-        state.generator.load_state_dict(checkpoint["generator"])
-        state.critic.load_state_dict(checkpoint["critic"])
-        if state.generator_ema is not None:
-            state.generator_ema.load_state_dict(checkpoint["generator_ema"])
-        state.opt_generator.load_state_dict(checkpoint["opt_generator"])
-        state.opt_critic.load_state_dict(checkpoint["opt_critic"])
-        restore_rng(checkpoint["rng"], state.noise)
-        if state.scaler_critic.is_enabled() and "scaler_critic" in checkpoint:
-            state.scaler_critic.load_state_dict(checkpoint["scaler_critic"])
-            state.scaler_generator.load_state_dict(checkpoint["scaler_generator"])
-        batches.load_state_dict(checkpoint["batcher"])
-        fixed_noise = checkpoint["fixed_noise"]
-        fixed_labels = checkpoint.get("fixed_labels")
-        state.step, elapsed = checkpoint["step"], checkpoint["elapsed_seconds"]
+        restore_checkpoint(checkpoint, state, batches)
+        fixed_noise, fixed_labels = checkpoint["fixed_noise"], checkpoint.get("fixed_labels")
+        elapsed = checkpoint["elapsed_seconds"]
     folder.load_log(up_to_step=state.step)
-    specs = {
-        "generator_spec": {"name": config.generator, "kwargs": config.generator_kwargs()},
-        "critic_spec": {"name": config.critic, "kwargs": config.critic_kwargs()},
-    }
     if main:
         folder.write_config({"train": config_to_dict(config), "data": data_dict, "hardware": hardware.to_dict(),
                              "images": {"count": len(images), "sha256": images_sha256,
                                         **({"class_counts": np.bincount(labels).tolist()} if labels is not None else {})},
-                             "world_size": world.world_size, **specs})
-    trained_generator = state.generator_ddp or state.generator
-    generator_fn = torch.compile(trained_generator) if config.compile else trained_generator
-
-    def make_checkpoint(seconds: float) -> dict[str, Any]:
-        return {
-            "format": CHECKPOINT_FORMAT, "step": state.step, "elapsed_seconds": seconds,
-            "generator": state.generator.state_dict(), "critic": state.critic.state_dict(),
-            **({"generator_ema": state.generator_ema.state_dict()} if state.generator_ema is not None else {}),
-            "opt_generator": state.opt_generator.state_dict(), "opt_critic": state.opt_critic.state_dict(),
-            **specs, "train_config": config_to_dict(config), "data_config": data_dict,
-            "hardware": hardware.to_dict(), "rng": capture_rng(state.noise), "batcher": batches.state_dict(),
-            "fixed_noise": fixed_noise, "images_sha256": images_sha256, "world_size": world.world_size,
-            **({"fixed_labels": fixed_labels} if fixed_labels is not None else {}),
-            **({"scaler_critic": state.scaler_critic.state_dict(), "scaler_generator": state.scaler_generator.state_dict()}
-               if state.scaler_critic.is_enabled() else {}),
-        }
-
+                             "world_size": world.world_size, **network_specs(config)})
     resumed_from = state.step if checkpoint is not None else None
-    good_checkpoint_step = resumed_from
-    clock = time.perf_counter() - elapsed
-    pending: list[torch.Tensor] = []
-    pending_seconds: list[float] = []
-    bar = tqdm(total=config.steps, initial=state.step, disable=not (progress and main), unit="step", dynamic_ncols=True,
-               desc=f"train {folder.path.name}")
-    try:
-        for step in range(state.step + 1, config.steps + 1):
-            pending.append(train_step(state, batches, config=config, precision=hardware.precision,
-                                      generator_fn=generator_fn))
-            state.step = step
-            pending_seconds.append(time.perf_counter() - clock)
-            bar.update(1)
-            is_last = step == config.steps
-            if step % config.log_every == 0 or step % config.checkpoint_every == 0 or is_last:
-                # Each rank's losses are means over its shard; their mean over ranks is the global-batch mean.
-                block = world.mean(torch.stack(pending)).cpu()
-                first = step - len(pending) + 1
-                if main:
-                    folder.append_log(first, block, pending_seconds)
-                    folder.write_log()
-                pending, pending_seconds = [], []
-                bad = _first_non_finite(block, first)
-                if bad is not None:
-                    kept = (f"the last good checkpoint (step {good_checkpoint_step}) is kept at {folder.last_checkpoint}"
-                            if good_checkpoint_step is not None else "no checkpoint had been written yet")
-                    raise TrainingDiverged(
-                        f"train: training diverged at step {bad[0]}: {bad[1]} = {bad[2]}; stopped, and {kept}. "
-                        "Lower lr, keep gp_lambda at 10, or use precision='fp32'."
-                    )
-                bar.set_postfix(W=f"{block[-1, 2]:.3g}", GP=f"{block[-1, 3]:.3g}", refresh=False)
-            if main and (step % config.sample_every == 0 or is_last):
-                folder.write_samples(step, _sample(state, fixed_noise, fixed_labels, hardware))
-            if step % config.checkpoint_every == 0 or is_last:
-                if main:
-                    folder.write_checkpoint(make_checkpoint(time.perf_counter() - clock))
-                good_checkpoint_step = step
-    finally:
-        bar.close()
+    save = functools.partial(make_checkpoint, state, batches, config=config, data_config=data_dict, hardware=hardware,
+                             fixed_noise=fixed_noise, fixed_labels=fixed_labels, images_sha256=images_sha256,
+                             world_size=world.world_size)
+    _train_steps(state, batches, folder, config=config, hardware=hardware, world=world, save=save,
+                 grid=(fixed_noise, fixed_labels), elapsed=elapsed, last_good=resumed_from, progress=progress)
     if world.active:
         torch.distributed.barrier()  # every rank returns after rank 0 has written the final checkpoint
     return TrainResult(folder.path, state.step, folder.last_checkpoint, folder.log_path, folder.sample_paths(),
