@@ -21,7 +21,8 @@ import torch
 from gan_lib.training import TrainConfig, build_state, load_checkpoint, train, train_step
 from gan_lib.training.batches import TensorBatcher
 from gan_lib.training.distributed import SINGLE, Distributed
-from gan_lib.training.trainer import _probe, parallelize
+from gan_lib.training.state import parallelize
+from gan_lib.training.trainer import probe_step_time
 
 #: Tiny networks and images: two processes on a 2-core CPU finish in seconds.
 CONFIG = dict(image_size=32, generator_width=0.125, critic_width=0.125, mlp_hidden=(16,), latent_dim=16,
@@ -126,7 +127,7 @@ def test_train_step_fp16_scales_gradient_penalty():
 def test_hardware_probe_times_fp16_steps():
     # An explicit fp16 with memory_format="auto" makes the probe time fp16 steps: its state needs the scalers too.
     config = TrainConfig(**{**CONFIG, "precision": "fp16"})
-    seconds = _probe(config, images(), "cpu")("fp16", "contiguous")
+    seconds = probe_step_time(config, images(), "cpu")("fp16", "contiguous")
     assert seconds > 0
 
 

@@ -3,8 +3,7 @@
 Patch datasets are small (a few thousand 64x64 images are a few MB), so the
 whole set lives on the training device as one ``(N, 1, H, W)`` tensor and a
 batch is a single indexing operation — no per-sample ``Dataset.__getitem__``
-and collate as with a ``DataLoader``, which is the project's
-``gan_lib.data.make_dataloader`` for other uses.  Batches are drawn without
+and collate as with a ``DataLoader``.  Batches are drawn without
 replacement within an epoch (a fresh permutation each epoch, the incomplete
 tail dropped), optionally flipped left-right per sample.  For a
 class-conditional run the images' labels come along (:meth:`TensorBatcher.draw`).

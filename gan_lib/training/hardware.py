@@ -273,7 +273,7 @@ def _run_choice(config: TrainConfig, images: np.ndarray, previous: dict[str, Any
     if recorded is not None:
         return recorded
     # Deferred: the probe times the trainer's own step, and the trainer imports this module.
-    from .trainer import _probe
+    from .trainer import probe_step_time
 
     device = config.device if config.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
     needs_probe = "auto" in (config.precision, config.memory_format) or config.num_threads == 0
@@ -282,7 +282,7 @@ def _run_choice(config: TrainConfig, images: np.ndarray, previous: dict[str, Any
         precision=config.precision,
         memory_format=config.memory_format,
         num_threads=config.num_threads,
-        probe=_probe(config, images, device, labels=labels) if needs_probe else None,
+        probe=probe_step_time(config, images, device, labels=labels) if needs_probe else None,
     )
 
 

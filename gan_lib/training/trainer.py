@@ -37,7 +37,7 @@ from .run_folder import STAT_NAMES, RunFolder
 from .state import TrainState, build_state, parallelize
 from .step import train_step
 
-__all__ = ["TrainResult", "TrainingDiverged", "train"]
+__all__ = ["TrainResult", "TrainingDiverged", "train", "probe_step_time"]
 
 
 class TrainingDiverged(RuntimeError):
@@ -144,7 +144,7 @@ def _already_complete(folder: RunFolder, checkpoint: dict[str, Any], config: Tra
                        checkpoint["hardware"], time.perf_counter() - started, checkpoint["step"])
 
 
-def _probe(config: TrainConfig, images: np.ndarray, device: str, *,
+def probe_step_time(config: TrainConfig, images: np.ndarray, device: str, *,
            labels: np.ndarray | None = None) -> Callable[[str, str], float]:
     """``probe(precision, memory_format) -> seconds`` of one short training step of this run's networks.
 
