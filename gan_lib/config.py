@@ -112,6 +112,31 @@ def apply_overrides(config: C, overrides: Mapping[str, Any] | None = None, /) ->
     return dataclasses.replace(config, **clean)
 
 
+def profile_config(
+    base: C, profiles: Mapping[str, Mapping[str, Any]], profile: str, overrides: Mapping[str, Any] | None = None
+) -> C:
+    """``base`` with the settings of ``profile`` laid on it, then ``overrides``: the one profile mechanism.
+
+    Every settings module (data, training, evaluation, experiments) keeps its
+    ``QUICK``/``FULL`` override dicts and exposes ``<name>_config(profile="quick",
+    overrides=None)`` built on this function, so each refuses an unknown profile
+    and an unknown or mistyped setting the same way (:func:`apply_overrides`;
+    ``None`` values keep the profile's).
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class C:
+    ...     steps: int = 10
+    >>> profile_config(C(), {"quick": {"steps": 3}, "full": {}}, "quick", {"steps": None}).steps
+    3
+    """
+    if profile not in PROFILES or profile not in profiles:
+        raise ValueError(f"{type(base).__name__}: profile must be one of {PROFILES}; got {profile!r}.")
+    return apply_overrides(apply_overrides(base, profiles[profile]), overrides)
+
+
 def config_to_dict(config: Any) -> dict[str, Any]:
     """A JSON-ready ``dict`` of a dataclass (tuples become lists, paths strings)."""
     def convert(value: Any) -> Any:

@@ -75,7 +75,7 @@ def resolve_configs(profile: str, *, data_dir: str | None = None, overrides: dic
         data_over.setdefault("image_size", train_over["image_size"])
     if data_dir is not None:
         data_over["data_dir"] = str(data_dir)
-    data_cfg = data_config(profile, **data_over)
+    data_cfg = data_config(profile, data_over)
     train_cfg = train_config_for_profile(profile, train_over)
     if data_cfg.image_size != train_cfg.image_size:
         raise ValueError(

@@ -52,7 +52,7 @@ def processed(tmp_path, monkeypatch):
 def _config(folder, **overrides):
     settings = {"image_size": 16, "patch_scale": 0.5, "patches_per_image": 6, "data_dir": str(folder)}
     settings.update(overrides)
-    return data_config("quick", **settings)
+    return data_config("quick", settings)
 
 
 def test_prepare_dataset_patch_mode_shapes_and_range(tmp_path, processed):
@@ -191,14 +191,14 @@ def test_prepare_dataset_missing_folder_raises(tmp_path, processed):
 def test_data_config_profiles_and_validation():
     assert data_config("quick").image_size == 64 and data_config("full").image_size == 128
     with pytest.raises(ValueError, match="unknown setting"):
-        data_config("quick", image_sise=32)
+        data_config("quick", {"image_sise": 32})
     with pytest.raises(ValueError, match="mode must be"):
         DataConfig(mode="tiles")
 
 
 def test_prepare_dataset_embedded_quick_split(tmp_path, processed):
     """The embedded CBIS-DDSM pair: one patient trains (3 views + 1 held out), the other tests; val empty."""
-    data = prepare_dataset(data_config("quick", patches_per_image=8), progress=False)
+    data = prepare_dataset(data_config("quick", {"patches_per_image": 8}), progress=False)
     table = data.split_table()
     assert table.loc["train", "patients"] == 1 and table.loc["test", "patients"] == 1
     assert table.loc[["train", "heldout", "test", "val"], "images"].tolist() == [3, 1, 4, 0]

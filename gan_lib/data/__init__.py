@@ -2,7 +2,7 @@
 
 Public API (contract in ``docs/ARCHITECTURE.md``)::
 
-    config = data_config("quick", data_dir=None)      # DataConfig; None = embedded CBIS-DDSM examples
+    config = data_config("quick", {"data_dir": None})  # DataConfig; None = embedded CBIS-DDSM examples
     data = prepare_dataset(config)                    # cached under data/processed/<key>/
     train = data.images("train")                      # float32 (N, H, W) in [-1, 1]
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
-from gan_lib.config import PROFILES, apply_overrides
+from gan_lib.config import profile_config
 
 __all__ = ["DataConfig", "QUICK", "FULL", "data_config"]
 
@@ -62,20 +62,18 @@ QUICK: dict[str, Any] = {"mode": "patch", "image_size": 64, "patch_scale": 0.125
 FULL: dict[str, Any] = {"mode": "patch", "image_size": 128, "patch_scale": 0.25, "patches_per_image": 512}
 
 
-def data_config(profile: str = "quick", **overrides: Any) -> DataConfig:
+def data_config(profile: str = "quick", overrides: Mapping[str, Any] | None = None) -> DataConfig:
     """The ``DataConfig`` of ``profile`` ("quick" or "full") with ``overrides`` applied.
 
     ``None`` overrides keep the profile's value (papermill parameters left at
-    ``None``); unknown names and wrong types are refused.
+    ``None``); unknown names and wrong types are refused (:func:`gan_lib.config.profile_config`).
 
     Examples
     --------
-    >>> data_config("full", seed=3).image_size, data_config("full", seed=3).seed
+    >>> data_config("full", {"seed": 3}).image_size, data_config("full", {"seed": 3}).seed
     (128, 3)
     """
-    if profile not in PROFILES:
-        raise ValueError(f"data_config: profile must be one of {PROFILES}; got {profile!r}.")
+    overrides = dict(overrides or {})
     if overrides.get("data_dir") is not None:  # one spelling per folder, so the cache key does not depend on it
         overrides["data_dir"] = str(Path(overrides["data_dir"]).expanduser().resolve())
-    base = apply_overrides(DataConfig(), QUICK if profile == "quick" else FULL)
-    return apply_overrides(base, overrides)
+    return profile_config(DataConfig(), {"quick": QUICK, "full": FULL}, profile, overrides)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ..config import PROFILES, apply_overrides
+from ..config import PROFILES, profile_config
 
 __all__ = ["ExperimentConfig", "FEATURE_SPACES", "QUICK", "FULL", "experiment_config"]
 
@@ -111,7 +111,5 @@ _PROFILES = {"quick": QUICK, "full": FULL}
 
 
 def experiment_config(profile: str = "quick", overrides: Mapping[str, Any] | None = None) -> ExperimentConfig:
-    """The ``profile`` ("quick" or "full") settings with ``overrides`` applied on top."""
-    if profile not in _PROFILES:
-        raise ValueError(f"profile must be one of {sorted(_PROFILES)}; got {profile!r}.")
-    return apply_overrides(apply_overrides(ExperimentConfig(), _PROFILES[profile]), overrides)
+    """The ``profile`` ("quick" or "full") settings with ``overrides`` applied (:func:`gan_lib.config.profile_config`)."""
+    return profile_config(ExperimentConfig(), _PROFILES, profile, overrides)

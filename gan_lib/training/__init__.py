@@ -1,6 +1,6 @@
 """WGAN-GP training: configuration and recipes, losses, hardware choices, the loop and its checkpoints."""
 from .checkpoint import build_generator, load_checkpoint
-from .config import EXECUTION_FIELDS, FULL, PROFILES, QUICK, TrainConfig, train_config_for_profile
+from .config import EXECUTION_FIELDS, FULL, QUICK, TrainConfig, train_config_for_profile
 from .hardware import Hardware, resolve_hardware
 from .losses import critic_loss, generator_loss, gradient_penalty, wasserstein_estimate
 from .recipes import DEFAULT_RECIPE, RECIPES, recipe_label
@@ -10,7 +10,7 @@ from .step import train_step
 from .trainer import TrainingDiverged, TrainResult, train
 
 __all__ = [
-    "TrainConfig", "QUICK", "FULL", "PROFILES", "EXECUTION_FIELDS", "train_config_for_profile",
+    "TrainConfig", "QUICK", "FULL", "EXECUTION_FIELDS", "train_config_for_profile",
     "RECIPES", "DEFAULT_RECIPE", "recipe_label",
     "gradient_penalty", "critic_loss", "generator_loss", "wasserstein_estimate",
     "Hardware", "resolve_hardware", "RunFolder", "STAT_NAMES", "LOG_COLUMNS",

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
-from ..config import apply_overrides
+from ..config import profile_config
 from ..models import CONDITIONAL_MODELS, IMAGE_SIZES, PADDING_MODES, list_models
 from .diffaugment import parse_policy
 from .recipes import DEFAULT_RECIPE, RECIPES
 
-__all__ = ["TrainConfig", "QUICK", "FULL", "PROFILES", "EXECUTION_FIELDS", "train_config_for_profile"]
+__all__ = ["TrainConfig", "QUICK", "FULL", "EXECUTION_FIELDS", "train_config_for_profile"]
 
 _PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _MEMORY_FORMATS = ("auto", "contiguous", "channels_last")
@@ -202,21 +202,18 @@ FULL: dict[str, Any] = {
     "checkpoint_every": 500,
 }
 
-PROFILES: dict[str, dict[str, Any]] = {"quick": QUICK, "full": FULL}
+_PROFILES: dict[str, dict[str, Any]] = {"quick": QUICK, "full": FULL}
 
 
-def train_config_for_profile(profile: str, overrides: dict[str, Any] | None = None) -> TrainConfig:
+def train_config_for_profile(profile: str = "quick", overrides: Mapping[str, Any] | None = None) -> TrainConfig:
     """``TrainConfig`` of ``profile`` ("quick" or "full"), then its recipe, then ``overrides`` (``None`` ignored).
 
     The recipe is ``overrides["recipe"]`` when given, else the profile's
     (:data:`~gan_lib.training.recipes.DEFAULT_RECIPE`); its settings replace
     the profile's, and every other override replaces the recipe's.
     """
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {sorted(PROFILES)}; got {profile!r}.")
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
-    recipe = overrides.get("recipe", PROFILES[profile]["recipe"])
-    config = apply_overrides(TrainConfig(), PROFILES[profile])
-    # An unknown name lays no settings and is refused by TrainConfig's own check.
-    config = apply_overrides(config, {**RECIPES.get(recipe, {}), "recipe": recipe})
-    return apply_overrides(config, overrides)
+    recipe = overrides.get("recipe", _PROFILES.get(profile, {}).get("recipe"))
+    # The recipe's settings replace the profile's; an unknown recipe lays none and TrainConfig's own check refuses it.
+    return profile_config(TrainConfig(), {name: {**settings, **RECIPES.get(recipe, {}), "recipe": recipe}
+                                          for name, settings in _PROFILES.items()}, profile, overrides)
