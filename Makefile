@@ -8,7 +8,7 @@ RUN    ?= $(PROFILE)
 RQ_RUN ?= rq-cpu
 
 .DEFAULT_GOAL := help
-.PHONY: help install pipeline test test-notebooks lab benchmark benchmark-quality research-questions clean
+.PHONY: help install lint pipeline test test-notebooks lab benchmark benchmark-quality research-questions clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
@@ -34,7 +34,10 @@ install: $(VENV)/.installed ## Create .venv (if missing) and install the project
 pipeline: install ## Run the whole study headlessly (PROFILE=quick|full, DATA=folder, RUN=name)
 	$(PY) -m gan_lib.pipeline --profile $(PROFILE) --run $(RUN) $(if $(DATA),--data $(DATA),)
 
-test: install ## Run the test suite: unit tests + nbval on the notebooks (quick parameters)
+lint: install ## ruff on gan_lib, tests and benchmarks (settings in pyproject.toml)
+	$(PY) -m ruff check gan_lib tests benchmarks conftest.py
+
+test: lint ## Run the test suite: ruff, then docstring examples, unit tests and nbval on the notebooks (quick parameters)
 	$(PY) -m pytest
 
 test-notebooks: install ## Only the notebook tests: structure checks + nbval on every notebook (quick parameters)

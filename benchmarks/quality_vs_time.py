@@ -77,6 +77,7 @@ import pandas as pd
 import torch
 from matplotlib import pyplot as plt
 from tqdm.auto import tqdm
+from train_step import ProjectDefaults
 
 from gan_lib.atomic import atomic_path, atomic_write_json, atomic_write_text
 from gan_lib.config import PROJECT_ROOT, RUNS_DIR, config_to_dict
@@ -90,7 +91,6 @@ from gan_lib.pipeline import source_commit
 from gan_lib.training import TrainConfig, train_config_for_profile
 from gan_lib.training.checkpoint import CHECKPOINT_FORMAT, load_checkpoint
 from gan_lib.training.recipes import recipe_label
-from train_step import ProjectDefaults
 
 __all__ = [
     "CONTENDERS", "FLOORS", "DEFAULT_BUDGETS", "QUICK_BUDGETS", "TARGETS", "budget_marks", "benchmark_folder",

@@ -11,16 +11,15 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
+from benchmark_support import benchmark_module
 
+from gan_lib.config import apply_overrides
 from gan_lib.evaluation import evaluation_config
 from gan_lib.metrics import Estimate
-from gan_lib.config import apply_overrides
 from gan_lib.training import TrainConfig
 from gan_lib.training.recipes import RECIPES
-from benchmark_support import benchmark_module
 
 THESIS, PROJECT = "thesis recipe", "project recipe (+ bilinear finest 2 stages)"
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from benchmark_support import benchmark_module
+
 
 @pytest.fixture(scope="module")
 def samples():

@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gan_lib.config import PROJECT_ROOT
 from gan_lib.figures import (
     FIGURE_FILES,
     comparison_grid,
-    denoising_grid,
     copy_run_table,
+    denoising_grid,
     glcm_distributions,
     real_vs_generated_grid,
     render_readme,
@@ -25,7 +26,6 @@ from gan_lib.figures import (
     training_curves,
     write_readme,
 )
-from gan_lib.config import PROJECT_ROOT
 
 RNG = np.random.default_rng(0)
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gan_lib.metrics.c2st import (STATISTICS, block_edge_ratio, c2st, hanley_mcneil_variance, image_statistics,
-                                  statistics_reader)
+from gan_lib.metrics.c2st import (
+    STATISTICS,
+    block_edge_ratio,
+    c2st,
+    hanley_mcneil_variance,
+    image_statistics,
+    statistics_reader,
+)
 
 
 def smooth_images(n: int, seed: int, size: int = 32) -> np.ndarray:

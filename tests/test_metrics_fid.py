@@ -11,8 +11,17 @@ import torchvision
 from pytorch_fid import inception as fid_inception
 
 from gan_lib.metrics.fid import (
-    FID_WEIGHTS_ENV, FID_WEIGHTS_FILENAME, PACKAGED_WEIGHTS_FILENAME, PACKAGED_WEIGHTS_INSTALL, FIDWeightsNotFound,
-    TooFewImagesError, fid, find_fid_weights, frechet_distance, inception_features, load_inception,
+    FID_WEIGHTS_ENV,
+    FID_WEIGHTS_FILENAME,
+    PACKAGED_WEIGHTS_FILENAME,
+    PACKAGED_WEIGHTS_INSTALL,
+    FIDWeightsNotFound,
+    TooFewImagesError,
+    fid,
+    find_fid_weights,
+    frechet_distance,
+    inception_features,
+    load_inception,
 )
 
 # gan_lib.metrics re-exports the function fid under the module's name, hence import_module.

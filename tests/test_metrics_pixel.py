@@ -3,7 +3,14 @@ import numpy as np
 import pytest
 
 from gan_lib.metrics.pixel import (
-    mean_pixel_values, mpv, mpvd, mse, nearest_neighbours, nearest_real_scores, random_pair_scores, ssim,
+    mean_pixel_values,
+    mpv,
+    mpvd,
+    mse,
+    nearest_neighbours,
+    nearest_real_scores,
+    random_pair_scores,
+    ssim,
 )
 
 

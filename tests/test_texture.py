@@ -4,8 +4,15 @@ import pandas as pd
 import pytest
 
 from gan_lib.texture import (
-    compare_distributions, edge_density, edge_feature_table, glcm_feature_table, glcm_properties, quantise,
-    sobel_magnitude, texture_statistics, tissue_mask,
+    compare_distributions,
+    edge_density,
+    edge_feature_table,
+    glcm_feature_table,
+    glcm_properties,
+    quantise,
+    sobel_magnitude,
+    texture_statistics,
+    tissue_mask,
 )
 
 

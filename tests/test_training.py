@@ -8,12 +8,13 @@ import pandas as pd
 import pytest
 import torch
 from torch import nn
+from training_support import assert_same_run
 
 from gan_lib.config import apply_overrides, config_to_dict
 from gan_lib.training import (
+    FULL,
     LOG_COLUMNS,
     QUICK,
-    FULL,
     TrainConfig,
     TrainingDiverged,
     build_state,
@@ -31,7 +32,6 @@ from gan_lib.training import trainer as trainer_module
 from gan_lib.training.batches import TensorBatcher
 from gan_lib.training.checkpoint import make_checkpoint, restore_checkpoint, save_checkpoint
 from gan_lib.training.hardware import resolve_run_hardware
-from training_support import assert_same_run
 
 # Tiny networks on 32 px images: each generator step takes a few ms of compute.
 TINY = dict(

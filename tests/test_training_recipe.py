@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from test_training import target_images, tiny_config
 from torch import nn
+from training_support import assert_same_run
 
 from gan_lib.generate import generate
 from gan_lib.models import critic, hybrid_generator
@@ -13,9 +15,6 @@ from gan_lib.training.checkpoint import build_generator
 from gan_lib.training.diffaugment import apply_params, draw_params, parse_policy
 from gan_lib.training.ema import ema_beta, make_ema, update_ema
 from gan_lib.training.recipes import RECIPES, recipe_label
-from training_support import assert_same_run
-
-from test_training import target_images, tiny_config
 
 ALL = ("brightness", "contrast", "translation", "cutout")
 

@@ -9,13 +9,20 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from validation_support import (
+    answer,
+    app_for,
+    copy_study,
+    hidden_fields,
+    image_url,
+    make_study,
+    shown_fields,
+    signed_in,
+)
 
 from gan_lib.validation import db
 from gan_lib.validation.app import ADMIN_COOKIE, READER_COOKIE
 from gan_lib.validation.db._access import insert_invite
-
-from validation_support import (answer, app_for, copy_study, hidden_fields, image_url, make_study, shown_fields,
-                                signed_in)
 
 
 @pytest.fixture(scope="module")

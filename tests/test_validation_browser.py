@@ -14,10 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from validation_support import make_study, running_server
 
 from gan_lib.validation import db
-
-from validation_support import make_study, running_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

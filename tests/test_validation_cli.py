@@ -128,10 +128,9 @@ def test_invite_filter_redacts_the_token_of_an_access_log_record():
 
 def test_served_study_keeps_every_secret_out_of_its_log(tmp_path):
     import httpx
+    from validation_support import hidden_fields, image_url, make_study, running_server
 
     from gan_lib.validation.app import READER_COOKIE
-
-    from validation_support import hidden_fields, image_url, make_study, running_server
 
     study = make_study(tmp_path, n_real=3, n_generated=3, repeats=0)
     conn = db.connect(study.db_path)

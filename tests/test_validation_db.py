@@ -5,11 +5,10 @@ import sqlite3
 from collections import Counter
 
 import pytest
+from validation_support import copy_study, make_study
 
 from gan_lib.validation import db
 from gan_lib.validation.security import check_csrf, hash_verifier, parse_split_token, verify
-
-from validation_support import copy_study, make_study
 
 
 @pytest.fixture(scope="module")

@@ -14,13 +14,12 @@ import pytest
 from PIL import Image
 from scipy import stats
 from sklearn.metrics import roc_auc_score
+from validation_support import answer, app_for, image_sets, image_url, make_study, signed_in
 
 from gan_lib.imaging import to_uint8
 from gan_lib.validation import db
 from gan_lib.validation.security import ITEM_ID_PATTERN
 from gan_lib.validation.study import png_chunks
-
-from validation_support import answer, app_for, image_sets, image_url, make_study, signed_in
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from validation_support import hidden_fields, image_url, make_study, running_server
 
 from gan_lib.validation import db
 from gan_lib.validation.app import READER_COOKIE
-
-from validation_support import hidden_fields, image_url, make_study, running_server
 
 N_READERS, N_RATINGS = 20, 10
 
@@ -54,7 +53,8 @@ def test_concurrent_ratings_are_stored_exactly_once(tmp_path):
                     position = int(hidden_fields(page)["position"])
                     assert client.get(image_url(page), headers=headers).status_code == 200
                     data = {"position": str(position), "csrf_token": readers[r]["csrf"], **expected(r, position)}
-                    twice = clicks.map(lambda _: client.post("/rate", data=data, headers=headers).status_code, (0, 1))
+                    twice = clicks.map(lambda _, form=data: client.post("/rate", data=form, headers=headers).status_code,
+                                       (0, 1))
                     results += [(r, position, status) for status in twice]
             return results
 

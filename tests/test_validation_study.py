@@ -7,11 +7,10 @@ import types
 import numpy as np
 import pytest
 from PIL import Image
+from validation_support import image_sets
 
 from gan_lib.validation import create_study, create_study_from_run, db
 from gan_lib.validation.study import encode_png, png_chunks
-
-from validation_support import image_sets
 
 
 def test_encode_png_size_depends_only_on_shape():

@@ -4,8 +4,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import shutil
 import re
+import shutil
 import socket
 import subprocess
 import sys

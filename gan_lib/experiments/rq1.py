@@ -35,10 +35,11 @@ Metrics (each an :class:`~gan_lib.metrics.Estimate` with n and 95 % CI):
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
+from scipy.stats import wasserstein_distance
 
 from ..imaging import check_image_set
 from ..metrics import (
@@ -53,8 +54,6 @@ from ..metrics import (
     tidy_table,
 )
 from ..metrics.bootstrap import bootstrap_mean
-from scipy.stats import wasserstein_distance
-
 from ..texture import glcm_feature_table
 from .augment import augment_set
 from .spaces import INCEPTION_SPACE

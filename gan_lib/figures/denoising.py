@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.figure import Figure
 
 from gan_lib.figures.style import image_axis

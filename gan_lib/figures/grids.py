@@ -1,9 +1,9 @@
 """Image grids: the shuffled real/generated mix (thesis Fig 4) and the three-example comparison (Fig 8)."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from gan_lib.figures.style import image_axis

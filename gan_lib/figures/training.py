@@ -1,8 +1,8 @@
 """Training curves of a WGAN-GP run (the figure the thesis' training section needs)."""
 from __future__ import annotations
 
-import pandas as pd
 import matplotlib.pyplot as plt
+import pandas as pd
 from matplotlib.figure import Figure
 
 from gan_lib.figures.style import COLORS

@@ -28,7 +28,7 @@ from torch import nn
 
 from ._api import _resolve_channels, init_weights, register_model
 from .critic import CRITIC_CHANNELS, Critic
-from .generator import GENERATOR_CHANNELS, _UPSAMPLE_MODES, _stage_modes, _upsample
+from .generator import _UPSAMPLE_MODES, GENERATOR_CHANNELS, _stage_modes, _upsample
 
 __all__ = [
     "CONDITIONAL_MODELS", "call_with_labels", "ConditionalBatchNorm", "ConditionalHybridGenerator", "ProjectionCritic",

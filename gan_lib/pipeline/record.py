@@ -57,7 +57,7 @@ class RunRecord:
         try:
             return cls(path, json.loads(path.read_text()))
         except ValueError as error:
-            raise PipelineError(f"{path} is not valid JSON ({error}); delete it to start the run afresh.")
+            raise PipelineError(f"{path} is not valid JSON ({error}); delete it to start the run afresh.") from error
 
     def save(self) -> None:
         self.data["updated"] = now()

@@ -172,7 +172,8 @@ def check_kernel(name: str = KERNEL_NAME) -> None:
     try:
         spec = KernelSpecManager().get_kernel_spec(name)
     except NoSuchKernel:
-        raise PipelineError(f"Jupyter kernel {name!r} is not installed for this environment; install it with: {fix}")
+        raise PipelineError(
+            f"Jupyter kernel {name!r} is not installed for this environment; install it with: {fix}") from None
     executable = spec.argv[0] if spec.argv else ""
     generic = {"python", f"python{sys.version_info[0]}", "python%d.%d" % sys.version_info[:2]}
     # jupyter_client replaces a bare "python" with sys.executable; an absolute path must be this interpreter.

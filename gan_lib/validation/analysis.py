@@ -25,7 +25,6 @@ from sklearn.metrics import cohen_kappa_score
 from ..metrics.bootstrap import not_computed
 from ..metrics.stats import auc_estimate, estimate_columns, percentile_interval, proportion_estimate
 
-
 __all__ = [
     "LABELS",
     "load_export",
@@ -250,6 +249,13 @@ def realism_by_label(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _cohen_kappa(a: pd.Series, b: pd.Series, **kwargs: object) -> float:
+    """Cohen's kappa of two showings' answers; NaN with fewer than 2 pairs or one category only at both."""
+    if len(a) < 2 or len(set(a) | set(b)) < 2:
+        return float("nan")
+    return float(cohen_kappa_score(a, b, **kwargs))
+
+
 def intra_reader_consistency(df: pd.DataFrame, *, confidence_level: float = 0.95) -> pd.DataFrame:
     """Agreement of each reader with themself on repeated items.
 
@@ -267,18 +273,11 @@ def intra_reader_consistency(df: pd.DataFrame, *, confidence_level: float = 0.95
         n = len(both)
         same = int((both["answer_1"] == both["answer_2"]).sum()) if n else 0
         agreement = proportion_estimate(same, n, method="exact", confidence=confidence_level)
-
-        def kappa(a: pd.Series, b: pd.Series, **kwargs: object) -> float:
-            # Undefined (NaN) when a reader used one category only at both showings.
-            if n < 2 or len(set(a) | set(b)) < 2:
-                return float("nan")
-            return float(cohen_kappa_score(a, b, **kwargs))
-
         rows.append({
             "reader": reader, "n_pairs": n, **estimate_columns("agreement", agreement),
-            "cohen_kappa": kappa(both["answer_1"], both["answer_2"]) if n else float("nan"),
-            "realism_kappa": kappa(both["realism_1"], both["realism_2"], weights="quadratic", labels=[1, 2, 3, 4, 5])
-            if n else float("nan"),
+            "cohen_kappa": _cohen_kappa(both["answer_1"], both["answer_2"]),
+            "realism_kappa": _cohen_kappa(both["realism_1"], both["realism_2"], weights="quadratic",
+                                          labels=[1, 2, 3, 4, 5]),
             "realism_mean_abs_diff": float((both["realism_1"] - both["realism_2"]).abs().mean()) if n else float("nan"),
         })
     return pd.DataFrame(rows)
