@@ -476,8 +476,8 @@ def _evaluate_checkpoint(path: Path, mark: float, sets: dict[str, np.ndarray], e
     metrics = evaluate_images(images, sets["train"], eval_config)
     steps = int(state["step"])
     return {
-        "trainer": state["trainer"], "recipe": recipe_label(config), "budget_min": mark, "train_min": state["train_seconds"] / 60,
-        "cpu_min": state["cpu_seconds"] / 60, "generator_steps": steps,
+        "trainer": state["trainer"], "recipe": recipe_label(config), "budget_min": mark,
+        "train_min": state["train_seconds"] / 60, "cpu_min": state["cpu_seconds"] / 60, "generator_steps": steps,
         "images_seen": steps * config.n_critic * config.batch_size,  # real images shown to the critic
         "threads": state["hardware"]["num_threads"], "precision": state["hardware"]["precision"],
         "memory_format": state["hardware"]["memory_format"],
@@ -736,7 +736,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budgets-min", type=float, nargs="+", default=None,
-                        help=f"training-time marks per contender in minutes (default {' '.join(map(str, DEFAULT_BUDGETS))})")
+                        help="training-time marks per contender in minutes "
+                             f"(default {' '.join(map(str, DEFAULT_BUDGETS))})")
     parser.add_argument("--quick", action="store_true",
                         help=f"budgets {' '.join(map(str, QUICK_BUDGETS))} min: check that everything works")
     parser.add_argument("--contenders", nargs="+", default=None, metavar="SLUG",

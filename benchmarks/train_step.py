@@ -70,7 +70,8 @@ class NaiveReference:
     def __init__(self, config: TrainConfig, images: np.ndarray) -> None:
         self.config = config
         self.device = torch.device("cuda" if config.device.startswith("cuda") else "cpu")
-        state = build_state(config, device=str(self.device), memory_format=torch.contiguous_format)  # same init as the project
+        # same init as the project
+        state = build_state(config, device=str(self.device), memory_format=torch.contiguous_format)
         self.G, self.D = state.generator, state.critic
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr, betas=config.betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=config.betas)
@@ -107,7 +108,8 @@ class NaiveReference:
             self.opt_d.zero_grad()
             d_loss.backward()
             self.opt_d.step()
-            record = {"critic_loss": d_loss.item(), "wasserstein": (d_real - d_fake).item(), "gradient_penalty": gp.item()}
+            record = {"critic_loss": d_loss.item(), "wasserstein": (d_real - d_fake).item(),
+                      "gradient_penalty": gp.item()}
         z = torch.randn(c.batch_size, c.latent_dim, device=self.device)
         g_loss = -self.D(self.G(z)).mean()
         self.opt_g.zero_grad()
@@ -177,7 +179,8 @@ def _config(size: int, batch: int, width: float, device: str = "auto") -> TrainC
                        mlp_hidden=(max(16, round(1024 * width)),), device=device)
 
 
-def measure_speed(size: int, batch: int, width: float, iterations: int, rounds: int, device: str = "auto") -> list[dict]:
+def measure_speed(size: int, batch: int, width: float, iterations: int, rounds: int,
+                  device: str = "auto") -> list[dict]:
     """Median iterations/s of the three methods at one size, measured in alternating rounds."""
     config, images = _config(size, batch, width, device), images_for(size)
     runners = {
@@ -262,7 +265,8 @@ def main() -> None:
                    f"{to_markdown(quality.reset_index())}")
     header = (f"Generator iterations/s (each with n_critic=5 critic updates), width {args.width}, "
               f"median of {args.rounds} alternating rounds x {args.iterations} iterations; "
-              + (f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}.\n\n" if device.startswith("cuda") else
+              + (f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}.\n\n"
+                 if device.startswith("cuda") else
                  f"CPU: {torch.backends.cpu.get_cpu_capability()}, {DEFAULT_THREADS} torch threads by default.\n\n"))
     markdown = header + to_markdown(table) + summary + "\n"
     atomic_write_text(out / "train_step.md", markdown)

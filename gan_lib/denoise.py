@@ -9,7 +9,8 @@ method         filter                                                      defau
 gaussian       :func:`scipy.ndimage.gaussian_filter` (per image)            ``sigma=0.8`` px
 median         :func:`scipy.ndimage.median_filter` (per image)              ``size=3`` px
 bilateral      :func:`skimage.restoration.denoise_bilateral`                ``sigma_color=0.1``, ``sigma_spatial=1`` px
-nl_means       :func:`skimage.restoration.denoise_nl_means` (fast mode)     ``h = 0.8 σ̂``, ``patch_size=5``, ``patch_distance=6``
+nl_means       :func:`skimage.restoration.denoise_nl_means` (fast mode)     ``h = 0.8 σ̂``, ``patch_size=5``,
+                                                                            ``patch_distance=6``
 tv_chambolle   :func:`skimage.restoration.denoise_tv_chambolle`             ``weight=0.05``
 wavelet        :func:`skimage.restoration.denoise_wavelet` (BayesShrink)    ``wavelet="db1"``, soft thresholds
 =============  ==========================================================  =====================================

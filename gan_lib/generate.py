@@ -88,7 +88,8 @@ def generate(
 
 
 def _label_tensor(labels: Any, n: int, num_classes: int, checkpoint: Any) -> torch.Tensor | None:
-    """``labels`` as ``int64 (n,)`` for a conditional generator, ``None`` for an unconditional one; else a clear error."""
+    """``labels`` as ``int64 (n,)`` for a conditional generator, ``None`` for an unconditional one; else a clear
+    error."""
     if num_classes == 0:
         if labels is not None:
             raise ValueError(f"generate: {checkpoint} holds an unconditional generator; it takes no labels.")

@@ -69,7 +69,8 @@ class Run:
         return prepare_dataset(self.data_config, progress=False)
 
     def generate(self, n: int, *, seed: int = 0, batch_size: int = 256, device: str = "cpu") -> np.ndarray:
-        """``n`` images ``float32 (n, H, W)`` in [-1, 1] from the last checkpoint (see :func:`gan_lib.generate.generate`)."""
+        """``n`` images ``float32 (n, H, W)`` in [-1, 1] from the last checkpoint
+        (see :func:`gan_lib.generate.generate`)."""
         from .generate import generate
 
         return generate(self.checkpoint_path, n, seed=seed, batch_size=batch_size, device=device)

@@ -114,7 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Train the hybrid MLP-CNN generator with WGAN-GP. Extra --key=value arguments override "
         "TrainConfig fields; --data.key=value overrides DataConfig fields.",
     )
-    parser.add_argument("--profile", choices=["quick", "full"], default="quick", help="settings profile (default quick)")
+    parser.add_argument("--profile", choices=["quick", "full"], default="quick",
+                        help="settings profile (default quick)")
     # --run-name is the spelling for torchrun, whose own parser rejects --run as an ambiguous --run-path.
     parser.add_argument("--run", "--run-name", dest="run", required=True, help="run name: outputs go to runs/<name>/")
     parser.add_argument("--data", default=None, help="folder of mammograms (default: the embedded CBIS-DDSM examples)")

@@ -239,7 +239,8 @@ def _environment():
 def test_markdown_report_shows_intervals_sizes_and_hardware(qvt):
     table = qvt.results_table(*_fake_results(qvt))
     report = qvt.markdown_report(table, _environment())
-    assert "| thesis recipe | 0.5 | 0.51 | 10 | 49 [48, 50] | 0.2 [-0.8, 1.2] | 0.9 [-0.1, 1.9] | 0.9 [-0.1, 1.9] |" in report
+    assert ("| thesis recipe | 0.5 | 0.51 | 10 | 49 [48, 50] | 0.2 [-0.8, 1.2] | 0.9 [-0.1, 1.9] | 0.9 [-0.1, 1.9] |"
+            in report)
     assert "| real: train (within set) | — | — | — | — | 0.11 [-0.89, 1.11] | — | — |" in report
     assert f"| {PROJECT} | 0.5 | 0.51 | 47 | 0.70 | 2x |" in report
     assert "8 images per set vs 16 training images (train: 32)" in report

@@ -83,7 +83,8 @@ def test_conditional_batchnorm_applies_each_class_own_scale_and_shift():
 
 
 def test_projection_critic_scores_each_sample_from_its_own_image_and_label():
-    """Jacobian check: the score of sample i has zero gradient w.r.t. every other sample, so the penalty is per sample."""
+    """Jacobian check: the score of sample i has zero gradient w.r.t. every other sample, so the penalty is per
+    sample."""
     torch.manual_seed(0)
     d = get_model("projection_critic", image_size=32, width=0.125, norm_layer="layer")
     x = torch.randn(4, 1, 32, 32, requires_grad=True)

@@ -43,7 +43,8 @@ def test_run_rq2_has_one_row_per_arm_budget_seed(results):
     assert len(table) == len(ARMS) * 2 * 2
     assert set(table["arm"]) == set(ARMS)
     assert set(table["seed"]) == {0, 1} and set(table["budget"]) == {4, 0}
-    for column in ("auc", "auc_ci_low", "auc_ci_high", "balanced_accuracy", "sensitivity_at_spec", "n_real", "n_synthetic"):
+    for column in ("auc", "auc_ci_low", "auc_ci_high", "balanced_accuracy", "sensitivity_at_spec", "n_real",
+                   "n_synthetic"):
         assert column in table.columns
 
 
@@ -113,8 +114,8 @@ def test_synthetic_images_gan_arm_needs_a_pool(task):
 
 def test_run_rq2_conditional_arm_draws_from_the_conditional_pool_only(task, tiny_config):
     train, test, pools = task
-    config = experiment_config("quick", {**{k: getattr(tiny_config, k) for k in ("classifier_epochs", "classifier_width",
-                                                                               "n_bootstrap")},
+    config = experiment_config("quick", {**{k: getattr(tiny_config, k)
+                                            for k in ("classifier_epochs", "classifier_width", "n_bootstrap")},
                                          "budgets": (4,), "synthetic_ratios": (1.0,), "n_seeds": 1})
     # Without the conditional generator's pool, the per-class arm runs and the conditional arm is refused.
     assert len(run_rq2(train, test, pools=pools, config=config, arms=("real+gan",), progress=False)) == 1

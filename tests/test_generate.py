@@ -39,7 +39,8 @@ def test_generate_is_deterministic_for_a_seed(trained_run):
 
 def test_generate_does_not_depend_on_batch_size(trained_run):
     checkpoint = trained_run / "checkpoints" / "last.pt"
-    np.testing.assert_allclose(generate(checkpoint, 7, seed=1, batch_size=2), generate(checkpoint, 7, seed=1), atol=1e-6)
+    np.testing.assert_allclose(generate(checkpoint, 7, seed=1, batch_size=2), generate(checkpoint, 7, seed=1),
+                               atol=1e-6)
 
 
 def test_generate_rejects_missing_checkpoint(tmp_path):
@@ -53,7 +54,8 @@ def test_generate_rejects_non_positive_n(trained_run):
 
 
 def test_generate_cli_writes_pngs(trained_run, tmp_path):
-    assert main(["--checkpoint", str(trained_run / "checkpoints" / "last.pt"), "--n", "3", "--out", str(tmp_path / "png")]) == 0
+    assert main(["--checkpoint", str(trained_run / "checkpoints" / "last.pt"), "--n", "3",
+                 "--out", str(tmp_path / "png")]) == 0
     files = sorted((tmp_path / "png").glob("sample_*.png"))
     assert len(files) == 3
     assert np.asarray(Image.open(files[0])).dtype == np.uint8
@@ -62,7 +64,8 @@ def test_generate_cli_writes_pngs(trained_run, tmp_path):
 def test_generate_cli_writes_npy(trained_run, tmp_path):
     main(["--checkpoint", str(trained_run / "checkpoints" / "last.pt"), "--n", "4", "--seed", "2",
           "--out", str(tmp_path / "g.npy")])
-    np.testing.assert_array_equal(np.load(tmp_path / "g.npy"), generate(trained_run / "checkpoints" / "last.pt", 4, seed=2))
+    np.testing.assert_array_equal(np.load(tmp_path / "g.npy"),
+                                  generate(trained_run / "checkpoints" / "last.pt", 4, seed=2))
 
 
 def test_load_run_exposes_configs_log_and_samples(trained_run):

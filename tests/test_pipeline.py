@@ -57,7 +57,8 @@ def study(tmp_path_factory):
     _notebook(notebooks / "02_second.ipynb", "seed: int = 0\ndata_dir = None\nown_setting: int = 7",
               _logging_body("02_second", log, ("seed", "data_dir", "own_setting")))
     _notebook(notebooks / "03_third.ipynb", "run_name = 'x'\nfigures_dir = None",
-              _logging_body("03_third", log, ("run_name", "figures_dir")) + f"open({str(root / 'figures' / 'f.txt')!r}, 'w').write('x')\n"
+              _logging_body("03_third", log, ("run_name", "figures_dir"))
+              + f"open({str(root / 'figures' / 'f.txt')!r}, 'w').write('x')\n"
               "sys.stderr.write('bar 50%\\r')\n")  # a progress bar that erased itself: no newline
     (root / "figures").mkdir()
     return root

@@ -102,7 +102,8 @@ def test_compare_distributions_same_and_shifted():
     same = compare_distributions(pd.DataFrame({"f": rng.normal(size=500)}), reference).iloc[0]
     shifted = compare_distributions(pd.DataFrame({"f": rng.normal(size=500) + 1.0}), reference).iloc[0]
     assert same.ks_pvalue > 0.01 and shifted.ks_pvalue < 1e-6
-    assert shifted.wasserstein == pytest.approx(1.0, abs=0.15) and shifted.wasserstein_rel == pytest.approx(1.0, abs=0.2)
+    assert (shifted.wasserstein == pytest.approx(1.0, abs=0.15)
+            and shifted.wasserstein_rel == pytest.approx(1.0, abs=0.2))
 
 
 def test_compare_distributions_rejects_missing_feature():

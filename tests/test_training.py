@@ -137,7 +137,8 @@ def test_resolve_hardware_cpu_without_native_bf16_uses_fp32(monkeypatch):
 
 def test_resolve_hardware_cpu_with_amx_uses_bf16(monkeypatch):
     monkeypatch.setattr(hardware_module, "cpu_flags", lambda: frozenset({"avx512f", "avx512_bf16", "amx_bf16"}))
-    assert resolve_hardware(device="cpu", precision="auto", memory_format="contiguous", num_threads=1).precision == "bf16"
+    assert resolve_hardware(device="cpu", precision="auto", memory_format="contiguous",
+                            num_threads=1).precision == "bf16"
 
 
 def test_resolve_hardware_memory_format_follows_measurement():

@@ -143,7 +143,8 @@ def test_profiles_default_to_the_project_recipe_and_thesis_reproduces_the_thesis
     assert project.recipe == "project" and thesis.recipe == "thesis"
     for key, value in RECIPES["project"].items():
         assert getattr(project, key) == value
-    assert (thesis.upsample, thesis.padding_mode, thesis.diffaugment, thesis.ema_kimg) == ("convtranspose", "zeros", "", 0.0)
+    assert ((thesis.upsample, thesis.padding_mode, thesis.diffaugment, thesis.ema_kimg)
+            == ("convtranspose", "zeros", "", 0.0))
     assert thesis.generator_width == project.generator_width  # the profile's sizes stay
     assert train_config_for_profile("full").recipe == "project"
 

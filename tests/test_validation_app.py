@@ -337,7 +337,8 @@ def test_a_study_database_of_the_previous_schema_is_upgraded_and_keeps_its_answe
     client.post("/invite", data={"token": str(token)})
     assert answer(client).status_code == 303
     conn.executescript("DROP INDEX assignments_showing; ALTER TABLE assignments DROP COLUMN showing_id; "
-                       "ALTER TABLE assignments DROP COLUMN served_at; ALTER TABLE ratings DROP COLUMN time_on_image_s;")
+                       "ALTER TABLE assignments DROP COLUMN served_at; "
+                       "ALTER TABLE ratings DROP COLUMN time_on_image_s;")
     conn.close()
     upgraded = TestClient(app_for(study))  # create_app upgrades the schema
     upgraded.cookies.set(READER_COOKIE, client.cookies[READER_COOKIE])
@@ -346,7 +347,8 @@ def test_a_study_database_of_the_previous_schema_is_upgraded_and_keeps_its_answe
     conn = db.connect(study.db_path)
     try:
         assert conn.execute("SELECT count(*) FROM assignments WHERE showing_id IS NULL").fetchone()[0] == 0
-        times = [row["time_on_image_s"] for row in conn.execute("SELECT time_on_image_s FROM ratings ORDER BY rating_id")]
+        times = [row["time_on_image_s"]
+                 for row in conn.execute("SELECT time_on_image_s FROM ratings ORDER BY rating_id")]
     finally:
         conn.close()
     assert times[0] is None and times[1] >= 0

@@ -80,8 +80,9 @@ def test_reader_rates_three_images_in_a_browser(tmp_path, browser):
         click_and_wait_for_next_page("start")
         for number, (answer, confidence, realism, note) in enumerate(choices, start=1):
             assert f"Image {number} of 10" in browser.find_element(By.CLASS_NAME, "counter").text
-            width = WebDriverWait(browser, 20, ignored_exceptions=(WebDriverException,)).until(lambda d: d.execute_script(
-                "const img = document.getElementById('study-image'); return img.complete && img.naturalWidth;"))
+            width = WebDriverWait(browser, 20, ignored_exceptions=(WebDriverException,)).until(
+                lambda d: d.execute_script(
+                    "const img = document.getElementById('study-image'); return img.complete && img.naturalWidth;"))
             assert width == 32  # the PNG really loaded through the authenticated image route
             browser.find_element(By.CSS_SELECTOR, f"input[name=answer][value={answer}]").click()
             browser.find_element(By.CSS_SELECTOR, f"input[name=confidence][value='{confidence}']").click()
@@ -129,12 +130,14 @@ def test_viewing_tools_shortcuts_layout_and_sequence_rule_in_a_browser(tmp_path,
     def canvas_gray() -> list[int]:  # the red channel of every displayed pixel (the images are gray)
         return browser.execute_script(
             "const c = document.getElementById('study-canvas');"
-            "return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).filter((_, i) => i % 4 == 0);")
+            "return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)"
+            ".filter((_, i) => i % 4 == 0);")
 
     def source_gray() -> list[int]:  # the PNG as decoded by the browser, untouched
         return browser.execute_script(
             "const img = document.getElementById('study-image'), c = document.createElement('canvas');"
-            "c.width = img.naturalWidth; c.height = img.naturalHeight; const x = c.getContext('2d'); x.drawImage(img, 0, 0);"
+            "c.width = img.naturalWidth; c.height = img.naturalHeight; "
+            "const x = c.getContext('2d'); x.drawImage(img, 0, 0);"
             "return Array.from(x.getImageData(0, 0, c.width, c.height).data).filter((_, i) => i % 4 == 0);")
 
     def set_slider(element_id: str, value: int) -> None:
@@ -167,7 +170,8 @@ def test_viewing_tools_shortcuts_layout_and_sequence_rule_in_a_browser(tmp_path,
 
         browser.find_element(By.ID, "pixel-exact").click()
         assert viewer("rendering") == "pixel-exact" and float(viewer("scale")) == max(1, int(fit_scale))
-        assert browser.execute_script("return document.getElementById('study-canvas').style.imageRendering;") == "pixelated"
+        assert (browser.execute_script("return document.getElementById('study-canvas').style.imageRendering;")
+                == "pixelated")
         shot("2_pixel_exact")
         browser.find_element(By.ID, "pixel-exact").click()
 
@@ -193,7 +197,8 @@ def test_viewing_tools_shortcuts_layout_and_sequence_rule_in_a_browser(tmp_path,
         body.click()
         ActionChains(browser).send_keys("s").send_keys("4").key_down(Keys.SHIFT).send_keys("2").key_up(Keys.SHIFT).perform()
         checked = browser.execute_script(
-            "return ['answer', 'confidence', 'realism'].map(n => document.querySelector(`input[name=${n}]:checked`).value);")
+            "return ['answer', 'confidence', 'realism']"
+            ".map(n => document.querySelector(`input[name=${n}]:checked`).value);")
         assert checked == ["synthetic", "4", "2"]
         shot("5_answered_by_keyboard")
         ActionChains(browser).send_keys(Keys.ENTER).perform()
@@ -201,7 +206,8 @@ def test_viewing_tools_shortcuts_layout_and_sequence_rule_in_a_browser(tmp_path,
 
         # The sequence rule, as a script inside the page would try it: answer a later position instead.
         wait.until(lambda d: viewer("ready") == "true")
-        browser.execute_script("const p = document.querySelector('input[name=position]'); p.value = Number(p.value) + 3;")
+        browser.execute_script("const p = document.querySelector('input[name=position]'); "
+                               "p.value = Number(p.value) + 3;")
         for name, value in (("answer", "real"), ("confidence", "3"), ("realism", "3")):
             browser.find_element(By.CSS_SELECTOR, f"input[name={name}][value='{value}']").click()
         browser.find_element(By.ID, "submit").click()

@@ -53,8 +53,8 @@ def test_concurrent_ratings_are_stored_exactly_once(tmp_path):
                     position = int(hidden_fields(page)["position"])
                     assert client.get(image_url(page), headers=headers).status_code == 200
                     data = {"position": str(position), "csrf_token": readers[r]["csrf"], **expected(r, position)}
-                    twice = clicks.map(lambda _, form=data: client.post("/rate", data=form, headers=headers).status_code,
-                                       (0, 1))
+                    twice = clicks.map(
+                        lambda _, form=data: client.post("/rate", data=form, headers=headers).status_code, (0, 1))
                     results += [(r, position, status) for status in twice]
             return results
 
@@ -65,7 +65,8 @@ def test_concurrent_ratings_are_stored_exactly_once(tmp_path):
     codes = {}
     for r, position, status in results:
         codes.setdefault((r, position), []).append(status)
-    assert all(sorted(c) == [303, 409] for c in codes.values()), {k: v for k, v in codes.items() if sorted(v) != [303, 409]}
+    assert all(sorted(c) == [303, 409] for c in codes.values()), {
+        k: v for k, v in codes.items() if sorted(v) != [303, 409]}
 
     conn = db.connect(study.db_path)
     try:

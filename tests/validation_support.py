@@ -23,7 +23,8 @@ from gan_lib.validation.app import create_app
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-def image_sets(n_real: int = 10, n_generated: int = 10, *, size: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def image_sets(n_real: int = 10, n_generated: int = 10, *, size: int = 32,
+               seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two classes that differ strongly in compressibility (smooth "real", noisy "synthetic").
 
     With a compressing PNG encoder their file sizes would separate the classes

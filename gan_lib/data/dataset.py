@@ -145,7 +145,8 @@ def _records(folder: Path, files: list[Path]) -> tuple[list[Path], dict[Path, di
     return sorted(listed), listed
 
 
-def _examples(pre: PreprocessedMammogram, config: DataConfig, rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
+def _examples(pre: PreprocessedMammogram, config: DataConfig,
+              rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
     """Training examples of one preprocessed mammogram and their manifest columns."""
     image, mask = pre.image, pre.flipped_mask
     crop_box = " ".join(map(str, pre.box_to_original(bounding_box(mask, margin=config.crop_margin))))

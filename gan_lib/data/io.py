@@ -267,7 +267,8 @@ def _read_dicom(path: Path) -> RawImage:
             f"re-download or remove the file. (pydicom: {exc})"
         ) from exc
     except (ValueError, EOFError, OSError, AttributeError, TypeError) as exc:
-        raise ImageReadError(f"{path}: corrupt or truncated DICOM pixel data ({exc}). Re-download or remove it.") from exc
+        raise ImageReadError(f"{path}: corrupt or truncated DICOM pixel data ({exc}). "
+                             "Re-download or remove it.") from exc
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()
     if pixels.ndim == 3 and photometric.startswith(("RGB", "YBR")):
         from skimage.color import rgb2gray

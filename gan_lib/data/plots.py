@@ -68,7 +68,8 @@ def histogram_figure(items: Sequence[tuple[str, PreprocessedMammogram]], splits:
     return fig
 
 
-def patch_location_figure(pre: PreprocessedMammogram, rows: pd.DataFrame, *, title: str = "", limit: int = 60) -> Figure:
+def patch_location_figure(pre: PreprocessedMammogram, rows: pd.DataFrame, *, title: str = "",
+                          limit: int = 60) -> Figure:
     """Patch squares (yellow) from manifest ``rows`` drawn on the raw scan, in its original pixel frame."""
     fig, ax = plt.subplots(figsize=(5, 7))
     ax.imshow(_display(pre.raw), cmap="gray", extent=_extent(pre))

@@ -63,7 +63,8 @@ def _elastic(image: np.ndarray, rng: np.random.Generator, *, alpha: float, sigma
     return ndimage.map_coordinates(image, [rows + fields[0], cols + fields[1]], order=1, mode="reflect")
 
 
-def augment_image(image: np.ndarray, rng: np.random.Generator, *, config: AugmentConfig = AugmentConfig()) -> np.ndarray:
+def augment_image(image: np.ndarray, rng: np.random.Generator, *,
+                  config: AugmentConfig = AugmentConfig()) -> np.ndarray:
     """Apply one random draw of the traditional augmentations to an ``(H, W)`` image in [-1, 1].
 
     Parameters

@@ -102,14 +102,15 @@ QUICK: dict[str, Any] = {
 #: ratios x 5 seeds (140 classifier runs, 20 pairs per arm and ratio for the paired test), 1000-image RQ1 sets and
 #: audit.  Task images are 32 px and the class generators use the quick networks (2000 steps per class, 4000 for the
 #: conditional one), so the whole study runs on a 2-core CPU: before the conditional arm was added, notebook 08 took
-#: 50 min and 09 24 s on an idle one (README, *Research questions*); the conditional generator and its 40
-#: classifier runs come on top.  A GPU affords the thesis-sized class generators at 64 px: override ``class_gan_profile="full",
-#: task_image_size=64`` (estimated ~30 h on that CPU).
+#: 50 min and 09 24 s on an idle one (README, *Research questions*); the conditional generator and its 40 classifier
+#: runs come on top.  A GPU affords the thesis-sized class generators at 64 px: override
+#: ``class_gan_profile="full", task_image_size=64`` (estimated ~30 h on that CPU).
 FULL: dict[str, Any] = {"task_image_size": 32}
 
 _PROFILES = {"quick": QUICK, "full": FULL}
 
 
 def experiment_config(profile: str = "quick", overrides: Mapping[str, Any] | None = None) -> ExperimentConfig:
-    """The ``profile`` ("quick" or "full") settings with ``overrides`` applied (:func:`gan_lib.config.profile_config`)."""
+    """The ``profile`` ("quick" or "full") settings with ``overrides`` applied
+    (:func:`gan_lib.config.profile_config`)."""
     return profile_config(ExperimentConfig(), _PROFILES, profile, overrides)

@@ -187,7 +187,8 @@ def spiculated_mass_profile(
     rng = np.random.default_rng(seed)
     # Evenly spread angles with a random jitter, so spicules do not bunch up.
     base = np.linspace(0.0, 2 * np.pi, n_spicules, endpoint=False)
-    angles = base + rng.uniform(0, 2 * np.pi) + rng.uniform(-0.3, 0.3, size=n_spicules) * (2 * np.pi / max(n_spicules, 1))
+    angles = (base + rng.uniform(0, 2 * np.pi)
+              + rng.uniform(-0.3, 0.3, size=n_spicules) * (2 * np.pi / max(n_spicules, 1)))
     for angle in angles:
         ur, uc = np.sin(angle), np.cos(angle)
         along = dr * ur + dc * uc  # position along the axis, pixels

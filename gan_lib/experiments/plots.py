@@ -26,7 +26,8 @@ def image_rows(rows: dict[str, np.ndarray], *, per_row: int = 8, size: float = 1
     return fig
 
 
-def estimate_panels(tidy: pd.DataFrame, *, row_name: str = "metric", column_name: str = "set", ncols: int = 3) -> Figure:
+def estimate_panels(tidy: pd.DataFrame, *, row_name: str = "metric", column_name: str = "set",
+                    ncols: int = 3) -> Figure:
     """One panel per metric: point estimate and 95 % CI of every set (rows not computed are left out)."""
     computed = tidy[tidy["value"].notna()]
     metrics = list(dict.fromkeys(computed[row_name]))

@@ -27,8 +27,8 @@ def denoising_grid(
     show_residuals : bool
         Under each example row add a row with the removed component
         ``generated - denoised`` (diverging colours, one symmetric range for the
-        whole figure, up to the 99.5th percentile of ``|residual|``), which shows what each method takes away: noise only, or
-        texture too.
+        whole figure, up to the 99.5th percentile of ``|residual|``), which
+        shows what each method takes away: noise only, or texture too.
 
     Returns
     -------

@@ -76,7 +76,8 @@ def real_vs_generated_grid(
 
 
 def edge_display_range(edges: np.ndarray, *, percentile: float = 99.0) -> tuple[float, float]:
-    """Display range ``(0, p-th percentile)`` for non-negative edge-magnitude maps, so one bright edge does not wash out the rest."""
+    """Display range ``(0, p-th percentile)`` for non-negative edge-magnitude maps, so one bright edge does not
+    wash out the rest."""
     high = float(np.percentile(edges, percentile))
     return 0.0, high if high > 0 else 1.0
 

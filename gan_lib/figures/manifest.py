@@ -23,7 +23,8 @@ class FigureFile:
     source: str  # the run files (or gan_lib computation) the content comes from
 
 
-#: Everything the pipeline writes into ``figures/``, in thesis order (notebook 06, plus notebook 07's reader-study figure).
+#: Everything the pipeline writes into ``figures/``, in thesis order (notebook 06, plus notebook 07's reader-study
+#: figure).
 FIGURE_FILES: tuple[FigureFile, ...] = (
     FigureFile("fig4_real_vs_generated", ("png", "pdf"), "Fig 4",
                "Shuffled grid of real and generated images, numbered cells only (a quiz).",
@@ -83,9 +84,9 @@ def render_readme(
         "# figures/",
         "",
         "The thesis figures and tables, regenerated from a finished run by notebook `06_thesis_figures.ipynb` "
-        "(`make pipeline` runs it after training and evaluation). Figures are PNG at 300 dpi plus vector PDF; tables are CSV "
-        "(tidy: value, 95% CI, sample sizes) plus LaTeX (formatted estimates), copied unchanged from the run's `tables/`. Only this README is "
-        "tracked by git.",
+        "(`make pipeline` runs it after training and evaluation). Figures are PNG at 300 dpi plus vector PDF; "
+        "tables are CSV (tidy: value, 95% CI, sample sizes) plus LaTeX (formatted estimates), copied unchanged "
+        "from the run's `tables/`. Only this README is tracked by git.",
         "",
         provenance,
         "",

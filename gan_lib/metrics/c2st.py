@@ -357,7 +357,8 @@ def c2st(real: np.ndarray, generated: np.ndarray, *, splits: int = 3, epochs: in
             for value in (1.0, 0.0):  # a random half of each class
                 members = np.flatnonzero(labels.numpy() == value)
                 train_mask[rng.choice(members, len(members) // 2, replace=False)] = True
-            train_index, test_index = torch.from_numpy(np.flatnonzero(train_mask)), torch.from_numpy(np.flatnonzero(~train_mask))
+            train_index, test_index = (torch.from_numpy(np.flatnonzero(train_mask)),
+                                       torch.from_numpy(np.flatnonzero(~train_mask)))
             scores = _train_and_score(images[train_index], labels[train_index], images[test_index], epochs=epochs,
                                       batch_size=batch_size, generator=generator)
             test_labels = labels[test_index].numpy()

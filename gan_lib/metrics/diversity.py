@@ -101,8 +101,8 @@ def ms_ssim(
     n_scales = available if n_scales is None else n_scales
     if not 1 <= n_scales <= available:
         raise ValueError(
-            f"ms_ssim: n_scales must be between 1 and {available} for {a.shape[1:]} images with a {win_size}×{win_size} "
-            f"window; got {n_scales}."
+            f"ms_ssim: n_scales must be between 1 and {available} for {a.shape[1:]} images with a "
+            f"{win_size}×{win_size} window; got {n_scales}."
         )
     weights = np.array(MS_SSIM_WEIGHTS[:n_scales]) / np.sum(MS_SSIM_WEIGHTS[:n_scales])
     c1, c2 = (_K1 * data_range) ** 2, (_K2 * data_range) ** 2

@@ -324,8 +324,10 @@ def swd(
     levels_a = laplacian_pyramid(a, min_size=min_size)
     levels_b = laplacian_pyramid(b, min_size=min_size)
     resolutions = [level.shape[1] for level in levels_a]
-    desc_a = [neighbourhood_descriptors(lv, per_image=descriptors_per_image, size=neighbourhood, rng=rng) for lv in levels_a]
-    desc_b = [neighbourhood_descriptors(lv, per_image=descriptors_per_image, size=neighbourhood, rng=rng) for lv in levels_b]
+    desc_a = [neighbourhood_descriptors(lv, per_image=descriptors_per_image, size=neighbourhood, rng=rng)
+              for lv in levels_a]
+    desc_b = [neighbourhood_descriptors(lv, per_image=descriptors_per_image, size=neighbourhood, rng=rng)
+              for lv in levels_b]
     count = min(len(a), len(b)) * descriptors_per_image
     settings = dict(n_repeats=n_repeats, directions_per_repeat=directions_per_repeat, count=count)
 

@@ -149,6 +149,7 @@ def write_table(
     csv_path, tex_path = stem.with_suffix(".csv"), stem.with_suffix(".tex")
     with atomic_path(csv_path) as tmp:
         tidy.to_csv(tmp, index=False)
-    latex = display.to_latex(caption=caption, label=label, escape=True, column_format="l" + "p{3.6cm}" * len(display.columns))
+    latex = display.to_latex(caption=caption, label=label, escape=True,
+                             column_format="l" + "p{3.6cm}" * len(display.columns))
     atomic_write_text(tex_path, latex)
     return csv_path, tex_path

@@ -42,7 +42,8 @@ _UPSAMPLE_MODES = ("convtranspose", "nearest", "bilinear", "pixelshuffle")
 
 
 class PixelShuffleUpsample(nn.Module):
-    """3x3 conv to ``4 * out`` channels, PixelShuffle x2, then a fixed [1, 2, 1] blur: ``(N, in, H, W) -> (N, out, 2H, 2W)``.
+    """3x3 conv to ``4 * out`` channels, PixelShuffle x2, then a fixed [1, 2, 1] blur:
+    ``(N, in, H, W) -> (N, out, 2H, 2W)``.
 
     Sub-pixel convolution (Shi et al., CVPR 2016) initialised by ICNR (Aitken
     et al., arXiv:1707.02937: the four sub-pixel kernels start equal, so the
@@ -88,7 +89,8 @@ def _stage_modes(owner: str, upsample: str, n_stages: int, bilinear_stages: int)
     >>> _stage_modes("g", "nearest", 4, 2)
     ['nearest', 'nearest', 'bilinear', 'bilinear']
     """
-    if isinstance(bilinear_stages, bool) or not isinstance(bilinear_stages, int) or not 0 <= bilinear_stages <= n_stages:
+    if (isinstance(bilinear_stages, bool) or not isinstance(bilinear_stages, int)
+            or not 0 <= bilinear_stages <= n_stages):
         raise ValueError(f"{owner}: bilinear_stages must be an integer from 0 to the {n_stages} upsampling stages; "
                          f"got {bilinear_stages!r}.")
     if bilinear_stages and upsample != "nearest":
@@ -161,11 +163,13 @@ class HybridGenerator(nn.Module):
         if padding_mode not in PADDING_MODES or (upsample == "convtranspose" and padding_mode != "zeros"):
             raise ValueError(
                 f"HybridGenerator: padding_mode must be one of {PADDING_MODES}, and 'zeros' with "
-                f"upsample='convtranspose' (ConvTranspose2d pads only with zeros); got {padding_mode!r} with {upsample!r}."
+                "upsample='convtranspose' (ConvTranspose2d pads only with zeros); "
+                f"got {padding_mode!r} with {upsample!r}."
             )
         if latent_dim < 1 or any(int(h) < 1 for h in mlp_hidden):
             raise ValueError(
-                f"HybridGenerator: latent_dim and mlp_hidden widths must be positive; got {latent_dim}, {list(mlp_hidden)}."
+                "HybridGenerator: latent_dim and mlp_hidden widths must be positive; "
+                f"got {latent_dim}, {list(mlp_hidden)}."
             )
         modes = _stage_modes("HybridGenerator", upsample, len(channels), bilinear_stages)
         self.image_size = image_size
@@ -175,7 +179,8 @@ class HybridGenerator(nn.Module):
         mlp: list[nn.Module] = []
         widths = [latent_dim, *mlp_hidden, channels[0] * 4 * 4]
         for w_in, w_out in zip(widths[:-1], widths[1:]):
-            mlp += [nn.Linear(w_in, w_out, bias=False), nn.BatchNorm1d(w_out), nn.LeakyReLU(negative_slope, inplace=True)]
+            mlp += [nn.Linear(w_in, w_out, bias=False), nn.BatchNorm1d(w_out),
+                    nn.LeakyReLU(negative_slope, inplace=True)]
         self.mlp = nn.Sequential(*mlp)
 
         blocks: list[nn.Module] = []

@@ -136,7 +136,8 @@ def capture_rng(noise: torch.Generator) -> dict[str, Any]:
     np_state = np.random.get_state(legacy=False)
     state: dict[str, Any] = {
         "python": _python_state_to_tensor(random.getstate()),
-        "numpy": {"key": torch.from_numpy(np_state["state"]["key"].astype(np.int64)), "pos": int(np_state["state"]["pos"]),
+        "numpy": {"key": torch.from_numpy(np_state["state"]["key"].astype(np.int64)),
+                  "pos": int(np_state["state"]["pos"]),
                   "has_gauss": int(np_state["has_gauss"]), "gauss": float(np_state["gauss"])},
         "torch": torch.get_rng_state(),
         "noise": noise.get_state(),
@@ -171,7 +172,8 @@ def _python_state_from_tensor(state: dict[str, Any]) -> tuple:
     return (state["version"], tuple(int(v) for v in state["internal"].tolist()), state["gauss"])
 
 
-def save_checkpoint(checkpoint: dict[str, Any], checkpoints_dir: str | os.PathLike[str], *, keep_step_copy: bool = True) -> Path:
+def save_checkpoint(checkpoint: dict[str, Any], checkpoints_dir: str | os.PathLike[str], *,
+                    keep_step_copy: bool = True) -> Path:
     """Write ``checkpoint`` atomically to ``checkpoints_dir/last.pt`` (+ ``step_XXXXXX.pt``); return ``last.pt``.
 
     The step copy is a hard link to ``last.pt`` where the file system allows it

@@ -64,7 +64,8 @@ class TrainConfig:
     critic_lr_scale: float = 1.0  # the critic's learning rate is lr * this (two time-scale rule, Heusel et al. 2017)
     betas: tuple[float, float] = (0.0, 0.9)  # Adam (beta1, beta2)
     gp_lambda: float = 10.0  # gradient-penalty weight lambda
-    gp_every: int = 1  # lazy penalty: only every k-th critic update, weighted k * lambda (Karras et al. 2020); 1 = always
+    gp_every: int = 1  # lazy penalty: only every k-th critic update, weighted k * lambda (Karras et al. 2020);
+                       # 1 = always
     drift: float = 0.0  # epsilon of the drift term eps * E[D(real)^2] (Karras et al. use 0.001; 0 = off)
     diffaugment: str = ""  # DiffAugment policy, e.g. "translation,cutout" (Zhao et al. 2020); "" = off
     ema_kimg: float = 0.0  # half-life of the generator weight average in thousands of images; 0 = no EMA
@@ -72,7 +73,8 @@ class TrainConfig:
     seed: int = 0  # seeds weights, latent vectors, interpolation weights, batch order and flips
     # --- execution (may change when a run is resumed) ---
     device: str = "auto"  # "auto" (CUDA if present, else CPU), "cpu", "cuda", "cuda:1", ...
-    precision: str = "auto"  # "auto" (measured/detected per machine), "fp32", "bf16" or "fp16" (autocast; fp16 with GradScaler, for GPUs without bf16)
+    precision: str = "auto"  # "auto" (measured/detected per machine), "fp32", "bf16" or "fp16" (autocast; fp16 with
+                             # GradScaler, for GPUs without bf16)
     memory_format: str = "auto"  # "auto" (measured per machine), "contiguous" or "channels_last"
     compile: bool = False  # torch.compile the generator (the critic's double backward cannot be compiled)
     num_threads: int = 0  # CPU threads for torch; 0 = measured per run: torch's default or 1, whichever is faster
@@ -131,7 +133,8 @@ class TrainConfig:
                 or not 0 <= self.bilinear_stages <= stages:
             fail("bilinear_stages", f"an integer from 0 to the generator's {stages} upsampling stages")
         if self.bilinear_stages and self.upsample != "nearest":
-            fail("bilinear_stages", f"0 unless upsample='nearest' (it replaces nearest stages; upsample is {self.upsample!r})")
+            fail("bilinear_stages",
+                 f"0 unless upsample='nearest' (it replaces nearest stages; upsample is {self.upsample!r})")
         try:
             object.__setattr__(self, "diffaugment", ",".join(parse_policy(self.diffaugment)))
         except ValueError as error:

@@ -179,13 +179,15 @@ def resolve_hardware(
     dev = torch.device(device)
     if dev.type == "cuda":
         if not torch.cuda.is_available():
-            raise ValueError(f"device={device!r} was requested but torch sees no CUDA device; use device='cpu' or 'auto'.")
+            raise ValueError(f"device={device!r} was requested but torch sees no CUDA device; "
+                             "use device='cpu' or 'auto'.")
         dev = torch.device("cuda", dev.index if dev.index is not None else torch.cuda.current_device())
     if num_threads > 0:
         torch.set_num_threads(num_threads)
     elif dev.type == "cpu" and probe is not None and torch.get_num_threads() > 1:
         default = torch.get_num_threads()
-        choice, note = _faster(lambda n: _with_threads(int(n), lambda: probe("fp32", "contiguous")), (str(default), "1"))
+        choice, note = _faster(lambda n: _with_threads(int(n), lambda: probe("fp32", "contiguous")),
+                               (str(default), "1"))
         torch.set_num_threads(int(choice))
         reasons.append(f"num_threads: {choice} (measured: {note})")
 

@@ -80,7 +80,8 @@ def gradient_penalty(
     10.0
     """
     if real.shape != fake.shape:
-        raise ValueError(f"gradient_penalty: real and fake must have the same shape; got {tuple(real.shape)} and {tuple(fake.shape)}.")
+        raise ValueError("gradient_penalty: real and fake must have the same shape; "
+                         f"got {tuple(real.shape)} and {tuple(fake.shape)}.")
     if alpha is None:
         alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype, generator=generator)
     # fake may be in autocast's half precision; interpolate in the real images' dtype.

@@ -70,11 +70,13 @@ def _check_images(images: Any, config: TrainConfig) -> np.ndarray:
 
 
 def _check_labels(labels: Any, config: TrainConfig, count: int) -> np.ndarray | None:
-    """``labels`` as ``int64 (count,)`` for a class-conditional config, ``None`` otherwise; a clear error if they do not fit."""
+    """``labels`` as ``int64 (count,)`` for a class-conditional config, ``None`` otherwise; a clear error if they
+    do not fit."""
     if config.num_classes == 0:
         if labels is not None:
             raise ValueError("train: labels were given but config.num_classes is 0; set num_classes with the "
-                             "conditional networks (generator='conditional_hybrid_generator', critic='projection_critic').")
+                             "conditional networks (generator='conditional_hybrid_generator', "
+                             "critic='projection_critic').")
         return None
     if labels is None:
         raise ValueError(f"train: config.num_classes={config.num_classes} needs labels, one class per image "
@@ -90,7 +92,8 @@ def _check_labels(labels: Any, config: TrainConfig, count: int) -> np.ndarray | 
 
 
 def _images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memory_format) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(memory_format=memory_format)
+    return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(
+        memory_format=memory_format)
 
 
 def _labels_tensor(labels: np.ndarray, *, device: str) -> torch.Tensor:
@@ -353,7 +356,8 @@ def train(
     if main:
         folder.write_config({"train": config_to_dict(config), "data": data_dict, "hardware": hardware.to_dict(),
                              "images": {"count": len(images), "sha256": images_sha256,
-                                        **({"class_counts": np.bincount(labels).tolist()} if labels is not None else {})},
+                                        **({"class_counts": np.bincount(labels).tolist()}
+                                           if labels is not None else {})},
                              "world_size": world.world_size, **network_specs(config)})
     resumed_from = state.step if checkpoint is not None else None
     save = functools.partial(make_checkpoint, state, batches, config=config, data_config=data_dict, hardware=hardware,

@@ -176,7 +176,8 @@ def create_study(
         "real_sources": json.dumps(sorted({src for src, _ in real_sources})),
         "admin_secret_sha256": hash_verifier(admin_secret),
     }
-    meta.update({key: value if isinstance(value, str) else json.dumps(value) for key, value in (metadata or {}).items()})
+    meta.update({key: value if isinstance(value, str) else json.dumps(value)
+                 for key, value in (metadata or {}).items()})
     _write_database(db_path, rows, meta)
     return Study(
         root=out_dir, db_path=db_path, admin_secret=admin_secret, n_real=len(real), n_generated=len(fake),

@@ -107,7 +107,8 @@ def bounding_box(mask: np.ndarray, *, margin: float = 0.02) -> tuple[int, int, i
     return int(max(0, r0 - dr)), int(min(height, r1 + dr)), int(max(0, c0 - dc)), int(min(width, c1 + dc))
 
 
-def crop_to_mask(image: np.ndarray, mask: np.ndarray, *, margin: float = 0.02) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+def crop_to_mask(image: np.ndarray, mask: np.ndarray, *,
+                 margin: float = 0.02) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """Crop ``image`` to the breast's bounding box; returns the crop and the box (see :func:`bounding_box`).
 
     Examples

@@ -84,7 +84,8 @@ def add_reader(
         items = [r["item_id"] for r in conn.execute("SELECT item_id FROM items ORDER BY item_id")]
         if not items:
             raise ValueError("the study has no items; run create-study before adding readers.")
-        repeats = [r["item_id"] for r in conn.execute("SELECT item_id FROM items WHERE repeat_item = 1 ORDER BY item_id")]
+        repeats = [r["item_id"]
+                   for r in conn.execute("SELECT item_id FROM items WHERE repeat_item = 1 ORDER BY item_id")]
         now = utc_now()
         reader_id = conn.execute("INSERT INTO readers (name, created_at) VALUES (?, ?)", (name, iso(now))).lastrowid
         sequence = reader_sequence(items, repeats, rng=random.SystemRandom())
