@@ -11,6 +11,7 @@ from gan_lib.texture import (
     glcm_properties,
     quantise,
     sobel_magnitude,
+    texture_shift,
     texture_statistics,
     tissue_mask,
 )
@@ -116,3 +117,29 @@ def test_texture_statistics_stacks_comparisons_against_reference():
               for k, name in enumerate(["generated", "heldout", "train"])}
     stats = texture_statistics(tables)
     assert list(stats["comparison"]) == ["generated vs train", "heldout vs train"]
+
+
+def test_texture_shift_is_the_shift_in_reference_standard_deviations():
+    rng = np.random.default_rng(0)
+    reference = pd.DataFrame({"image_index": range(2000), "contrast": rng.normal(0, 2, 2000),
+                              "energy": rng.normal(5, 1, 2000)})
+    moved = pd.DataFrame({"image_index": range(1500), "contrast": rng.normal(1, 2, 1500),
+                          "energy": rng.normal(5.5, 1, 1500)})
+    shift = texture_shift(moved, reference, n_resamples=100)
+    # Half a standard deviation in each feature: W1 of two equal-width normals is the distance of their means.
+    assert shift.value == pytest.approx(0.5, abs=0.06) and shift.ci_low < shift.value < shift.ci_high
+    assert (shift.n, shift.n_reference) == (1500, 2000)
+    assert texture_shift(reference, reference, n_resamples=20).value == 0.0
+
+
+def test_texture_shift_leaves_out_a_feature_constant_in_the_reference_and_matches_compare_distributions():
+    rng = np.random.default_rng(1)
+    reference = pd.DataFrame({"contrast": rng.normal(0, 1, 50), "energy": np.ones(50)})
+    features = pd.DataFrame({"contrast": rng.normal(2, 1, 40), "energy": np.full(40, 3.0)})
+    expected = compare_distributions(features, reference)["wasserstein_rel"].mean()  # NaN rows skipped
+    assert texture_shift(features, reference, n_resamples=20).value == pytest.approx(expected)
+
+
+def test_texture_shift_of_fewer_than_two_images_is_not_computed():
+    table = pd.DataFrame({"contrast": [1.0, 2.0]})
+    assert not texture_shift(table.iloc[:1], table, n_resamples=10).computed
