@@ -39,13 +39,11 @@ from gan_lib.imaging import check_image_set
 from gan_lib.metrics import (
     TABLE1_COLUMNS,
     Estimate,
-    FIDWeightsNotFound,
     TooFewImagesError,
     display_table,
     fid,
     inception_features,
     kid,
-    load_inception,
     mpv,
     mpvd,
     ms_ssim_diversity,
@@ -59,6 +57,7 @@ from gan_lib.metrics import (
 )
 from gan_lib.metrics.bootstrap import CONFIDENCE, bootstrap_mean
 from gan_lib.metrics.c2st import c2st, statistics_reader
+from gan_lib.metrics.fid import try_load_inception  # re-exported for notebooks 03 and 04
 from gan_lib.texture import (
     edge_feature_table,
     glcm_feature_table,
@@ -249,21 +248,6 @@ def _cached_generated(run: Any, run_name: str, *, n: int, seed: int) -> np.ndarr
     return images
 
 
-def try_load_inception(weights: str | os.PathLike[str] | None = None) -> tuple[Any, str]:
-    """The FID Inception network, or ``None`` and the reason (missing weights) for the notebooks to show.
-
-    Returns
-    -------
-    (model or None, message)
-        ``message`` is empty when the model loaded, else the full
-        :class:`~gan_lib.metrics.fid.FIDWeightsNotFound` text.
-    """
-    try:
-        return load_inception(weights), ""
-    except FIDWeightsNotFound as error:
-        return None, str(error)
-
-
 def metrics_table(
     sets: EvaluationSets,
     config: EvaluationConfig,
@@ -288,7 +272,7 @@ def metrics_table(
     sets : EvaluationSets
     config : EvaluationConfig
     inception : InceptionV3, optional, keyword-only
-        From :func:`try_load_inception`; ``None`` marks the feature rows "not computed".
+        From :func:`~gan_lib.metrics.fid.try_load_inception`; ``None`` marks the feature rows "not computed".
     inception_missing : str, keyword-only
         Reason shown in those rows.
     feature_cache : path, optional, keyword-only
