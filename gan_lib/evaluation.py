@@ -302,8 +302,8 @@ def metrics_table(
             continue
         nearest = nearest_real_scores(images, train, n_resamples=boot, seed=seed)
         paired = random_pair_scores(images, train, n_resamples=boot, seed=seed)
-        put("MSE, nearest train image", column, nearest["mse"])
-        put("SSIM, nearest train image", column, nearest["ssim"])
+        put("MSE, nearest train image", column, nearest.mse)
+        put("SSIM, nearest train image", column, nearest.ssim)
         put("MSE, random train image", column, paired["mse"])
         put("SSIM, random train image", column, paired["ssim"])
         put("MPV [0-255]", column, mpv(images, n_resamples=boot, seed=seed))
@@ -558,7 +558,7 @@ def compare_denoisers(
             "noise sigma [0-1]": bootstrap_mean(estimate_noise_sigma(images), n_resamples=boot, seed=seed),
             "MPV [0-255]": mpv(images, n_resamples=boot, seed=seed),
             "MPVD vs train [0-255]": mpvd(images, sets.train, n_resamples=boot, seed=seed),
-            "SSIM, nearest train image": nearest_real_scores(images, sets.train, n_resamples=boot, seed=seed)["ssim"],
+            "SSIM, nearest train image": nearest_real_scores(images, sets.train, n_resamples=boot, seed=seed).ssim,
             "edge density": bootstrap_mean(table["edge_density"].to_numpy(), n_resamples=boot, seed=seed),
             "GLCM shift vs train": feature_shift(table, train_features, glcm_columns,
                                                  n_resamples=config.texture_resamples, seed=seed),
