@@ -44,3 +44,13 @@ def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch):
     np.testing.assert_array_equal(first.generated, second.generated)
     assert first.sizes() == {"generated": 8, "heldout": 8, "test": 0, "train": 25}
     assert "empty" in first.missing["test"]
+
+
+def test_describe_prints_the_sizes_then_each_missing_split():
+    sets = evaluation.EvaluationSets(generated=texture(3, 0), train=texture(5, 1), heldout=None, test=None,
+                                     missing={"heldout": "no views held out", "test": "only one patient"})
+    assert sets.describe().splitlines() == [
+        "images per set: {'generated': 3, 'heldout': 0, 'test': 0, 'train': 5}",
+        "note: no heldout split -> its column is 'not computed' (no views held out)",
+        "note: no test split -> its column is 'not computed' (only one patient)",
+    ]

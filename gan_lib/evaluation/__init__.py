@@ -12,18 +12,16 @@ write ``from gan_lib import evaluation; evaluation.metrics_table(...)``:
 
 - :mod:`~gan_lib.evaluation.config` — :class:`EvaluationConfig`, the :data:`QUICK` / :data:`FULL` profiles;
 - :mod:`~gan_lib.evaluation.image_sets` — the generated set (cached in ``eval/``) and the real splits;
-- :mod:`~gan_lib.evaluation.inception` — the Inception feature cache shared between notebooks;
+- :mod:`~gan_lib.evaluation.inception` — the Inception network with a note for the reader, its feature cache;
 - :mod:`~gan_lib.evaluation.table1` — Table 1, every metric vs train (notebook 04);
 - :mod:`~gan_lib.evaluation.table2` — Table 2, the denoising methods (notebook 03);
 - :mod:`~gan_lib.evaluation.texture_stats` — per-image texture features and their comparison (notebook 05);
 - :mod:`~gan_lib.evaluation.memorisation_lines` — the memorisation audit (notebook 09) as Table 1 lines;
 - :mod:`~gan_lib.evaluation.writers` — the tables and arrays written under ``runs/<name>/``.
 """
-from gan_lib.metrics.fid import try_load_inception  # notebooks 03 and 04 call it as evaluation.try_load_inception
-
 from .config import FULL, QUICK, EvaluationConfig, evaluation_config
 from .image_sets import EvaluationSets, cap_real_split, load_evaluation_sets
-from .inception import feature_cache_dir
+from .inception import feature_cache_dir, load_inception_with_note
 from .memorisation_lines import MEMORISATION_PREFIX, memorisation_rows
 from .table1 import FEATURE_ROWS, metrics_table
 from .table2 import compare_denoisers
@@ -38,7 +36,7 @@ __all__ = [
     "EvaluationSets",
     "load_evaluation_sets",
     "cap_real_split",
-    "try_load_inception",
+    "load_inception_with_note",
     "feature_cache_dir",
     "FEATURE_ROWS",
     "metrics_table",

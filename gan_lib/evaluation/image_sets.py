@@ -52,6 +52,22 @@ class EvaluationSets:
         sets = {**self.compared(), "train": self.train}
         return {name: 0 if images is None else len(images) for name, images in sets.items()}
 
+    def describe(self) -> str:
+        """What notebooks 03–05 print after loading: the images per set, then one line per missing split.
+
+        Examples
+        --------
+        >>> sets = EvaluationSets(np.zeros((2, 8, 8), np.float32), np.zeros((5, 8, 8), np.float32),
+        ...                       heldout=np.zeros((2, 8, 8), np.float32), missing={"test": "one patient"})
+        >>> print(sets.describe())
+        images per set: {'generated': 2, 'heldout': 2, 'test': 0, 'train': 5}
+        note: no test split -> its column is 'not computed' (one patient)
+        """
+        lines = [f"images per set: {self.sizes()}"]
+        lines += [f"note: no {split} split -> its column is 'not computed' ({reason})"
+                  for split, reason in self.missing.items()]
+        return "\n".join(lines)
+
 
 def cap_real_split(images: np.ndarray, split: str, config: EvaluationConfig, rng: np.random.Generator) -> np.ndarray:
     """Subsample a real split to the evaluation's size rule, keeping image order.

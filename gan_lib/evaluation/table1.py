@@ -74,7 +74,8 @@ def metrics_table(
     sets : EvaluationSets
     config : EvaluationConfig
     inception : InceptionV3, optional, keyword-only
-        From :func:`~gan_lib.metrics.fid.try_load_inception`; ``None`` marks the feature rows "not computed".
+        From :func:`~gan_lib.evaluation.inception.load_inception_with_note`; ``None`` marks the feature rows
+        "not computed".
     inception_missing : str, keyword-only
         Reason shown in those rows.
     feature_cache : path, optional, keyword-only
