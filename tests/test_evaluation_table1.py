@@ -1,10 +1,14 @@
 """Tests for gan_lib.evaluation.table1: Table 1 on small synthetic sets (no trained run needed)."""
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
-
 from evaluation_support import CONFIG, small_sets
+
 from gan_lib import evaluation
+
+table1_module = importlib.import_module("gan_lib.evaluation.table1")
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +45,38 @@ def test_metrics_table_marks_fid_not_computed_without_weights(table1):
 def test_metrics_table_explains_missing_split(table1):
     table = table1.set_index(["metric", "comparison"])
     assert "only one patient" in table.loc[("SWD x1e3, average", "test"), "note"]
+
+
+def test_nearest_train_scores_covers_each_present_set_with_per_image_values(sets):
+    nearest = evaluation.nearest_train_scores(sets, CONFIG)
+    assert list(nearest) == ["generated", "heldout"]  # no test split
+    assert nearest["generated"].per_image_ssim.shape == (12,)
+    assert nearest["heldout"].nearest_index.max() < len(sets.train)
+
+
+def test_metrics_table_reuses_given_nearest_scores_without_searching_again(sets, table1, monkeypatch):
+    nearest = evaluation.nearest_train_scores(sets, CONFIG)
+
+    def no_second_search(*args, **kwargs):
+        raise AssertionError("metrics_table searched the nearest training images again")
+
+    monkeypatch.setattr(table1_module, "nearest_real_scores", no_second_search)
+    reused = evaluation.metrics_table(sets, CONFIG, inception_missing="FID weights missing", nearest=nearest)
+    pd.testing.assert_frame_equal(reused, table1, check_exact=True)
+
+
+def test_metrics_table_refuses_nearest_scores_of_other_sets(sets):
+    other = evaluation.EvaluationSets(generated=sets.generated[:6], train=sets.train)
+    nearest = evaluation.nearest_train_scores(other, CONFIG)
+    with pytest.raises(ValueError, match=r"nearest\['generated'\].*nearest_train_scores\(sets, config\)"):
+        evaluation.metrics_table(sets, CONFIG, nearest=nearest)
+
+
+def test_metrics_table_refuses_nearest_scores_of_another_bootstrap(sets):
+    nearest = {"generated": evaluation.nearest_train_scores(sets, evaluation.evaluation_config(
+        "quick", n_generated=12, n_resamples=20))["generated"]}
+    with pytest.raises(ValueError, match="20 resamples"):
+        evaluation.metrics_table(sets, CONFIG, nearest=nearest)
 
 
 def test_metrics_table_feature_rows_on_the_packaged_inception_use_the_cap_and_the_cache(sets, tmp_path):

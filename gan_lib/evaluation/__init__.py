@@ -23,7 +23,7 @@ from .config import FULL, QUICK, EvaluationConfig, evaluation_config
 from .image_sets import EvaluationSets, cap_real_split, load_evaluation_sets
 from .inception import feature_cache_dir, load_inception_with_note
 from .memorisation_lines import MEMORISATION_PREFIX, memorisation_rows
-from .table1 import FEATURE_ROWS, metrics_table
+from .table1 import FEATURE_ROWS, metrics_table, nearest_train_scores
 from .table2 import compare_denoisers
 from .texture_stats import edge_threshold_of, feature_shift, texture_comparison, texture_features
 from .writers import add_memorisation_to_table1, save_arrays, save_table1, save_table2, save_texture_stats
@@ -39,6 +39,7 @@ __all__ = [
     "load_inception_with_note",
     "feature_cache_dir",
     "FEATURE_ROWS",
+    "nearest_train_scores",
     "metrics_table",
     "compare_denoisers",
     "texture_features",

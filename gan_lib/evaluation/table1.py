@@ -10,7 +10,7 @@ rows).  :func:`gan_lib.evaluation.writers.save_table1` writes it.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -32,11 +32,12 @@ from gan_lib.metrics import (
     tidy_table,
 )
 from gan_lib.metrics.c2st import c2st, statistics_reader
+from gan_lib.metrics.pixel import NearestRealScores
 
 from .config import EvaluationConfig
 from .image_sets import EvaluationSets
 
-__all__ = ["FEATURE_ROWS", "metrics_table"]
+__all__ = ["FEATURE_ROWS", "nearest_train_scores", "metrics_table"]
 
 #: Table 1's rows in the TF-Inception pool3 space, each naming it (metric key -> row label).
 FEATURE_ROWS: dict[str, str] = {metric: f"{metric} (Inception TF-2015)"
@@ -57,6 +58,7 @@ def metrics_table(
     inception: Any = None,
     inception_missing: str = "FID weights missing",
     feature_cache: str | os.PathLike[str] | None = None,
+    nearest: Mapping[str, NearestRealScores] | None = None,
 ) -> pd.DataFrame:
     """Thesis Table 1 as a tidy frame: every metric for generated, held-out and test sets vs train.
 
@@ -81,6 +83,10 @@ def metrics_table(
     feature_cache : path, optional, keyword-only
         Folder where Inception features are kept between notebooks
         (``cache_dir`` of :func:`~gan_lib.metrics.inception_features`).
+    nearest : mapping, optional, keyword-only
+        :func:`nearest_train_scores` of these ``sets`` and ``config``, when the
+        caller has it already (notebook 04 plots its per-image values); sets
+        it lacks are searched here.
 
     Returns
     -------
@@ -95,6 +101,7 @@ def metrics_table(
         rows.setdefault(metric, {})[column] = estimate
 
     train, seed, boot = sets.train, config.seed, config.n_resamples
+    nearest = _completed_nearest(nearest, sets, config)
     features_of = _inception_extractor(inception, config, feature_cache)
     features_train = features_of(train) if inception is not None else None
     for column, images in sets.compared().items():
@@ -103,10 +110,9 @@ def metrics_table(
             for metric in _TABLE1_ROWS:
                 put(metric, column, not_computed(reason))
             continue
-        nearest = nearest_real_scores(images, train, n_resamples=boot, seed=seed)
         paired = random_pair_scores(images, train, n_resamples=boot, seed=seed)
-        put("MSE, nearest train image", column, nearest.mse)
-        put("SSIM, nearest train image", column, nearest.ssim)
+        put("MSE, nearest train image", column, nearest[column].mse)
+        put("SSIM, nearest train image", column, nearest[column].ssim)
         put("MSE, random train image", column, paired["mse"])
         put("SSIM, random train image", column, paired["ssim"])
         put("MPV [0-255]", column, mpv(images, n_resamples=boot, seed=seed))
@@ -125,6 +131,53 @@ def metrics_table(
     put("MS-SSIM within set (diversity)", "train",
         ms_ssim_diversity(train, max_pairs=config.diversity_pairs, seed=seed, n_resamples=boot))
     return tidy_table(rows)
+
+
+def nearest_train_scores(sets: EvaluationSets, config: EvaluationConfig) -> dict[str, NearestRealScores]:
+    """Each compared set against its nearest training images, as Table 1's nearest rows compute it.
+
+    One nearest-neighbour search per set; pass the result to
+    :func:`metrics_table` (``nearest=``) to reuse it, e.g. after plotting
+    the per-image values.
+
+    Parameters
+    ----------
+    sets : EvaluationSets
+    config : EvaluationConfig
+        ``n_resamples`` and ``seed`` (the bootstrap of the two means) are used.
+
+    Returns
+    -------
+    dict
+        Column (``generated``, ``heldout``, ``test``; absent splits left out) →
+        :class:`~gan_lib.metrics.pixel.NearestRealScores` of that set against ``sets.train``.
+    """
+    return {column: _nearest_of(images, sets.train, config)
+            for column, images in sets.compared().items() if images is not None}
+
+
+def _completed_nearest(
+    given: Mapping[str, NearestRealScores] | None, sets: EvaluationSets, config: EvaluationConfig
+) -> dict[str, NearestRealScores]:
+    """:func:`nearest_train_scores` of ``sets``: ``given`` (checked to fit) plus a search for each set it lacks."""
+    given = dict(given or {})
+    compared = sets.compared()
+    resamples = f"percentile bootstrap, {config.n_resamples} resamples"
+    for column, scores in given.items():
+        images = compared.get(column)
+        if (images is None or (scores.mse.n, scores.mse.n_reference) != (len(images), len(sets.train))
+                or scores.mse.ci_method not in ("", resamples)):
+            raise ValueError(
+                f"metrics_table: nearest[{column!r}] does not belong to these sets and config (it holds "
+                f"{scores.mse.n} images vs {scores.mse.n_reference}, {scores.mse.ci_method or 'no interval'}); "
+                "pass nearest=nearest_train_scores(sets, config), or leave nearest out.")
+    return {column: given[column] if column in given else _nearest_of(images, sets.train, config)
+            for column, images in compared.items() if images is not None}
+
+
+def _nearest_of(images: np.ndarray, train: np.ndarray, config: EvaluationConfig) -> NearestRealScores:
+    """One set against its nearest training images, with Table 1's bootstrap settings."""
+    return nearest_real_scores(images, train, n_resamples=config.n_resamples, seed=config.seed)
 
 
 def _inception_extractor(
