@@ -3,8 +3,8 @@ import sys
 import types
 
 import numpy as np
-
 from evaluation_support import texture
+
 from gan_lib import evaluation
 
 

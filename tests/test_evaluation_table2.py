@@ -1,7 +1,7 @@
 """Tests for gan_lib.evaluation.table2: Table 2 (denoising) on small synthetic sets."""
 import pytest
-
 from evaluation_support import CONFIG, small_sets
+
 from gan_lib import evaluation
 
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from evaluation_support import CONFIG, small_sets
+
 from gan_lib import evaluation
 
 

@@ -1,11 +1,11 @@
-"""Tests for gan_lib.evaluation.writers and memorisation_lines: the files under runs/<name>/ and Table 1's audit lines."""
+"""Tests for gan_lib.evaluation.writers and memorisation_lines: the files under runs/<name>/, Table 1's audit lines."""
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
-
 from evaluation_support import CONFIG, small_sets, write_memorisation_csv
+
 from gan_lib import evaluation
 from gan_lib.config import run_dir
 
