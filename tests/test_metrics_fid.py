@@ -22,6 +22,7 @@ from gan_lib.metrics.fid import (
     frechet_distance,
     inception_features,
     load_inception,
+    try_load_inception,
 )
 
 # gan_lib.metrics re-exports the function fid under the module's name, hence import_module.
@@ -179,6 +180,23 @@ def test_find_fid_weights_looks_in_torch_hub_cache(no_weights):
 def test_load_inception_rejects_wrong_hash(random_weights):
     with pytest.raises(ValueError, match="SHA-256"):
         load_inception(random_weights)
+
+
+def test_try_load_inception_without_weights_returns_none_and_the_fix(no_weights):
+    model, missing = try_load_inception()
+    assert model is None
+    assert FID_WEIGHTS_FILENAME in missing and PACKAGED_WEIGHTS_INSTALL in missing
+
+
+def test_try_load_inception_still_raises_for_a_wrong_file(random_weights):
+    with pytest.raises(ValueError, match="SHA-256"):  # only a missing file is an expected absence
+        try_load_inception(random_weights)
+
+
+def test_try_load_inception_returns_the_model_and_no_message(random_weights, monkeypatch):
+    monkeypatch.setattr(fid_module, "_check_hash", lambda path, *, torchscript: None)
+    model, missing = try_load_inception(random_weights)
+    assert isinstance(model, fid_inception.InceptionV3) and missing == ""
 
 
 @pytest.mark.filterwarnings("ignore:`torch.jit.:FutureWarning")

@@ -100,13 +100,24 @@ def test_nearest_neighbours_rejects_different_image_sizes(images):
 
 def test_nearest_real_scores_of_copies_are_perfect(images):
     scores = nearest_real_scores(images[:4], images)
-    assert scores["mse"].value == 0.0 and scores["ssim"].value == pytest.approx(1.0)
-    assert scores["mse"].n == 4 and scores["mse"].n_reference == len(images)
+    assert scores.mse.value == 0.0 and scores.ssim.value == pytest.approx(1.0)
+    assert scores.mse.n == 4 and scores.mse.n_reference == len(images)
+
+
+def test_nearest_real_scores_returns_the_per_image_values_it_averages(images):
+    queries = np.clip(images[[5, 1, 7]] + 0.01, -1, 1)
+    scores = nearest_real_scores(queries, images, n_resamples=20)
+    np.testing.assert_array_equal(scores.nearest_index, nearest_neighbours(queries, images)[0])
+    np.testing.assert_array_equal(scores.per_image_ssim, ssim(queries, images[scores.nearest_index]))
+    np.testing.assert_array_equal(scores.per_image_mse, mse(queries, images[scores.nearest_index]))
+    assert scores.per_image_mse.shape == scores.per_image_ssim.shape == (3,)
+    assert scores.mse.value == pytest.approx(scores.per_image_mse.mean())
+    assert scores.ssim.value == pytest.approx(scores.per_image_ssim.mean())
 
 
 def test_random_pair_scores_worse_than_nearest(images):
     noisy = np.clip(images + np.random.default_rng(4).normal(0, 0.05, images.shape), -1, 1)
     nearest = nearest_real_scores(noisy, images)
     paired = random_pair_scores(noisy, images, seed=0)
-    assert paired["mse"].value > nearest["mse"].value
-    assert paired["ssim"].value < nearest["ssim"].value
+    assert paired["mse"].value > nearest.mse.value
+    assert paired["ssim"].value < nearest.ssim.value

@@ -77,6 +77,7 @@ __all__ = [
     "TooFewImagesError",
     "find_fid_weights",
     "load_inception",
+    "try_load_inception",
     "inception_features",
     "MEMORY_FORMATS",
     "frechet_distance",
@@ -288,6 +289,35 @@ def load_inception(
     else:
         model.memory_format_reason = f"{memory_format} (as asked)"
     return model.to(memory_format=MEMORY_FORMATS[memory_format])
+
+
+def try_load_inception(
+    weights: str | os.PathLike[str] | None = None,
+) -> tuple[fid_inception.InceptionV3 | None, str]:
+    """:func:`load_inception`, or ``None`` and the reason when the weights are not on this machine.
+
+    For callers that carry on without Inception (the evaluation notebooks mark
+    its rows "not computed"; notebooks 08 and 09 switch to a weight-free
+    feature space).  Only a missing file is caught: a file with the wrong hash
+    still raises.
+
+    Parameters
+    ----------
+    weights : path, optional
+        See :func:`find_fid_weights`.
+
+    Returns
+    -------
+    model : pytorch_fid.inception.InceptionV3 or None
+        As :func:`load_inception` returns it (default options).
+    missing : str
+        Empty when the model loaded, else the full :class:`FIDWeightsNotFound`
+        text (where it looked and how to install the weights).
+    """
+    try:
+        return load_inception(weights), ""
+    except FIDWeightsNotFound as error:
+        return None, str(error)
 
 
 def _fastest_memory_format(model: fid_inception.InceptionV3, *, batch: int = 4) -> tuple[str, str]:

@@ -22,6 +22,8 @@ display units [0, 255] via :func:`gan_lib.imaging.to_uint8`.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from skimage.metrics import structural_similarity
 from tqdm.auto import tqdm
@@ -37,6 +39,7 @@ __all__ = [
     "mpv",
     "mpvd",
     "nearest_neighbours",
+    "NearestRealScores",
     "nearest_real_scores",
     "random_pair_scores",
 ]
@@ -222,9 +225,23 @@ def nearest_neighbours(
     return indices, mse(q, r[indices])
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class NearestRealScores:
+    """What :func:`nearest_real_scores` measured: the two means and the per-image values behind them.
+
+    Shapes: every array is ``(N,)``, one entry per query image, in query order.
+    """
+
+    mse: Estimate  # mean MSE to the nearest reference image, model-space units, with its bootstrap CI
+    ssim: Estimate  # mean SSIM to that same image (data_range=2), with its bootstrap CI
+    nearest_index: np.ndarray  # (N,) int64: index into the reference set of each image's nearest image (by MSE)
+    per_image_mse: np.ndarray  # (N,) float64: what ``mse`` averages
+    per_image_ssim: np.ndarray  # (N,) float64: what ``ssim`` averages
+
+
 def nearest_real_scores(
     images: np.ndarray, reference: np.ndarray, *, n_resamples: int = 1000, seed: int = 0
-) -> dict[str, Estimate]:
+) -> NearestRealScores:
     """Protocol (a): MSE and SSIM of each image to its nearest reference image (nearest by MSE).
 
     Parameters
@@ -238,8 +255,10 @@ def nearest_real_scores(
 
     Returns
     -------
-    dict
-        ``{"mse": Estimate, "ssim": Estimate}``, means over the N images.
+    NearestRealScores
+        ``.mse`` and ``.ssim``: means over the N images (:class:`Estimate`);
+        the per-image values and nearest indices behind them, so a caller
+        that also plots them need not search again.
     """
     indices, errors = nearest_neighbours(images, reference)
     images = check_image_set(images, name="images")
@@ -247,7 +266,8 @@ def nearest_real_scores(
     similarity = ssim(images, reference[indices])
     note = "each image vs its nearest reference image (nearest by MSE)"
     kwargs = dict(n_resamples=n_resamples, seed=seed, n_reference=len(reference), note=note)
-    return {"mse": bootstrap_mean(errors, **kwargs), "ssim": bootstrap_mean(similarity, **kwargs)}
+    return NearestRealScores(bootstrap_mean(errors, **kwargs), bootstrap_mean(similarity, **kwargs),
+                             indices, errors, similarity)
 
 
 def random_pair_scores(
