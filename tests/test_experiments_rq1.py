@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from gan_lib.experiments.features import random_projection_features
-from gan_lib.experiments.rq1 import RQ1_SETS, feature_spread, rq1_sets, rq1_table, texture_distance
-from gan_lib.texture import glcm_feature_table
+from gan_lib.experiments.rq1 import RQ1_SETS, feature_spread, rq1_sets, rq1_table
+from gan_lib.texture import glcm_feature_table, texture_shift
 
 
 def _draw(n, seed):
@@ -42,9 +42,9 @@ def test_feature_spread_is_zero_for_identical_vectors_and_grows_with_scale():
         3 * feature_spread(x, max_pairs=200, n_resamples=20).value)
 
 
-def test_texture_distance_is_smaller_for_same_distribution():
+def test_glcm_texture_shift_is_smaller_for_same_distribution():
     reference = glcm_feature_table(_draw(30, 0))
-    same = texture_distance(glcm_feature_table(_draw(30, 1)), reference, n_resamples=20)
+    same = texture_shift(glcm_feature_table(_draw(30, 1)), reference, n_resamples=20)
     smooth = np.clip(_draw(30, 2) * 0.2, -1, 1)
-    other = texture_distance(glcm_feature_table(smooth), reference, n_resamples=20)
+    other = texture_shift(glcm_feature_table(smooth), reference, n_resamples=20)
     assert same.value < other.value

@@ -25,7 +25,7 @@ from .inception import feature_cache_dir, load_inception_with_note
 from .memorisation_lines import MEMORISATION_PREFIX, memorisation_rows
 from .table1 import FEATURE_ROWS, metrics_table, nearest_train_scores
 from .table2 import compare_denoisers
-from .texture_stats import edge_threshold_of, feature_shift, texture_comparison, texture_features
+from .texture_stats import edge_threshold_of, texture_comparison, texture_features
 from .writers import add_memorisation_to_table1, save_arrays, save_table1, save_table2, save_texture_stats
 
 __all__ = [
@@ -45,7 +45,6 @@ __all__ = [
     "texture_features",
     "edge_threshold_of",
     "texture_comparison",
-    "feature_shift",
     "MEMORISATION_PREFIX",
     "memorisation_rows",
     "save_arrays",

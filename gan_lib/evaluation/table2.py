@@ -17,10 +17,11 @@ from gan_lib.denoise import DEFAULT_PARAMS, denoise, estimate_noise_sigma
 from gan_lib.metrics import Estimate, fid, inception_features, mpv, mpvd, nearest_real_scores, not_computed, tidy_table
 from gan_lib.metrics.bootstrap import bootstrap_mean
 
+from ..texture import texture_shift
 from .config import EvaluationConfig
 from .image_sets import EvaluationSets
 from .table1 import FEATURE_ROWS
-from .texture_stats import edge_threshold_of, feature_shift, texture_features
+from .texture_stats import edge_threshold_of, texture_features
 
 __all__ = ["compare_denoisers"]
 
@@ -46,7 +47,7 @@ def compare_denoisers(
     - ``MPV [0-255]`` and ``MPVD vs train [0-255]`` (the thesis' Table 2);
     - ``SSIM, nearest train image``;
     - ``edge density`` — share of tissue pixels above the training set's edge threshold;
-    - ``GLCM shift vs train`` — :func:`~gan_lib.evaluation.texture_stats.feature_shift` over the GLCM features;
+    - ``GLCM shift vs train`` — :func:`gan_lib.texture.texture_shift` over the GLCM features;
     - ``FID`` — when the Inception weights are present and the sets large enough
       (Inception features are only computed then: no other row here uses them).
 
@@ -113,7 +114,7 @@ def _denoising_row(
         "MPVD vs train [0-255]": mpvd(images, train, n_resamples=boot, seed=seed),
         "SSIM, nearest train image": nearest_real_scores(images, train, n_resamples=boot, seed=seed).ssim,
         "edge density": bootstrap_mean(table["edge_density"].to_numpy(), n_resamples=boot, seed=seed),
-        "GLCM shift vs train": feature_shift(table, train_features, glcm_columns,
+        "GLCM shift vs train": texture_shift(table, train_features, columns=glcm_columns,
                                              n_resamples=config.texture_resamples, seed=seed),
     }
 

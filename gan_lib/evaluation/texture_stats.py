@@ -5,18 +5,13 @@ Per image, inside the breast tissue: the GLCM properties and Sobel statistics of
 the training set's tissue Sobel magnitudes).  Sets are then compared feature
 by feature (KS test and Wasserstein-1, :func:`gan_lib.texture.texture_statistics`)
 and summarised as one number, the mean Wasserstein-1 shift in training
-standard deviations (:func:`feature_shift`).
+standard deviations (:func:`gan_lib.texture.texture_shift`).
 """
 from __future__ import annotations
 
-from typing import Sequence
-
 import numpy as np
 import pandas as pd
-import scipy.stats
 
-from gan_lib.metrics import Estimate
-from gan_lib.metrics.bootstrap import CONFIDENCE
 from gan_lib.texture import (
     edge_feature_table,
     glcm_feature_table,
@@ -28,7 +23,7 @@ from gan_lib.texture import (
 from .config import EvaluationConfig
 from .image_sets import EvaluationSets
 
-__all__ = ["texture_features", "edge_threshold_of", "texture_comparison", "feature_shift"]
+__all__ = ["texture_features", "edge_threshold_of", "texture_comparison"]
 
 
 def texture_features(images: np.ndarray, config: EvaluationConfig, *, edge_threshold: float) -> pd.DataFrame:
@@ -86,53 +81,3 @@ def edge_threshold_of(reference: np.ndarray, config: EvaluationConfig) -> float:
     """The edge threshold: ``config.edge_percentile`` of the reference set's tissue Sobel magnitudes."""
     magnitudes = sobel_magnitude(reference)
     return float(np.percentile(magnitudes[tissue_mask(reference)], config.edge_percentile))
-
-
-def feature_shift(
-    features: pd.DataFrame,
-    reference: pd.DataFrame,
-    columns: Sequence[str],
-    *,
-    n_resamples: int = 1000,
-    seed: int = 0,
-) -> Estimate:
-    """Mean over ``columns`` of the Wasserstein-1 distance to the reference, in reference standard deviations.
-
-    A single "how far has the texture moved" number: 0 when every feature's
-    distribution matches the reference.  The interval resamples the images
-    (rows) of both tables (percentile bootstrap).
-
-    Parameters
-    ----------
-    features, reference : pandas.DataFrame
-        Per-image feature tables (e.g. :func:`texture_features`).
-    columns : sequence of str
-        Features to average over.
-    n_resamples, seed : keyword-only
-        Bootstrap settings.
-
-    Returns
-    -------
-    Estimate
-    """
-    a = features[list(columns)].to_numpy(float)
-    b = reference[list(columns)].to_numpy(float)
-    if len(a) < 2 or len(b) < 2:
-        raise ValueError(f"feature_shift: both tables need >= 2 rows; got {len(a)} and {len(b)}.")
-    scale = b.std(axis=0, ddof=1)
-    scale[scale == 0] = 1.0
-
-    def statistic(rows_a: np.ndarray, rows_b: np.ndarray) -> float:
-        return float(np.mean([
-            scipy.stats.wasserstein_distance(a[rows_a, j], b[rows_b, j]) / scale[j] for j in range(a.shape[1])
-        ]))
-
-    value = statistic(np.arange(len(a)), np.arange(len(b)))
-    result = scipy.stats.bootstrap(
-        (np.arange(len(a)), np.arange(len(b))), statistic, vectorized=False, paired=False,
-        n_resamples=n_resamples, confidence_level=CONFIDENCE, method="percentile", rng=seed,
-    )
-    ci = result.confidence_interval
-    return Estimate(value, float(ci.low), float(ci.high), len(a), len(b),
-                    f"percentile bootstrap, {n_resamples} resamples",
-                    f"mean over {len(columns)} features of W1 / reference sd")

@@ -31,7 +31,8 @@ Metrics (each an :class:`~gan_lib.metrics.Estimate` with n and 95 % CI):
   distance in the feature space ("feature spread", higher = more diverse);
 * texture: GLCM features (:mod:`gan_lib.texture`) of the set vs the reference,
   as the mean over features of the Wasserstein-1 distance in units of the
-  reference's standard deviation (bootstrap CI over the set's images).
+  reference's standard deviation (:func:`gan_lib.texture.texture_shift`; bootstrap CI over the images of
+  both sets).
 """
 from __future__ import annotations
 
@@ -39,7 +40,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy.stats import wasserstein_distance
 
 from ..imaging import check_image_set
 from ..metrics import (
@@ -54,11 +54,11 @@ from ..metrics import (
     tidy_table,
 )
 from ..metrics.bootstrap import bootstrap_mean
-from ..texture import glcm_feature_table
+from ..texture import glcm_feature_table, texture_shift
 from .augment import augment_set
 from .spaces import INCEPTION_SPACE
 
-__all__ = ["RQ1_SETS", "rq1_sets", "feature_spread", "texture_distance", "rq1_table"]
+__all__ = ["RQ1_SETS", "rq1_sets", "feature_spread", "rq1_table"]
 
 #: Row order of the RQ1 table.
 RQ1_SETS = ("real train", "real test patient", "traditional", "GAN", "traditional + GAN")
@@ -118,39 +118,6 @@ def feature_spread(features: np.ndarray, *, max_pairs: int = 2000, n_resamples: 
     estimate = bootstrap_mean(distances, n_resamples=n_resamples, seed=seed, note=f"{max_pairs} pairs; {note}")
     return Estimate(estimate.value, estimate.ci_low, estimate.ci_high, len(features), None, estimate.ci_method,
                     estimate.note)
-
-
-def texture_distance(
-    set_features: pd.DataFrame, reference_features: pd.DataFrame, *, n_resamples: int = 200, seed: int = 0
-) -> Estimate:
-    """Mean over GLCM features of W1(set, reference) / std(reference), with a bootstrap CI over the set's images.
-
-    Parameters
-    ----------
-    set_features, reference_features : pandas.DataFrame
-        Per-image tables from :func:`gan_lib.texture.glcm_feature_table`.
-    """
-    if len(set_features) < 2 or len(reference_features) < 2:
-        return not_computed(f"too few images with enough tissue ({len(set_features)} and {len(reference_features)})",
-                            n=len(set_features), n_reference=len(reference_features))
-
-    columns = [c for c in reference_features.columns if c != "image_index"]
-    a = set_features[columns].to_numpy(float)
-    b = reference_features[columns].to_numpy(float)
-    spread = b.std(axis=0, ddof=1)
-    spread[spread == 0] = np.nan
-
-    def statistic(rows: np.ndarray) -> float:
-        # Same quantity as gan_lib.texture.compare_distributions' mean "wasserstein_rel", without the KS tests.
-        return float(np.nanmean([wasserstein_distance(rows[:, j], b[:, j]) / spread[j] for j in range(len(columns))]))
-
-    value = statistic(a)
-    rng = np.random.default_rng(seed)
-    boot = [statistic(a[rng.integers(0, len(a), len(a))]) for _ in range(n_resamples)]
-    lo, hi = np.quantile(boot, [0.025, 0.975]) if boot else (np.nan, np.nan)
-    return Estimate(value, float(lo), float(hi), len(set_features), len(reference_features),
-                    f"percentile bootstrap over images, {n_resamples} resamples",
-                    f"mean of {len(columns)} GLCM features; W1 in reference std units")
 
 
 def rq1_table(
@@ -232,6 +199,6 @@ def rq1_table(
             feature_spread(feats, max_pairs=diversity_pairs, n_resamples=n_resamples, seed=seed, note=feature_space),
             feature_space)
         put("GLCM texture distance vs held-out (W1/std)", name,
-            texture_distance(glcm_feature_table(images), ref_texture, seed=seed), "GLCM")
+            texture_shift(glcm_feature_table(images), ref_texture, n_resamples=n_resamples, seed=seed), "GLCM")
     table = tidy_table(rows, row_name="metric", column_name="set")
     return table.assign(feature_space=table["metric"].map(space_of))
