@@ -4,8 +4,9 @@ Every path the project writes to is derived here from :data:`PROJECT_ROOT`, as
 cookiecutter-data-science's ``config.py`` does, so modules and notebooks never
 spell path strings themselves.  Each stage keeps its own frozen dataclass of
 settings (``DataConfig``, ``TrainConfig``, ...); this module only provides the
-profile machinery (:func:`apply_overrides`) and (de)serialisation helpers so
-that every run can write its resolved configuration next to its outputs.
+profile machinery (:func:`profile_config`, :func:`apply_overrides`), the layout
+of a run folder (:class:`RunPaths`) and (de)serialisation helpers so that every
+run can write its resolved configuration next to its outputs.
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ __all__ = [
     "config_to_dict",
     "config_hash",
     "run_dir",
+    "RunPaths",
+    "run_paths",
 ]
 
 #: Repository root (the checkout holding ``pyproject.toml`` and ``notebooks/``).
@@ -164,3 +167,89 @@ def run_dir(name: str) -> Path:
     if not name or "/" in name or name.startswith("."):
         raise ValueError(f"run name must be a plain folder name; got {name!r}.")
     return RUNS_DIR / name
+
+
+@dataclasses.dataclass(frozen=True)
+class RunPaths:
+    """Every path inside one run folder ``runs/<name>/``, spelled once (see docs/ARCHITECTURE.md).
+
+    Nothing is created here.  The trainer writes ``config``, ``checkpoints``,
+    ``train_log`` and ``samples``; notebooks 01-09 write the rest.
+
+    Examples
+    --------
+    >>> paths = RunPaths(Path("runs/quick"))
+    >>> paths.last_checkpoint.as_posix(), paths.tables.as_posix()
+    ('runs/quick/checkpoints/last.pt', 'runs/quick/tables')
+    """
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        """``config.json``: resolved data and train configs and the hardware choices."""
+        return self.root / "config.json"
+
+    @property
+    def checkpoints(self) -> Path:
+        """``checkpoints/``: ``last.pt`` and the periodic ``step_XXXXXX.pt`` copies."""
+        return self.root / "checkpoints"
+
+    @property
+    def last_checkpoint(self) -> Path:
+        return self.checkpoints / "last.pt"
+
+    @property
+    def train_log(self) -> Path:
+        """``train_log.csv``: one row per generator step."""
+        return self.root / "train_log.csv"
+
+    @property
+    def samples(self) -> Path:
+        """``samples/``: the fixed-noise grids ``step_XXXXXX.png``."""
+        return self.root / "samples"
+
+    @property
+    def data_prep(self) -> Path:
+        """``data_prep/``: notebook 01's split table, dataset record and figures."""
+        return self.root / "data_prep"
+
+    @property
+    def eval(self) -> Path:
+        """``eval/``: cached generated and denoised sets (``.npy``) of notebooks 03-06."""
+        return self.root / "eval"
+
+    @property
+    def features(self) -> Path:
+        """``eval/features/``: cached Inception features, keyed by images and weights."""
+        return self.eval / "features"
+
+    @property
+    def tables(self) -> Path:
+        """``tables/``: Table 1, Table 2, texture, RQ1/RQ2 and memorisation tables (CSV and LaTeX)."""
+        return self.root / "tables"
+
+    @property
+    def figures(self) -> Path:
+        """``figures/``: the run's own figures (thesis figures are published to :data:`FIGURES_DIR`)."""
+        return self.root / "figures"
+
+    @property
+    def rq2(self) -> Path:
+        """``rq2/``: RQ2's class generators and classifier-run caches (notebook 08)."""
+        return self.root / "rq2"
+
+    @property
+    def notebooks(self) -> Path:
+        """``notebooks/``: the executed notebooks of the pipeline."""
+        return self.root / "notebooks"
+
+    @property
+    def study(self) -> Path:
+        """``study/``: the default folder of a reader study built from this run."""
+        return self.root / "study"
+
+
+def run_paths(name: str) -> RunPaths:
+    """The :class:`RunPaths` of run ``name`` under :data:`RUNS_DIR` (the name is checked by :func:`run_dir`)."""
+    return RunPaths(run_dir(name))

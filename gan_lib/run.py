@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import apply_overrides, run_dir
+from .config import RunPaths, apply_overrides, run_dir
 from .training import TrainConfig
 from .training.run_folder import RunFolder
 
@@ -49,6 +49,11 @@ class Run:
 
         data = self.config.get("data")
         return None if data is None else apply_overrides(DataConfig(), data)
+
+    @property
+    def paths(self) -> RunPaths:
+        """Every path inside the run folder (:class:`gan_lib.config.RunPaths`)."""
+        return RunPaths(self.path)
 
     @property
     def checkpoint_path(self) -> Path:

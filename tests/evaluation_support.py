@@ -9,9 +9,8 @@ from gan_lib import evaluation
 from gan_lib.config import run_dir
 
 #: A quick-profile config shrunk to the 12-image sets below.
-CONFIG = evaluation.evaluation_config(
-    "quick", n_generated=12, n_resamples=50, n_costly_bootstrap=2, diversity_pairs=20, swd_max_images=12,
-)
+CONFIG = evaluation.evaluation_config("quick", {"n_generated": 12, "n_resamples": 50, "n_costly_bootstrap": 2,
+                                                "diversity_pairs": 20, "swd_max_images": 12})
 
 
 def texture(n: int, seed: int, size: int = 32) -> np.ndarray:

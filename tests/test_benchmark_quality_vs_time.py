@@ -41,8 +41,8 @@ def tiny():
     thesis = TrainConfig(image_size=32, generator_width=0.0625, critic_width=0.0625, mlp_hidden=(16,), latent_dim=16,
                          batch_size=4, n_critic=2, precision="fp32", memory_format="contiguous", num_threads=1)
     config = {THESIS: thesis, PROJECT: apply_overrides(thesis, {**RECIPES["project"], "recipe": "project"})}
-    eval_config = evaluation_config("quick", n_generated=8, max_real=16, swd_max_images=8, n_costly_bootstrap=2,
-                                    diversity_pairs=10, n_resamples=50)
+    eval_config = evaluation_config("quick", {"n_generated": 8, "max_real": 16, "swd_max_images": 8,
+                                              "n_costly_bootstrap": 2, "diversity_pairs": 10, "n_resamples": 50})
     sets = {"train": _images(16, 0), "heldout": _images(8, 1), "test": _images(8, 2)}
     return config, eval_config, sets
 
@@ -83,7 +83,7 @@ def test_benchmark_folder_depends_on_budgets_and_settings(qvt, tmp_path):
 
 
 def test_reference_sets_caps_sizes_like_the_evaluation(qvt):
-    config = evaluation_config("quick", n_generated=4, max_real=6)
+    config = evaluation_config("quick", {"n_generated": 4, "max_real": 6})
     out = qvt.reference_sets({"train": _images(10, 0), "heldout": _images(3, 1), "test": _images(9, 2)}, config)
     assert {k: len(v) for k, v in out.items()} == {"train": 6, "heldout": 3, "test": 4}
 

@@ -9,7 +9,7 @@ from gan_lib import evaluation
 
 
 def test_cap_real_split_keeps_order_and_caps_train_and_compared_splits_differently():
-    config = evaluation.evaluation_config("quick", n_generated=4, max_real=6)
+    config = evaluation.evaluation_config("quick", {"n_generated": 4, "max_real": 6})
     images = np.arange(10, dtype=np.float32)[:, None, None] * np.ones((1, 2, 2), np.float32) / 10
     train = evaluation.cap_real_split(images, "train", config, np.random.default_rng(0))
     heldout = evaluation.cap_real_split(images, "heldout", config, np.random.default_rng(0))
@@ -37,7 +37,7 @@ def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch):
             return texture(n, seed + 100)
 
     monkeypatch.setitem(sys.modules, "gan_lib.run", types.SimpleNamespace(load_run=lambda name: FakeRun()))
-    config = evaluation.evaluation_config("quick", n_generated=8, max_real=25)
+    config = evaluation.evaluation_config("quick", {"n_generated": 8, "max_real": 25})
     first = evaluation.load_evaluation_sets("fake-run", config)
     second = evaluation.load_evaluation_sets("fake-run", config)
     assert calls == [(8, 0)]  # the second call read eval/generated.npy

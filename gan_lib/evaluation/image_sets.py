@@ -18,7 +18,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gan_lib.atomic import atomic_save, atomic_write_json
-from gan_lib.config import run_dir
+from gan_lib.config import run_paths
 from gan_lib.imaging import check_image_set
 
 from .config import EvaluationConfig
@@ -139,10 +139,11 @@ def load_evaluation_sets(run_name: str, config: EvaluationConfig) -> EvaluationS
 
 def _cached_generated(run: Any, run_name: str, *, n: int, seed: int) -> np.ndarray:
     """``eval/generated.npy`` when its stamp matches ``n``, ``seed`` and the checkpoint; else generate and save."""
-    folder = run_dir(run_name) / "eval"
+    folder = run_paths(run_name).eval
     array_path, meta_path = folder / "generated.npy", folder / "generated.json"
-    checkpoint = run_dir(run_name) / "checkpoints" / "last.pt"
-    stamp = {"n": n, "seed": seed, "checkpoint_mtime_ns": checkpoint.stat().st_mtime_ns if checkpoint.exists() else None}
+    checkpoint = run_paths(run_name).last_checkpoint
+    stamp = {"n": n, "seed": seed,
+             "checkpoint_mtime_ns": checkpoint.stat().st_mtime_ns if checkpoint.exists() else None}
     if array_path.exists() and meta_path.exists() and json.loads(meta_path.read_text()) == stamp:
         return check_image_set(np.load(array_path), name=str(array_path))
     images = check_image_set(run.generate(n, seed=seed), name="generated")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pytorch_fid.inception import InceptionV3
 
-from gan_lib.config import run_dir
+from gan_lib.config import run_paths
 from gan_lib.metrics.fid import try_load_inception
 
 __all__ = ["load_inception_with_note", "feature_cache_dir"]
@@ -49,4 +49,4 @@ def load_inception_with_note(weights: str | os.PathLike[str] | None = None) -> t
 
 def feature_cache_dir(run_name: str) -> Path:
     """``runs/<run_name>/eval/features``: the Inception features notebooks 03, 04, 08 and 09 share."""
-    return run_dir(run_name) / "eval" / "features"
+    return run_paths(run_name).features

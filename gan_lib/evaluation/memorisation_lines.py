@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gan_lib.config import run_dir
+from gan_lib.config import run_paths
 from gan_lib.metrics import Estimate, tidy_table
 
 __all__ = ["MEMORISATION_PREFIX", "memorisation_rows", "with_memorisation_lines"]
@@ -61,7 +61,7 @@ def memorisation_rows(memorisation: pd.DataFrame) -> pd.DataFrame:
 def with_memorisation_lines(run_name: str, table: pd.DataFrame) -> pd.DataFrame:
     """``table`` without old memorisation lines, plus those of ``tables/memorisation.csv`` when it exists."""
     table = table[~table["metric"].str.startswith(MEMORISATION_PREFIX)]
-    path = run_dir(run_name) / "tables" / "memorisation.csv"
+    path = run_paths(run_name).tables / "memorisation.csv"
     if not path.exists():
         return table
     return pd.concat([table, memorisation_rows(pd.read_csv(path))], ignore_index=True)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gan_lib.atomic import atomic_path, atomic_save
-from gan_lib.config import run_dir
+from gan_lib.config import run_dir, run_paths
 from gan_lib.metrics import TABLE1_COLUMNS, display_table, write_table
 from gan_lib.training.recipes import recipe_label
 from gan_lib.training.run_folder import RunFolder
@@ -30,7 +30,7 @@ __all__ = ["save_arrays", "save_table1", "add_memorisation_to_table1", "save_tab
 
 def save_arrays(run_name: str, arrays: Mapping[str, np.ndarray]) -> list[Path]:
     """Save ``{name: array}`` as ``runs/<run_name>/eval/<name>.npy`` atomically and return the paths."""
-    folder = run_dir(run_name) / "eval"
+    folder = run_paths(run_name).eval
     paths = []
     for name, array in arrays.items():
         paths.append(atomic_save(folder / f"{name}.npy", lambda tmp, a=array: np.save(tmp, a)))
@@ -45,7 +45,7 @@ def save_table1(run_name: str, table: pd.DataFrame) -> tuple[Path, Path]:
     if folder.config_path.exists():
         recipe = " (training recipe: " + recipe_label(folder.read_config()["train"]).replace("_", r"\_") + ")"
     return write_table(
-        table, display_table(table, headers=TABLE1_COLUMNS), run_dir(run_name) / "tables" / "table1_metrics",
+        table, display_table(table, headers=TABLE1_COLUMNS), run_paths(run_name).tables / "table1_metrics",
         caption=(f"Evaluation metrics of the WGAN-GP generator{recipe} against the real training set, next to real "
                  "held-out views of the training patient and another patient's images (value [95\\% CI] (n))."),
         label="tab:metrics",
@@ -59,7 +59,7 @@ def add_memorisation_to_table1(run_name: str) -> tuple[Path, Path] | None:
     written earlier in the pipeline; when Table 1 comes later,
     :func:`save_table1` adds the lines itself.
     """
-    path = run_dir(run_name) / "tables" / "table1_metrics.csv"
+    path = run_paths(run_name).tables / "table1_metrics.csv"
     if not path.exists():
         return None
     return save_table1(run_name, pd.read_csv(path).astype({"n_reference": "Int64"}))
@@ -69,7 +69,7 @@ def save_table2(run_name: str, table: pd.DataFrame) -> tuple[Path, Path]:
     """Write Table 2 to ``runs/<run_name>/tables/table2_denoising.csv/.tex`` (methods as rows)."""
     display = display_table(table, row_name="method", column_name="metric")
     return write_table(
-        table, display, run_dir(run_name) / "tables" / "table2_denoising",
+        table, display, run_paths(run_name).tables / "table2_denoising",
         caption=("Denoising the generated images: MPV, MPVD and what each method costs in texture, "
                  "with the real sets for reference (value [95\\% CI] (n))."),
         label="tab:denoising",
@@ -78,7 +78,7 @@ def save_table2(run_name: str, table: pd.DataFrame) -> tuple[Path, Path]:
 
 def save_texture_stats(run_name: str, stats: pd.DataFrame) -> Path:
     """Write the per-feature KS/Wasserstein table to ``runs/<run_name>/tables/texture_stats.csv``."""
-    path = run_dir(run_name) / "tables" / "texture_stats.csv"
+    path = run_paths(run_name).tables / "texture_stats.csv"
     with atomic_path(path) as tmp:
         stats.to_csv(tmp, index=False)
     return path

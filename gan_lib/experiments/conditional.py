@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from ..atomic import atomic_save, atomic_write_json
+from ..config import RunPaths
 from ..imaging import check_image_set
 from .labelled import LabelledSet
 
@@ -67,7 +68,7 @@ def generators_root(run_folder: str | Path, config: Any, *, seed: int, labelled_
 
     payload = {name: getattr(config, name) for name in GENERATOR_FIELDS} | {"labelled_manifest": labelled_manifest}
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()[:12]
-    return Path(run_folder) / "rq2" / f"generators_{digest}_seed{int(seed)}"
+    return RunPaths(Path(run_folder)).rq2 / f"generators_{digest}_seed{int(seed)}"
 
 
 def class_gan_config(profile: str, *, image_size: int, steps: int, batch_size: int, seed: int = 0) -> Any:
@@ -137,9 +138,9 @@ def train_class_generators(
         images = check_image_set(train.of_class(label), name=f"train_class_generators: class {label} images",
                                  min_count=2)
         folder = class_run_dir(root, label)
-        has_checkpoint = (folder / "checkpoints" / "last.pt").exists()
+        has_checkpoint = RunPaths(folder).last_checkpoint.exists()
         train_gan(train_config, images, folder, resume=resume and has_checkpoint)
-        checkpoints[label] = folder / "checkpoints" / "last.pt"
+        checkpoints[label] = RunPaths(folder).last_checkpoint
     return checkpoints
 
 
@@ -163,9 +164,9 @@ def train_conditional_generator(
                          "build it with conditional_gan_config(...).")
     images = check_image_set(train.images, name="train_conditional_generator: images", min_count=2)
     folder = conditional_run_dir(root)
-    has_checkpoint = (folder / "checkpoints" / "last.pt").exists()
+    has_checkpoint = RunPaths(folder).last_checkpoint.exists()
     train_gan(train_config, images, folder, labels=train.labels, resume=resume and has_checkpoint)
-    return {label: folder / "checkpoints" / "last.pt" for label in (0, 1)}
+    return {label: RunPaths(folder).last_checkpoint for label in (0, 1)}
 
 
 def generate_class_pools(

@@ -8,7 +8,16 @@ import time
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from gan_lib.config import FIGURES_DIR, NOTEBOOKS_DIR, PROCESSED_DATA_DIR, PROFILES, PROJECT_ROOT, RUNS_DIR, WORK_ROOT
+from gan_lib.config import (
+    FIGURES_DIR,
+    NOTEBOOKS_DIR,
+    PROCESSED_DATA_DIR,
+    PROFILES,
+    PROJECT_ROOT,
+    RUNS_DIR,
+    WORK_ROOT,
+    RunPaths,
+)
 from gan_lib.pipeline.errors import PipelineError, StageFailed
 from gan_lib.pipeline.record import (
     RECORD_NAME,
@@ -206,7 +215,7 @@ def _run_stage(
     """
     import papermill
 
-    executed = run_folder / "notebooks" / f"{name}.ipynb"
+    executed = RunPaths(run_folder).notebooks / f"{name}.ipynb"
     entry = record.stage(name)
     start = time.time()
     entry.update(status="running", started=now(), notebook=relative(notebook, PROJECT_ROOT),
@@ -230,7 +239,7 @@ def _run_stage(
         status="failed" if error else "done",
         duration_s=round(duration, 2),
         outputs=files_newer_than([run_folder, *watch_dirs], start,
-                                 exclude=[run_folder / "notebooks", record.path], root=WORK_ROOT),
+                                 exclude=[RunPaths(run_folder).notebooks, record.path], root=WORK_ROOT),
         error=error_summary(error) if error else None,
     )
     record.save()

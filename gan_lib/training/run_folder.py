@@ -26,6 +26,7 @@ from PIL import Image
 from torchvision.utils import make_grid
 
 from ..atomic import atomic_path, atomic_write_json, atomic_write_text
+from ..config import RunPaths
 from ..imaging import to_uint8
 from .checkpoint import save_checkpoint
 
@@ -55,11 +56,12 @@ class RunFolder:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.config_path = self.path / "config.json"
-        self.checkpoints_dir = self.path / "checkpoints"
-        self.last_checkpoint = self.checkpoints_dir / "last.pt"
-        self.log_path = self.path / "train_log.csv"
-        self.samples_dir = self.path / "samples"
+        self.paths = RunPaths(self.path)
+        self.config_path = self.paths.config
+        self.checkpoints_dir = self.paths.checkpoints
+        self.last_checkpoint = self.paths.last_checkpoint
+        self.log_path = self.paths.train_log
+        self.samples_dir = self.paths.samples
         self._rows: list[list[float]] = []
 
     def write_config(self, config: dict[str, Any]) -> Path:

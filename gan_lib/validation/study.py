@@ -38,6 +38,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from gan_lib.atomic import atomic_path, atomic_write_bytes
+from gan_lib.config import RunPaths
 from gan_lib.imaging import check_image_set, to_uint8
 from gan_lib.validation import db
 from gan_lib.validation.security import hash_verifier, new_item_id
@@ -332,6 +333,6 @@ def create_study_from_run(
     real, sources = _draw_real(run.dataset(), n_real, rng)
     generated = run.generate(n_generated, seed=seed)
     return create_study(
-        real, generated, out_dir if out_dir is not None else folder / "study", seed=seed, repeats=repeats,
+        real, generated, out_dir if out_dir is not None else RunPaths(folder).study, seed=seed, repeats=repeats,
         real_sources=sources, metadata={"run": str(folder.resolve())},
     )
