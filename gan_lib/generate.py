@@ -13,6 +13,7 @@ A folder ``--out`` receives ``sample_00000.png, ...`` (uint8, via
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 from typing import Any, Sequence
@@ -21,12 +22,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .atomic import atomic_path
-from .imaging import to_uint8
+from .atomic import atomic_path, atomic_save, atomic_write_json
+from .imaging import check_image_set, to_uint8
 from .models import call_with_labels
 from .training.checkpoint import build_generator, load_checkpoint
 
-__all__ = ["generate", "save_images", "main"]
+__all__ = ["generate", "cached_generate", "save_images", "main"]
 
 
 def generate(
@@ -85,6 +86,46 @@ def generate(
             batch = call_with_labels(model, z_batch, labels_batch)  # b x 1 x H x W
             out[start : start + len(batch)] = batch[:, 0].float().cpu().numpy()
     return out
+
+
+def cached_generate(
+    checkpoint: str | os.PathLike[str],
+    n: int,
+    *,
+    seed: int = 0,
+    labels: int | None = None,
+    cache: str | os.PathLike[str],
+) -> np.ndarray:
+    """:func:`generate`, kept in ``<cache>.npy`` and reused while ``n``, ``seed`` and the checkpoint are unchanged.
+
+    The stamp ``<cache>.json`` records the count, the seed and the checkpoint's
+    modification time, so a retrained or resumed generator is sampled afresh.
+    Both files are written atomically.
+
+    Parameters
+    ----------
+    checkpoint : path
+        The generator's checkpoint (``runs/<name>/checkpoints/last.pt``).
+    n, seed, labels
+        As in :func:`generate`.
+    cache : path
+        The cache's path without suffix, e.g. ``runs/quick/eval/generated``.
+
+    Returns
+    -------
+    ndarray, shape (n, H, W), float32 in [-1, 1]
+    """
+    checkpoint, cache = Path(checkpoint), Path(cache)
+    if not checkpoint.is_file():
+        raise FileNotFoundError(f"cached_generate: no checkpoint {checkpoint}; train the generator first.")
+    array_path, stamp_path = cache.with_name(cache.name + ".npy"), cache.with_name(cache.name + ".json")
+    stamp = {"n": int(n), "seed": int(seed), "checkpoint_mtime_ns": checkpoint.stat().st_mtime_ns}
+    if array_path.is_file() and stamp_path.is_file() and json.loads(stamp_path.read_text()) == stamp:
+        return check_image_set(np.load(array_path), name=str(array_path))
+    images = check_image_set(generate(checkpoint, n, seed=seed, labels=labels), name=f"samples of {checkpoint}")
+    atomic_save(array_path, lambda tmp: np.save(tmp, images))
+    atomic_write_json(stamp_path, stamp)
+    return images
 
 
 def _label_tensor(labels: Any, n: int, num_classes: int, checkpoint: Any) -> torch.Tensor | None:

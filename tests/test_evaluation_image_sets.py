@@ -5,6 +5,7 @@ import types
 import numpy as np
 from evaluation_support import texture
 
+import gan_lib.generate
 from gan_lib import evaluation
 
 
@@ -19,7 +20,7 @@ def test_cap_real_split_keeps_order_and_caps_train_and_compared_splits_different
     assert evaluation.cap_real_split(small, "test", config, np.random.default_rng(0)) is small
 
 
-def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch):
+def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch, tmp_path):
     calls = []
 
     class FakeDataset:
@@ -29,13 +30,17 @@ def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch):
             return texture(30 if split == "train" else 40, seed=len(split))
 
     class FakeRun:
+        checkpoint_path = tmp_path / "last.pt"
+
         def dataset(self):
             return FakeDataset()
 
-        def generate(self, n, *, seed=0):
-            calls.append((n, seed))
-            return texture(n, seed + 100)
+    def generate(checkpoint, n, *, seed=0, labels=None):
+        calls.append((n, seed))
+        return texture(n, seed + 100)
 
+    FakeRun.checkpoint_path.write_bytes(b"weights")
+    monkeypatch.setattr(gan_lib.generate, "generate", generate)
     monkeypatch.setitem(sys.modules, "gan_lib.run", types.SimpleNamespace(load_run=lambda name: FakeRun()))
     config = evaluation.evaluation_config("quick", {"n_generated": 8, "max_real": 25})
     first = evaluation.load_evaluation_sets("fake-run", config)

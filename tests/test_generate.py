@@ -85,3 +85,35 @@ def test_load_run_dataset_refuses_a_run_without_data_config(trained_run):
 def test_load_run_rejects_folder_without_checkpoint(tmp_path):
     with pytest.raises(FileNotFoundError, match="is not a trained run"):
         load_run(tmp_path)
+
+
+def test_cached_generate_reuses_its_samples_until_the_checkpoint_changes(tmp_path, monkeypatch):
+    import os
+
+    import gan_lib.generate as module
+
+    calls = []
+
+    def fake_generate(checkpoint, n, *, seed=0, labels=None):
+        calls.append((n, seed, labels))
+        return np.full((n, 4, 4), seed / 10, np.float32)
+
+    monkeypatch.setattr(module, "generate", fake_generate)
+    checkpoint = tmp_path / "last.pt"
+    checkpoint.write_bytes(b"weights")
+    first = module.cached_generate(checkpoint, 3, seed=1, labels=1, cache=tmp_path / "pool")
+    again = module.cached_generate(checkpoint, 3, seed=1, labels=1, cache=tmp_path / "pool")
+    np.testing.assert_array_equal(first, again)
+    assert calls == [(3, 1, 1)] and (tmp_path / "pool.npy").is_file() and (tmp_path / "pool.json").is_file()
+    module.cached_generate(checkpoint, 3, seed=2, labels=1, cache=tmp_path / "pool")  # another seed: new samples
+    stat = checkpoint.stat()
+    os.utime(checkpoint, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # a resumed run rewrites last.pt
+    module.cached_generate(checkpoint, 3, seed=2, labels=1, cache=tmp_path / "pool")
+    assert len(calls) == 3
+
+
+def test_cached_generate_names_a_missing_checkpoint(tmp_path):
+    from gan_lib.generate import cached_generate
+
+    with pytest.raises(FileNotFoundError, match="no checkpoint .*last.pt; train the generator first"):
+        cached_generate(tmp_path / "last.pt", 2, cache=tmp_path / "x")

@@ -12,14 +12,11 @@ notebooks 03–06 while those match.
 from __future__ import annotations
 
 import dataclasses
-import json
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 
-from gan_lib.atomic import atomic_save, atomic_write_json
 from gan_lib.config import run_paths
-from gan_lib.imaging import check_image_set
 
 from .config import EvaluationConfig
 
@@ -117,6 +114,7 @@ def load_evaluation_sets(run_name: str, config: EvaluationConfig) -> EvaluationS
     -------
     EvaluationSets
     """
+    from gan_lib.generate import cached_generate
     from gan_lib.run import load_run  # the training stage; imported here so the metrics never need torch models
 
     run = load_run(run_name)
@@ -133,20 +131,7 @@ def load_evaluation_sets(run_name: str, config: EvaluationConfig) -> EvaluationS
             real[split], missing[split] = None, str(error)
             continue
         real[split] = cap_real_split(images, split, config, rng)
-    generated = _cached_generated(run, run_name, n=config.n_generated, seed=config.seed)
+    # eval/generated.npy, reused while count, seed and checkpoint match
+    generated = cached_generate(run.checkpoint_path, config.n_generated, seed=config.seed,
+                                cache=run_paths(run_name).eval / "generated")
     return EvaluationSets(generated, real["train"], real["heldout"], real["test"], missing)
-
-
-def _cached_generated(run: Any, run_name: str, *, n: int, seed: int) -> np.ndarray:
-    """``eval/generated.npy`` when its stamp matches ``n``, ``seed`` and the checkpoint; else generate and save."""
-    folder = run_paths(run_name).eval
-    array_path, meta_path = folder / "generated.npy", folder / "generated.json"
-    checkpoint = run_paths(run_name).last_checkpoint
-    stamp = {"n": n, "seed": seed,
-             "checkpoint_mtime_ns": checkpoint.stat().st_mtime_ns if checkpoint.exists() else None}
-    if array_path.exists() and meta_path.exists() and json.loads(meta_path.read_text()) == stamp:
-        return check_image_set(np.load(array_path), name=str(array_path))
-    images = check_image_set(run.generate(n, seed=seed), name="generated")
-    atomic_save(array_path, lambda tmp: np.save(tmp, images))
-    atomic_write_json(meta_path, stamp)
-    return images

@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_save, atomic_write_json
 from ..config import RunPaths
 from ..imaging import check_image_set
 from .labelled import LabelledSet
@@ -183,7 +182,7 @@ def generate_class_pools(
     generator's (:func:`train_conditional_generator`), which is then asked for
     that label.  Returns ``{label: float32 (n_per_class, H, W) in [-1, 1]}``.
     """
-    from gan_lib.generate import generate
+    from gan_lib.generate import cached_generate, generate
     from gan_lib.training.checkpoint import load_checkpoint
 
     pools = {}
@@ -192,19 +191,9 @@ def generate_class_pools(
         if not checkpoint.is_file():
             raise FileNotFoundError(f"generate_class_pools: no checkpoint {checkpoint}; train the class generators "
                                     "first (train_class_generators).")
-        stamp = {"n": int(n_per_class), "seed": int(seed) + int(label),
-                 "checkpoint_mtime_ns": checkpoint.stat().st_mtime_ns}
-        if cache_root is not None:
-            array_path = Path(cache_root) / f"pool_class_{label}.npy"
-            meta_path = array_path.with_suffix(".json")
-            if array_path.is_file() and meta_path.is_file() and json.loads(meta_path.read_text()) == stamp:
-                pools[label] = check_image_set(np.load(array_path), name=str(array_path))
-                continue
         conditional = load_checkpoint(checkpoint)["train_config"].get("num_classes", 0) > 0
-        images = check_image_set(generate(checkpoint, n_per_class, seed=seed + label,
-                                          labels=label if conditional else None), name=f"class {label} samples")
-        if cache_root is not None:
-            atomic_save(array_path, lambda tmp, images=images: np.save(tmp, images))
-            atomic_write_json(meta_path, stamp)
-        pools[label] = images
+        options = {"seed": seed + label, "labels": label if conditional else None}
+        pools[label] = (generate(checkpoint, n_per_class, **options) if cache_root is None else
+                        cached_generate(checkpoint, n_per_class, **options,
+                                        cache=Path(cache_root) / f"pool_class_{label}"))
     return pools
