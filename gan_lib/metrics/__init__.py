@@ -5,7 +5,8 @@ feature arrays ``(N, D)``, each returning :class:`Estimate` objects (value,
 95 % interval, sample sizes):
 
 - :mod:`~gan_lib.metrics.pixel` — MSE, SSIM (nearest-real and random-pair protocols), MPV, MPVD;
-- :mod:`~gan_lib.metrics.fid` — Inception features (pytorch-fid, local weights only) and FID;
+- :mod:`~gan_lib.metrics.inception_weights` — the TF-Inception weights of FID (local only) in pytorch-fid's network;
+- :mod:`~gan_lib.metrics.fid` — Inception features and FID;
 - :mod:`~gan_lib.metrics.kid` — Kernel Inception Distance;
 - :mod:`~gan_lib.metrics.precision_recall` — improved precision/recall (Kynkäänniemi et al. 2019);
 - :mod:`~gan_lib.metrics.swd` — multi-scale sliced Wasserstein distance (Karras et al. 2018);
@@ -17,15 +18,8 @@ feature arrays ``(N, D)``, each returning :class:`Estimate` objects (value,
 from gan_lib.metrics.bootstrap import Estimate, not_computed
 from gan_lib.metrics.c2st import ReaderResult, block_edge_ratio, c2st, frame_share, statistics_reader
 from gan_lib.metrics.diversity import ms_ssim, ms_ssim_diversity
-from gan_lib.metrics.fid import (
-    FIDWeightsNotFound,
-    TooFewImagesError,
-    fid,
-    find_fid_weights,
-    frechet_distance,
-    inception_features,
-    load_inception,
-)
+from gan_lib.metrics.fid import TooFewImagesError, fid, frechet_distance, inception_features
+from gan_lib.metrics.inception_weights import FIDWeightsNotFound, find_fid_weights, load_inception
 from gan_lib.metrics.kid import kid
 from gan_lib.metrics.pixel import (
     mean_pixel_values,
