@@ -117,3 +117,56 @@ def test_cached_generate_names_a_missing_checkpoint(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="no checkpoint .*last.pt; train the generator first"):
         cached_generate(tmp_path / "last.pt", 2, cache=tmp_path / "x")
+
+
+def _pixels(folder, pattern="sample_*.png"):
+    return {p.name: np.asarray(Image.open(p)) for p in sorted(folder.glob(pattern))}
+
+
+def test_generate_cli_seeds_regenerate_exactly_the_same_images(trained_run, tmp_path):
+    checkpoint = str(trained_run / "checkpoints" / "last.pt")
+    main(["--checkpoint", checkpoint, "--seeds", "0-9", "--format", "png16", "--out", str(tmp_path / "all")])
+    main(["--checkpoint", checkpoint, "--seeds", "3-5", "--format", "png16", "--out", str(tmp_path / "some")])
+    everything, some = _pixels(tmp_path / "all"), _pixels(tmp_path / "some")
+    assert list(some) == ["sample_00003.png", "sample_00004.png", "sample_00005.png"]
+    for name, pixels in some.items():
+        assert pixels.dtype == np.uint16
+        np.testing.assert_array_equal(pixels, everything[name])
+    assert not np.array_equal(everything["sample_00003.png"], everything["sample_00004.png"])
+
+
+def test_generate_seeds_is_exact_whatever_the_other_seeds(trained_run):
+    from gan_lib.generate import generate_seeds
+
+    checkpoint = trained_run / "checkpoints" / "last.pt"
+    np.testing.assert_array_equal(generate_seeds(checkpoint, [4, 17]), generate_seeds(checkpoint, range(18))[[4, 17]])
+
+
+def test_generate_cli_interpolate_writes_frames_and_a_gif(trained_run, tmp_path):
+    from gan_lib.generate import generate_seeds
+
+    checkpoint = str(trained_run / "checkpoints" / "last.pt")
+    main(["--checkpoint", checkpoint, "--interpolate", "2", "9", "--frames", "5", "--out", str(tmp_path)])
+    frames = _pixels(tmp_path, "frame_*.png")
+    assert len(frames) == 5
+    ends = (generate_seeds(checkpoint, [2, 9]) + 1) * 127.5
+    np.testing.assert_allclose(frames["frame_00000.png"], ends[0], atol=0.51)
+    np.testing.assert_allclose(frames["frame_00004.png"], ends[1], atol=0.51)
+    with Image.open(tmp_path / "walk.gif") as gif:
+        assert gif.n_frames == 5
+
+
+def test_generate_cli_writes_synthetic_dicoms(trained_run, tmp_path):
+    import pydicom
+
+    main(["--checkpoint", str(trained_run / "checkpoints" / "last.pt"), "--seeds", "0-1", "--format", "dicom",
+          "--out", str(tmp_path)])
+    files = sorted(tmp_path.glob("*.dcm"))
+    assert len(files) == 2 and all(pydicom.dcmread(f).ConversionType == "SYN" for f in files)
+    assert "last.pt" in pydicom.dcmread(files[0]).DerivationDescription
+
+
+def test_generate_cli_refuses_two_kinds_of_request(trained_run, tmp_path):
+    with pytest.raises(SystemExit):
+        main(["--checkpoint", str(trained_run / "checkpoints" / "last.pt"), "--n", "2", "--seeds", "0-1",
+              "--out", str(tmp_path)])

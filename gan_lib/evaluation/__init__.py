@@ -17,9 +17,13 @@ write ``from gan_lib import evaluation; evaluation.metrics_table(...)``:
 - :mod:`~gan_lib.evaluation.table2` — Table 2, the denoising methods (notebook 03);
 - :mod:`~gan_lib.evaluation.texture_stats` — per-image texture features and their comparison (notebook 05);
 - :mod:`~gan_lib.evaluation.memorisation_lines` — the memorisation audit (notebook 09) as Table 1 lines;
-- :mod:`~gan_lib.evaluation.writers` — the tables and arrays written under ``runs/<name>/``.
+- :mod:`~gan_lib.evaluation.writers` — the tables and arrays written under ``runs/<name>/``;
+- :mod:`~gan_lib.evaluation.folder_sets` — image sets read from folders (PNG, TIFF, DICOM) or ``.npy``;
+- :mod:`~gan_lib.evaluation.compare_folders` — Table 1's metrics on two folders (``python -m gan_lib.metrics``).
 """
+from .compare_folders import FOLDER_METRICS, compare_folders
 from .config import FULL, QUICK, EvaluationConfig, evaluation_config
+from .folder_sets import load_image_folder, to_model_space
 from .image_sets import EvaluationSets, cap_real_split, load_evaluation_sets
 from .inception import feature_cache_dir, load_inception_with_note
 from .memorisation_lines import MEMORISATION_PREFIX, memorisation_rows
@@ -52,4 +56,8 @@ __all__ = [
     "add_memorisation_to_table1",
     "save_table2",
     "save_texture_stats",
+    "load_image_folder",
+    "to_model_space",
+    "FOLDER_METRICS",
+    "compare_folders",
 ]

@@ -34,6 +34,7 @@ import torch
 import torchvision
 from pytorch_fid import inception as fid_inception
 
+from gan_lib.atomic import atomic_save
 from gan_lib.metrics._nvidia_inception import (
     PACKAGED_SHA1,
     PACKAGED_WEIGHTS_FILENAME,
@@ -56,6 +57,7 @@ __all__ = [
     "find_fid_weights",
     "load_inception",
     "try_load_inception",
+    "write_pytorch_fid_weights",
 ]
 
 #: File name of the standard weights; ``6726825d`` is the first 8 hex digits of its SHA-256.
@@ -222,6 +224,42 @@ def try_load_inception(
         return load_inception(weights), ""
     except FIDWeightsNotFound as error:
         return None, str(error)
+
+
+def write_pytorch_fid_weights(
+    target: str | os.PathLike[str], *, weights: str | os.PathLike[str] | None = None
+) -> Path:
+    """Save the weights :func:`load_inception` uses as a pytorch-fid ``.pth``, so that pytorch-fid itself runs them.
+
+    With ``target = $TORCH_HOME/hub/checkpoints/pt_inception-2015-12-05-6726825d.pth``,
+    ``TORCH_HOME=... python -m pytorch_fid DIR1 DIR2`` finds the file where it
+    caches its download and never downloads (torch hub does not check the
+    hash of a cached file by default).  NVIDIA's TorchScript lacks the
+    1008-class logits layer (``fc``), which pytorch-fid's network has but the
+    2048-d pool features never reach; it is written as zeros.  This is for
+    cross-checking FID against pytorch-fid (``docs/metrics.md``), not a
+    replacement for pytorch-fid's own file.
+
+    Parameters
+    ----------
+    target : path-like
+        Where to write (atomically); the folder is created.
+    weights : path, optional, keyword-only
+        See :func:`find_fid_weights`.
+
+    Returns
+    -------
+    Path
+        ``target``.
+    """
+    path = find_fid_weights(weights)
+    if is_torchscript(path):
+        state = dict(nvidia_to_pytorch_fid(torchscript_state(path), source=path))
+    else:
+        state = dict(torch.load(path, map_location="cpu", weights_only=True))
+    state.setdefault("fc.weight", torch.zeros(1008, FEATURE_DIM))
+    state.setdefault("fc.bias", torch.zeros(1008))
+    return atomic_save(target, lambda tmp: torch.save(state, tmp))
 
 
 def _fastest_memory_format(model: fid_inception.InceptionV3, *, batch: int = 4) -> tuple[str, str]:
