@@ -56,11 +56,20 @@ def _clean(value: Any) -> Any:
 
 
 def read_table_rows(path: Path) -> list[dict[str, Any]]:
-    """Every line of a CSV table as JSON-ready dicts (``[]`` when the file is absent)."""
+    """Every line of a CSV table as JSON-ready dicts (``[]`` when the file is absent).
+
+    Counts (columns ``n`` and ``n_*``) come back as integers even where a
+    missing value made pandas read the column as floats.
+    """
     if not path.is_file():
         return []
     frame = pd.read_csv(path)
-    return [{key: _clean(value) for key, value in row.items()} for row in frame.to_dict("records")]
+    for column in frame.columns:
+        values = frame[column].dropna()
+        if (column == "n" or str(column).startswith("n_")) and pd.api.types.is_float_dtype(frame[column]) \
+                and (values == values.round()).all():
+            frame[column] = frame[column].astype("Int64")
+    return [{key: _clean(value) for key, value in row.items()} for row in frame.astype(object).to_dict("records")]
 
 
 def _row(rows: list[dict[str, Any]], prefix: str, comparison: str) -> dict[str, Any] | None:
