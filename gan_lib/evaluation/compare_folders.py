@@ -145,6 +145,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", default="quick", choices=("quick", "full"),
                         help="Table 1's settings: resamples, subset sizes (default quick)")
     parser.add_argument("--seed", type=int, default=0, help="seed of subsets and resampling (default 0)")
+    parser.add_argument("--bootstrap", type=int, default=None,
+                        help="bootstrap replicates behind the FID and SWD intervals (>= 2; default: the profile's)")
     parser.add_argument("--fid-min-images", type=int, default=2048,
                         help="refuse FID below this many images per set (default 2048; lower = biased, noted)")
     parser.add_argument("--fid-weights", default=None, help="TF-Inception weights file (default: found locally)")
@@ -159,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     real, real_files = load_image_folder(args.real_dir, name="REAL_DIR")
     fake, fake_files = load_image_folder(args.fake_dir, name="FAKE_DIR")
     config = evaluation_config(args.profile, {"seed": args.seed, "fid_min_images": args.fid_min_images,
-                                              "inception_max_images": 0})
+                                              "inception_max_images": 0, "n_costly_bootstrap": args.bootstrap})
     inception, features_of = None, None
     if any(m in metrics for m in _INCEPTION_METRICS):
         inception = load_inception(args.fid_weights, device=args.device)
