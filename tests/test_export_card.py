@@ -131,3 +131,19 @@ def test_read_table_rows_turns_missing_values_into_none(tmp_path):
 def test_format_estimate_says_not_measured_with_the_reason():
     assert format_estimate({"value": None, "note": "not computed: needs >= 2048 images"}) == \
         "not measured (needs >= 2048 images)"
+
+
+def test_build_card_reports_a_human_reader_study_but_never_simulated_readers(run_with_tables, tmp_path):
+    run, metadata = run_with_tables
+    columns = {"n": 100, "accuracy": 0.62, "accuracy_ci_low": 0.52, "accuracy_ci_high": 0.72}
+    pd.DataFrame([{"reader": "SIMULATED reader 1", **columns, "source": "SIMULATED readers (demo)"}]).to_csv(
+        tmp_path / "reader_study.csv", index=False)
+    shutil.copytree(run, tmp_path / "run")
+    shutil.copy(tmp_path / "reader_study.csv", tmp_path / "run" / "tables" / "reader_study.csv")
+    entry = next(iter(build_card(tmp_path / "run", metadata, model_file="m", model_sha256="0").values()))
+    assert entry["selection"]["performance"]["turing_test"] is None
+    pd.DataFrame([{"reader": "radiologist A", **columns, "source": "export"}]).to_csv(
+        tmp_path / "run" / "tables" / "reader_study.csv", index=False)
+    entry = next(iter(build_card(tmp_path / "run", metadata, model_file="m", model_sha256="0").values()))
+    assert entry["selection"]["performance"]["turing_test"] == \
+        "radiologist A: accuracy 0.62 [0.52, 0.72] on 100 images (0.5 = chance)"

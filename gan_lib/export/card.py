@@ -112,6 +112,20 @@ def training_data(data_config: dict[str, Any] | None) -> dict[str, Any]:
             "licence": "unknown: state the training data's licence when sharing this model"}
 
 
+def _turing_test(tables: Path) -> tuple[str | None, list[dict[str, Any]]]:
+    """medigan's turing_test from a human reader study (``tables/reader_study.csv``), and its lines.
+
+    A study of SIMULATED readers (``reader_study_SIMULATED.csv``, a demo) is
+    not a measurement and is never reported as one.
+    """
+    rows = [r for r in read_table_rows(tables / "reader_study.csv") if "SIMULATED" not in str(r.get("source", ""))
+            and not str(r.get("reader", "")).startswith("SIMULATED")]
+    if not rows:
+        return None, []
+    return "; ".join(f"{r['reader']}: accuracy {r['accuracy']:.3g} [{r['accuracy_ci_low']:.3g}, "
+                     f"{r['accuracy_ci_high']:.3g}] on {r['n']} images (0.5 = chance)" for r in rows), rows
+
+
 def _privacy(table1: list[dict[str, Any]]) -> str:
     """medigan's privacy_preservation: the memorisation audit's lines, or that it was not run."""
     lines = [r for r in table1 if str(r["metric"]).startswith("memorisation")]
@@ -141,8 +155,9 @@ def build_card(run_path: Path, metadata: dict[str, Any], *, model_file: str, mod
     recipe, source = metadata["recipe"], metadata["source_checkpoint"]
     data = training_data(recipe["data_config"])
     model_id = f"MAMMO_WGAN_{run_path.name.upper()}_{size}PX"
+    turing_test, reader_rows = _turing_test(tables)
     performance = {"SSIM": None, "MSE": None, "NSME": None, "PSNR": None, "IS": None,
-                   "turing_test": None, **_fid_fields(table1), "CLF_delta": None, "SEG_delta": None,
+                   "turing_test": turing_test, **_fid_fields(table1), "CLF_delta": None, "SEG_delta": None,
                    "CLF": _classifier_fields(summary), "SEG": {}, "DET": {}}
     entry = {
         "execution": {
@@ -182,7 +197,9 @@ def build_card(run_path: Path, metadata: dict[str, Any], *, model_file: str, mod
             "licences": {"code_and_weights": CODE_LICENCE, "training_data": data["licence"]},
             "evaluation": table1, "evaluation_source": "tables/table1_metrics.csv",
             "downstream": summary, "downstream_paired_tests": read_table_rows(tables / "rq2_paired_tests.csv"),
-            "turing_test": "not measured: no human reader study recorded for this run (python -m gan_lib.validation)",
+            "reader_study": reader_rows,
+            "turing_test": turing_test or ("not measured: no human reader study recorded for this run "
+                                           "(tables/reader_study.csv; python -m gan_lib.validation)"),
         },
     }
     return {model_id: entry}
