@@ -89,3 +89,11 @@ def test_read_model_metadata_rejects_a_non_safetensors_file(tmp_path):
 def test_read_model_metadata_names_a_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="python -m gan_lib.export"):
         read_model_metadata(tmp_path / "none.safetensors")
+
+
+def test_export_generator_writes_the_same_bytes_every_time(exported, tmp_path):
+    run, model = exported
+    script = (f"from gan_lib.export.model_file import export_generator; "
+              f"export_generator({str(run / 'checkpoints' / 'last.pt')!r}, {str(tmp_path / 'again.safetensors')!r})")
+    subprocess.run([sys.executable, "-c", script], check=True)  # another process: another hash seed
+    assert file_sha256(tmp_path / "again.safetensors") == file_sha256(model)

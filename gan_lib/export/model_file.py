@@ -90,7 +90,8 @@ def export_generator(checkpoint: str | os.PathLike[str], out_file: str | os.Path
     tensors = {name: tensor.detach().contiguous().clone() for name, tensor in model.state_dict().items()}
     info = _metadata(state, model, checkpoint)
     with atomic_path(out_file) as tmp:
-        save_file(tensors, str(tmp), metadata={"format": "pt", _METADATA_KEY: json.dumps(info, sort_keys=True)})
+        # One metadata key: safetensors writes several in a random order, which would change the file's hash.
+        save_file(tensors, str(tmp), metadata={_METADATA_KEY: json.dumps(info, sort_keys=True)})
     return Path(out_file)
 
 
