@@ -193,7 +193,8 @@ def _label_tensor(labels: Any, n: int, num_classes: int, checkpoint: Any) -> tor
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m gan_lib.generate", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m gan_lib.generate",
+                                     description="Sample images from a training checkpoint or an exported model file.")
     parser.add_argument("--checkpoint", "--model", dest="checkpoint", required=True,
                         help="training checkpoint (runs/quick/checkpoints/last.pt) or exported model.safetensors")
     what = parser.add_mutually_exclusive_group(required=True)

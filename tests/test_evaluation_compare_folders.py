@@ -82,6 +82,7 @@ def test_metrics_cli_reads_two_folders_and_writes_json(tmp_path, capsys):
     assert all(line["value"] is not None for line in result["metrics"])
 
 
+@pytest.mark.slow  # 14-39 s on the shared 2-core CPU: two Inception networks built and run
 @requires_packaged
 def test_inception_features_equal_pytorch_fids_own_on_the_same_folder(tmp_path):
     """pytorch-fid reads the PNGs and builds its network itself, from the weights file we write for it."""
