@@ -8,6 +8,7 @@ GitHub spells heading anchors.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -27,15 +28,18 @@ _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$", re.M)
 
 
 def markdown_files(root: Path = ROOT) -> list[Path]:
-    """The checkout's Markdown documents, sorted (see the module docstring for what is left out)."""
+    """The checkout's Markdown documents, sorted (see the module docstring for what is left out).
+
+    Hidden and ignored folders are pruned before they are entered, so a ``.venv`` is never walked.
+    """
     found = []
-    for path in root.rglob("*.md"):
-        parts = path.relative_to(root).parts
-        if any(p.startswith(".") or p in IGNORED_PARTS for p in parts[:-1]):
-            continue
-        if any(parts[: len(prefix)] == prefix for prefix in IGNORED_PREFIXES):
-            continue
-        found.append(path)
+    for folder, subfolders, files in os.walk(root):
+        here = Path(folder).relative_to(root).parts
+        subfolders[:] = [
+            name for name in subfolders
+            if not name.startswith(".") and name not in IGNORED_PARTS and (*here, name) not in IGNORED_PREFIXES
+        ]
+        found.extend(Path(folder) / name for name in files if name.endswith(".md"))
     return sorted(found)
 
 
