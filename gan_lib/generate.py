@@ -98,8 +98,9 @@ def cached_generate(
 ) -> np.ndarray:
     """:func:`generate`, kept in ``<cache>.npy`` and reused while ``n``, ``seed`` and the checkpoint are unchanged.
 
-    The stamp ``<cache>.json`` records the count, the seed and the checkpoint's
-    modification time, so a retrained or resumed generator is sampled afresh.
+    The stamp ``<cache>.json`` records the count, the seed, the checkpoint's
+    file name and modification time, so a retrained or resumed generator, or
+    another checkpoint (``best.pt``/``last.pt``), is sampled afresh.
     Both files are written atomically.
 
     Parameters
@@ -119,7 +120,8 @@ def cached_generate(
     if not checkpoint.is_file():
         raise FileNotFoundError(f"cached_generate: no checkpoint {checkpoint}; train the generator first.")
     array_path, stamp_path = cache.with_name(cache.name + ".npy"), cache.with_name(cache.name + ".json")
-    stamp = {"n": int(n), "seed": int(seed), "checkpoint_mtime_ns": checkpoint.stat().st_mtime_ns}
+    stamp = {"n": int(n), "seed": int(seed), "checkpoint": checkpoint.name,
+             "checkpoint_mtime_ns": checkpoint.stat().st_mtime_ns}
     if array_path.is_file() and stamp_path.is_file() and json.loads(stamp_path.read_text()) == stamp:
         return check_image_set(np.load(array_path), name=str(array_path))
     images = check_image_set(generate(checkpoint, n, seed=seed, labels=labels), name=f"samples of {checkpoint}")
