@@ -4,15 +4,16 @@ Later stages (evaluation notebooks, figures, the reader app) read a run only
 through this object, so they never spell run-folder paths themselves::
 
     run = load_run("quick")
-    fake = run.generate(500, seed=0)          # float32 (500, H, W) in [-1, 1], from checkpoints/best.pt
+    fake = run.generate(500, seed=0)          # float32 (500, H, W) in [-1, 1], from checkpoints/last.pt
     real = run.dataset().images("test")       # the data the run was trained with
     log = run.log()                           # pandas DataFrame of train_log.csv
     metrics = run.metrics()                   # pandas DataFrame of metrics.jsonl
 
-Every stage that samples the generator takes ``checkpoint="best"`` (the
-default: ``checkpoints/best.pt``, chosen during training by the rule of
-:mod:`gan_lib.training.monitor`; ``last.pt`` for a run that kept none) or
-``checkpoint="last"``, and says which it used (:meth:`Run.checkpoint`).
+Every stage that samples the generator takes ``checkpoint="last"`` (the
+default, ``checkpoints/last.pt``; why: :func:`gan_lib.config.resolve_checkpoint`)
+or ``checkpoint="best"`` (``checkpoints/best.pt``, chosen during training by
+the rule of :mod:`gan_lib.training.monitor`; ``last.pt`` for a run that kept
+none), and says which it used (:meth:`Run.checkpoint`).
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ class Run:
         """``checkpoints/last.pt``."""
         return RunFolder(self.path).last_checkpoint
 
-    def checkpoint(self, which: str = "best") -> tuple[str, Path]:
+    def checkpoint(self, which: str = "last") -> tuple[str, Path]:
         """``(name, path)`` of checkpoint ``which`` ("best" or "last"); "best" is "last" for a run without best.pt
         (:func:`gan_lib.config.resolve_checkpoint`)."""
         return resolve_checkpoint(self.paths, which)
@@ -85,7 +86,7 @@ class Run:
         return prepare_dataset(self.data_config, progress=False)
 
     def generate(self, n: int, *, seed: int = 0, batch_size: int = 256, device: str = "cpu",
-                 checkpoint: str = "best") -> np.ndarray:
+                 checkpoint: str = "last") -> np.ndarray:
         """``n`` images ``float32 (n, H, W)`` in [-1, 1] from checkpoint ``checkpoint`` ("best" or "last", see
         :meth:`checkpoint`; :func:`gan_lib.generate.generate`)."""
         from .generate import generate

@@ -6,7 +6,7 @@ views of the training patient (same-patient floor) and another patient's
 images (other-patient floor).  All sets are ``float32 (N, H, W)`` in [-1, 1].
 
 The generated set comes from the checkpoint ``EvaluationConfig.checkpoint``
-names (``"best"``, the default, or ``"last"``; :meth:`gan_lib.run.Run.checkpoint`),
+names (``"last"``, the default, or ``"best"``; :meth:`gan_lib.run.Run.checkpoint`),
 is written to ``runs/<name>/eval/generated.npy`` (+ ``generated.json``: count,
 seed, the checkpoint and its time stamp) and reused by notebooks 03–06 while
 those match.  :meth:`EvaluationSets.describe` says which checkpoint it was.

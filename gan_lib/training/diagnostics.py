@@ -13,7 +13,8 @@ Quality (:func:`quality_numbers`, generated set against a fixed real subset of t
 - ``beta_generated``, ``beta_real``, ``beta_gap``: median spectral slope of each set and their difference
   (generated - real; > 0 = steeper = blurrier, :func:`gan_lib.metrics.spectral.spectral_slope`);
 - ``fine_band_db``: fine-band power of the generated set against the real subset (dB; < 0 = blurrier);
-- ``reader_auc``: the spectral two-sample reader's cross-validated AUC (0.5 = spectra indistinguishable);
+- ``reader_auc``: the spectral two-sample reader's cross-validated AUC (0.5 = spectra indistinguishable), one
+  fold assignment (the reader's default averages three; cost);
 - ``ms_ssim``: mean pairwise MS-SSIM over 128 pairs of the generated set (far above the real set's = mode
   collapse; the held-out floor of ``config.json`` holds the held-out set's).
 
@@ -37,7 +38,6 @@ spectral module's defaults wherever they fit below Nyquist (:func:`spectral_band
 from __future__ import annotations
 
 import math
-from typing import Callable
 
 import numpy as np
 import torch
@@ -79,12 +79,8 @@ def spectral_bands(image_size: int) -> tuple[tuple[float, float], float]:
     return (2.0, min(24.0, 0.75 * nyquist)), min(16.0, nyquist / 2)
 
 
-def quality_numbers(generated: np.ndarray, real: np.ndarray, *, seed: int = 0) -> dict[str, float]:
-    """The weight-free quality numbers of ``generated (N, H, H)`` against ``real (M, H, H)`` (module docstring).
-
-    Deterministic for fixed inputs and ``seed`` (no global random state is used).
-    Needs at least 5 images per set (the reader's folds).
-    """
+def _score_numbers(generated: np.ndarray, real: np.ndarray, *, seed: int) -> dict[str, float]:
+    """The numbers of :data:`SCORE_TERMS` and the two slopes (the cheap part of :func:`quality_numbers`)."""
     band, fine = spectral_bands(real.shape[-1])
     beta_generated = float(np.nanmedian(spectral_slope(generated, band=band)))
     beta_real = float(np.nanmedian(spectral_slope(real, band=band)))
@@ -95,9 +91,20 @@ def quality_numbers(generated: np.ndarray, real: np.ndarray, *, seed: int = 0) -
         "beta_real": beta_real,
         "beta_gap": beta_generated - beta_real,
         "fine_band_db": fine_band_power_db(generated, real, min_frequency=fine),
-        "reader_auc": float(spectral_reader_auc(generated, real, folds=5, seed=seed).value),
+    }
+
+
+def quality_numbers(generated: np.ndarray, real: np.ndarray, *, seed: int = 0) -> dict[str, float]:
+    """The weight-free quality numbers of ``generated (N, H, H)`` against ``real (M, H, H)`` (module docstring).
+
+    Deterministic for fixed inputs and ``seed`` (no global random state is used).
+    Needs at least 5 images per set (the reader's folds).
+    """
+    return {
+        **_score_numbers(generated, real, seed=seed),
+        "reader_auc": float(spectral_reader_auc(generated, real, folds=5, repeats=1, seed=seed).value),
         "ms_ssim": float(ms_ssim_diversity(generated, max_pairs=128, n_resamples=2, seed=seed,
-                                                     progress=False).value),
+                                           progress=False).value),
     }
 
 
@@ -106,7 +113,7 @@ def blur(images: torch.Tensor, sigma: float = SPLIT_SIGMA) -> torch.Tensor:
 
     Examples
     --------
-    >>> float(blur(torch.ones(1, 1, 8, 8)).mean())
+    >>> round(float(blur(torch.ones(1, 1, 8, 8)).mean()), 6)  # a constant image stays constant
     1.0
     """
     size = 2 * math.ceil(3 * sigma) + 1
@@ -172,15 +179,13 @@ def critic_numbers(critic: nn.Module, real: torch.Tensor, generated: torch.Tenso
     return numbers
 
 
-def selection_scales(real: np.ndarray, *, seed: int = 0,
-                     numbers: Callable[..., dict[str, float]] = quality_numbers) -> dict[str, float]:
+def selection_scales(real: np.ndarray, *, seed: int = 0) -> dict[str, float]:
     """The denominators of :func:`selection_score`: each :data:`SCORE_TERMS` value of ``real`` blurred by
-    :data:`SPLIT_SIGMA` px against ``real`` itself (what "as blurry as a one-pixel blur" reads).
-
-    A term that reads 0 for the blur (it cannot see blur) gets scale 1.
+    :data:`SPLIT_SIGMA` px against ``real`` itself (what "as blurry as a one-pixel blur" reads), computed as
+    :func:`quality_numbers` computes them.  A term that reads 0 for the blur (it cannot see blur) gets scale 1.
     """
     blurred = blur(torch.from_numpy(np.ascontiguousarray(real, dtype=np.float32))[:, None])[:, 0].numpy()
-    values = numbers(blurred, real, seed=seed)
+    values = _score_numbers(blurred, real, seed=seed)
     return {term: abs(values[term]) or 1.0 for term in SCORE_TERMS}
 
 
