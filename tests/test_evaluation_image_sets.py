@@ -45,7 +45,7 @@ def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch, tmp_pa
     FakeRun.checkpoint_path.write_bytes(b"weights")
     monkeypatch.setattr(gan_lib.generate, "generate", generate)
     monkeypatch.setitem(sys.modules, "gan_lib.run", types.SimpleNamespace(load_run=lambda name: FakeRun()))
-    config = evaluation.evaluation_config("quick", {"n_generated": 8, "max_real": 25})
+    config = evaluation.evaluation_config("quick", {"n_generated": 8, "max_real": 25, "checkpoint": "best"})
     first = evaluation.load_evaluation_sets("fake-run", config)
     second = evaluation.load_evaluation_sets("fake-run", config)
     assert calls == [(8, 0)]  # the second call read eval/generated.npy
