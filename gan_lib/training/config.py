@@ -191,7 +191,8 @@ EXECUTION_FIELDS: tuple[str, ...] = (
 #: (gan_lib.training.monitor) of 64 images every 100 steps took 4.5 % of the run's
 #: wall time, 5.7 % with the references measured at its start (shared 2-core AMD
 #: EPYC with AVX-512 BF16, load ~10, one run, 2026-12-06; 128 images: 6.7 %), hence 64
-#: images every 110 steps and cheaper references.
+#: images every 110 steps and cheaper references: 2.0 % then (5 evaluations of
+#: ~1 s and 0.7 s of references in a 280 s run, notebook 02 under nbval, load ~8).
 QUICK: dict[str, Any] = {
     "recipe": DEFAULT_RECIPE,
     "image_size": 64,
