@@ -3,6 +3,7 @@
 ::
 
     python -m gan_lib.generate --checkpoint runs/quick/checkpoints/last.pt --n 16 --seed 0 --out samples/
+    python -m gan_lib.generate --run quick --checkpoint best --n 16 --out samples/
     python -m gan_lib.generate --checkpoint runs/quick/checkpoints/last.pt --n 1000 --out generated.npy
     python -m gan_lib.generate --checkpoint runs/<run>/rq2/.../checkpoints/last.pt --n 16 --label 1 --out pos/
 
@@ -23,6 +24,7 @@ import torch
 from PIL import Image
 
 from .atomic import atomic_path, atomic_save, atomic_write_json
+from .config import resolve_checkpoint, run_paths
 from .imaging import check_image_set, to_uint8
 from .models import call_with_labels
 from .training.checkpoint import build_generator, load_checkpoint
@@ -169,7 +171,9 @@ def save_images(images: np.ndarray, out: str | os.PathLike[str]) -> list[Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gan_lib.generate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--checkpoint", required=True, help="checkpoint file, e.g. runs/quick/checkpoints/last.pt")
+    parser.add_argument("--checkpoint", required=True,
+                        help="checkpoint file, e.g. runs/quick/checkpoints/last.pt; with --run: best or last")
+    parser.add_argument("--run", default=None, help="run name under runs/: --checkpoint is then best or last")
     parser.add_argument("--n", type=int, required=True, help="number of images to draw")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent vectors (default 0)")
     parser.add_argument("--out", required=True, help="a folder for PNG files, or a file name ending in .npy")
@@ -177,7 +181,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, ...")
     parser.add_argument("--label", type=int, default=None, help="class to draw (class-conditional generators only)")
     args = parser.parse_args(argv)
-    images = generate(args.checkpoint, args.n, seed=args.seed, batch_size=args.batch_size, device=args.device,
+    checkpoint = args.checkpoint
+    if args.run is not None:
+        which, checkpoint = resolve_checkpoint(run_paths(args.run), args.checkpoint)
+        print(f"checkpoint: {which} ({checkpoint})")
+    images = generate(checkpoint, args.n, seed=args.seed, batch_size=args.batch_size, device=args.device,
                       labels=args.label)
     paths = save_images(images, args.out)
     print(f"wrote {len(images)} image(s) to {paths[0] if len(paths) == 1 else Path(args.out)}")

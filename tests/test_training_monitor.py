@@ -9,6 +9,7 @@ import torch
 from test_training import target_images, tiny_config
 
 from gan_lib.config import RunPaths, resolve_checkpoint
+from gan_lib.run import load_run
 from gan_lib.training import load_checkpoint, train
 from gan_lib.training import trainer as trainer_module
 from gan_lib.training.diagnostics import CRITIC_NAMES, QUALITY_NAMES
@@ -53,6 +54,9 @@ def test_monitor_records_every_evaluation_and_keeps_the_best(tmp_path):
     assert load_checkpoint(paths.best_checkpoint)["step"] == best["step"]
     monitor = json.loads(paths.config.read_text())["monitor"]
     assert monitor["heldout_count"] == 12 and set(monitor["heldout_floor"]) == set(QUALITY_NAMES)
+    run = load_run(tmp_path / "run")
+    assert run.checkpoint("best") == ("best", paths.best_checkpoint) and run.checkpoint()[0] == "last"
+    assert run.metrics()["step"].tolist() == [2, 4, 6]
 
 
 def test_monitor_does_not_change_training(tmp_path):
