@@ -25,7 +25,10 @@ Critic (:func:`critic_numbers`, on plain images: DiffAugment is not applied here
   "dev disc cost", negated);
 - ``w_train_heldout``: ``E[D(train)] - E[D(heldout)]``; well above 0 = the critic scores the images it trains
   on higher than real images it never saw: it memorises (overfitting check);
-- ``r_t``: ``E[sign(D(train))]``, ADA's overfitting heuristic (Karras et al. 2020, eq. 1);
+- ``r_t``: ``E[sign(D(train))]``, ADA's overfitting heuristic (Karras et al. 2020, eq. 1).  ADA's critic is
+  logistic; a Wasserstein critic's scores have a free offset (nothing pins it without the drift term), so here
+  r_t reads that offset as much as overfitting (the quick run: -1 at most evaluations), and ``w_train_heldout``
+  is the overfitting check that does not depend on it;
 - ``gradient_penalty``: ``lambda * E[(||grad D(x^)|| - 1)^2]`` on interpolates with fixed weights;
 - ``grad_norm_real``, ``grad_norm_generated``: mean ``||grad_x D(x)||`` at real and at generated images;
 - ``w_lowpass``, ``w_highpass``: the Wasserstein estimate with both sets Gaussian-blurred (sigma
