@@ -3,6 +3,7 @@
 ::
 
     python -m gan_lib.generate --checkpoint runs/quick/checkpoints/last.pt --n 16 --seed 0 --out samples/
+    python -m gan_lib.generate --run quick --checkpoint best --n 16 --out samples/
     python -m gan_lib.generate --checkpoint runs/quick/checkpoints/last.pt --n 1000 --out generated.npy
     python -m gan_lib.generate --checkpoint runs/<run>/rq2/.../checkpoints/last.pt --n 16 --label 1 --out pos/
 
@@ -23,6 +24,7 @@ import torch
 from PIL import Image
 
 from .atomic import atomic_path, atomic_save, atomic_write_json
+from .config import resolve_checkpoint, run_paths
 from .imaging import check_image_set, to_uint8
 from .models import call_with_labels
 from .training.checkpoint import build_generator, load_checkpoint
@@ -98,8 +100,9 @@ def cached_generate(
 ) -> np.ndarray:
     """:func:`generate`, kept in ``<cache>.npy`` and reused while ``n``, ``seed`` and the checkpoint are unchanged.
 
-    The stamp ``<cache>.json`` records the count, the seed and the checkpoint's
-    modification time, so a retrained or resumed generator is sampled afresh.
+    The stamp ``<cache>.json`` records the count, the seed, the checkpoint's
+    file name and modification time, so a retrained or resumed generator, or
+    another checkpoint (``best.pt``/``last.pt``), is sampled afresh.
     Both files are written atomically.
 
     Parameters
@@ -119,7 +122,8 @@ def cached_generate(
     if not checkpoint.is_file():
         raise FileNotFoundError(f"cached_generate: no checkpoint {checkpoint}; train the generator first.")
     array_path, stamp_path = cache.with_name(cache.name + ".npy"), cache.with_name(cache.name + ".json")
-    stamp = {"n": int(n), "seed": int(seed), "checkpoint_mtime_ns": checkpoint.stat().st_mtime_ns}
+    stamp = {"n": int(n), "seed": int(seed), "checkpoint": checkpoint.name,
+             "checkpoint_mtime_ns": checkpoint.stat().st_mtime_ns}
     if array_path.is_file() and stamp_path.is_file() and json.loads(stamp_path.read_text()) == stamp:
         return check_image_set(np.load(array_path), name=str(array_path))
     images = check_image_set(generate(checkpoint, n, seed=seed, labels=labels), name=f"samples of {checkpoint}")
@@ -167,7 +171,9 @@ def save_images(images: np.ndarray, out: str | os.PathLike[str]) -> list[Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gan_lib.generate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--checkpoint", required=True, help="checkpoint file, e.g. runs/quick/checkpoints/last.pt")
+    parser.add_argument("--checkpoint", required=True,
+                        help="checkpoint file, e.g. runs/quick/checkpoints/last.pt; with --run: best or last")
+    parser.add_argument("--run", default=None, help="run name under runs/: --checkpoint is then best or last")
     parser.add_argument("--n", type=int, required=True, help="number of images to draw")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent vectors (default 0)")
     parser.add_argument("--out", required=True, help="a folder for PNG files, or a file name ending in .npy")
@@ -175,7 +181,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, ...")
     parser.add_argument("--label", type=int, default=None, help="class to draw (class-conditional generators only)")
     args = parser.parse_args(argv)
-    images = generate(args.checkpoint, args.n, seed=args.seed, batch_size=args.batch_size, device=args.device,
+    checkpoint = args.checkpoint
+    if args.run is not None:
+        which, checkpoint = resolve_checkpoint(run_paths(args.run), args.checkpoint)
+        print(f"checkpoint: {which} ({checkpoint})")
+    images = generate(checkpoint, args.n, seed=args.seed, batch_size=args.batch_size, device=args.device,
                       labels=args.label)
     paths = save_images(images, args.out)
     print(f"wrote {len(images)} image(s) to {paths[0] if len(paths) == 1 else Path(args.out)}")

@@ -94,7 +94,11 @@ def run_training(
     overrides: dict[str, Any] | None = None,
     progress: bool = True,
 ) -> TrainResult:
-    """Prepare (or load) the data of ``profile`` and train run ``runs/<run_name>/`` on its ``train`` split."""
+    """Prepare (or load) the data of ``profile`` and train run ``runs/<run_name>/`` on its ``train`` split.
+
+    The ``heldout`` split (where the dataset has one) is passed to :func:`~gan_lib.training.train` for the
+    evaluations' held-out numbers.
+    """
     from .data import prepare_dataset
 
     data_cfg, train_cfg = resolve_configs(profile, data_dir=data_dir, overrides=overrides)
@@ -104,8 +108,12 @@ def run_training(
     dataset = prepare_dataset(data_cfg, progress=progress and world.is_main)
     if world.active and world.is_main:
         torch.distributed.barrier()
+    try:  # real images the generator never trains on: the critic's held-out diagnostics (gan_lib.training.monitor)
+        heldout = dataset.images("heldout")
+    except ValueError:  # the dataset has no held-out view
+        heldout = None
     return train(train_cfg, dataset.images("train"), run_dir(run_name), resume=resume, data_config=data_cfg,
-                 progress=progress)
+                 progress=progress, heldout=heldout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

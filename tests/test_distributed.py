@@ -27,7 +27,8 @@ from gan_lib.training.trainer import probe_step_time
 #: Tiny networks and images: two processes on a 2-core CPU finish in seconds.
 CONFIG = dict(image_size=32, generator_width=0.125, critic_width=0.125, mlp_hidden=(16,), latent_dim=16,
               batch_size=8, steps=4, n_critic=2, device="cpu", precision="fp32", memory_format="contiguous",
-              num_threads=1, log_every=2, sample_every=2, checkpoint_every=2, sample_count=4, flips=True)
+              num_threads=1, log_every=2, sample_every=2, checkpoint_every=2, sample_count=4, flips=True,
+              eval_every=2, eval_count=8, tensorboard="off")
 
 
 def images(n: int = 24, size: int = 32) -> np.ndarray:
@@ -86,7 +87,8 @@ def test_train_ddp_matches_single_process_with_same_global_batch(ddp_run, single
 
 def test_train_ddp_writes_only_on_rank_zero(ddp_run):
     written = sorted(p.relative_to(ddp_run / "rank0").as_posix() for p in (ddp_run / "rank0").rglob("*") if p.is_file())
-    assert {"config.json", "train_log.csv", "checkpoints/last.pt", "samples/step_000004.png"} <= set(written)
+    assert {"config.json", "train_log.csv", "checkpoints/last.pt", "samples/step_000004.png", "metrics.jsonl",
+            "checkpoints/best.pt"} <= set(written)
     assert not (ddp_run / "rank1").exists()
 
 

@@ -15,8 +15,10 @@ from gan_lib.figures import (
     FIGURE_FILES,
     comparison_grid,
     copy_run_table,
+    critic_diagnostics,
     denoising_grid,
     glcm_distributions,
+    quality_curves,
     real_vs_generated_grid,
     render_readme,
     save_csv,
@@ -215,6 +217,34 @@ def test_training_curves_three_panels(tmp_path):
 def test_training_curves_names_missing_columns():
     with pytest.raises(ValueError, match="lacks column\\(s\\) \\['gradient_penalty'\\]"):
         training_curves(pd.DataFrame(columns=["step", "critic_loss", "generator_loss", "wasserstein"]))
+
+
+def _metrics(n: int = 5) -> pd.DataFrame:
+    """Records shaped like metrics.jsonl (gan_lib.training.monitor), the held-out numbers missing."""
+    from gan_lib.training.diagnostics import CRITIC_NAMES, QUALITY_NAMES
+
+    frame = pd.DataFrame({name: RNG.normal(size=n) for name in (*QUALITY_NAMES, *CRITIC_NAMES, "score")})
+    frame["w_heldout"] = frame["w_train_heldout"] = None
+    return frame.assign(step=np.arange(1, n + 1) * 100, best=[True, True, False, True, False])
+
+
+def test_quality_curves_draw_the_floor_and_the_best_step():
+    fig = quality_curves(_metrics(), floor={"swd": 60.0, "beta_gap": -0.1})
+    assert len(fig.axes) == 6
+    assert len(fig.axes[0].lines) == 3  # curve, held-out floor, best step
+    assert fig.axes[0].lines[-1].get_xdata()[0] == 400  # the last record flagged best
+    assert len(fig.axes[3].lines) == 2  # no floor for the reader here
+
+
+def test_critic_diagnostics_skip_empty_heldout_columns():
+    fig = critic_diagnostics(_metrics())
+    assert len(fig.axes) == 5
+    assert [line.get_label() for line in fig.axes[0].lines if not line.get_label().startswith("_")] == ["w_train"]
+
+
+def test_quality_curves_name_what_is_missing():
+    with pytest.raises(ValueError, match="eval_every > 0"):
+        quality_curves(pd.DataFrame())
 
 
 def test_copy_run_table_copies_csv_and_latex_unchanged(tmp_path):

@@ -117,3 +117,18 @@ def test_cached_generate_names_a_missing_checkpoint(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="no checkpoint .*last.pt; train the generator first"):
         cached_generate(tmp_path / "last.pt", 2, cache=tmp_path / "x")
+
+
+def test_generate_cli_reads_a_runs_best_or_last_checkpoint(tmp_path, capsys):
+    from gan_lib.config import run_dir, run_paths
+
+    rng = np.random.default_rng(0)
+    images = np.clip(rng.normal(0.0, 0.3, (16, 32, 32)), -1, 1).astype(np.float32)
+    config = TrainConfig(image_size=32, generator_width=0.03125, critic_width=0.03125, mlp_hidden=(16,),
+                         batch_size=8, steps=2, checkpoint_every=2, sample_every=2, log_every=1, sample_count=4,
+                         eval_every=1, eval_count=8, tensorboard="off", num_threads=1, precision="fp32",
+                         memory_format="contiguous", device="cpu")
+    train(config, images, run_dir("cli-best"), progress=False)
+    main(["--run", "cli-best", "--checkpoint", "best", "--n", "2", "--out", str(tmp_path / "b.npy")])
+    assert "checkpoint: best" in capsys.readouterr().out
+    np.testing.assert_array_equal(np.load(tmp_path / "b.npy"), generate(run_paths("cli-best").best_checkpoint, 2))

@@ -33,11 +33,11 @@ from gan_lib.training.batches import TensorBatcher
 from gan_lib.training.checkpoint import make_checkpoint, restore_checkpoint, save_checkpoint
 from gan_lib.training.hardware import resolve_run_hardware
 
-# Tiny networks on 32 px images: each generator step takes a few ms of compute.
+# Tiny networks on 32 px images: each generator step takes a few ms of compute; evaluations every 2 steps.
 TINY = dict(
     image_size=32, generator_width=0.03125, critic_width=0.03125, mlp_hidden=(16,), batch_size=8,
-    steps=4, log_every=1, sample_every=2, checkpoint_every=2, sample_count=4,
-    num_threads=1, precision="fp32", memory_format="contiguous", device="cpu",
+    steps=4, log_every=1, sample_every=2, checkpoint_every=2, sample_count=4, eval_every=2, eval_count=16,
+    num_threads=1, precision="fp32", memory_format="contiguous", device="cpu", tensorboard="off",
 )
 
 
@@ -215,7 +215,9 @@ def test_train_writes_the_run_folder_layout(tmp_path):
     assert tuple(log.columns) == LOG_COLUMNS
     assert log["step"].tolist() == [1, 2, 3, 4]
     assert sorted(p.name for p in (run / "samples").iterdir()) == ["step_000002.png", "step_000004.png"]
-    assert {"last.pt", "step_000002.pt", "step_000004.pt"} <= {p.name for p in (run / "checkpoints").iterdir()}
+    written = {p.name for p in (run / "checkpoints").iterdir()}
+    assert {"last.pt", "best.pt", "step_000002.pt", "step_000004.pt"} <= written
+    assert [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()] == [2, 4]
     assert result.step == 4 and result.checkpoint == run / "checkpoints" / "last.pt"
 
 
@@ -224,7 +226,7 @@ def test_train_generator_learns_target_mean_and_std(tmp_path):
 
     images = target_images(256, mean=0.4, std=0.1)
     config = tiny_config(steps=40, lr=2e-3, batch_size=16, flips=False, log_every=40, sample_every=40,
-                         checkpoint_every=40)
+                         checkpoint_every=40, eval_every=40)
     result = train(config, images, tmp_path / "run", progress=False)
     fake = generate(result.checkpoint, 128, seed=0)
     # The untrained generator outputs ~0 with std ~0; trained, it matches the target within tolerance.

@@ -19,6 +19,7 @@ __all__ = ["EvaluationConfig", "QUICK", "FULL", "evaluation_config"]
 class EvaluationConfig:
     """Settings of notebooks 03–05 (profiles :data:`QUICK` and :data:`FULL`)."""
 
+    checkpoint: str = "last"  # the run's checkpoint sampled: "last" or "best" (checkpoints/best.pt, else last.pt)
     n_generated: int = 256  # generated images evaluated
     seed: int = 0  # seeds generation, subsets, pairings, bootstrap and SWD draws
     max_real: int = 1024  # at most this many training images (the reference set; random subset without replacement)

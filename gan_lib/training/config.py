@@ -27,6 +27,7 @@ from ..config import profile_config
 from ..models import CONDITIONAL_MODELS, IMAGE_SIZES, PADDING_MODES, list_models
 from .diffaugment import parse_policy
 from .recipes import DEFAULT_RECIPE, RECIPES
+from .tensorboard import TENSORBOARD_SETTINGS
 
 __all__ = ["TrainConfig", "QUICK", "FULL", "EXECUTION_FIELDS", "train_config_for_profile"]
 
@@ -82,6 +83,10 @@ class TrainConfig:
     sample_every: int = 100  # save a fixed-noise sample grid every this many steps
     checkpoint_every: int = 100  # save checkpoints/last.pt and step_XXXXXX.pt every this many steps
     sample_count: int = 64  # images in each fixed-noise sample grid (a square number looks best)
+    eval_every: int = 0  # score the sampling generator and the critic every this many steps (metrics.jsonl,
+                         # checkpoints/best.pt; gan_lib.training.monitor); 0 = never
+    eval_count: int = 128  # generated images and fixed real training images per evaluation (>= 5)
+    tensorboard: str = "auto"  # TensorBoard log in runs/<name>/tensorboard/: "auto" (if installed), "on" or "off"
 
     def __post_init__(self) -> None:
         def fail(name: str, expected: str) -> None:
@@ -103,12 +108,16 @@ class TrainConfig:
         if self.recipe not in RECIPES:
             fail("recipe", f"one of {sorted(RECIPES)}")
         for name in ("latent_dim", "batch_size", "steps", "n_critic", "gp_every", "log_every", "sample_every",
-                     "checkpoint_every", "sample_count"):
+                     "checkpoint_every", "sample_count", "eval_count"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 fail(name, "a positive integer")
         if self.batch_size < 2:
             fail("batch_size", "at least 2 (BatchNorm needs two samples)")
+        if isinstance(self.eval_every, bool) or not isinstance(self.eval_every, int) or self.eval_every < 0:
+            fail("eval_every", "an integer >= 0 (0 = no evaluations during training)")
+        if self.eval_count < 5:
+            fail("eval_count", "at least 5 (the spectral reader's cross-validation folds)")
         if not all(isinstance(h, int) and h >= 1 for h in self.mlp_hidden):
             fail("mlp_hidden", "a tuple of positive integers, e.g. (512,) or () for none")
         for name in ("generator_width", "critic_width", "lr", "critic_lr_scale"):
@@ -123,7 +132,7 @@ class TrainConfig:
                 fail(name, "a finite number >= 0")
         for name, allowed in (("precision", _PRECISIONS), ("memory_format", _MEMORY_FORMATS),
                               ("critic_norm", _CRITIC_NORMS), ("upsample", _UPSAMPLE),
-                              ("padding_mode", PADDING_MODES)):
+                              ("padding_mode", PADDING_MODES), ("tensorboard", TENSORBOARD_SETTINGS)):
             if getattr(self, name) not in allowed:
                 fail(name, f"one of {allowed}")
         if self.upsample == "convtranspose" and self.padding_mode != "zeros":
@@ -167,7 +176,7 @@ class TrainConfig:
 #: other field defines the experiment and must match the checkpoint.
 EXECUTION_FIELDS: tuple[str, ...] = (
     "steps", "device", "precision", "memory_format", "compile", "num_threads",
-    "log_every", "sample_every", "checkpoint_every",
+    "log_every", "sample_every", "checkpoint_every", "eval_every", "tensorboard",
 )
 
 #: Minutes on a 2-core CPU: small networks (1/4 of the default generator widths,
@@ -178,7 +187,12 @@ EXECUTION_FIELDS: tuple[str, ...] = (
 #: 117 in the same time; see gan_lib.training.recipes).  550 steps instead of
 #: 700 keep ``make pipeline`` inside its 12 minutes (with 600 it took 11 min 57 s
 #: and 12 min 5 s on two fresh clones): more steps did not help this recipe
-#: (SWD 101 after 638 steps, 124 after 1862, one seed; README).
+#: (SWD 101 after 638 steps, 124 after 1862, one seed; README).  Evaluations
+#: (gan_lib.training.monitor) of 64 images every 100 steps took 4.5 % of the run's
+#: wall time, 5.7 % with the references measured at its start (shared 2-core AMD
+#: EPYC with AVX-512 BF16, load ~10, one run, 2026-12-06; 128 images: 6.7 %), hence 64
+#: images every 110 steps and cheaper references: 2.0 % then (5 evaluations of
+#: ~1 s and 0.7 s of references in a 280 s run, notebook 02 under nbval, load ~8).
 QUICK: dict[str, Any] = {
     "recipe": DEFAULT_RECIPE,
     "image_size": 64,
@@ -190,6 +204,8 @@ QUICK: dict[str, Any] = {
     "log_every": 10,
     "sample_every": 100,
     "checkpoint_every": 100,
+    "eval_every": 110,  # 5 evaluations; see the measured share above
+    "eval_count": 64,
 }
 
 #: The study: default (thesis-sized) networks, batch 64, 20 000 generator steps on
@@ -203,6 +219,7 @@ FULL: dict[str, Any] = {
     "log_every": 50,
     "sample_every": 500,
     "checkpoint_every": 500,
+    "eval_every": 1000,
 }
 
 _PROFILES: dict[str, dict[str, Any]] = {"quick": QUICK, "full": FULL}

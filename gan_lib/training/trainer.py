@@ -33,6 +33,7 @@ from .checkpoint import load_checkpoint, make_checkpoint, network_specs, restore
 from .config import EXECUTION_FIELDS, TrainConfig
 from .distributed import Distributed, init_distributed
 from .hardware import Hardware, autocast, resolve_run_hardware, time_per_call
+from .monitor import Monitor
 from .run_folder import STAT_NAMES, RunFolder
 from .state import TrainState, build_state, parallelize
 from .step import train_step
@@ -58,12 +59,14 @@ class TrainResult:
     resumed_from: int | None = None  # step of the checkpoint resumed from, if any
 
 
-def _check_images(images: Any, config: TrainConfig) -> np.ndarray:
-    """``images`` as float32 ``(N, H, W)`` in [-1, 1], checked: ``H == W == image_size``, ``N >= batch_size``."""
-    images = check_image_set(images, name="train: images", min_count=config.batch_size)
+def _check_images(images: Any, config: TrainConfig, *, name: str = "images", min_count: int | None = None
+                  ) -> np.ndarray:
+    """``images`` as float32 ``(N, H, W)`` in [-1, 1], checked: ``H == W == image_size``, ``N >= min_count``
+    (default ``batch_size``)."""
+    images = check_image_set(images, name=f"train: {name}", min_count=min_count or config.batch_size)
     if images.shape[1:] != (config.image_size, config.image_size):
         raise ValueError(
-            f"train: images are {images.shape[1]}x{images.shape[2]} px but config.image_size={config.image_size}; "
+            f"train: {name} are {images.shape[1]}x{images.shape[2]} px but config.image_size={config.image_size}; "
             "prepare the data at the training size or change image_size."
         )
     return images
@@ -216,14 +219,16 @@ def _stop_if_diverged(block: torch.Tensor, first_step: int, *, last_good: int | 
 def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *, config: TrainConfig,
                  hardware: Hardware, world: Distributed, save: Callable[..., dict[str, Any]],
                  grid: tuple[torch.Tensor, torch.Tensor | None], elapsed: float, last_good: int | None,
-                 progress: bool) -> None:
+                 progress: bool, monitor: Monitor) -> None:
     """The loop of :func:`train`: steps ``state.step + 1`` to ``config.steps``, with logs, samples and checkpoints.
 
     Every ``log_every`` steps (and at each checkpoint and the last step) the
     statistics are averaged over the ranks, appended to the log and checked
     for NaN/inf; every ``sample_every`` steps the sampling generator draws a
     grid from ``grid`` (the fixed latent vectors, and classes or None); every
-    ``checkpoint_every`` steps ``save(elapsed_seconds=...)`` is written.
+    ``checkpoint_every`` steps ``save(elapsed_seconds=...)`` is written; at
+    ``monitor``'s evaluation steps (logged first, so a NaN stops the run
+    before it is scored) the run is evaluated.
     ``elapsed`` is the training time of earlier sessions in seconds and
     ``last_good`` the step of the checkpoint resumed from (None for a new
     run).  Only rank 0 writes.
@@ -243,24 +248,32 @@ def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *
             pending_seconds.append(time.perf_counter() - clock)
             bar.update(1)
             is_last = step == config.steps
-            if step % config.log_every == 0 or step % config.checkpoint_every == 0 or is_last:
+            evaluate = monitor.due(step, is_last=is_last)
+            if step % config.log_every == 0 or step % config.checkpoint_every == 0 or is_last or evaluate:
                 # Each rank's losses are means over its shard; their mean over ranks is the global-batch mean.
                 block = world.mean(torch.stack(pending)).cpu()
                 first = step - len(pending) + 1
                 if world.is_main:
                     folder.append_log(first, block, pending_seconds)
                     folder.write_log()
+                    monitor.log_stats(first, block)
                 pending, pending_seconds = [], []
                 _stop_if_diverged(block, first, last_good=last_good, folder=folder)
                 bar.set_postfix(W=f"{block[-1, 2]:.3g}", GP=f"{block[-1, 3]:.3g}", refresh=False)
             if world.is_main and (step % config.sample_every == 0 or is_last):
-                folder.write_samples(step, _sample(state, *grid, hardware))
+                samples = _sample(state, *grid, hardware)
+                folder.write_samples(step, samples)
+                monitor.log_samples(step, samples)
+            if evaluate:
+                monitor.evaluate(state, step, seconds=time.perf_counter() - clock,
+                                 save=lambda: save(elapsed_seconds=time.perf_counter() - clock))
             if step % config.checkpoint_every == 0 or is_last:
                 if world.is_main:
                     folder.write_checkpoint(save(elapsed_seconds=time.perf_counter() - clock))
                 last_good = step
     finally:
         bar.close()
+        monitor.close()
 
 
 def train(
@@ -272,6 +285,7 @@ def train(
     data_config: Any = None,
     progress: bool = True,
     labels: np.ndarray | None = None,
+    heldout: np.ndarray | None = None,
 ) -> TrainResult:
     """Train a WGAN-GP on ``images`` and write the run folder ``run_dir``.
 
@@ -300,6 +314,12 @@ def train(
         ``(N,)`` integer class of each image in ``[0, config.num_classes)``,
         every class present; required for, and only for, a class-conditional
         config.  Part of the data a resumed run must match.
+    heldout : np.ndarray, optional
+        ``(K, H, W)`` real images the run does not train on (e.g. the
+        ``heldout`` split), for the critic's held-out Wasserstein estimate and
+        the held-out floor of the evaluations (``config.eval_every > 0``;
+        :mod:`gan_lib.training.monitor`, which also describes ``metrics.jsonl``
+        and ``checkpoints/best.pt``).
 
     Under ``torchrun`` (environment variables ``RANK``/``WORLD_SIZE``) every
     process calls this function with the same arguments; they train one run
@@ -353,18 +373,22 @@ def train(
         fixed_noise, fixed_labels = checkpoint["fixed_noise"], checkpoint.get("fixed_labels")
         elapsed = checkpoint["elapsed_seconds"]
     folder.load_log(up_to_step=state.step)
+    resumed_from = state.step if checkpoint is not None else None
+    monitor = Monitor(folder, config, images, labels=labels, main=main, heldout=None if heldout is None else
+                      _check_images(heldout, config, name="heldout", min_count=1))
+    monitor_settings = monitor.start(resumed_from=resumed_from)
     if main:
         folder.write_config({"train": config_to_dict(config), "data": data_dict, "hardware": hardware.to_dict(),
                              "images": {"count": len(images), "sha256": images_sha256,
                                         **({"class_counts": np.bincount(labels).tolist()}
                                            if labels is not None else {})},
-                             "world_size": world.world_size, **network_specs(config)})
-    resumed_from = state.step if checkpoint is not None else None
+                             "world_size": world.world_size, "monitor": monitor_settings, **network_specs(config)})
     save = functools.partial(make_checkpoint, state, batches, config=config, data_config=data_dict, hardware=hardware,
                              fixed_noise=fixed_noise, fixed_labels=fixed_labels, images_sha256=images_sha256,
                              world_size=world.world_size)
     _train_steps(state, batches, folder, config=config, hardware=hardware, world=world, save=save,
-                 grid=(fixed_noise, fixed_labels), elapsed=elapsed, last_good=resumed_from, progress=progress)
+                 grid=(fixed_noise, fixed_labels), elapsed=elapsed, last_good=resumed_from, progress=progress,
+                 monitor=monitor)
     if world.active:
         torch.distributed.barrier()  # every rank returns after rank 0 has written the final checkpoint
     return TrainResult(folder.path, state.step, folder.last_checkpoint, folder.log_path, folder.sample_paths(),
