@@ -204,6 +204,7 @@ def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
     {"penalty_norm": "laplacian_stack"},
     {"penalty_norm": "sobolev_fft", "sobolev_s": 1.0},
     {"penalty_norm": "whitening"},
+    {"penalty_norm": "whitening_stack"},
     {"critic_head": "patch", "upsample": "nearest", "noise_stages": 2, "blur_stages": 2, "diffaugment": "translation"},
 ])
 def test_train_step_with_each_critic_norm_and_generator_option_trains_both_networks(overrides):

@@ -48,7 +48,7 @@ def linear_view_critic(weight: torch.Tensor) -> nn.Module:
 
 
 def test_view_channels_of_every_norm_and_refusal_of_unknown():
-    assert [view_channels(name) for name in CRITIC_VIEWS] == [1, 2, 1, 1]
+    assert [view_channels(name) for name in CRITIC_VIEWS] == [1, 2, 1, 1, 2]
     with pytest.raises(ValueError, match="penalty_norm must be one of"):
         view_channels("sobolev")
 
@@ -57,6 +57,14 @@ def test_make_critic_view_is_none_where_the_critic_sees_pixels():
     assert make_critic_view("pixel") is None
     assert make_critic_view("sobolev_fft") is None
     assert make_critic_view("whitening", whitening_beta=2.0)(torch.zeros(2, 1, 8, 8)).shape == (2, 1, 8, 8)
+
+
+def test_whitening_stack_keeps_the_pixels_beside_the_whitened_image():
+    x = torch.randn(2, 1, 8, 8)
+    view = make_critic_view("whitening_stack", whitening_beta=2.0)(x)
+    assert view.shape == (2, 2, 8, 8)
+    assert torch.equal(view[:, :1], x)
+    torch.testing.assert_close(view[:, 1:], whiten(x, beta=2.0))
 
 
 def test_laplacian_stack_shape_and_known_answer_on_a_sinusoid():

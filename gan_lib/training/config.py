@@ -62,11 +62,11 @@ class TrainConfig:
     blur_stages: int = 0  # the finest this many upsampling stages blur ([1,2,1] binomial) after upsampling
     noise_stages: int = 0  # the finest this many stages add a per-pixel noise image (zero-initialised scales)
     # --- the norm the critic is held 1-Lipschitz in (gan_lib.training.critic_view, losses.sobolev_dual_norm) ---
-    penalty_norm: str = "pixel"  # "pixel", "laplacian_stack", "sobolev_fft" (BWGAN) or "whitening"
+    penalty_norm: str = "pixel"  # "pixel", "laplacian_stack", "sobolev_fft" (BWGAN), "whitening", "whitening_stack"
     laplacian_scale: float = 6.0  # a of the stacked channel a * Laplacian(x) ("laplacian_stack")
     sobolev_s: float = 1.0  # Sobolev order s of W^{s,2} ("sobolev_fft"; > 0 weighs fine scales up)
     sobolev_c: float = 5.0  # BWGAN's coordinate scale c: |xi|^2 = c (X^2 + Y^2), X = 1 at Nyquist ("sobolev_fft")
-    whitening_beta: float = 3.4  # spectral slope the whitening filter inverts ("whitening"; training patches: ~3.4)
+    whitening_beta: float = 3.4  # spectral slope the whitening filter inverts ("whitening*"; training patches ~3.4)
     # --- optimisation ---
     batch_size: int = 64  # real and generated images per critic/generator update
     steps: int = 20_000  # generator updates (each preceded by n_critic critic updates)

@@ -29,6 +29,11 @@ the critic 1-Lipschitz in ``||T x||_2`` instead, a norm of the user's choice:
     stays comparable with pixels.  Applied in Fourier space on the image
     extended by reflection to ``2H x 2W`` (even, hence periodic without a
     jump at the border), then cropped.
+``"whitening_stack"``
+    ``T x = [x, W * x]`` (two channels): the whitened image beside the pixels,
+    so the critic keeps the brightness and contrast that whitening alone
+    weighs down (``||T x||^2 = ||x||^2 + ||W * x||^2``).  Alone, whitening
+    let 200-step probes drift to low-contrast grey patches.
 
 The third Sobolev option, BWGAN's dual-norm penalty, changes the penalty
 itself, not the critic's input (:func:`gan_lib.training.losses.sobolev_dual_norm`).
@@ -43,7 +48,8 @@ import torch.nn.functional as F
 __all__ = ["CRITIC_VIEWS", "view_channels", "laplacian_stack", "whitening_gain", "whiten", "make_critic_view"]
 
 #: Values of ``TrainConfig.penalty_norm`` and the critic's input channels each needs.
-CRITIC_VIEWS: dict[str, int] = {"pixel": 1, "laplacian_stack": 2, "sobolev_fft": 1, "whitening": 1}
+CRITIC_VIEWS: dict[str, int] = {"pixel": 1, "laplacian_stack": 2, "sobolev_fft": 1, "whitening": 1,
+                                "whitening_stack": 2}
 
 
 def view_channels(penalty_norm: str) -> int:
@@ -129,4 +135,6 @@ def make_critic_view(penalty_norm: str, *, laplacian_scale: float = 6.0,
         return lambda x: laplacian_stack(x, scale=laplacian_scale)
     if penalty_norm == "whitening":
         return lambda x: whiten(x, beta=whitening_beta)
+    if penalty_norm == "whitening_stack":
+        return lambda x: torch.cat([x, whiten(x, beta=whitening_beta)], dim=1)
     return None

@@ -57,7 +57,8 @@ recipes do today, and docs/results/generator_probes.md has their probes.
   interpolation, an H^2-type norm; ``"sobolev_fft"`` takes the gradient's dual
   Sobolev norm ``W^{-s,2}`` (``sobolev_s``, ``sobolev_c``; Adler & Lunz,
   NeurIPS 2018, "Banach Wasserstein GAN"); ``"whitening"`` filters every image
-  by the inverse of an ``f^-whitening_beta`` power spectrum first
+  by the inverse of an ``f^-whitening_beta`` power spectrum first, and
+  ``"whitening_stack"`` stacks that filtered image beside the pixels
   (:mod:`~gan_lib.training.critic_view`).
 - ``critic_head="patch"``: a fully convolutional critic scoring the mean of
   its 4x4 patch scores (PatchGAN, Isola et al., CVPR 2017); ``critic_width``
