@@ -46,8 +46,9 @@ def generate(
     The generator runs in eval mode (BatchNorm uses its running statistics, so
     an image does not depend on the others in its batch) under
     ``torch.inference_mode``.  Latent vectors are drawn on the CPU from
-    ``seed`` all at once, so the result is the same for any ``batch_size`` and
-    (up to floating-point rounding) any ``device``.
+    ``seed`` all at once, then, for a generator with noise stages, its noise
+    images from the same random generator, so the result is the same for any
+    ``batch_size`` and (up to floating-point rounding) any ``device``.
 
     Parameters
     ----------
@@ -79,13 +80,18 @@ def generate(
     state = load_checkpoint(checkpoint, map_location="cpu")
     model = build_generator(state).to(device)
     label_tensor = _label_tensor(labels, n, getattr(model, "num_classes", 0), checkpoint)
-    z = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(seed))
+    rng = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, model.latent_dim, generator=rng)
+    noise = model.draw_noise(n, generator=rng) if getattr(model, "noise_sizes", ()) else None
     out = np.empty((n, model.image_size, model.image_size), dtype=np.float32)
     with torch.inference_mode():
         for start in range(0, n, batch_size):
             z_batch = z[start : start + batch_size].to(device)
             labels_batch = None if label_tensor is None else label_tensor[start : start + batch_size].to(device)
-            batch = call_with_labels(model, z_batch, labels_batch)  # b x 1 x H x W
+            if noise is None:
+                batch = call_with_labels(model, z_batch, labels_batch)  # b x 1 x H x W
+            else:  # noise stages exist only in the unconditional generator
+                batch = model(z_batch, [t[start : start + batch_size].to(device) for t in noise])
             out[start : start + len(batch)] = batch[:, 0].float().cpu().numpy()
     return out
 

@@ -25,6 +25,8 @@ from typing import Any, Mapping
 
 from ..config import profile_config
 from ..models import CONDITIONAL_MODELS, IMAGE_SIZES, PADDING_MODES, list_models
+from ..models.critic import CRITIC_HEADS
+from .critic_view import CRITIC_VIEWS, view_channels
 from .diffaugment import parse_policy
 from .recipes import DEFAULT_RECIPE, RECIPES
 from .tensorboard import TENSORBOARD_SETTINGS
@@ -57,6 +59,15 @@ class TrainConfig:
     bilinear_stages: int = 0  # with upsample="nearest": the finest this many upsampling stages interpolate bilinearly
     padding_mode: str = "zeros"  # conv padding of generator and critic: "zeros", "reflect" or "replicate"
     critic_norm: str = "none"  # per-sample critic normalisation: "none", "layer" or "instance"
+    critic_head: str = "linear"  # "linear" head on the 4x4 map, or "patch": mean of 1x1-conv patch scores
+    blur_stages: int = 0  # the finest this many upsampling stages blur ([1,2,1] binomial) after upsampling
+    noise_stages: int = 0  # the finest this many stages add a per-pixel noise image (zero-initialised scales)
+    # --- the norm the critic is held 1-Lipschitz in (gan_lib.training.critic_view, losses.sobolev_dual_norm) ---
+    penalty_norm: str = "pixel"  # "pixel", "laplacian_stack", "sobolev_fft" (BWGAN), "whitening", "whitening_stack"
+    laplacian_scale: float = 6.0  # a of the stacked channel a * Laplacian(x) ("laplacian_stack")
+    sobolev_s: float = 1.0  # Sobolev order s of W^{s,2} ("sobolev_fft"; > 0 weighs fine scales up)
+    sobolev_c: float = 5.0  # BWGAN's coordinate scale c: |xi|^2 = c (X^2 + Y^2), X = 1 at Nyquist ("sobolev_fft")
+    whitening_beta: float = 3.4  # spectral slope the whitening filter inverts ("whitening*"; training patches ~3.4)
     # --- optimisation ---
     batch_size: int = 64  # real and generated images per critic/generator update
     steps: int = 20_000  # generator updates (each preceded by n_critic critic updates)
@@ -127,12 +138,16 @@ class TrainConfig:
             fail("betas", "two numbers in [0, 1), e.g. (0.0, 0.9)")
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))  # Adam refuses int betas
         object.__setattr__(self, "mlp_hidden", tuple(self.mlp_hidden))
-        for name in ("gp_lambda", "drift", "ema_kimg", "ema_rampup"):
+        for name in ("gp_lambda", "drift", "ema_kimg", "ema_rampup", "laplacian_scale", "sobolev_c", "whitening_beta"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
                 fail(name, "a finite number >= 0")
+        if not math.isfinite(self.sobolev_s):
+            fail("sobolev_s", "a finite number")
         for name, allowed in (("precision", _PRECISIONS), ("memory_format", _MEMORY_FORMATS),
                               ("critic_norm", _CRITIC_NORMS), ("upsample", _UPSAMPLE),
-                              ("padding_mode", PADDING_MODES), ("tensorboard", TENSORBOARD_SETTINGS)):
+                              ("padding_mode", PADDING_MODES), ("critic_head", CRITIC_HEADS),
+                              ("penalty_norm", tuple(CRITIC_VIEWS)),
+                              ("tensorboard", TENSORBOARD_SETTINGS)):
             if getattr(self, name) not in allowed:
                 fail(name, f"one of {allowed}")
         if self.upsample == "convtranspose" and self.padding_mode != "zeros":
@@ -144,6 +159,7 @@ class TrainConfig:
         if self.bilinear_stages and self.upsample != "nearest":
             fail("bilinear_stages",
                  f"0 unless upsample='nearest' (it replaces nearest stages; upsample is {self.upsample!r})")
+        self._check_stage_options(stages, fail)
         try:
             object.__setattr__(self, "diffaugment", ",".join(parse_policy(self.diffaugment)))
         except ValueError as error:
@@ -155,17 +171,40 @@ class TrainConfig:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             fail("seed", "an integer >= 0")
 
+    def _check_stage_options(self, stages: int, fail: Any) -> None:
+        """blur/noise stages within the generator and fitting ``upsample``; options the conditional nets lack."""
+        for name, allowed in (("blur_stages", ("convtranspose", "nearest", "bilinear")),
+                              ("noise_stages", ("nearest", "bilinear"))):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= stages:
+                fail(name, f"an integer from 0 to the generator's {stages} upsampling stages")
+            if value and self.upsample not in allowed:
+                fail(name, f"0 unless upsample is one of {allowed} (upsample is {self.upsample!r})")
+        if self.num_classes:
+            for name, plain in (("blur_stages", 0), ("noise_stages", 0), ("critic_head", "linear")):
+                if getattr(self, name) != plain:
+                    fail(name, f"{plain!r} for the class-conditional networks (num_classes > 0)")
+            if view_channels(self.penalty_norm) != 1:
+                fail("penalty_norm", "one whose critic sees one channel ('pixel', 'sobolev_fft' or 'whitening') "
+                                     "for the class-conditional networks (num_classes > 0)")
+
     def generator_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for the generator builder ``gan_lib.models.get_model(self.generator, ...)``."""
+        """Keyword arguments for the generator builder ``gan_lib.models.get_model(self.generator, ...)``.
+
+        Options at their defaults are left out, so a spec reads as it did before they existed.
+        """
+        extra = {name: getattr(self, name) for name in ("blur_stages", "noise_stages") if getattr(self, name)}
         return {"image_size": self.image_size, "latent_dim": self.latent_dim, "width": self.generator_width,
                 "mlp_hidden": list(self.mlp_hidden), "upsample": self.upsample, "padding_mode": self.padding_mode,
-                "bilinear_stages": self.bilinear_stages, **self._class_kwargs()}
+                "bilinear_stages": self.bilinear_stages, **extra, **self._class_kwargs()}
 
     def critic_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for the critic builder."""
+        """Keyword arguments for the critic builder (options at their defaults left out, as above)."""
         norm = None if self.critic_norm == "none" else self.critic_norm
+        extra = {"in_channels": view_channels(self.penalty_norm)} if view_channels(self.penalty_norm) != 1 else {}
+        extra.update({"head": self.critic_head} if self.critic_head != "linear" else {})
         return {"image_size": self.image_size, "width": self.critic_width, "norm_layer": norm,
-                "padding_mode": self.padding_mode, **self._class_kwargs()}
+                "padding_mode": self.padding_mode, **extra, **self._class_kwargs()}
 
     def _class_kwargs(self) -> dict[str, Any]:
         return {"num_classes": self.num_classes} if self.num_classes else {}

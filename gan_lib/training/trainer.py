@@ -185,13 +185,20 @@ def _grid_inputs(config: TrainConfig, *, conditional: bool) -> tuple[torch.Tenso
 
 
 def _sample(state: TrainState, z: torch.Tensor, labels: torch.Tensor | None, hardware: Hardware) -> torch.Tensor:
-    """Images of the sampling generator (the weight average if any) for latent vectors ``z``, in eval mode."""
+    """Images of the sampling generator (the weight average if any) for latent vectors ``z``, in eval mode.
+
+    A generator with noise stages gets the same noise images at every grid (seed 0), so grids show training only.
+    """
     model = state.generator_ema if state.generator_ema is not None else state.generator
     was_training = model.training
     model.eval()
     with torch.inference_mode(), autocast(hardware.precision, hardware.device):
         labels = None if labels is None else labels.to(hardware.device)
-        samples = call_with_labels(model, z.to(hardware.device), labels)
+        if getattr(model, "noise_sizes", ()):  # fixed noise images too, drawn apart from the training's random state
+            noise = model.draw_noise(len(z), generator=torch.Generator().manual_seed(0))
+            samples = model(z.to(hardware.device), [t.to(hardware.device) for t in noise])
+        else:
+            samples = call_with_labels(model, z.to(hardware.device), labels)
     model.train(was_training)
     return samples
 
