@@ -59,6 +59,15 @@ def test_monitor_records_every_evaluation_and_keeps_the_best(tmp_path):
     assert run.metrics()["step"].tolist() == [2, 4, 6]
 
 
+@pytest.mark.parametrize("penalty_norm", ["laplacian_stack", "sobolev_fft", "whitening_stack"])
+def test_monitor_scores_the_critic_through_the_runs_view(tmp_path, penalty_norm):
+    # a 2-channel critic cannot score raw pixels: the monitor must show it images as training does
+    train(tiny_config(steps=2, ema_kimg=0.01, penalty_norm=penalty_norm), target_images(), tmp_path / "run",
+          progress=False, heldout=target_images(12, seed=5))
+    (record,) = read_metrics(RunPaths(tmp_path / "run").metrics)
+    assert all(np.isfinite(record[name]) for name in ("w_train", "w_heldout", "gradient_penalty", "grad_norm_real"))
+
+
 def test_monitor_does_not_change_training(tmp_path):
     images = target_images()
     watched = train(tiny_config(steps=4, ema_kimg=0.01), images, tmp_path / "on", progress=False)

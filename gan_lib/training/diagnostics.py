@@ -41,6 +41,7 @@ spectral module's defaults wherever they fit below Nyquist (:func:`spectral_band
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 import torch
@@ -124,11 +125,12 @@ def blur(images: torch.Tensor, sigma: float = SPLIT_SIGMA) -> torch.Tensor:
 
 
 def _scores_and_norms(critic: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
-                      chunk: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Critic scores ``(N,)`` and input-gradient norms ``(N,)`` in chunks of ``chunk`` images (fp32)."""
+                      chunk: int, view: Callable[[torch.Tensor], torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Critic scores ``(N,)`` and gradient norms ``(N,)`` at its input ``view(images)``, in chunks of ``chunk``
+    images (fp32)."""
     scores, norms = [], []
     for start in range(0, len(images), chunk):
-        x = images[start:start + chunk].detach().float().requires_grad_(True)
+        x = view(images[start:start + chunk].detach().float()).detach().requires_grad_(True)
         part = None if labels is None else labels[start:start + chunk]
         s = call_with_labels(critic, x, part).flatten()
         (grad,) = torch.autograd.grad(s.sum(), x)  # inputs only: the critic's .grad is left alone
@@ -139,7 +141,9 @@ def _scores_and_norms(critic: nn.Module, images: torch.Tensor, labels: torch.Ten
 
 def critic_numbers(critic: nn.Module, real: torch.Tensor, generated: torch.Tensor, *,
                    heldout: torch.Tensor | None = None, labels: torch.Tensor | None = None,
-                   gp_lambda: float = 10.0, alpha: torch.Tensor, chunk: int = 64) -> dict[str, float | None]:
+                   gp_lambda: float = 10.0, alpha: torch.Tensor, chunk: int = 64,
+                   view: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                   dual_norm: Callable[[torch.Tensor], torch.Tensor] | None = None) -> dict[str, float | None]:
     """The critic's diagnostics (module docstring) on ``real`` and ``generated (N, 1, H, W)`` on its device.
 
     Parameters
@@ -159,16 +163,24 @@ def critic_numbers(critic: nn.Module, real: torch.Tensor, generated: torch.Tenso
         ``(N, 1, 1, 1)`` fixed interpolation weights of the penalty.
     chunk : int
         Images per forward/backward (memory only).
+    view : callable, optional
+        The fixed transform the critic sees images through (``gan_lib.training.critic_view.make_critic_view``,
+        ``(N, 1, H, W) -> (N, C, H, W)``), applied after the low-/high-pass split; the gradient norms and the
+        penalty are taken at the critic's input, as in training.  None: pixels.
+    dual_norm : callable, optional
+        The penalty's norm of the gradient (``TrainConfig.penalty_norm="sobolev_fft"``), as in training.
     """
-    d_real, g_real = _scores_and_norms(critic, real, labels, chunk)
-    d_fake, g_fake = _scores_and_norms(critic, generated, labels, chunk)
+    view = view or (lambda x: x)
+    d_real, g_real = _scores_and_norms(critic, real, labels, chunk, view)
+    d_fake, g_fake = _scores_and_norms(critic, generated, labels, chunk, view)
     split = {}
     for name, transform in (("lowpass", blur), ("highpass", lambda x: x - blur(x))):
-        band_real, _ = _scores_and_norms(critic, transform(real), labels, chunk)
-        band_fake, _ = _scores_and_norms(critic, transform(generated), labels, chunk)
+        band_real, _ = _scores_and_norms(critic, transform(real), labels, chunk, view)
+        band_fake, _ = _scores_and_norms(critic, transform(generated), labels, chunk, view)
         split[f"w_{name}"] = float(band_real.mean() - band_fake.mean())
-    penalties = [gradient_penalty(critic, real[i:i + chunk].float(), generated[i:i + chunk].float(), weight=gp_lambda,
-                                  alpha=alpha[i:i + chunk], labels=None if labels is None else labels[i:i + chunk])[0]
+    penalties = [gradient_penalty(critic, view(real[i:i + chunk].float()), view(generated[i:i + chunk].float()),
+                                  weight=gp_lambda, alpha=alpha[i:i + chunk], dual_norm=dual_norm,
+                                  labels=None if labels is None else labels[i:i + chunk])[0]
                  .detach() * len(real[i:i + chunk]) for i in range(0, len(real), chunk)]
     numbers: dict[str, float | None] = {
         "w_train": float(d_real.mean() - d_fake.mean()), "w_heldout": None, "w_train_heldout": None,
@@ -176,7 +188,7 @@ def critic_numbers(critic: nn.Module, real: torch.Tensor, generated: torch.Tenso
         "grad_norm_real": float(g_real.mean()), "grad_norm_generated": float(g_fake.mean()), **split,
     }
     if heldout is not None and labels is None:
-        d_held, _ = _scores_and_norms(critic, heldout, None, chunk)
+        d_held, _ = _scores_and_norms(critic, heldout, None, chunk, view)
         numbers["w_heldout"] = float(d_held.mean() - d_fake.mean())
         numbers["w_train_heldout"] = float(d_real.mean() - d_held.mean())
     return numbers

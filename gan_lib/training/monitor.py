@@ -34,6 +34,7 @@ content.  Only rank 0 evaluates and writes.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -45,6 +46,7 @@ import torch
 from ..atomic import atomic_write_text
 from ..models import call_with_labels
 from .config import TrainConfig
+from .critic_view import make_critic_view
 from .diagnostics import (
     SCORE_TERMS,
     critic_numbers,
@@ -52,6 +54,7 @@ from .diagnostics import (
     selection_scales,
     selection_score,
 )
+from .losses import sobolev_dual_norm
 from .run_folder import STAT_NAMES, RunFolder
 from .state import TrainState
 from .tensorboard import open_tensorboard
@@ -129,6 +132,11 @@ class Monitor:
         self.records: list[dict[str, Any]] = []
         self.scales: dict[str, float] = {}
         self.tensorboard = None
+        # the critic sees images through the run's view and is penalised in its dual norm, as in training
+        self.view = make_critic_view(config.penalty_norm, laplacian_scale=config.laplacian_scale,
+                                     whitening_beta=config.whitening_beta)
+        self.dual_norm = None if config.penalty_norm != "sobolev_fft" else functools.partial(
+            sobolev_dual_norm, s=config.sobolev_s, c=config.sobolev_c)
 
     def start(self, *, resumed_from: int | None) -> dict[str, Any]:
         """Load the records up to ``resumed_from`` (none for a new run), measure the references, open TensorBoard.
@@ -174,7 +182,7 @@ class Monitor:
             state.critic, torch.from_numpy(self.real[:, None]).to(device), generated,
             heldout=None if self.heldout is None else torch.from_numpy(self.heldout[:, None]).to(device),
             labels=None if self.labels is None else self.labels.to(device), gp_lambda=self.config.gp_lambda,
-            alpha=self.alpha.to(device), chunk=self.config.batch_size))
+            alpha=self.alpha.to(device), chunk=self.config.batch_size, view=self.view, dual_norm=self.dual_norm))
         record["score"] = selection_score(record, self.scales)
         previous = [r["score"] for r in self.records if np.isfinite(r["score"])]
         record["best"] = bool(np.isfinite(record["score"]) and all(record["score"] < s for s in previous))
