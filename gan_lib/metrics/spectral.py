@@ -40,20 +40,9 @@ from gan_lib.imaging import check_image_set
 from gan_lib.metrics.bootstrap import Estimate, bootstrap_statistic
 from gan_lib.metrics.stats import auc_estimate, percentile_interval
 
-__all__ = [
-    "DEFAULT_BAND",
-    "FINE_BAND_MIN",
-    "LADDER_SIGMAS",
-    "LadderRangeWarning",
-    "radial_power_spectrum",
-    "spectral_slope",
-    "fine_band_power_db",
-    "spectral_reader_auc",
-    "slope_estimate",
-    "fine_band_estimate",
-    "blur_ladder",
-    "blur_equivalent_sigma",
-]
+__all__ = ["DEFAULT_BAND", "FINE_BAND_MIN", "LADDER_SIGMAS", "LadderRangeWarning", "radial_power_spectrum",
+           "spectral_slope", "fine_band_power_db", "spectral_reader_auc", "slope_estimate", "fine_band_estimate",
+           "blur_ladder", "blur_equivalent_sigma"]
 
 #: Frequency band (cycles/patch) of :func:`spectral_slope`: above the patch scale, below the noisiest fine bins.
 DEFAULT_BAND: tuple[float, float] = (2.0, 24.0)
