@@ -41,8 +41,8 @@ from gan_lib.metrics.spectral import (
     spectral_reader_auc,
 )
 
-__all__ = ["READERS", "INTRO", "calibration_sets", "calibration_table", "calibration_markdown", "render_readers_doc",
-           "main"]
+__all__ = ["READERS", "INTRO", "RANKING", "calibration_sets", "calibration_table", "calibration_markdown",
+           "render_readers_doc", "main"]
 
 Reader = Callable[[np.ndarray, np.ndarray], Estimate]
 
@@ -147,9 +147,31 @@ Produced by `python -m gan_lib.evaluation.calibration` (gan_lib/evaluation/calib
 """
 
 
+#: Below the table: which reader ranks generators, and why (read off the table above it; no numbers typed here).
+RANKING = """
+## Which reader ranks generators
+
+- **Fine-band power (dB) and the blur-equivalent sigma read from it rank generators.** Along the blur ladder the fine
+  band falls steadily and far, with intervals a fraction of a dB wide, and it is monotone, so it turns into a blur
+  sigma (`gan_lib.metrics.spectral.blur_equivalent_sigma`) that says how much sharper one generator is than
+  another. Both real floors read *above* 0 dB (sharper or noisier than the training views), so a generator
+  that matches real fine structure reads a blur-equivalent sigma of 0. Noise raises it and a grid leaves it nearly
+  unchanged: it is a sharpness reader, not a realism score, and is read beside the others.
+- **Beta** moves with blur as much and is a per-image number that tracks the literature's mammographic values,
+  but it depends on the band and mixes blur with coarse texture; Table 1 reports it as the set's own value.
+- **The spectral reader AUC and the blur-aware CNN reader** both see every rung of the ladder, noise and the grid,
+  but they are two-sample classifiers: they saturate at 1 for any generator that is visibly blurred, and both tell
+  real views apart well above 0.5 (the floors). They say *whether* a set differs in fine structure, not by how
+  much, so they cannot order two blurred generators; they are the check that a generator has reached the floors.
+- **SWD** moves with blur only slowly, in units of its own real-vs-real spread, and ranks coarse structure.
+- **The 4-epoch CNN reader** reads a 1-px blur at chance, below its own real floors, so it would rank a blurrier
+  generator above a sharper one; Table 1 no longer reports it (`gan_lib.metrics.c2st.c2st` stays for the benchmarks).
+"""
+
+
 def render_readers_doc(table: pd.DataFrame, *, cpu: str) -> str:
-    """``docs/results/readers.md``: :data:`INTRO`, the machine, and :func:`calibration_markdown` of ``table``."""
-    return calibration_markdown(table, header=INTRO + f"\nMachine: {cpu}.\n")
+    """``docs/results/readers.md``: :data:`INTRO`, the machine, ``table`` as Markdown, then :data:`RANKING`."""
+    return calibration_markdown(table, header=INTRO + f"\nMachine: {cpu}.\n") + RANKING
 
 
 def main(argv: list[str] | None = None) -> None:
