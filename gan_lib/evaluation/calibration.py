@@ -155,15 +155,17 @@ RANKING = """
   band falls steadily and far, with intervals a fraction of a dB wide, and it is monotone, so it turns into a blur
   sigma (`gan_lib.metrics.spectral.blur_equivalent_sigma`) that says how much sharper one generator is than
   another. Both real floors read *above* 0 dB (sharper or noisier than the training views), so a generator
-  that matches real fine structure reads a blur-equivalent sigma of 0. Noise raises it and a grid leaves it nearly
-  unchanged: it is a sharpness reader, not a realism score, and is read beside the others.
+  that matches real fine structure reads a blur-equivalent sigma of 0. Added noise and the grid *raise* the fine
+  band (they read sigma 0 as well): it is a sharpness reader, not a realism score, and is read beside the others.
 - **Beta** moves with blur as much and is a per-image number that tracks the literature's mammographic values,
   but it depends on the band and mixes blur with coarse texture; Table 1 reports it as the set's own value.
 - **The spectral reader AUC and the blur-aware CNN reader** both see every rung of the ladder, noise and the grid,
   but they are two-sample classifiers: they saturate at 1 for any generator that is visibly blurred, and both tell
-  real views apart well above 0.5 (the floors). They say *whether* a set differs in fine structure, not by how
-  much, so they cannot order two blurred generators; they are the check that a generator has reached the floors.
-- **SWD** moves with blur only slowly, in units of its own real-vs-real spread, and ranks coarse structure.
+  real views apart well above 0.5 (the floors; the blur-aware CNN close to 1). They say *whether* a set differs in
+  fine structure, not by how much, so they cannot order two blurred generators; they are the check that a generator
+  has reached the floors.
+- **SWD** rises along the ladder, but a 1-px blur (about the quick generator's) reads no further from the training
+  patches than the held-out real view does: at the floors it cannot tell blur from a new view of the breast.
 - **The 4-epoch CNN reader** reads a 1-px blur at chance, below its own real floors, so it would rank a blurrier
   generator above a sharper one; Table 1 no longer reports it (`gan_lib.metrics.c2st.c2st` stays for the benchmarks).
 """
