@@ -24,10 +24,12 @@ from gan_lib.figures import (
     save_csv,
     save_figure,
     sobel_figure,
+    spectra_figure,
     thesis_style,
     training_curves,
     write_readme,
 )
+from gan_lib.metrics import blur_ladder
 
 RNG = np.random.default_rng(0)
 
@@ -279,3 +281,20 @@ def test_committed_readme_is_the_rendered_template():
         assert f"`{entry.stem}.{entry.suffixes[0]}`" in committed, "figures/README.md is out of date: "\
             "regenerate it with gan_lib.figures.write_readme(PROJECT_ROOT / 'figures')"
     assert render_readme().splitlines()[0] == committed.splitlines()[0]
+
+
+def test_spectra_figure_draws_every_set_and_rung_on_two_panels(tmp_path):
+    rng = np.random.default_rng(0)
+    train = rng.uniform(-0.5, 0.5, (6, 16, 16)).astype(np.float32)
+    ladder = blur_ladder(train, sigmas=(0.5, 1.0))
+    fig = spectra_figure({"train": train, "generated": ladder[1.0]}, ladder)
+    left, right = fig.axes
+    assert len(left.get_lines()) == 4 + 2 and len(right.get_lines()) == 4 + 1  # + band lines / the 0 dB line
+    assert "generated (n=6)" in [text.get_text() for text in left.get_legend().get_texts()]
+    save_figure(fig, "fig_spectra", directory=tmp_path)
+    plt.close(fig)
+
+
+def test_spectra_figure_needs_its_reference():
+    with pytest.raises(ValueError, match="reference 'train'"):
+        spectra_figure({"generated": np.zeros((2, 16, 16))}, {})

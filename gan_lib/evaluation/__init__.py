@@ -14,6 +14,10 @@ write ``from gan_lib import evaluation; evaluation.metrics_table(...)``:
 - :mod:`~gan_lib.evaluation.image_sets` — the generated set (cached in ``eval/``) and the real splits;
 - :mod:`~gan_lib.evaluation.inception` — the Inception network with a note for the reader, its feature cache;
 - :mod:`~gan_lib.evaluation.table1` — Table 1, every metric vs train (notebook 04);
+- :mod:`~gan_lib.evaluation.spectral_rows` — the spectral rows of Table 1 and RQ1 (slope, fine band, spectral
+  reader, blur-equivalent sigma);
+- :mod:`~gan_lib.evaluation.calibration` — every reader on the blur ladder, noise, a grid and the real floors
+  (``python -m gan_lib.evaluation.calibration`` writes ``docs/results/readers.md``);
 - :mod:`~gan_lib.evaluation.table2` — Table 2, the denoising methods (notebook 03);
 - :mod:`~gan_lib.evaluation.texture_stats` — per-image texture features and their comparison (notebook 05);
 - :mod:`~gan_lib.evaluation.memorisation_lines` — the memorisation audit (notebook 09) as Table 1 lines;
@@ -23,6 +27,7 @@ from .config import FULL, QUICK, EvaluationConfig, evaluation_config
 from .image_sets import EvaluationSets, cap_real_split, load_evaluation_sets
 from .inception import feature_cache_dir, load_inception_with_note
 from .memorisation_lines import MEMORISATION_PREFIX, memorisation_rows
+from .spectral_rows import ladder_values, spectral_rows, spectral_table
 from .table1 import FEATURE_ROWS, metrics_table, nearest_train_scores
 from .table2 import compare_denoisers
 from .texture_stats import edge_threshold_of, texture_comparison, texture_features
@@ -41,6 +46,9 @@ __all__ = [
     "FEATURE_ROWS",
     "nearest_train_scores",
     "metrics_table",
+    "ladder_values",
+    "spectral_rows",
+    "spectral_table",
     "compare_denoisers",
     "texture_features",
     "edge_threshold_of",

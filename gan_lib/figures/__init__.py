@@ -13,6 +13,7 @@ Fig 7  GLCM feature distributions         :func:`texture.glcm_distributions`
 Fig 8  three examples compared            :func:`grids.comparison_grid`
 Training curves                           :func:`training.training_curves`
 Quality during training, critic           :func:`training.quality_curves`, :func:`training.critic_diagnostics`
+Power spectra and the blur ladder         :func:`spectra.spectra_figure`
 Tables 1-2 (copied from the run)          :func:`tables.copy_run_table`
 ========================================  ===========================================
 """
@@ -20,6 +21,7 @@ from gan_lib.figures.denoising import denoising_grid
 from gan_lib.figures.grids import comparison_grid, real_vs_generated_grid
 from gan_lib.figures.manifest import FIGURE_FILES, render_readme, write_readme
 from gan_lib.figures.save import save_csv, save_figure
+from gan_lib.figures.spectra import spectra_figure
 from gan_lib.figures.style import COLORS, thesis_style
 from gan_lib.figures.tables import copy_run_table
 from gan_lib.figures.texture import glcm_distributions, sobel_figure
@@ -39,6 +41,7 @@ __all__ = [
     "save_csv",
     "save_figure",
     "sobel_figure",
+    "spectra_figure",
     "thesis_style",
     "training_curves",
     "write_readme",

@@ -248,12 +248,12 @@ def statistics_reader(real: np.ndarray, generated: np.ndarray, *, folds: int = 5
 
 
 class _ReaderCNN(nn.Module):
-    """``(N, 1, H, W) -> (N,)`` logits: four stride-2 conv blocks, then average- and max-pooled features."""
+    """``(N, C, H, W) -> (N,)`` logits: four stride-2 conv blocks, then average- and max-pooled features."""
 
-    def __init__(self, width: int = 16) -> None:
+    def __init__(self, width: int = 16, in_channels: int = 1) -> None:
         super().__init__()
         layers: list[nn.Module] = []
-        c_in = 1
+        c_in = in_channels
         for c_out in (width, 2 * width, 4 * width, 4 * width):
             layers += [nn.Conv2d(c_in, c_out, 3, stride=2, padding=1), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2)]
             c_in = c_out

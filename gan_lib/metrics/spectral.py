@@ -40,20 +40,9 @@ from gan_lib.imaging import check_image_set
 from gan_lib.metrics.bootstrap import Estimate, bootstrap_statistic
 from gan_lib.metrics.stats import auc_estimate, percentile_interval
 
-__all__ = [
-    "DEFAULT_BAND",
-    "FINE_BAND_MIN",
-    "LADDER_SIGMAS",
-    "LadderRangeWarning",
-    "radial_power_spectrum",
-    "spectral_slope",
-    "fine_band_power_db",
-    "spectral_reader_auc",
-    "slope_estimate",
-    "fine_band_estimate",
-    "blur_ladder",
-    "blur_equivalent_sigma",
-]
+__all__ = ["DEFAULT_BAND", "FINE_BAND_MIN", "LADDER_SIGMAS", "LadderRangeWarning", "radial_power_spectrum",
+           "spectral_slope", "fine_band_power_db", "spectral_reader_auc", "slope_estimate", "fine_band_estimate",
+           "blur_ladder", "blur_equivalent_sigma"]
 
 #: Frequency band (cycles/patch) of :func:`spectral_slope`: above the patch scale, below the noisiest fine bins.
 DEFAULT_BAND: tuple[float, float] = (2.0, 24.0)
@@ -287,8 +276,11 @@ def spectral_reader_auc(images: np.ndarray, reference: np.ndarray, *, folds: int
                              "cross-validated; 0.5 = indistinguishable")
 
 
-def slope_estimate(images: np.ndarray, *, band: tuple[float, float] = DEFAULT_BAND, seed: int = 0) -> Estimate:
+def slope_estimate(images: np.ndarray, *, band: tuple[float, float] | None = None, seed: int = 0) -> Estimate:
     """Median :func:`spectral_slope` of a set with a percentile-bootstrap interval over images.
+
+    ``band=None`` takes :data:`DEFAULT_BAND` with its upper edge lowered to 3/4
+    of Nyquist for images under 64 px (2-12 cycles/patch at 32 px); the note names the band.
 
     Examples
     --------
@@ -297,6 +289,8 @@ def slope_estimate(images: np.ndarray, *, band: tuple[float, float] = DEFAULT_BA
     >>> abs(est.value) < 0.2, est.ci_low <= est.value <= est.ci_high, est.n
     (True, True, 32)
     """
+    if band is None:
+        band = (DEFAULT_BAND[0], min(DEFAULT_BAND[1], 0.375 * np.shape(images)[-1]))
     betas = spectral_slope(images, band=band)
     return bootstrap_statistic(np.median, [betas[np.isfinite(betas)]], seed=seed,
                                note=f"median beta over {band[0]:g}-{band[1]:g} cycles/patch, Hann window")
