@@ -131,6 +131,7 @@ def _copy(folder: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(folder, tmp_path / "copy"))
 
 
+@pytest.mark.slow
 def test_run_benchmark_trains_every_contender_to_each_mark(qvt, tiny, finished):
     configs, eval_config, _ = tiny
     folder, records, floors = finished
@@ -149,6 +150,7 @@ def test_run_benchmark_trains_every_contender_to_each_mark(qvt, tiny, finished):
     assert set(floors) == {"heldout", "test", "train"} and "swd" not in floors["train"]
 
 
+@pytest.mark.slow
 def test_run_benchmark_reuses_finished_marks(qvt, tiny, finished, tmp_path):
     config, eval_config, sets = tiny
     folder = _copy(finished[0], tmp_path)
@@ -158,6 +160,7 @@ def test_run_benchmark_reuses_finished_marks(qvt, tiny, finished, tmp_path):
     assert {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()} == stamps
 
 
+@pytest.mark.slow
 def test_run_benchmark_continues_from_last_checkpoint(qvt, tiny, finished, tmp_path):
     config, eval_config, sets = tiny
     folder = _copy(finished[0], tmp_path)
@@ -171,6 +174,7 @@ def test_run_benchmark_continues_from_last_checkpoint(qvt, tiny, finished, tmp_p
         assert record["train_min"] >= MARKS[1] and record["generator_steps"] > earlier["generator_steps"]
 
 
+@pytest.mark.slow
 def test_run_benchmark_evaluates_a_checkpoint_without_result(qvt, tiny, finished, tmp_path):
     config, eval_config, sets = tiny
     folder = _copy(finished[0], tmp_path)

@@ -219,6 +219,7 @@ def test_train_writes_the_run_folder_layout(tmp_path):
     assert result.step == 4 and result.checkpoint == run / "checkpoints" / "last.pt"
 
 
+@pytest.mark.slow
 def test_train_generator_learns_target_mean_and_std(tmp_path):
     from gan_lib.generate import generate
 
