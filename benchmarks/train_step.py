@@ -54,7 +54,7 @@ from gan_lib.config import RUNS_DIR
 from gan_lib.training import TrainConfig, build_state, train_step
 from gan_lib.training.batches import TensorBatcher
 from gan_lib.training.distributed import SINGLE
-from gan_lib.training.hardware import resolve_run_hardware
+from gan_lib.training.run_hardware import resolve_run_hardware
 from gan_lib.training.state import parallelize
 
 #: torch's thread count before anything in this script changes it (one per core).

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from .config import RunPaths, apply_overrides, run_dir
+from .data import DataConfig, prepare_dataset
+from .generate import generate
 from .training import TrainConfig
 from .training.run_folder import RunFolder
 
@@ -45,7 +47,6 @@ class Run:
     @cached_property
     def data_config(self):
         """The run's ``gan_lib.data.DataConfig``, or ``None`` for a run trained on an array given directly."""
-        from .data import DataConfig
 
         data = self.config.get("data")
         return None if data is None else apply_overrides(DataConfig(), data)
@@ -67,7 +68,6 @@ class Run:
 
     def dataset(self):
         """The run's ``PreparedDataset``, loaded from the cache or rebuilt from the recorded data config."""
-        from .data import prepare_dataset
 
         if self.data_config is None:
             raise ValueError(f"run {self.path} was trained on an array passed to train(); it records no data config.")
@@ -76,7 +76,6 @@ class Run:
     def generate(self, n: int, *, seed: int = 0, batch_size: int = 256, device: str = "cpu") -> np.ndarray:
         """``n`` images ``float32 (n, H, W)`` in [-1, 1] from the last checkpoint
         (see :func:`gan_lib.generate.generate`)."""
-        from .generate import generate
 
         return generate(self.checkpoint_path, n, seed=seed, batch_size=batch_size, device=device)
 

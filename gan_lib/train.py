@@ -32,6 +32,7 @@ from typing import Any, Sequence
 import torch
 
 from .config import run_dir
+from .data import DataConfig, data_config, prepare_dataset
 from .training import TrainConfig, TrainResult, train, train_config_for_profile
 from .training.distributed import init_distributed, torchrun_world
 
@@ -58,7 +59,6 @@ def resolve_configs(profile: str, *, data_dir: str | None = None, overrides: dic
     ``None`` values are ignored (papermill parameters left at ``None``).  The
     two image sizes must agree; ``image_size`` sets both.
     """
-    from .data import DataConfig, data_config
 
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     data_over = {k[len("data."):]: v for k, v in overrides.items() if k.startswith("data.")}
@@ -95,7 +95,6 @@ def run_training(
     progress: bool = True,
 ) -> TrainResult:
     """Prepare (or load) the data of ``profile`` and train run ``runs/<run_name>/`` on its ``train`` split."""
-    from .data import prepare_dataset
 
     data_cfg, train_cfg = resolve_configs(profile, data_dir=data_dir, overrides=overrides)
     world = init_distributed(train_cfg.device)

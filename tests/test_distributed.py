@@ -21,8 +21,8 @@ import torch
 from gan_lib.training import TrainConfig, build_state, load_checkpoint, train, train_step
 from gan_lib.training.batches import TensorBatcher
 from gan_lib.training.distributed import SINGLE, Distributed
+from gan_lib.training.run_hardware import probe_step_time
 from gan_lib.training.state import parallelize
-from gan_lib.training.trainer import probe_step_time
 
 #: Tiny networks and images: two processes on a 2-core CPU finish in seconds.
 CONFIG = dict(image_size=32, generator_width=0.125, critic_width=0.125, mlp_hidden=(16,), latent_dim=16,

@@ -1,12 +1,11 @@
 """Tests for gan_lib.evaluation.image_sets: the real splits' size rule and the generated-set cache."""
-import sys
-import types
 
 import numpy as np
 from evaluation_support import texture
 
 import gan_lib.generate
 from gan_lib import evaluation
+from gan_lib.evaluation import image_sets
 
 
 def test_cap_real_split_keeps_order_and_caps_train_and_compared_splits_differently():
@@ -41,7 +40,7 @@ def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch, tmp_pa
 
     FakeRun.checkpoint_path.write_bytes(b"weights")
     monkeypatch.setattr(gan_lib.generate, "generate", generate)
-    monkeypatch.setitem(sys.modules, "gan_lib.run", types.SimpleNamespace(load_run=lambda name: FakeRun()))
+    monkeypatch.setattr(image_sets, "load_run", lambda name: FakeRun())
     config = evaluation.evaluation_config("quick", {"n_generated": 8, "max_real": 25})
     first = evaluation.load_evaluation_sets("fake-run", config)
     second = evaluation.load_evaluation_sets("fake-run", config)

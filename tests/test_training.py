@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from training_support import assert_same_run
 
-from gan_lib.config import apply_overrides, config_to_dict
+from gan_lib.config import apply_overrides
 from gan_lib.training import (
     FULL,
     LOG_COLUMNS,
@@ -31,7 +31,6 @@ from gan_lib.training import hardware as hardware_module
 from gan_lib.training import trainer as trainer_module
 from gan_lib.training.batches import TensorBatcher
 from gan_lib.training.checkpoint import make_checkpoint, restore_checkpoint, save_checkpoint
-from gan_lib.training.hardware import resolve_run_hardware
 
 # Tiny networks on 32 px images: each generator step takes a few ms of compute.
 TINY = dict(
@@ -148,16 +147,6 @@ def test_resolve_hardware_memory_format_follows_measurement():
     hw = resolve_hardware(device="cpu", precision="fp32", memory_format="auto", num_threads=1, probe=probe)
     assert hw.memory_format == "channels_last"
     assert "measured" in hw.reasons[-1]
-
-
-def test_resolve_run_hardware_reuses_the_checkpoints_choice_only_for_the_same_request():
-    config = tiny_config()
-    recorded = {**resolve_hardware(device="cpu", precision="fp32", memory_format="contiguous", num_threads=1).to_dict(),
-                "reasons": ["as recorded"]}
-    previous = {"train_config": config_to_dict(config), "hardware": recorded}
-    assert resolve_run_hardware(config, target_images(), previous).reasons == ("as recorded",)
-    changed = resolve_run_hardware(tiny_config(precision="bf16"), target_images(), previous)
-    assert changed.precision == "bf16" and changed.reasons == ()
 
 
 # --- checkpoint --------------------------------------------------------------------------------

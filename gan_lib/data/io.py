@@ -27,6 +27,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pydicom
+import tifffile
+from PIL import Image
+from pydicom.errors import InvalidDicomError
+from skimage.color import rgb2gray
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -239,9 +244,6 @@ def _decoder_hint(syntax: str) -> str:
 
 
 def _read_dicom(path: Path) -> RawImage:
-    import pydicom
-    from pydicom.errors import InvalidDicomError
-
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -271,8 +273,6 @@ def _read_dicom(path: Path) -> RawImage:
                              "Re-download or remove it.") from exc
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()
     if pixels.ndim == 3 and photometric.startswith(("RGB", "YBR")):
-        from skimage.color import rgb2gray
-
         pixels, photometric = rgb2gray(pixels), "MONOCHROME2"
     if pixels.ndim != 2:
         raise ImageReadError(f"{path}: expected one 2-D frame; got pixel array of shape {pixels.shape}.")
@@ -289,12 +289,8 @@ def _read_dicom(path: Path) -> RawImage:
 def _read_raster(path: Path) -> RawImage:
     try:
         if path.suffix.lower() in (".tif", ".tiff"):
-            import tifffile
-
             pixels = np.asarray(tifffile.imread(path))
         else:
-            from PIL import Image
-
             with Image.open(path) as handle:
                 handle.load()
                 pixels = np.asarray(handle)
@@ -308,8 +304,6 @@ def _read_raster(path: Path) -> RawImage:
         if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2]):
             pixels = rgb[..., 0]
         else:
-            from skimage.color import rgb2gray
-
             pixels = rgb2gray(rgb)
     elif pixels.ndim == 3 and pixels.shape[-1] == 2:  # grey + alpha
         pixels = pixels[..., 0]

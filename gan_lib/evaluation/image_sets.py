@@ -17,6 +17,8 @@ from typing import Mapping
 import numpy as np
 
 from gan_lib.config import run_paths
+from gan_lib.generate import cached_generate
+from gan_lib.run import load_run
 
 from .config import EvaluationConfig
 
@@ -114,8 +116,6 @@ def load_evaluation_sets(run_name: str, config: EvaluationConfig) -> EvaluationS
     -------
     EvaluationSets
     """
-    from gan_lib.generate import cached_generate
-    from gan_lib.run import load_run  # the training stage; imported here so the metrics never need torch models
 
     run = load_run(run_name)
     dataset = run.dataset()

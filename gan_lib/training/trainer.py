@@ -28,16 +28,17 @@ from tqdm import tqdm
 from ..config import config_to_dict
 from ..imaging import check_image_set
 from ..models import call_with_labels
-from .batches import TensorBatcher
+from .batches import TensorBatcher, images_tensor, labels_tensor
 from .checkpoint import load_checkpoint, make_checkpoint, network_specs, restore_checkpoint
 from .config import EXECUTION_FIELDS, TrainConfig
 from .distributed import Distributed, init_distributed
-from .hardware import Hardware, autocast, resolve_run_hardware, time_per_call
+from .hardware import Hardware, autocast
 from .run_folder import STAT_NAMES, RunFolder
+from .run_hardware import resolve_run_hardware
 from .state import TrainState, build_state, parallelize
 from .step import train_step
 
-__all__ = ["TrainResult", "TrainingDiverged", "train", "probe_step_time"]
+__all__ = ["TrainResult", "TrainingDiverged", "train"]
 
 
 class TrainingDiverged(RuntimeError):
@@ -91,15 +92,6 @@ def _check_labels(labels: Any, config: TrainConfig, count: int) -> np.ndarray | 
     return labels.astype(np.int64)
 
 
-def _images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memory_format) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(
-        memory_format=memory_format)
-
-
-def _labels_tensor(labels: np.ndarray, *, device: str) -> torch.Tensor:
-    return torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device)
-
-
 def _checkpoint_to_resume(folder: RunFolder, config: TrainConfig, data_config: dict[str, Any] | None,
                           images_sha256: str, *, resume: bool) -> dict[str, Any] | None:
     """The checkpoint the run in ``folder`` continues from, or None for a new run.
@@ -145,28 +137,6 @@ def _already_complete(folder: RunFolder, checkpoint: dict[str, Any], config: Tra
               "nothing to do. Raise steps to train longer.")
     return TrainResult(folder.path, checkpoint["step"], folder.last_checkpoint, folder.log_path, folder.sample_paths(),
                        checkpoint["hardware"], time.perf_counter() - started, checkpoint["step"])
-
-
-def probe_step_time(config: TrainConfig, images: np.ndarray, device: str, *,
-           labels: np.ndarray | None = None) -> Callable[[str, str], float]:
-    """``probe(precision, memory_format) -> seconds`` of one short training step of this run's networks.
-
-    Used by :func:`~gan_lib.training.hardware.resolve_run_hardware` to decide
-    ``"auto"`` settings by measurement; it leaves every global RNG untouched.
-    """
-    probe_config = TrainConfig(**{**config.__dict__, "n_critic": 1})
-
-    def measure(precision: str, memory_format: str) -> float:
-        fmt = torch.channels_last if memory_format == "channels_last" else torch.contiguous_format
-        with torch.random.fork_rng(devices=[]):
-            state = build_state(probe_config, device=device, memory_format=fmt, precision=precision)
-            real = _images_tensor(images[: config.batch_size], device=device, memory_format=fmt)
-            batch_labels = None if labels is None else _labels_tensor(labels[: config.batch_size], device=device)
-            batches = TensorBatcher(real, batch_size=config.batch_size, flips=False, seed=0, labels=batch_labels)
-            return time_per_call(lambda: train_step(state, batches, config=probe_config, precision=precision).cpu(),
-                                 repeats=1)
-
-    return measure
 
 
 def _grid_inputs(config: TrainConfig, *, conditional: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -343,9 +313,9 @@ def train(
     if torch.device(device).type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest convolution algorithms
     state = parallelize(build_state(config, device=device, memory_format=fmt, precision=hardware.precision), world)
-    batches = TensorBatcher(_images_tensor(images, device=device, memory_format=fmt),
+    batches = TensorBatcher(images_tensor(images, device=device, memory_format=fmt),
                             batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
-                            labels=None if labels is None else _labels_tensor(labels, device=device))
+                            labels=None if labels is None else labels_tensor(labels, device=device))
     fixed_noise, fixed_labels = _grid_inputs(config, conditional=labels is not None)
     elapsed = 0.0
     if checkpoint is not None:
