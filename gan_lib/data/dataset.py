@@ -50,7 +50,7 @@ from gan_lib.data.io import (
     read_manifest,
 )
 from gan_lib.data.mammogram import PreprocessedMammogram, preprocess_mammogram
-from gan_lib.data.preprocess import NoBreastFoundError, bounding_box, scale_to_model_range
+from gan_lib.data.preprocess import NoBreastFoundError, bounding_box, unit_to_model_range
 from gan_lib.data.sampling import sample_patches, whole_image
 from gan_lib.data.settings import DataConfig
 from gan_lib.data.split import SPLITS, assign_splits
@@ -156,7 +156,7 @@ def _examples(pre: PreprocessedMammogram, config: DataConfig,
                                margin=config.crop_margin)
         crop_box = " ".join(map(str, pre.box_to_original(box)))
         scale = config.image_size / max(box[1] - box[0], box[3] - box[2]) * (sy + sx) / 2
-        return scale_to_model_range(out)[None], [{"crop_box": crop_box, "scale": scale,
+        return unit_to_model_range(out)[None], [{"crop_box": crop_box, "scale": scale,
                                                   "patch_x": None, "patch_y": None, "patch_size": None}]
     patches, corners = sample_patches(image, mask, size=config.image_size, count=config.patches_per_image,
                                       min_tissue_fraction=config.min_tissue_fraction, rng=rng)
@@ -165,7 +165,7 @@ def _examples(pre: PreprocessedMammogram, config: DataConfig,
         r0, _, c0, _ = pre.box_to_original((r, r + config.image_size, c, c + config.image_size))
         rows.append({"crop_box": crop_box, "scale": config.patch_scale, "patch_x": c0, "patch_y": r0,
                      "patch_size": int(round(config.image_size / sx))})
-    return scale_to_model_range(patches), rows
+    return unit_to_model_range(patches), rows
 
 
 def _metadata(
