@@ -3,7 +3,7 @@
 Rows: MSE and SSIM (nearest train image, random train image), MPV, MPVD,
 FID, KID, precision and recall (Inception features), SWD per pyramid level,
 the mean pairwise MS-SSIM within each set and the two automated readers of
-:mod:`gan_lib.metrics.c2st`.  Columns: ``generated``, ``heldout``
+:mod:`gan_lib.metrics.c2st` (these four from :mod:`gan_lib.evaluation.quality`).  Columns: ``generated``, ``heldout``
 (same-patient floor), ``test`` (other-patient floor) and ``train`` (within-set
 rows).  :func:`gan_lib.evaluation.writers.save_table1` writes it.
 """
@@ -23,19 +23,17 @@ from gan_lib.metrics import (
     kid,
     mpv,
     mpvd,
-    ms_ssim_diversity,
     nearest_real_scores,
     not_computed,
     precision_recall,
     random_pair_scores,
-    swd,
     tidy_table,
 )
-from gan_lib.metrics.c2st import c2st, statistics_reader
 from gan_lib.metrics.pixel import NearestRealScores
 
 from .config import EvaluationConfig
 from .image_sets import EvaluationSets
+from .quality import QUALITY_ROWS, quality_metrics, quality_row_label, within_set_diversity
 
 __all__ = ["FEATURE_ROWS", "nearest_train_scores", "metrics_table"]
 
@@ -46,8 +44,7 @@ FEATURE_ROWS: dict[str, str] = {metric: f"{metric} (Inception TF-2015)"
 _TABLE1_ROWS = (
     "MSE, nearest train image", "SSIM, nearest train image", "MSE, random train image", "SSIM, random train image",
     "MPV [0-255]", "MPVD vs train [0-255]", *FEATURE_ROWS.values(),
-    "SWD x1e3, average", "MS-SSIM within set (diversity)", "C2ST AUC, CNN reader vs train",
-    "statistics-reader AUC vs train",
+    *QUALITY_ROWS.values(),
 )
 
 
@@ -119,17 +116,10 @@ def metrics_table(
         put("MPVD vs train [0-255]", column, mpvd(images, train, n_resamples=boot, seed=seed))
         for metric, estimate in _feature_rows(images, features_train, config, features_of, inception_missing).items():
             put(metric, column, estimate)
-        result = swd(images, train, max_images=config.swd_max_images, n_bootstrap=config.n_costly_bootstrap, seed=seed)
-        for resolution, estimate in result.levels.items():
-            put(f"SWD x1e3, {resolution} px level", column, estimate)
-        put("SWD x1e3, average", column, result.average)
-        put("MS-SSIM within set (diversity)", column,
-            ms_ssim_diversity(images, max_pairs=config.diversity_pairs, seed=seed, n_resamples=boot))
-        put("C2ST AUC, CNN reader vs train", column, c2st(train, images, seed=seed).auc)
-        put("statistics-reader AUC vs train", column, statistics_reader(train, images, seed=seed).auc)
+        for key, estimate in quality_metrics(images, train, config).items():
+            put(quality_row_label(key), column, estimate)
     put("MPV [0-255]", "train", mpv(train, n_resamples=boot, seed=seed))
-    put("MS-SSIM within set (diversity)", "train",
-        ms_ssim_diversity(train, max_pairs=config.diversity_pairs, seed=seed, n_resamples=boot))
+    put(QUALITY_ROWS["diversity"], "train", within_set_diversity(train, config))
     return tidy_table(rows)
 
 

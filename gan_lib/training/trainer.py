@@ -13,8 +13,6 @@ format are chosen per machine (:mod:`gan_lib.training.hardware`).
 """
 from __future__ import annotations
 
-import functools
-import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -28,14 +26,14 @@ from tqdm import tqdm
 from ..config import config_to_dict
 from ..imaging import check_image_set
 from ..models import call_with_labels
-from .batches import TensorBatcher, images_tensor, labels_tensor
-from .checkpoint import load_checkpoint, make_checkpoint, network_specs, restore_checkpoint
+from .batches import TensorBatcher
+from .checkpoint import load_checkpoint, network_specs
 from .config import EXECUTION_FIELDS, TrainConfig
 from .distributed import Distributed, init_distributed
 from .hardware import Hardware, autocast
 from .run_folder import STAT_NAMES, RunFolder
-from .run_hardware import resolve_run_hardware
-from .state import TrainState, build_state, parallelize
+from .run_setup import images_fingerprint, prepare_run
+from .state import TrainState
 from .step import train_step
 
 __all__ = ["TrainResult", "TrainingDiverged", "train"]
@@ -137,18 +135,6 @@ def _already_complete(folder: RunFolder, checkpoint: dict[str, Any], config: Tra
               "nothing to do. Raise steps to train longer.")
     return TrainResult(folder.path, checkpoint["step"], folder.last_checkpoint, folder.log_path, folder.sample_paths(),
                        checkpoint["hardware"], time.perf_counter() - started, checkpoint["step"])
-
-
-def _grid_inputs(config: TrainConfig, *, conditional: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """A new run's fixed sample-grid inputs: latent vectors ``(sample_count, latent_dim)`` and classes or None.
-
-    The vectors come from their own generator seeded with ``config.seed`` (the
-    global RNGs are untouched); a conditional run's ``(sample_count,)``
-    classes come in equal consecutive blocks (rows of the grid).
-    """
-    noise = torch.randn(config.sample_count, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
-    labels = torch.arange(config.sample_count) * config.num_classes // config.sample_count if conditional else None
-    return noise, labels
 
 
 def _sample(state: TrainState, z: torch.Tensor, labels: torch.Tensor | None, hardware: Hardware) -> torch.Tensor:
@@ -302,26 +288,15 @@ def train(
     folder = RunFolder(run_dir)
     labels = _check_labels(labels, config, len(images))
     # The labels are part of the data: a resumed conditional run must see the same images with the same labels.
-    images_sha256 = hashlib.sha256(images.tobytes() + (labels.tobytes() if labels is not None else b"")).hexdigest()
+    images_sha256 = images_fingerprint(images, labels)
     data_dict = config_to_dict(data_config) if data_config is not None else None
 
     checkpoint = _checkpoint_to_resume(folder, config, data_dict, images_sha256, resume=resume)
     if checkpoint is not None and checkpoint["step"] >= config.steps:
         return _already_complete(folder, checkpoint, config, main=main, started=started)
-    hardware = resolve_run_hardware(config, images, checkpoint, labels=labels, world=world)
-    device, fmt = hardware.device, hardware.torch_memory_format
-    if torch.device(device).type == "cuda":
-        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest convolution algorithms
-    state = parallelize(build_state(config, device=device, memory_format=fmt, precision=hardware.precision), world)
-    batches = TensorBatcher(images_tensor(images, device=device, memory_format=fmt),
-                            batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
-                            labels=None if labels is None else labels_tensor(labels, device=device))
-    fixed_noise, fixed_labels = _grid_inputs(config, conditional=labels is not None)
-    elapsed = 0.0
-    if checkpoint is not None:
-        restore_checkpoint(checkpoint, state, batches)
-        fixed_noise, fixed_labels = checkpoint["fixed_noise"], checkpoint.get("fixed_labels")
-        elapsed = checkpoint["elapsed_seconds"]
+    run = prepare_run(config, images, checkpoint=checkpoint, labels=labels, data_config=data_dict, world=world,
+                      images_sha256=images_sha256)
+    state, hardware = run.state, run.hardware
     folder.load_log(up_to_step=state.step)
     if main:
         folder.write_config({"train": config_to_dict(config), "data": data_dict, "hardware": hardware.to_dict(),
@@ -329,13 +304,10 @@ def train(
                                         **({"class_counts": np.bincount(labels).tolist()}
                                            if labels is not None else {})},
                              "world_size": world.world_size, **network_specs(config)})
-    resumed_from = state.step if checkpoint is not None else None
-    save = functools.partial(make_checkpoint, state, batches, config=config, data_config=data_dict, hardware=hardware,
-                             fixed_noise=fixed_noise, fixed_labels=fixed_labels, images_sha256=images_sha256,
-                             world_size=world.world_size)
-    _train_steps(state, batches, folder, config=config, hardware=hardware, world=world, save=save,
-                 grid=(fixed_noise, fixed_labels), elapsed=elapsed, last_good=resumed_from, progress=progress)
+    _train_steps(state, run.batches, folder, config=config, hardware=hardware, world=world, save=run.checkpoint,
+                 grid=(run.fixed_noise, run.fixed_labels), elapsed=run.elapsed_seconds, last_good=run.resumed_from,
+                 progress=progress)
     if world.active:
         torch.distributed.barrier()  # every rank returns after rank 0 has written the final checkpoint
     return TrainResult(folder.path, state.step, folder.last_checkpoint, folder.log_path, folder.sample_paths(),
-                       hardware.to_dict(), time.perf_counter() - started, resumed_from)
+                       hardware.to_dict(), time.perf_counter() - started, run.resumed_from)
