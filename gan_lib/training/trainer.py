@@ -26,11 +26,13 @@ import torch
 from tqdm import tqdm
 
 from ..config import config_to_dict
+from ..data.working import CropTable
 from ..imaging import check_image_set
 from ..models import call_with_labels
 from .batches import TensorBatcher
 from .checkpoint import load_checkpoint, make_checkpoint, network_specs, restore_checkpoint
 from .config import EXECUTION_FIELDS, TrainConfig
+from .crops import CropSource, auto_loader_workers
 from .distributed import Distributed, init_distributed
 from .hardware import Hardware, autocast, resolve_run_hardware, time_per_call
 from .run_folder import STAT_NAMES, RunFolder
@@ -98,6 +100,19 @@ def _images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memo
 
 def _labels_tensor(labels: np.ndarray, *, device: str) -> torch.Tensor:
     return torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device)
+
+
+def _real_batches(images: np.ndarray, crops: CropTable | None, labels: np.ndarray | None, *, config: TrainConfig,
+                  hardware: Hardware, world: Distributed) -> TensorBatcher | CropSource:
+    """The run's real batches: fresh crops of ``crops`` (a :class:`CropSource`), else the fixed ``images``."""
+    device, fmt = hardware.device, hardware.torch_memory_format
+    if crops is not None:
+        return CropSource(crops, batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
+                          weighting=config.crop_weighting, device=device, memory_format=fmt,
+                          workers=auto_loader_workers(device, config.loader_workers))
+    return TensorBatcher(_images_tensor(images, device=device, memory_format=fmt),
+                         batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
+                         labels=None if labels is None else _labels_tensor(labels, device=device))
 
 
 def _checkpoint_to_resume(folder: RunFolder, config: TrainConfig, data_config: dict[str, Any] | None,
@@ -213,7 +228,7 @@ def _stop_if_diverged(block: torch.Tensor, first_step: int, *, last_good: int | 
     )
 
 
-def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *, config: TrainConfig,
+def _train_steps(state: TrainState, batches: TensorBatcher | CropSource, folder: RunFolder, *, config: TrainConfig,
                  hardware: Hardware, world: Distributed, save: Callable[..., dict[str, Any]],
                  grid: tuple[torch.Tensor, torch.Tensor | None], elapsed: float, last_good: int | None,
                  progress: bool) -> None:
@@ -265,7 +280,7 @@ def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *
 
 def train(
     config: TrainConfig,
-    images: np.ndarray,
+    images: np.ndarray | CropTable,
     run_dir: str | os.PathLike[str],
     *,
     resume: bool = False,
@@ -279,10 +294,13 @@ def train(
     ----------
     config : TrainConfig
         The experiment; validated on creation.
-    images : np.ndarray
+    images : np.ndarray or CropTable
         ``(N, H, W)`` (or ``(N, 1, H, W)``) float32 in [-1, 1] with
         ``H == W == config.image_size`` and ``N >= config.batch_size`` — e.g.
-        ``gan_lib.data.prepare_dataset(...).images("train")``.
+        ``gan_lib.data.prepare_dataset(...).images("train")`` — batched by a
+        ``TensorBatcher``; or the valid crops of stored working images
+        (``prepare_dataset(...).crop_table("train")``), each batch fresh random
+        crops (:class:`~gan_lib.training.crops.CropSource`; unconditional runs).
     run_dir : path-like
         The run folder (``gan_lib.config.run_dir(name)``); layout in
         :mod:`gan_lib.training.run_folder`.
@@ -324,7 +342,11 @@ def train(
     """
     if not isinstance(config, TrainConfig):
         raise TypeError(f"train: config must be a TrainConfig; got {type(config).__name__}.")
-    images = _check_images(images, config)
+    crops = images if isinstance(images, CropTable) else None
+    if crops is not None and labels is not None:
+        raise ValueError("train: a class-conditional run needs labelled images; pass the fixed set "
+                         "(dataset.images('train'), real_data='patches') instead of a crop table.")
+    images = _check_images(images if crops is None else crops.preview(config.batch_size), config)
     world = init_distributed(config.device)
     world.local_batch(config.batch_size)  # refuses a global batch that does not split over the processes
     main = world.is_main
@@ -332,7 +354,8 @@ def train(
     folder = RunFolder(run_dir)
     labels = _check_labels(labels, config, len(images))
     # The labels are part of the data: a resumed conditional run must see the same images with the same labels.
-    images_sha256 = hashlib.sha256(images.tobytes() + (labels.tobytes() if labels is not None else b"")).hexdigest()
+    images_sha256 = crops.fingerprint() if crops is not None else hashlib.sha256(
+        images.tobytes() + (labels.tobytes() if labels is not None else b"")).hexdigest()
     data_dict = config_to_dict(data_config) if data_config is not None else None
 
     checkpoint = _checkpoint_to_resume(folder, config, data_dict, images_sha256, resume=resume)
@@ -343,9 +366,7 @@ def train(
     if torch.device(device).type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest convolution algorithms
     state = parallelize(build_state(config, device=device, memory_format=fmt, precision=hardware.precision), world)
-    batches = TensorBatcher(_images_tensor(images, device=device, memory_format=fmt),
-                            batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
-                            labels=None if labels is None else _labels_tensor(labels, device=device))
+    batches = _real_batches(images, crops, labels, config=config, hardware=hardware, world=world)
     fixed_noise, fixed_labels = _grid_inputs(config, conditional=labels is not None)
     elapsed = 0.0
     if checkpoint is not None:
@@ -355,7 +376,8 @@ def train(
     folder.load_log(up_to_step=state.step)
     if main:
         folder.write_config({"train": config_to_dict(config), "data": data_dict, "hardware": hardware.to_dict(),
-                             "images": {"count": len(images), "sha256": images_sha256,
+                             "images": {"count": len(images) if crops is None else crops.total,
+                                        "sha256": images_sha256,
                                         **({"class_counts": np.bincount(labels).tolist()}
                                            if labels is not None else {})},
                              "world_size": world.world_size, **network_specs(config)})
