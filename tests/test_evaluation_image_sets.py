@@ -59,3 +59,33 @@ def test_describe_prints_the_sizes_then_each_missing_split():
         "note: no heldout split -> its column is 'not computed' (no views held out)",
         "note: no test split -> its column is 'not computed' (only one patient)",
     ]
+
+
+def test_load_evaluation_sets_draws_real_crops_when_asked(monkeypatch, tmp_path):
+    drawn = []
+
+    class FakeDataset:
+        config = types.SimpleNamespace(mode="patch")
+
+        def images(self, split):
+            raise AssertionError("the fixed patch sets must not be read when real_crops > 0")
+
+        def random_crops(self, split, count, *, seed):
+            if split == "test":
+                raise ValueError("split 'test' is empty")
+            drawn.append((split, count, seed))
+            return texture(count, seed=seed)
+
+    class FakeRun:
+        checkpoint_path = tmp_path / "last.pt"
+
+        def dataset(self):
+            return FakeDataset()
+
+    FakeRun.checkpoint_path.write_bytes(b"weights")
+    monkeypatch.setattr(gan_lib.generate, "generate", lambda checkpoint, n, *, seed=0, labels=None: texture(n, 7))
+    monkeypatch.setitem(sys.modules, "gan_lib.run", types.SimpleNamespace(load_run=lambda name: FakeRun()))
+    config = evaluation.evaluation_config("quick", {"n_generated": 8, "max_real": 5, "real_crops": 12, "seed": 3})
+    sets = evaluation.load_evaluation_sets("fake-run", config)
+    assert sets.sizes() == {"generated": 8, "heldout": 12, "test": 0, "train": 12}  # not capped by max_real
+    assert drawn == [("train", 12, 3), ("heldout", 12, 4)]
