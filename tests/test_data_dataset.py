@@ -290,3 +290,10 @@ def test_prepare_dataset_embedded_quick_split(tmp_path, processed):
     assert set(m.loc[m.split == "heldout", "patient_id"]) == set(m.loc[m.split == "train", "patient_id"])
     assert set(m["view"]) == {"CC", "MLO"} and set(m["laterality"]) == {"L", "R"}
     assert data.images("train").shape[1:] == (64, 64)
+
+
+def test_prepared_dataset_images_subset_reads_only_those_rows(tmp_path, processed):
+    data = prepare_dataset(_config(_write_folder(tmp_path / "d", patients=2)), progress=False)
+    every = data.images("test")
+    assert data.count("test") == len(every)
+    np.testing.assert_array_equal(data.images("test", subset=np.array([7, 0, 3])), every[[7, 0, 3]])

@@ -24,10 +24,14 @@ def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch, tmp_pa
     calls = []
 
     class FakeDataset:
-        def images(self, split):
+        def count(self, split):
             if split == "test":
                 raise ValueError("split 'test' is empty")
-            return texture(30 if split == "train" else 40, seed=len(split))
+            return 30 if split == "train" else 40
+
+        def images(self, split, *, subset=None):
+            images = texture(self.count(split), seed=len(split))
+            return images if subset is None else images[subset]
 
     class FakeRun:
         checkpoint_path = tmp_path / "last.pt"

@@ -90,11 +90,18 @@ class PreparedDataset:
             )
         return rows
 
-    def images(self, split: str) -> np.ndarray:
+    def count(self, split: str) -> int:
+        """Number of fixed examples in ``split`` (the length of ``images(split)``) without reading them."""
+        return len(self._rows(split))
+
+    def images(self, split: str, *, subset: np.ndarray | None = None) -> np.ndarray:
         """The fixed examples of ``split`` ("train", "val", "test", "heldout"): ``float32 (N, H, W)`` in [-1, 1].
 
         Patch mode cuts them from the stored working images at the manifest's
         corners (the evaluation references); whole mode reads ``images.npy``.
+        ``subset`` (positions in the split, in the order wanted) reads only
+        those examples, so a capped evaluation set of a large dataset never
+        holds the whole split in memory.
 
         Raises
         ------
@@ -102,6 +109,8 @@ class PreparedDataset:
             For an unknown split name, or a split that is empty in this dataset.
         """
         rows = self._rows(split)
+        if subset is not None:
+            rows = rows.iloc[np.asarray(subset, dtype=np.int64)]
         if self.config.mode == "whole":
             array = np.load(self.root / "images.npy", mmap_mode="r")
             return np.ascontiguousarray(array[rows["index"].to_numpy()], dtype=np.float32)

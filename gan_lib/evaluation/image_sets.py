@@ -130,14 +130,16 @@ def load_evaluation_sets(run_name: str, config: EvaluationConfig) -> EvaluationS
     crops = config.real_crops > 0 and dataset.config.mode == "patch"
     for number, split in enumerate(REAL_SPLITS):
         try:
-            images = (dataset.random_crops(split, config.real_crops, seed=config.seed + number) if crops
-                      else dataset.images(split))
+            if crops:
+                real[split] = dataset.random_crops(split, config.real_crops, seed=config.seed + number)
+            else:  # cap_real_split's subset, chosen before reading so that only the subset is read
+                count = dataset.count(split)
+                subset = cap_real_split(np.arange(count), split, config, rng)
+                real[split] = dataset.images(split, subset=None if len(subset) == count else subset)
         except ValueError as error:  # an empty split: explained in the message
             if split == "train":
                 raise
             real[split], missing[split] = None, str(error)
-            continue
-        real[split] = images if crops else cap_real_split(images, split, config, rng)
     # eval/generated.npy, reused while count, seed and checkpoint match
     generated = cached_generate(run.checkpoint_path, config.n_generated, seed=config.seed,
                                 cache=run_paths(run_name).eval / "generated")

@@ -8,7 +8,8 @@ checkpoints and the NaN/inf guard.  All file output goes through
 
 Speed without changing the algorithm (measured in ``benchmarks/train_step.py``):
 real batches are sliced from one in-memory tensor instead of collated per
-sample, statistics stay on the device until a log step, and precision/memory
+sample (or, for fresh crops of a crop table, cut from memory maps in whole
+batches, :mod:`gan_lib.training.crops`), statistics stay on the device until a log step, and precision/memory
 format are chosen per machine (:mod:`gan_lib.training.hardware`).
 """
 from __future__ import annotations
