@@ -56,3 +56,14 @@ def test_prepare_files_refuses_zero_workers(tmp_path):
     with pytest.raises(ValueError, match="workers must be >= 1"):
         prepare_files([], {}, tmp_path, data_config("quick"), tmp_path / "out", workers=0, progress=False)
     assert default_workers() >= 1
+
+
+def test_prepare_file_unexpected_error_names_the_file(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr("gan_lib.data.preparation.preprocess_mammogram", broken)
+    path = _mammogram(tmp_path)
+    with pytest.raises(MemoryError) as error:
+        prepare_file(0, path, None, tmp_path, data_config("quick"), tmp_path / "out")
+    assert error.value.__notes__ == [f"(while preparing {path})"]

@@ -83,7 +83,21 @@ def prepare_file(index: int, path: Path, listed: dict[str, str] | None, folder: 
         The file cannot be decoded (names the file).
     NoBreastInFileError
         The image holds no breast (names the file).
+    Exception
+        Anything else that goes wrong, with a note naming the file.
     """
+    try:
+        return _prepare_file(index, path, listed, folder, config, out)
+    except (ImageReadError, NoBreastInFileError):
+        raise
+    except Exception as exc:
+        exc.add_note(f"(while preparing {path})")
+        raise
+
+
+def _prepare_file(index: int, path: Path, listed: dict[str, str] | None, folder: Path, config: DataConfig,
+                  out: Path) -> dict[str, Any]:
+    """The work of :func:`prepare_file`."""
     stem = f"{index:06d}"
     try:
         raw = read_image(path)
