@@ -295,6 +295,39 @@ def training_speed(profile: str, steps: int, rounds: int) -> dict:
     return result
 
 
+# --- extrapolation -----------------------------------------------------------------------------
+
+#: Real datasets the measurements are extrapolated to (number of full-field images).
+DATASETS = {"CBIS-DDSM": 3103, "VinDr-Mammo": 20000}
+
+
+def extrapolate(preparation_rows: list[dict], *, patch_bytes: int = 512 * 128 * 128 * 4) -> list[dict]:
+    """Disk, preparation time and memory of :data:`DATASETS` from the rows of the largest N measured.
+
+    Disk and time scale with the number of images (per-image figures of the
+    largest N); peak memory does not (the largest peak over every N of each
+    worker count).  ``patch_bytes``: what the previous layout stored per image
+    (the full profile's 512 float32 patches of 128 x 128 px), for comparison.
+    """
+    if not preparation_rows:
+        return []
+    largest = max(row["images"] for row in preparation_rows)
+    at_largest = {row["workers"]: row for row in preparation_rows if row["images"] == largest}
+    one = at_largest[min(at_largest)]
+    rows = []
+    for name, count in DATASETS.items():
+        row = {"dataset": name, "images": count, "measured_n": largest,
+               "disk_gib": one["disk_bytes_per_image"] * count / GIB,
+               "previous_layout_gib": patch_bytes * count / GIB,
+               "core_hours": one["prepare_s_per_image"] * count / 3600}
+        for workers, measured in sorted(at_largest.items()):
+            row[f"wall_hours_{workers}_workers"] = measured["prepare_s_per_image"] * count / 3600
+            row[f"peak_gib_{workers}_workers"] = max(r["peak_rss_gib"] for r in preparation_rows
+                                                     if r["workers"] == workers)
+        rows.append(row)
+    return rows
+
+
 # --- report ------------------------------------------------------------------------------------
 
 def markdown(result: dict) -> str:
@@ -318,6 +351,17 @@ def markdown(result: dict) -> str:
         lines.append(f"| {t['profile']} | {cell('tensor_steps_per_s')} | {cell('crops_steps_per_s')} | "
                      f"{cell('tensor_draw_ms', '.2f')} | {cell('crops_draw_ms', '.2f')} | "
                      f"{cell('crop_overhead_fraction_of_step', '.1%')} |")
+    extrapolated = result.get("extrapolation") or []
+    if extrapolated:
+        workers = sorted(int(k.split("_")[2]) for k in extrapolated[0] if k.startswith("wall_hours_"))
+        lines += ["", "| dataset | images | disk (GiB) | previous layout (GiB) | CPU core-hours | "
+                  + " | ".join(f"wall h, {w} workers | peak GiB, {w} workers" for w in workers) + " |",
+                  "|---|---:|---:|---:|---:|" + "---:|---:|" * len(workers)]
+        for row in extrapolated:
+            lines.append(f"| {row['dataset']} | {row['images']} | {row['disk_gib']:.1f} | "
+                         f"{row['previous_layout_gib']:.0f} | {row['core_hours']:.1f} | "
+                         + " | ".join(f"{row[f'wall_hours_{w}_workers']:.1f} | {row[f'peak_gib_{w}_workers']:.2f}"
+                                      for w in workers) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -351,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep_images:
             shutil.rmtree(args.scratch, ignore_errors=True)
+    result["extrapolation"] = extrapolate(result["preparation"])
     result["quantisation"] = quantisation()
     result["training"] = [training_speed("quick", args.quick_steps, args.rounds)]
     result["training"].append(training_speed("full", args.full_steps, 1 if args.full_steps else args.rounds))

@@ -51,3 +51,17 @@ def test_markdown_reports_every_row(scale):
                             "tensor_draw_ms": 0.4, "crops_draw_ms": 0.5, "crop_overhead_fraction_of_step": 0.01}]}
     text = scale.markdown(result)
     assert "| 25 | 2 | 1.00 | 0.50 | 2.00 |" in text and "| quick | 2.000 | 1.900 | 0.40 | 0.50 | 1.0% |" in text
+
+
+def test_extrapolate_scales_disk_and_time_but_not_memory(scale):
+    rows = [{"images": n, "workers": w, "prepare_s_per_image": 2.0 / w, "peak_rss_gib": 0.3 * w + n / 1000,
+             "disk_bytes_per_image": 2 ** 21} for n in (25, 100) for w in (1, 2)]
+    cbis, vindr = scale.extrapolate(rows)
+    assert cbis["images"] == 3103 and cbis["measured_n"] == 100
+    assert cbis["disk_gib"] == pytest.approx(3103 * 2 / 1024)
+    assert cbis["core_hours"] == pytest.approx(3103 * 2 / 3600) and cbis["wall_hours_2_workers"] == pytest.approx(
+        3103 / 3600)
+    assert cbis["peak_gib_2_workers"] == vindr["peak_gib_2_workers"] == pytest.approx(0.7)
+    text = scale.markdown({"cpu": "c", "load_note": "n", "preparation": [], "quantisation": {}, "training": [],
+                           "extrapolation": [cbis]})
+    assert "| CBIS-DDSM | 3103 | 6.1 | 97 | 1.7 | 1.7 | 0.40 | 0.9 | 0.70 |" in text
