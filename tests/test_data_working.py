@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gan_lib.data.sampling import corner_runs, valid_corners
-from gan_lib.data.working import LEVELS, CropTable, quantise, to_model_range, write_working
+from gan_lib.data.working import LEVELS, CropTable, quantise, read_mask, to_model_range, write_working
 
 
 def test_quantise_round_trip_error_is_at_most_half_a_step():
@@ -50,3 +50,10 @@ def test_crop_table_reads_through_memory_maps_and_pickles_without_them(tmp_path)
 def test_crop_table_refuses_an_image_without_valid_crops(tmp_path):
     with pytest.raises(ValueError, match="valid crop"):
         _table(tmp_path, np.zeros((20, 20)), np.zeros((20, 20), bool), size=4)
+
+
+def test_write_working_packs_the_mask_eight_pixels_per_byte(tmp_path):
+    mask = np.random.default_rng(0).random((30, 21)) > 0.5
+    write_working(tmp_path, "000001", image=np.zeros((30, 21)), mask=mask, runs=np.zeros((0, 3)))
+    assert np.load(tmp_path / "000001.mask.npy").shape == (30, 3)
+    np.testing.assert_array_equal(read_mask(tmp_path / "000001"), mask)

@@ -25,7 +25,7 @@ from gan_lib.data.preparation import NoBreastInFileError
 from gan_lib.data.preprocess import NoBreastFoundError
 from gan_lib.data.settings import FULL, QUICK, DataConfig, data_config
 from gan_lib.data.split import SPLITS, assign_splits, split_patients
-from gan_lib.data.working import CropTable
+from gan_lib.data.working import CropTable, read_mask
 
 __all__ = [
     "CACHE_VERSION",
@@ -48,6 +48,7 @@ __all__ = [
     "prepare_dataset",
     "preprocess_mammogram",
     "read_image",
+    "read_mask",
     "resolve_data_dir",
     "split_patients",
 ]

@@ -7,7 +7,8 @@ files under ``<cache>/working/``:
 * ``{i:06d}.image.npy`` -- ``uint16 (h, w)``: the preprocessed image at the
   working scale (``patch_scale``), flipped to ``flip_to``, zero outside the
   breast, its [0, 1] intensities quantised to :data:`LEVELS` + 1 levels;
-* ``{i:06d}.mask.npy`` -- ``bool (h, w)``: the breast mask in the same frame;
+* ``{i:06d}.mask.npy`` -- ``uint8 (h, ceil(w / 8))``: the breast mask in the same
+  frame, 8 pixels per byte along rows (``np.packbits``; :func:`read_mask` unpacks it);
 * ``{i:06d}.runs.npy`` -- ``int32 (n, 3)``: the valid crop corners
   (:func:`~gan_lib.data.sampling.valid_corners`) as row runs
   (:func:`~gan_lib.data.sampling.corner_runs`).
@@ -34,7 +35,7 @@ from gan_lib.atomic import atomic_path
 from gan_lib.data.preprocess import scale_to_model_range
 from gan_lib.data.sampling import runs_to_corners
 
-__all__ = ["LEVELS", "WEIGHTINGS", "CropTable", "quantise", "to_model_range", "write_working"]
+__all__ = ["LEVELS", "WEIGHTINGS", "CropTable", "quantise", "read_mask", "to_model_range", "write_working"]
 
 #: Largest stored code: [0, 1] intensities are stored as ``round(x * LEVELS)`` in ``uint16``.
 LEVELS = 65535
@@ -66,10 +67,26 @@ def to_model_range(codes: np.ndarray) -> np.ndarray:
 
 def write_working(folder: Path, stem: str, *, image: np.ndarray, mask: np.ndarray, runs: np.ndarray) -> None:
     """Write one mammogram's working image (quantised), mask and corner runs atomically under ``folder``."""
-    for name, array in (("image", quantise(image)), ("mask", np.asarray(mask, dtype=bool)),
+    for name, array in (("image", quantise(image)), ("mask", np.packbits(np.asarray(mask, dtype=bool), axis=1)),
                         ("runs", np.asarray(runs, dtype=np.int32))):
         with atomic_path(Path(folder) / f"{stem}.{name}.npy") as tmp:
             np.save(tmp, array)
+
+
+def read_mask(stem: str | Path) -> np.ndarray:
+    """The breast mask stored by :func:`write_working` under ``stem``: ``bool (h, w)``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> stem = Path(tempfile.mkdtemp()) / "000000"
+    >>> mask = np.eye(3, 11, dtype=bool)
+    >>> write_working(stem.parent, stem.name, image=mask, mask=mask, runs=np.zeros((0, 3)))
+    >>> bool((read_mask(stem) == mask).all())
+    True
+    """
+    width = np.load(f"{stem}.image.npy", mmap_mode="r").shape[1]
+    return np.unpackbits(np.load(f"{stem}.mask.npy"), axis=1, count=width).astype(bool)
 
 
 class CropTable:
