@@ -12,7 +12,8 @@
 parse (``--betas=[0.5,0.9]``, ``--compile=true``) and as text otherwise;
 unknown keys are refused.  The data are prepared (or loaded from the cache)
 with :func:`gan_lib.data.prepare_dataset`, and the generator trains on its
-``train`` split.
+``train`` split: fresh random crops of its working images in patch mode
+(``--real_data=patches`` for the fixed patch set).
 
 The same command runs data-parallel on N GPUs (or N CPU processes with
 ``--device=cpu``) under ``torchrun`` (docs/SCALING.md)::
@@ -94,7 +95,12 @@ def run_training(
     overrides: dict[str, Any] | None = None,
     progress: bool = True,
 ) -> TrainResult:
-    """Prepare (or load) the data of ``profile`` and train run ``runs/<run_name>/`` on its ``train`` split."""
+    """Prepare (or load) the data of ``profile`` and train run ``runs/<run_name>/`` on its ``train`` split.
+
+    In patch mode with ``real_data="crops"`` (the default) every batch is fresh
+    random crops of the training views' working images; otherwise the fixed
+    set ``dataset.images("train")``.
+    """
 
     data_cfg, train_cfg = resolve_configs(profile, data_dir=data_dir, overrides=overrides)
     world = init_distributed(train_cfg.device)
@@ -103,8 +109,9 @@ def run_training(
     dataset = prepare_dataset(data_cfg, progress=progress and world.is_main)
     if world.active and world.is_main:
         torch.distributed.barrier()
-    return train(train_cfg, dataset.images("train"), run_dir(run_name), resume=resume, data_config=data_cfg,
-                 progress=progress)
+    crops = data_cfg.mode == "patch" and train_cfg.real_data == "crops"
+    real = dataset.crop_table("train") if crops else dataset.images("train")
+    return train(train_cfg, real, run_dir(run_name), resume=resume, data_config=data_cfg, progress=progress)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

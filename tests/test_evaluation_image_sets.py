@@ -1,5 +1,7 @@
 """Tests for gan_lib.evaluation.image_sets: the real splits' size rule and the generated-set cache."""
 
+import types
+
 import numpy as np
 from evaluation_support import texture
 
@@ -23,10 +25,14 @@ def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch, tmp_pa
     calls = []
 
     class FakeDataset:
-        def images(self, split):
+        def count(self, split):
             if split == "test":
                 raise ValueError("split 'test' is empty")
-            return texture(30 if split == "train" else 40, seed=len(split))
+            return 30 if split == "train" else 40
+
+        def images(self, split, *, subset=None):
+            images = texture(self.count(split), seed=len(split))
+            return images if subset is None else images[subset]
 
     class FakeRun:
         checkpoint_path = tmp_path / "last.pt"
@@ -58,3 +64,33 @@ def test_describe_prints_the_sizes_then_each_missing_split():
         "note: no heldout split -> its column is 'not computed' (no views held out)",
         "note: no test split -> its column is 'not computed' (only one patient)",
     ]
+
+
+def test_load_evaluation_sets_draws_real_crops_when_asked(monkeypatch, tmp_path):
+    drawn = []
+
+    class FakeDataset:
+        config = types.SimpleNamespace(mode="patch")
+
+        def images(self, split):
+            raise AssertionError("the fixed patch sets must not be read when real_crops > 0")
+
+        def random_crops(self, split, count, *, seed):
+            if split == "test":
+                raise ValueError("split 'test' is empty")
+            drawn.append((split, count, seed))
+            return texture(count, seed=seed)
+
+    class FakeRun:
+        checkpoint_path = tmp_path / "last.pt"
+
+        def dataset(self):
+            return FakeDataset()
+
+    FakeRun.checkpoint_path.write_bytes(b"weights")
+    monkeypatch.setattr(gan_lib.generate, "generate", lambda checkpoint, n, *, seed=0, labels=None: texture(n, 7))
+    monkeypatch.setattr(image_sets, "load_run", lambda name: FakeRun())
+    config = evaluation.evaluation_config("quick", {"n_generated": 8, "max_real": 5, "real_crops": 12, "seed": 3})
+    sets = evaluation.load_evaluation_sets("fake-run", config)
+    assert sets.sizes() == {"generated": 8, "heldout": 12, "test": 0, "train": 12}  # not capped by max_real
+    assert drawn == [("train", 12, 3), ("heldout", 12, 4)]

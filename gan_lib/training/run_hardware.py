@@ -6,7 +6,8 @@ context: :func:`probe_step_time` times one training step of the run's own
 networks (built with the trainer's pieces: state, batcher, step), and
 :func:`resolve_run_hardware` reuses a checkpoint's choice on resume, else
 resolves with the probe, and under torchrun makes every process take rank 0's
-choice.  The trainer imports this module; nothing here imports the trainer.
+choice.  The run's set-up (:mod:`~gan_lib.training.run_setup`) imports this module; nothing here
+imports the set-up or the trainer.
 """
 from __future__ import annotations
 

@@ -20,15 +20,17 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..data.working import CropTable
 from .batches import TensorBatcher, images_tensor, labels_tensor
 from .checkpoint import make_checkpoint, restore_checkpoint
 from .config import TrainConfig
+from .crops import CropSource, auto_loader_workers
 from .distributed import SINGLE, Distributed
 from .hardware import Hardware
 from .run_hardware import resolve_run_hardware
 from .state import TrainState, build_state, parallelize
 
-__all__ = ["PreparedRun", "prepare_run", "images_fingerprint", "grid_inputs"]
+__all__ = ["PreparedRun", "prepare_run", "real_batches", "images_fingerprint", "grid_inputs"]
 
 
 @dataclass
@@ -37,7 +39,7 @@ class PreparedRun:
 
     config: TrainConfig
     state: TrainState  # networks, optimisers, noise generator; state.step = steps done
-    batches: TensorBatcher
+    batches: TensorBatcher | CropSource
     hardware: Hardware
     world: Distributed
     fixed_noise: torch.Tensor  # (sample_count, latent_dim) latent vectors of the sample grids
@@ -75,12 +77,30 @@ def grid_inputs(config: TrainConfig, *, conditional: bool) -> tuple[torch.Tensor
     return noise, labels
 
 
+def real_batches(images: np.ndarray, crops: CropTable | None, labels: np.ndarray | None, *, config: TrainConfig,
+                 hardware: Hardware, world: Distributed) -> TensorBatcher | CropSource:
+    """The run's real batches: fresh crops of ``crops`` (a :class:`CropSource`), else the fixed ``images``.
+
+    Both are seeded with ``config.seed + 2`` and, under torchrun, give each
+    rank its slice of the global batch.
+    """
+    device, fmt = hardware.device, hardware.torch_memory_format
+    if crops is not None:
+        return CropSource(crops, batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
+                          weighting=config.crop_weighting, device=device, memory_format=fmt,
+                          workers=auto_loader_workers(device, config.loader_workers))
+    return TensorBatcher(images_tensor(images, device=device, memory_format=fmt),
+                         batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
+                         labels=None if labels is None else labels_tensor(labels, device=device))
+
+
 def prepare_run(
     config: TrainConfig,
     images: np.ndarray,
     *,
     checkpoint: dict[str, Any] | None = None,
     labels: np.ndarray | None = None,
+    crops: CropTable | None = None,
     data_config: dict[str, Any] | None = None,
     world: Distributed = SINGLE,
     images_sha256: str | None = None,
@@ -92,7 +112,8 @@ def prepare_run(
     config : TrainConfig
         The experiment (validated by the caller, e.g. :func:`~gan_lib.training.trainer.train`).
     images : np.ndarray
-        ``(N, H, W)`` float32 training images in [-1, 1], ``N >= config.batch_size``.
+        ``(N, H, W)`` float32 training images in [-1, 1], ``N >= config.batch_size``: the fixed set the
+        batches come from, or, with ``crops``, a preview batch of it (the hardware probe times it).
     checkpoint : dict, optional
         A loaded checkpoint of this run to continue: its hardware choice is
         reused when the request is unchanged, and its networks, optimisers,
@@ -100,12 +121,16 @@ def prepare_run(
         are restored.
     labels : np.ndarray, optional
         ``(N,)`` int64 classes of a class-conditional run.
+    crops : CropTable, optional
+        The valid crops of stored working images: every batch is fresh random
+        crops (:class:`~gan_lib.training.crops.CropSource`) instead of the fixed ``images``.
     data_config : dict, optional
         The data config the images came from, recorded in checkpoints.
     world : Distributed
         The processes training the run together.
     images_sha256 : str, optional
-        :func:`images_fingerprint` of ``images`` and ``labels`` when the caller has it.
+        The data's fingerprint when the caller has it (:func:`images_fingerprint`, or the crop table's); else
+        computed from ``images`` and ``labels``.
 
     Returns
     -------
@@ -116,16 +141,16 @@ def prepare_run(
     if torch.device(device).type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest convolution algorithms
     state = parallelize(build_state(config, device=device, memory_format=fmt, precision=hardware.precision), world)
-    batches = TensorBatcher(images_tensor(images, device=device, memory_format=fmt),
-                            batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
-                            labels=None if labels is None else labels_tensor(labels, device=device))
+    batches = real_batches(images, crops, labels, config=config, hardware=hardware, world=world)
     fixed_noise, fixed_labels = grid_inputs(config, conditional=labels is not None)
     elapsed = 0.0
     if checkpoint is not None:
         restore_checkpoint(checkpoint, state, batches)
         fixed_noise, fixed_labels = checkpoint["fixed_noise"], checkpoint.get("fixed_labels")
         elapsed = checkpoint["elapsed_seconds"]
+    if images_sha256 is None:
+        images_sha256 = crops.fingerprint() if crops is not None else images_fingerprint(images, labels)
     return PreparedRun(config=config, state=state, batches=batches, hardware=hardware, world=world,
-                       fixed_noise=fixed_noise, fixed_labels=fixed_labels,
-                       images_sha256=images_sha256 or images_fingerprint(images, labels), data_config=data_config,
-                       elapsed_seconds=elapsed, resumed_from=state.step if checkpoint is not None else None)
+                       fixed_noise=fixed_noise, fixed_labels=fixed_labels, images_sha256=images_sha256,
+                       data_config=data_config, elapsed_seconds=elapsed,
+                       resumed_from=state.step if checkpoint is not None else None)

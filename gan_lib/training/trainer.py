@@ -8,7 +8,8 @@ checkpoints and the NaN/inf guard.  All file output goes through
 
 Speed without changing the algorithm (measured in ``benchmarks/train_step.py``):
 real batches are sliced from one in-memory tensor instead of collated per
-sample, statistics stay on the device until a log step, and precision/memory
+sample (or, for fresh crops of a crop table, cut from memory maps in whole
+batches, :mod:`gan_lib.training.crops`), statistics stay on the device until a log step, and precision/memory
 format are chosen per machine (:mod:`gan_lib.training.hardware`).
 """
 from __future__ import annotations
@@ -24,11 +25,13 @@ import torch
 from tqdm import tqdm
 
 from ..config import config_to_dict
+from ..data.working import CropTable
 from ..imaging import check_image_set
 from ..models import call_with_labels
 from .batches import TensorBatcher
 from .checkpoint import load_checkpoint, network_specs
 from .config import EXECUTION_FIELDS, TrainConfig
+from .crops import CropSource
 from .distributed import Distributed, init_distributed
 from .hardware import Hardware, autocast
 from .run_folder import STAT_NAMES, RunFolder
@@ -169,7 +172,7 @@ def _stop_if_diverged(block: torch.Tensor, first_step: int, *, last_good: int | 
     )
 
 
-def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *, config: TrainConfig,
+def _train_steps(state: TrainState, batches: TensorBatcher | CropSource, folder: RunFolder, *, config: TrainConfig,
                  hardware: Hardware, world: Distributed, save: Callable[..., dict[str, Any]],
                  grid: tuple[torch.Tensor, torch.Tensor | None], elapsed: float, last_good: int | None,
                  progress: bool) -> None:
@@ -221,7 +224,7 @@ def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *
 
 def train(
     config: TrainConfig,
-    images: np.ndarray,
+    images: np.ndarray | CropTable,
     run_dir: str | os.PathLike[str],
     *,
     resume: bool = False,
@@ -235,10 +238,13 @@ def train(
     ----------
     config : TrainConfig
         The experiment; validated on creation.
-    images : np.ndarray
+    images : np.ndarray or CropTable
         ``(N, H, W)`` (or ``(N, 1, H, W)``) float32 in [-1, 1] with
         ``H == W == config.image_size`` and ``N >= config.batch_size`` — e.g.
-        ``gan_lib.data.prepare_dataset(...).images("train")``.
+        ``gan_lib.data.prepare_dataset(...).images("train")`` — batched by a
+        ``TensorBatcher``; or the valid crops of stored working images
+        (``prepare_dataset(...).crop_table("train")``), each batch fresh random
+        crops (:class:`~gan_lib.training.crops.CropSource`; unconditional runs).
     run_dir : path-like
         The run folder (``gan_lib.config.run_dir(name)``); layout in
         :mod:`gan_lib.training.run_folder`.
@@ -280,7 +286,11 @@ def train(
     """
     if not isinstance(config, TrainConfig):
         raise TypeError(f"train: config must be a TrainConfig; got {type(config).__name__}.")
-    images = _check_images(images, config)
+    crops = images if isinstance(images, CropTable) else None
+    if crops is not None and labels is not None:
+        raise ValueError("train: a class-conditional run needs labelled images; pass the fixed set "
+                         "(dataset.images('train'), real_data='patches') instead of a crop table.")
+    images = _check_images(images if crops is None else crops.preview(config.batch_size), config)
     world = init_distributed(config.device)
     world.local_batch(config.batch_size)  # refuses a global batch that does not split over the processes
     main = world.is_main
@@ -288,19 +298,20 @@ def train(
     folder = RunFolder(run_dir)
     labels = _check_labels(labels, config, len(images))
     # The labels are part of the data: a resumed conditional run must see the same images with the same labels.
-    images_sha256 = images_fingerprint(images, labels)
+    images_sha256 = crops.fingerprint() if crops is not None else images_fingerprint(images, labels)
     data_dict = config_to_dict(data_config) if data_config is not None else None
 
     checkpoint = _checkpoint_to_resume(folder, config, data_dict, images_sha256, resume=resume)
     if checkpoint is not None and checkpoint["step"] >= config.steps:
         return _already_complete(folder, checkpoint, config, main=main, started=started)
-    run = prepare_run(config, images, checkpoint=checkpoint, labels=labels, data_config=data_dict, world=world,
-                      images_sha256=images_sha256)
+    run = prepare_run(config, images, checkpoint=checkpoint, labels=labels, crops=crops, data_config=data_dict,
+                      world=world, images_sha256=images_sha256)
     state, hardware = run.state, run.hardware
     folder.load_log(up_to_step=state.step)
     if main:
         folder.write_config({"train": config_to_dict(config), "data": data_dict, "hardware": hardware.to_dict(),
-                             "images": {"count": len(images), "sha256": images_sha256,
+                             "images": {"count": len(images) if crops is None else crops.total,
+                                        "sha256": images_sha256,
                                         **({"class_counts": np.bincount(labels).tolist()}
                                            if labels is not None else {})},
                              "world_size": world.world_size, **network_specs(config)})
