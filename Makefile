@@ -8,7 +8,7 @@ RUN    ?= $(PROFILE)
 RQ_RUN ?= rq-cpu
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint pipeline test test-notebooks lab tensorboard benchmark benchmark-quality research-questions clean
+.PHONY: help install lint pipeline test test-fast test-notebooks lab tensorboard benchmark benchmark-quality research-questions clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ lint: install ## ruff on gan_lib, the notebooks, tests and benchmarks (settings 
 
 test: lint ## Run the test suite: ruff, then docstring examples, unit tests and nbval on the notebooks (quick parameters)
 	$(PY) -m pytest
+
+test-fast: lint ## Before a commit (< 2 min): ruff, then every test not marked slow (no notebooks, DDP, browser, load)
+	$(PY) -m pytest -m "not slow"
 
 test-notebooks: install ## Only the notebook tests: structure checks + nbval on every notebook (quick parameters)
 	$(PY) -m pytest tests/test_notebooks.py notebooks/

@@ -11,6 +11,7 @@ run can write its resolved configuration next to its outputs.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -161,7 +162,6 @@ def config_to_dict(config: Any) -> dict[str, Any]:
 
 def config_hash(config: Any, *, length: int = 12) -> str:
     """A short, stable hex digest of a dataclass's values (used to name caches)."""
-    import hashlib
 
     payload = json.dumps(config_to_dict(config), sort_keys=True).encode()
     return hashlib.sha256(payload).hexdigest()[:length]

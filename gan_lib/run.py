@@ -27,7 +27,10 @@ import numpy as np
 import pandas as pd
 
 from .config import RunPaths, apply_overrides, resolve_checkpoint, run_dir
+from .data import DataConfig, prepare_dataset
+from .generate import generate
 from .training import TrainConfig
+from .training.monitor import read_metrics
 from .training.run_folder import RunFolder
 
 __all__ = ["Run", "load_run"]
@@ -52,7 +55,6 @@ class Run:
     @cached_property
     def data_config(self):
         """The run's ``gan_lib.data.DataConfig``, or ``None`` for a run trained on an array given directly."""
-        from .data import DataConfig
 
         data = self.config.get("data")
         return None if data is None else apply_overrides(DataConfig(), data)
@@ -79,7 +81,6 @@ class Run:
 
     def dataset(self):
         """The run's ``PreparedDataset``, loaded from the cache or rebuilt from the recorded data config."""
-        from .data import prepare_dataset
 
         if self.data_config is None:
             raise ValueError(f"run {self.path} was trained on an array passed to train(); it records no data config.")
@@ -89,8 +90,6 @@ class Run:
                  checkpoint: str = "last") -> np.ndarray:
         """``n`` images ``float32 (n, H, W)`` in [-1, 1] from checkpoint ``checkpoint`` ("best" or "last", see
         :meth:`checkpoint`; :func:`gan_lib.generate.generate`)."""
-        from .generate import generate
-
         return generate(self.checkpoint(checkpoint)[1], n, seed=seed, batch_size=batch_size, device=device)
 
     def log(self) -> pd.DataFrame:
@@ -99,8 +98,6 @@ class Run:
 
     def metrics(self) -> pd.DataFrame:
         """``metrics.jsonl`` as a DataFrame, one row per evaluation during training (empty if none)."""
-        from .training.monitor import read_metrics
-
         return pd.DataFrame(read_metrics(self.paths.metrics))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tomllib
+
 import yaml
 
 from gan_lib.config import PROJECT_ROOT
@@ -33,3 +34,11 @@ def test_tensorboard_is_an_extra_and_not_a_base_dependency():
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
     assert any(req.startswith("tensorboard") for req in project["optional-dependencies"]["tensorboard"])
     assert not any(req.startswith("tensorboard") for req in project["dependencies"])
+def test_python_floor_is_the_version_environment_yml_installs_and_ruff_targets():
+    # The floor is the one Python the project is tested on (3.11: tomllib above, environment.yml, the CI image).
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    env = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text())
+    conda_python = next(dep for dep in env["dependencies"] if isinstance(dep, str) and dep.startswith("python="))
+    version = conda_python.removeprefix("python=")
+    assert pyproject["project"]["requires-python"] == f">={version}"
+    assert pyproject["tool"]["ruff"]["target-version"] == "py" + version.replace(".", "")

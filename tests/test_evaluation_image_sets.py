@@ -1,5 +1,5 @@
 """Tests for gan_lib.evaluation.image_sets: the real splits' size rule and the generated-set cache."""
-import sys
+
 import types
 
 import numpy as np
@@ -7,6 +7,7 @@ from evaluation_support import texture
 
 import gan_lib.generate
 from gan_lib import evaluation
+from gan_lib.evaluation import image_sets
 
 
 def test_cap_real_split_keeps_order_and_caps_train_and_compared_splits_differently():
@@ -24,10 +25,14 @@ def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch, tmp_pa
     calls = []
 
     class FakeDataset:
-        def images(self, split):
+        def count(self, split):
             if split == "test":
                 raise ValueError("split 'test' is empty")
-            return texture(30 if split == "train" else 40, seed=len(split))
+            return 30 if split == "train" else 40
+
+        def images(self, split, *, subset=None):
+            images = texture(self.count(split), seed=len(split))
+            return images if subset is None else images[subset]
 
     class FakeRun:
         checkpoint_path = tmp_path / "last.pt"
@@ -44,7 +49,7 @@ def test_load_evaluation_sets_caches_generated_and_caps_real(monkeypatch, tmp_pa
 
     FakeRun.checkpoint_path.write_bytes(b"weights")
     monkeypatch.setattr(gan_lib.generate, "generate", generate)
-    monkeypatch.setitem(sys.modules, "gan_lib.run", types.SimpleNamespace(load_run=lambda name: FakeRun()))
+    monkeypatch.setattr(image_sets, "load_run", lambda name: FakeRun())
     config = evaluation.evaluation_config("quick", {"n_generated": 8, "max_real": 25, "checkpoint": "best"})
     first = evaluation.load_evaluation_sets("fake-run", config)
     second = evaluation.load_evaluation_sets("fake-run", config)
@@ -64,3 +69,36 @@ def test_describe_prints_the_sizes_then_each_missing_split():
         "note: no heldout split -> its column is 'not computed' (no views held out)",
         "note: no test split -> its column is 'not computed' (only one patient)",
     ]
+
+
+def test_load_evaluation_sets_draws_real_crops_when_asked(monkeypatch, tmp_path):
+    drawn = []
+
+    class FakeDataset:
+        config = types.SimpleNamespace(mode="patch")
+
+        def images(self, split):
+            raise AssertionError("the fixed patch sets must not be read when real_crops > 0")
+
+        def random_crops(self, split, count, *, seed):
+            if split == "test":
+                raise ValueError("split 'test' is empty")
+            drawn.append((split, count, seed))
+            return texture(count, seed=seed)
+
+    class FakeRun:
+        checkpoint_path = tmp_path / "last.pt"
+
+        def dataset(self):
+            return FakeDataset()
+
+        def checkpoint(self, which):
+            return "last", self.checkpoint_path
+
+    FakeRun.checkpoint_path.write_bytes(b"weights")
+    monkeypatch.setattr(gan_lib.generate, "generate", lambda checkpoint, n, *, seed=0, labels=None: texture(n, 7))
+    monkeypatch.setattr(image_sets, "load_run", lambda name: FakeRun())
+    config = evaluation.evaluation_config("quick", {"n_generated": 8, "max_real": 5, "real_crops": 12, "seed": 3})
+    sets = evaluation.load_evaluation_sets("fake-run", config)
+    assert sets.sizes() == {"generated": 8, "heldout": 12, "test": 0, "train": 12}  # not capped by max_real
+    assert drawn == [("train", 12, 3), ("heldout", 12, 4)]

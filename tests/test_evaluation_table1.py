@@ -87,6 +87,7 @@ def test_metrics_table_refuses_nearest_scores_of_another_bootstrap(sets):
         evaluation.metrics_table(sets, CONFIG, nearest=nearest)
 
 
+@pytest.mark.slow
 def test_metrics_table_feature_rows_on_the_packaged_inception_use_the_cap_and_the_cache(sets, tmp_path):
     from gan_lib.metrics._nvidia_inception import PACKAGED_WEIGHTS_INSTALL, packaged_weights
     from gan_lib.metrics.inception_weights import load_inception

@@ -33,7 +33,6 @@ from gan_lib.training import hardware as hardware_module
 from gan_lib.training import trainer as trainer_module
 from gan_lib.training.batches import TensorBatcher
 from gan_lib.training.checkpoint import make_checkpoint, restore_checkpoint, save_checkpoint
-from gan_lib.training.hardware import resolve_run_hardware
 from gan_lib.training.losses import sobolev_dual_norm
 
 # Tiny networks on 32 px images: each generator step takes a few ms of compute; evaluations every 2 steps.
@@ -250,16 +249,6 @@ def test_resolve_hardware_memory_format_follows_measurement():
     assert "measured" in hw.reasons[-1]
 
 
-def test_resolve_run_hardware_reuses_the_checkpoints_choice_only_for_the_same_request():
-    config = tiny_config()
-    recorded = {**resolve_hardware(device="cpu", precision="fp32", memory_format="contiguous", num_threads=1).to_dict(),
-                "reasons": ["as recorded"]}
-    previous = {"train_config": config_to_dict(config), "hardware": recorded}
-    assert resolve_run_hardware(config, target_images(), previous).reasons == ("as recorded",)
-    changed = resolve_run_hardware(tiny_config(precision="bf16"), target_images(), previous)
-    assert changed.precision == "bf16" and changed.reasons == ()
-
-
 # --- checkpoint --------------------------------------------------------------------------------
 
 def test_restored_checkpoint_continues_exactly_as_the_saved_state(tmp_path):
@@ -321,6 +310,7 @@ def test_train_writes_the_run_folder_layout(tmp_path):
     assert result.step == 4 and result.checkpoint == run / "checkpoints" / "last.pt"
 
 
+@pytest.mark.slow
 def test_train_generator_learns_target_mean_and_std(tmp_path):
     from gan_lib.generate import generate
 

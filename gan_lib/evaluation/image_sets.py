@@ -19,6 +19,8 @@ from typing import Mapping
 import numpy as np
 
 from gan_lib.config import run_paths
+from gan_lib.generate import cached_generate
+from gan_lib.run import load_run
 
 from .config import EvaluationConfig
 
@@ -108,35 +110,42 @@ def load_evaluation_sets(run_name: str, config: EvaluationConfig) -> EvaluationS
     ``test``) at most ``config.n_generated``, so that every column of Table 1
     is computed from the same number of images as the generated column
     (several metrics, e.g. SWD and nearest-neighbour scores, depend on it).
+    With ``config.real_crops > 0`` (patch-mode data) every real set is instead
+    that many fresh random crops of the split's working images
+    (:meth:`~gan_lib.data.PreparedDataset.random_crops`, seed ``config.seed``
+    + the split's position in :data:`REAL_SPLITS`), so a set is no longer
+    capped by ``patches_per_image`` per view (FID needs 2048 per set).
 
     Parameters
     ----------
     run_name : str
         Folder under ``runs/`` holding a trained run (``gan_lib.run.load_run``).
     config : EvaluationConfig
-        ``checkpoint``, ``n_generated``, ``seed`` and ``max_real`` are used.
+        ``checkpoint``, ``n_generated``, ``seed``, ``max_real`` and ``real_crops`` are used.
 
     Returns
     -------
     EvaluationSets
     """
-    from gan_lib.generate import cached_generate
-    from gan_lib.run import load_run  # the training stage; imported here so the metrics never need torch models
 
     run = load_run(run_name)
     dataset = run.dataset()
     rng = np.random.default_rng(config.seed)
     real: dict[str, np.ndarray | None] = {}
     missing: dict[str, str] = {}
-    for split in REAL_SPLITS:
+    crops = config.real_crops > 0 and dataset.config.mode == "patch"
+    for number, split in enumerate(REAL_SPLITS):
         try:
-            images = dataset.images(split)
+            if crops:
+                real[split] = dataset.random_crops(split, config.real_crops, seed=config.seed + number)
+            else:  # cap_real_split's subset, chosen before reading so that only the subset is read
+                count = dataset.count(split)
+                subset = cap_real_split(np.arange(count), split, config, rng)
+                real[split] = dataset.images(split, subset=None if len(subset) == count else subset)
         except ValueError as error:  # an empty split: explained in the message
             if split == "train":
                 raise
             real[split], missing[split] = None, str(error)
-            continue
-        real[split] = cap_real_split(images, split, config, rng)
     # eval/generated.npy, reused while count, seed and checkpoint match
     which, checkpoint = run.checkpoint(config.checkpoint)
     generated = cached_generate(checkpoint, config.n_generated, seed=config.seed,

@@ -28,22 +28,18 @@ from gan_lib.metrics import (
     kid,
     mpv,
     mpvd,
-    ms_ssim_diversity,
     nearest_real_scores,
     not_computed,
     precision_recall,
     random_pair_scores,
-    swd,
     tidy_table,
 )
-from gan_lib.metrics.c2st import statistics_reader
-from gan_lib.metrics.cnn_reader import cnn_reader
 from gan_lib.metrics.pixel import NearestRealScores
 from gan_lib.metrics.spectral import slope_estimate
 
 from .config import EvaluationConfig
 from .image_sets import EvaluationSets
-from .spectral_rows import SLOPE_ROW, ladder_values, spectral_row_names, spectral_rows
+from .quality import QUALITY_ROWS, TABLE1_METRICS, quality_metrics, quality_row_label, within_set_diversity
 
 __all__ = ["FEATURE_ROWS", "nearest_train_scores", "metrics_table"]
 
@@ -54,8 +50,7 @@ FEATURE_ROWS: dict[str, str] = {metric: f"{metric} (Inception TF-2015)"
 _TABLE1_ROWS = (
     "MSE, nearest train image", "SSIM, nearest train image", "MSE, random train image", "SSIM, random train image",
     "MPV [0-255]", "MPVD vs train [0-255]", *FEATURE_ROWS.values(),
-    "SWD x1e3, average", "MS-SSIM within set (diversity)", *spectral_row_names("train"),
-    "blur-aware CNN reader AUC vs train", "statistics-reader AUC vs train",
+    *(label for key, label in QUALITY_ROWS.items() if key != "c2st"),
 )
 
 
@@ -113,7 +108,6 @@ def metrics_table(
     nearest = _completed_nearest(nearest, sets, config)
     features_of = _inception_extractor(inception, config, feature_cache)
     features_train = features_of(train) if inception is not None else None
-    ladder = ladder_values(train)
     for column, images in sets.compared().items():
         if images is None:
             reason = f"no {column} split ({sets.missing.get(column, 'empty')})"
@@ -129,21 +123,11 @@ def metrics_table(
         put("MPVD vs train [0-255]", column, mpvd(images, train, n_resamples=boot, seed=seed))
         for metric, estimate in _feature_rows(images, features_train, config, features_of, inception_missing).items():
             put(metric, column, estimate)
-        result = swd(images, train, max_images=config.swd_max_images, n_bootstrap=config.n_costly_bootstrap, seed=seed)
-        for resolution, estimate in result.levels.items():
-            put(f"SWD x1e3, {resolution} px level", column, estimate)
-        put("SWD x1e3, average", column, result.average)
-        put("MS-SSIM within set (diversity)", column,
-            ms_ssim_diversity(images, max_pairs=config.diversity_pairs, seed=seed, n_resamples=boot))
-        for metric, estimate in spectral_rows(images, train, reference_name="train", ladder=ladder,
-                                              n_resamples=boot, seed=seed).items():
-            put(metric, column, estimate)
-        put("blur-aware CNN reader AUC vs train", column, cnn_reader(train, images, seed=seed).auc)
-        put("statistics-reader AUC vs train", column, statistics_reader(train, images, seed=seed).auc)
+        for key, estimate in quality_metrics(images, train, config, metrics=TABLE1_METRICS).items():
+            put(quality_row_label(key), column, estimate)
     put("MPV [0-255]", "train", mpv(train, n_resamples=boot, seed=seed))
-    put("MS-SSIM within set (diversity)", "train",
-        ms_ssim_diversity(train, max_pairs=config.diversity_pairs, seed=seed, n_resamples=boot))
-    put(SLOPE_ROW, "train", slope_estimate(train, seed=seed))
+    put(QUALITY_ROWS["diversity"], "train", within_set_diversity(train, config))
+    put(QUALITY_ROWS["slope"], "train", slope_estimate(train, seed=seed))
     return tidy_table(rows)
 
 

@@ -14,11 +14,13 @@ feature arrays ``(N, D)``, each returning :class:`Estimate` objects (value,
 - :mod:`~gan_lib.metrics.spectral` — radial power spectra, spectral slope, fine-band power, a spectral
   two-sample reader and the blur ladder (readers that see blur);
 - :mod:`~gan_lib.metrics.c2st` — automated readers: a CNN classifier two-sample test and a statistics reader;
+- :mod:`~gan_lib.metrics.artifacts` — artefact statistics: border contrast, frame share, block-edge ratio;
 - :mod:`~gan_lib.metrics.bootstrap` — the :class:`Estimate` type and interval helpers;
 - :mod:`~gan_lib.metrics.table` — Table 1/Table 2 as DataFrames, CSV and LaTeX.
 """
+from gan_lib.metrics.artifacts import block_edge_ratio, border_contrast, frame_share
 from gan_lib.metrics.bootstrap import Estimate, not_computed
-from gan_lib.metrics.c2st import ReaderResult, block_edge_ratio, c2st, frame_share, statistics_reader
+from gan_lib.metrics.c2st import ReaderResult, c2st, statistics_reader
 from gan_lib.metrics.diversity import ms_ssim, ms_ssim_diversity
 from gan_lib.metrics.fid import TooFewImagesError, fid, frechet_distance, inception_features
 from gan_lib.metrics.inception_weights import FIDWeightsNotFound, find_fid_weights, load_inception
@@ -53,6 +55,7 @@ __all__ = [
     "ReaderResult",
     "c2st",
     "frame_share",
+    "border_contrast",
     "block_edge_ratio",
     "statistics_reader",
     "ms_ssim",

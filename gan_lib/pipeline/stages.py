@@ -6,6 +6,7 @@ and the check that the Jupyter kernel runs this interpreter.
 """
 from __future__ import annotations
 
+import ast
 import dataclasses
 import sys
 from pathlib import Path
@@ -125,8 +126,7 @@ def notebook_parameters(notebook: Path) -> set[str]:
     PipelineError
         If the notebook has no ``parameters`` cell, or papermill cannot read one of its assignments.
     """
-    import ast
-
+    # heavy (nbclient, jupyter_client): only when a notebook is read; see pipeline/report.py
     import nbformat
     import papermill
 
@@ -166,7 +166,7 @@ def check_kernel(name: str = KERNEL_NAME) -> None:
     PipelineError
         With the command that installs the right kernel.
     """
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel  # heavy: only before a stage runs
 
     fix = f"{sys.executable} -m ipykernel install --sys-prefix --name {name}  (`make install` does this)"
     try:

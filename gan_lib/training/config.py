@@ -37,6 +37,8 @@ _PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _MEMORY_FORMATS = ("auto", "contiguous", "channels_last")
 _CRITIC_NORMS = ("none", "layer", "instance")
 _UPSAMPLE = ("convtranspose", "nearest", "bilinear", "pixelshuffle")
+_REAL_DATA = ("crops", "patches")
+_CROP_WEIGHTINGS = ("corner", "image")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,10 @@ class TrainConfig:
     # --- data ---
     image_size: int = 64  # side of the square training images in px: 32, 64, 128 or 256
     flips: bool = True  # random horizontal flips of real batches (mammograms exist in both lateralities)
+    real_data: str = "crops"  # patch-mode data: "crops" = fresh random valid crops of the working images each batch
+                              # (CropSource), "patches" = the fixed patch set in memory (TensorBatcher); whole-mode
+                              # data and arrays passed to train() always use the fixed set
+    crop_weighting: str = "corner"  # crops: "corner" = uniform over all valid crops, "image" = every view equally
     # --- models ---
     generator: str = "hybrid_generator"  # registered generator builder (gan_lib.models.list_models())
     critic: str = "critic"  # registered critic builder
@@ -89,6 +95,8 @@ class TrainConfig:
                              # GradScaler, for GPUs without bf16)
     memory_format: str = "auto"  # "auto" (measured per machine), "contiguous" or "channels_last"
     compile: bool = False  # torch.compile the generator (the critic's double backward cannot be compiled)
+    loader_workers: int = -1  # crops: DataLoader processes preparing batches ahead; -1 = auto (CUDA: min(4, CPUs-1),
+                              # CPU: 0, read in the training process)
     num_threads: int = 0  # CPU threads for torch; 0 = measured per run: torch's default or 1, whichever is faster
     log_every: int = 25  # write train_log.csv and check losses for NaN/inf every this many steps
     sample_every: int = 100  # save a fixed-noise sample grid every this many steps
@@ -144,6 +152,7 @@ class TrainConfig:
         if not math.isfinite(self.sobolev_s):
             fail("sobolev_s", "a finite number")
         for name, allowed in (("precision", _PRECISIONS), ("memory_format", _MEMORY_FORMATS),
+                              ("real_data", _REAL_DATA), ("crop_weighting", _CROP_WEIGHTINGS),
                               ("critic_norm", _CRITIC_NORMS), ("upsample", _UPSAMPLE),
                               ("padding_mode", PADDING_MODES), ("critic_head", CRITIC_HEADS),
                               ("penalty_norm", tuple(CRITIC_VIEWS)),
@@ -166,6 +175,9 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.diffaugment: {error}") from None
         if not (self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda")):
             fail("device", "'auto', 'cpu' or 'cuda[:index]'")
+        if isinstance(self.loader_workers, bool) or not isinstance(self.loader_workers, int) \
+                or self.loader_workers < -1:
+            fail("loader_workers", "an integer >= 0, or -1 for auto")
         if isinstance(self.num_threads, bool) or not isinstance(self.num_threads, int) or self.num_threads < 0:
             fail("num_threads", "an integer >= 0 (0 = torch's default)")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
@@ -214,7 +226,7 @@ class TrainConfig:
 #: resumed (e.g. raise ``steps`` to train longer, or move it to a GPU).  Every
 #: other field defines the experiment and must match the checkpoint.
 EXECUTION_FIELDS: tuple[str, ...] = (
-    "steps", "device", "precision", "memory_format", "compile", "num_threads",
+    "steps", "device", "precision", "memory_format", "compile", "num_threads", "loader_workers",
     "log_every", "sample_every", "checkpoint_every", "eval_every", "tensorboard",
 )
 

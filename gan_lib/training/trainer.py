@@ -8,13 +8,12 @@ checkpoints and the NaN/inf guard.  All file output goes through
 
 Speed without changing the algorithm (measured in ``benchmarks/train_step.py``):
 real batches are sliced from one in-memory tensor instead of collated per
-sample, statistics stay on the device until a log step, and precision/memory
+sample (or, for fresh crops of a crop table, cut from memory maps in whole
+batches, :mod:`gan_lib.training.crops`), statistics stay on the device until a log step, and precision/memory
 format are chosen per machine (:mod:`gan_lib.training.hardware`).
 """
 from __future__ import annotations
 
-import functools
-import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -26,19 +25,22 @@ import torch
 from tqdm import tqdm
 
 from ..config import config_to_dict
+from ..data.working import CropTable
 from ..imaging import check_image_set
 from ..models import call_with_labels
 from .batches import TensorBatcher
-from .checkpoint import load_checkpoint, make_checkpoint, network_specs, restore_checkpoint
+from .checkpoint import load_checkpoint, network_specs
 from .config import EXECUTION_FIELDS, TrainConfig
+from .crops import CropSource
 from .distributed import Distributed, init_distributed
-from .hardware import Hardware, autocast, resolve_run_hardware, time_per_call
+from .hardware import Hardware, autocast
 from .monitor import Monitor
 from .run_folder import STAT_NAMES, RunFolder
-from .state import TrainState, build_state, parallelize
+from .run_setup import images_fingerprint, prepare_run
+from .state import TrainState
 from .step import train_step
 
-__all__ = ["TrainResult", "TrainingDiverged", "train", "probe_step_time"]
+__all__ = ["TrainResult", "TrainingDiverged", "train"]
 
 
 class TrainingDiverged(RuntimeError):
@@ -94,15 +96,6 @@ def _check_labels(labels: Any, config: TrainConfig, count: int) -> np.ndarray | 
     return labels.astype(np.int64)
 
 
-def _images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memory_format) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(
-        memory_format=memory_format)
-
-
-def _labels_tensor(labels: np.ndarray, *, device: str) -> torch.Tensor:
-    return torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device)
-
-
 def _checkpoint_to_resume(folder: RunFolder, config: TrainConfig, data_config: dict[str, Any] | None,
                           images_sha256: str, *, resume: bool) -> dict[str, Any] | None:
     """The checkpoint the run in ``folder`` continues from, or None for a new run.
@@ -150,40 +143,6 @@ def _already_complete(folder: RunFolder, checkpoint: dict[str, Any], config: Tra
                        checkpoint["hardware"], time.perf_counter() - started, checkpoint["step"])
 
 
-def probe_step_time(config: TrainConfig, images: np.ndarray, device: str, *,
-           labels: np.ndarray | None = None) -> Callable[[str, str], float]:
-    """``probe(precision, memory_format) -> seconds`` of one short training step of this run's networks.
-
-    Used by :func:`~gan_lib.training.hardware.resolve_run_hardware` to decide
-    ``"auto"`` settings by measurement; it leaves every global RNG untouched.
-    """
-    probe_config = TrainConfig(**{**config.__dict__, "n_critic": 1})
-
-    def measure(precision: str, memory_format: str) -> float:
-        fmt = torch.channels_last if memory_format == "channels_last" else torch.contiguous_format
-        with torch.random.fork_rng(devices=[]):
-            state = build_state(probe_config, device=device, memory_format=fmt, precision=precision)
-            real = _images_tensor(images[: config.batch_size], device=device, memory_format=fmt)
-            batch_labels = None if labels is None else _labels_tensor(labels[: config.batch_size], device=device)
-            batches = TensorBatcher(real, batch_size=config.batch_size, flips=False, seed=0, labels=batch_labels)
-            return time_per_call(lambda: train_step(state, batches, config=probe_config, precision=precision).cpu(),
-                                 repeats=1)
-
-    return measure
-
-
-def _grid_inputs(config: TrainConfig, *, conditional: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """A new run's fixed sample-grid inputs: latent vectors ``(sample_count, latent_dim)`` and classes or None.
-
-    The vectors come from their own generator seeded with ``config.seed`` (the
-    global RNGs are untouched); a conditional run's ``(sample_count,)``
-    classes come in equal consecutive blocks (rows of the grid).
-    """
-    noise = torch.randn(config.sample_count, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
-    labels = torch.arange(config.sample_count) * config.num_classes // config.sample_count if conditional else None
-    return noise, labels
-
-
 def _sample(state: TrainState, z: torch.Tensor, labels: torch.Tensor | None, hardware: Hardware) -> torch.Tensor:
     """Images of the sampling generator (the weight average if any) for latent vectors ``z``, in eval mode.
 
@@ -223,7 +182,7 @@ def _stop_if_diverged(block: torch.Tensor, first_step: int, *, last_good: int | 
     )
 
 
-def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *, config: TrainConfig,
+def _train_steps(state: TrainState, batches: TensorBatcher | CropSource, folder: RunFolder, *, config: TrainConfig,
                  hardware: Hardware, world: Distributed, save: Callable[..., dict[str, Any]],
                  grid: tuple[torch.Tensor, torch.Tensor | None], elapsed: float, last_good: int | None,
                  progress: bool, monitor: Monitor) -> None:
@@ -285,7 +244,7 @@ def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *
 
 def train(
     config: TrainConfig,
-    images: np.ndarray,
+    images: np.ndarray | CropTable,
     run_dir: str | os.PathLike[str],
     *,
     resume: bool = False,
@@ -300,10 +259,13 @@ def train(
     ----------
     config : TrainConfig
         The experiment; validated on creation.
-    images : np.ndarray
+    images : np.ndarray or CropTable
         ``(N, H, W)`` (or ``(N, 1, H, W)``) float32 in [-1, 1] with
         ``H == W == config.image_size`` and ``N >= config.batch_size`` — e.g.
-        ``gan_lib.data.prepare_dataset(...).images("train")``.
+        ``gan_lib.data.prepare_dataset(...).images("train")`` — batched by a
+        ``TensorBatcher``; or the valid crops of stored working images
+        (``prepare_dataset(...).crop_table("train")``), each batch fresh random
+        crops (:class:`~gan_lib.training.crops.CropSource`; unconditional runs).
     run_dir : path-like
         The run folder (``gan_lib.config.run_dir(name)``); layout in
         :mod:`gan_lib.training.run_folder`.
@@ -351,7 +313,11 @@ def train(
     """
     if not isinstance(config, TrainConfig):
         raise TypeError(f"train: config must be a TrainConfig; got {type(config).__name__}.")
-    images = _check_images(images, config)
+    crops = images if isinstance(images, CropTable) else None
+    if crops is not None and labels is not None:
+        raise ValueError("train: a class-conditional run needs labelled images; pass the fixed set "
+                         "(dataset.images('train'), real_data='patches') instead of a crop table.")
+    images = _check_images(images if crops is None else crops.preview(config.batch_size), config)
     world = init_distributed(config.device)
     world.local_batch(config.batch_size)  # refuses a global batch that does not split over the processes
     main = world.is_main
@@ -359,44 +325,32 @@ def train(
     folder = RunFolder(run_dir)
     labels = _check_labels(labels, config, len(images))
     # The labels are part of the data: a resumed conditional run must see the same images with the same labels.
-    images_sha256 = hashlib.sha256(images.tobytes() + (labels.tobytes() if labels is not None else b"")).hexdigest()
+    images_sha256 = crops.fingerprint() if crops is not None else images_fingerprint(images, labels)
     data_dict = config_to_dict(data_config) if data_config is not None else None
 
     checkpoint = _checkpoint_to_resume(folder, config, data_dict, images_sha256, resume=resume)
     if checkpoint is not None and checkpoint["step"] >= config.steps:
         return _already_complete(folder, checkpoint, config, main=main, started=started)
-    hardware = resolve_run_hardware(config, images, checkpoint, labels=labels, world=world)
-    device, fmt = hardware.device, hardware.torch_memory_format
-    if torch.device(device).type == "cuda":
-        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest convolution algorithms
-    state = parallelize(build_state(config, device=device, memory_format=fmt, precision=hardware.precision), world)
-    batches = TensorBatcher(_images_tensor(images, device=device, memory_format=fmt),
-                            batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
-                            labels=None if labels is None else _labels_tensor(labels, device=device))
-    fixed_noise, fixed_labels = _grid_inputs(config, conditional=labels is not None)
-    elapsed = 0.0
-    if checkpoint is not None:
-        restore_checkpoint(checkpoint, state, batches)
-        fixed_noise, fixed_labels = checkpoint["fixed_noise"], checkpoint.get("fixed_labels")
-        elapsed = checkpoint["elapsed_seconds"]
+    run = prepare_run(config, images, checkpoint=checkpoint, labels=labels, crops=crops, data_config=data_dict,
+                      world=world, images_sha256=images_sha256)
+    state, hardware = run.state, run.hardware
     folder.load_log(up_to_step=state.step)
-    resumed_from = state.step if checkpoint is not None else None
-    monitor = Monitor(folder, config, images, labels=labels, main=main, heldout=None if heldout is None else
+    # the evaluations' fixed real subset: from the fixed set, or from the crop table's seed-0 crops
+    monitor = Monitor(folder, config, images if crops is None else crops.preview(max(config.eval_count, 1)),
+                      labels=labels, main=main, heldout=None if heldout is None else
                       _check_images(heldout, config, name="heldout", min_count=1))
-    monitor_settings = monitor.start(resumed_from=resumed_from)
+    monitor_settings = monitor.start(resumed_from=run.resumed_from)
     if main:
         folder.write_config({"train": config_to_dict(config), "data": data_dict, "hardware": hardware.to_dict(),
-                             "images": {"count": len(images), "sha256": images_sha256,
+                             "images": {"count": len(images) if crops is None else crops.total,
+                                        "sha256": images_sha256,
                                         **({"class_counts": np.bincount(labels).tolist()}
                                            if labels is not None else {})},
                              "world_size": world.world_size, "monitor": monitor_settings, **network_specs(config)})
-    save = functools.partial(make_checkpoint, state, batches, config=config, data_config=data_dict, hardware=hardware,
-                             fixed_noise=fixed_noise, fixed_labels=fixed_labels, images_sha256=images_sha256,
-                             world_size=world.world_size)
-    _train_steps(state, batches, folder, config=config, hardware=hardware, world=world, save=save,
-                 grid=(fixed_noise, fixed_labels), elapsed=elapsed, last_good=resumed_from, progress=progress,
-                 monitor=monitor)
+    _train_steps(state, run.batches, folder, config=config, hardware=hardware, world=world, save=run.checkpoint,
+                 grid=(run.fixed_noise, run.fixed_labels), elapsed=run.elapsed_seconds, last_good=run.resumed_from,
+                 progress=progress, monitor=monitor)
     if world.active:
         torch.distributed.barrier()  # every rank returns after rank 0 has written the final checkpoint
     return TrainResult(folder.path, state.step, folder.last_checkpoint, folder.log_path, folder.sample_paths(),
-                       hardware.to_dict(), time.perf_counter() - started, resumed_from)
+                       hardware.to_dict(), time.perf_counter() - started, run.resumed_from)
