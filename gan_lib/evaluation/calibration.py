@@ -159,11 +159,14 @@ RANKING = """
   band (they read sigma 0 as well): it is a sharpness reader, not a realism score, and is read beside the others.
 - **Beta** moves with blur as much and is a per-image number that tracks the literature's mammographic values,
   but it depends on the band and mixes blur with coarse texture; Table 1 reports it as the set's own value.
-- **The spectral reader AUC and the blur-aware CNN reader** both see every rung of the ladder, noise and the grid,
-  but they are two-sample classifiers: they saturate at 1 for any generator that is visibly blurred, and both tell
-  real views apart well above 0.5 (the floors; the blur-aware CNN close to 1). They say *whether* a set differs in
-  fine structure, not by how much, so they cannot order two blurred generators; they are the check that a generator
-  has reached the floors.
+- **The blur-aware CNN reader is the check that a generator has reached the real floors.** It reads each image's
+  Laplacian on the image's own scale, so it sees the pattern of fine detail rather than its power: it reads both
+  real floors near the floor of two halves of the training patches, yet every rung of the ladder, noise and the
+  grid near 1. It is a two-sample classifier, so it saturates at 1 for any visibly blurred generator: it says
+  *whether* a set's fine structure differs from real tissue, not by how much, and cannot order two blurred
+  generators.
+- **The spectral reader AUC** also sees every rung, noise and the grid, but it reads the normalised log spectrum, which
+  differs between real views (its floors sit well above 0.5), so it cannot tell blur from a new view at the floors.
 - **SWD** rises along the ladder, but a 1-px blur (about the quick generator's) reads no further from the training
   patches than the held-out real view does: at the floors it cannot tell blur from a new view of the breast.
 - **The 4-epoch CNN reader** reads a 1-px blur at chance, below its own real floors, so it would rank a blurrier
