@@ -8,7 +8,7 @@ RUN    ?= $(PROFILE)
 RQ_RUN ?= rq-cpu
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint pipeline test test-notebooks lab benchmark benchmark-quality research-questions clean
+.PHONY: help install lint pipeline test test-fast test-notebooks lab tensorboard benchmark benchmark-quality research-questions clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
@@ -40,12 +40,19 @@ lint: install ## ruff on gan_lib, the notebooks, tests and benchmarks (settings 
 test: lint ## Run the test suite: ruff, then docstring examples, unit tests and nbval on the notebooks (quick parameters)
 	$(PY) -m pytest
 
+test-fast: lint ## Before a commit (< 2 min): ruff, then every test not marked slow (no notebooks, DDP, browser, load)
+	$(PY) -m pytest -m "not slow"
+
 test-notebooks: install ## Only the notebook tests: structure checks + nbval on every notebook (quick parameters)
 	$(PY) -m pytest tests/test_notebooks.py notebooks/
 
 lab: install ## Start JupyterLab on the notebooks (installs the 'lab' extra)
 	$(PY) -m pip install --quiet -e '.[dev,lab]'
 	$(VENV)/bin/jupyter lab notebooks/
+
+tensorboard: install ## Watch run RUN live in TensorBoard (installs the 'tensorboard' extra; runs/$(RUN)/tensorboard)
+	$(PY) -m pip install --quiet -e '.[dev,tensorboard]'
+	$(VENV)/bin/tensorboard --logdir "$$($(PY) -c 'from gan_lib.config import run_paths; print(run_paths("$(RUN)").tensorboard)')"
 
 benchmark: install ## Training-speed benchmark: naive fp32 reference vs project defaults (~10 min)
 	$(PY) benchmarks/train_step.py

@@ -51,11 +51,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from gan_lib.atomic import atomic_write_text
 from gan_lib.config import RUNS_DIR
-from gan_lib.training import TrainConfig, build_state, train_step
-from gan_lib.training.batches import TensorBatcher
-from gan_lib.training.distributed import SINGLE
-from gan_lib.training.hardware import resolve_run_hardware
-from gan_lib.training.state import parallelize
+from gan_lib.training import TrainConfig, build_state, prepare_run, train_step
 
 #: torch's thread count before anything in this script changes it (one per core).
 DEFAULT_THREADS = torch.get_num_threads()
@@ -122,22 +118,16 @@ class NaiveReference:
 # (2) PROJECT DEFAULTS — gan_lib.training.train_step with the resolved "auto" settings.
 # ----------------------------------------------------------------------------------------------
 class ProjectDefaults:
-    """The project's step; ``fixed=True`` pins fp32, contiguous and torch's default threads (an ablation row)."""
+    """The project's step, set up by the trainer's :func:`~gan_lib.training.prepare_run` (as ``train()`` sets a run
+    up); ``fixed=True`` pins fp32, contiguous and torch's default threads (an ablation row)."""
 
     def __init__(self, config: TrainConfig, images: np.ndarray, *, fixed: bool = False) -> None:
         if fixed:
             config = dataclasses.replace(config, precision="fp32", memory_format="contiguous",
                                          num_threads=DEFAULT_THREADS)
         self.config = config
-        self.hardware = resolve_run_hardware(config, images)
-        fmt = self.hardware.torch_memory_format
-        if self.hardware.device.startswith("cuda"):
-            torch.backends.cudnn.benchmark = True  # as gan_lib.training.train sets it (process-wide: all rows get it)
-        # build_state adds the fp16 loss scalers where "auto" chose fp16 (GPUs without bf16).
-        self.state = parallelize(build_state(config, device=self.hardware.device, memory_format=fmt,
-                                             precision=self.hardware.precision), SINGLE)
-        tensor = torch.from_numpy(images).unsqueeze(1).to(self.hardware.device).contiguous(memory_format=fmt)
-        self.batches = TensorBatcher(tensor, batch_size=config.batch_size, flips=config.flips, seed=config.seed)
+        run = prepare_run(config, images)  # cuDNN autotuning on CUDA is process-wide: all rows get it
+        self.hardware, self.state, self.batches = run.hardware, run.state, run.batches
         self.stats: list[torch.Tensor] = []
         self.threads = torch.get_num_threads()
 

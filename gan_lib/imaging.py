@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["to_uint8", "to_model_range", "check_image_set"]
+__all__ = ["to_uint8", "uint8_to_model_range", "check_image_set"]
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:
@@ -24,12 +24,12 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return np.clip(np.rint((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
-def to_model_range(images: np.ndarray) -> np.ndarray:
+def uint8_to_model_range(images: np.ndarray) -> np.ndarray:
     """Map ``uint8`` [0, 255] values to ``float32`` in [-1, 1] (inverse of :func:`to_uint8`).
 
     Examples
     --------
-    >>> to_model_range(np.array([0, 255], dtype=np.uint8))
+    >>> uint8_to_model_range(np.array([0, 255], dtype=np.uint8))
     array([-1.,  1.], dtype=float32)
     """
     return (np.asarray(images, dtype=np.float32) / 127.5 - 1.0).astype(np.float32)
@@ -61,6 +61,6 @@ def check_image_set(images: np.ndarray, *, name: str = "images", min_count: int 
     if lo < -1.001 or hi > 1.001:
         raise ValueError(
             f"{name}: values must lie in model space [-1, 1]; got [{lo:.3g}, {hi:.3g}]. "
-            "Convert uint8 images with gan_lib.imaging.to_model_range."
+            "Convert uint8 images with gan_lib.imaging.uint8_to_model_range."
         )
     return arr

@@ -12,7 +12,8 @@
 parse (``--betas=[0.5,0.9]``, ``--compile=true``) and as text otherwise;
 unknown keys are refused.  The data are prepared (or loaded from the cache)
 with :func:`gan_lib.data.prepare_dataset`, and the generator trains on its
-``train`` split.
+``train`` split: fresh random crops of its working images in patch mode
+(``--real_data=patches`` for the fixed patch set).
 
 The same command runs data-parallel on N GPUs (or N CPU processes with
 ``--device=cpu``) under ``torchrun`` (docs/SCALING.md)::
@@ -32,6 +33,7 @@ from typing import Any, Sequence
 import torch
 
 from .config import run_dir
+from .data import DataConfig, data_config, prepare_dataset
 from .training import TrainConfig, TrainResult, train, train_config_for_profile
 from .training.distributed import init_distributed, torchrun_world
 
@@ -58,7 +60,6 @@ def resolve_configs(profile: str, *, data_dir: str | None = None, overrides: dic
     ``None`` values are ignored (papermill parameters left at ``None``).  The
     two image sizes must agree; ``image_size`` sets both.
     """
-    from .data import DataConfig, data_config
 
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     data_over = {k[len("data."):]: v for k, v in overrides.items() if k.startswith("data.")}
@@ -94,9 +95,13 @@ def run_training(
     overrides: dict[str, Any] | None = None,
     progress: bool = True,
 ) -> TrainResult:
-    """Prepare (or load) the data of ``profile`` and train run ``runs/<run_name>/`` on its ``train`` split."""
-    from .data import prepare_dataset
+    """Prepare (or load) the data of ``profile`` and train run ``runs/<run_name>/`` on its ``train`` split.
 
+    The ``heldout`` split (where the dataset has one) is passed to :func:`~gan_lib.training.train` for the
+    evaluations' held-out numbers.  In patch mode with ``real_data="crops"`` (the default) every batch is fresh
+    random crops of the training views' working images; otherwise the fixed
+    set ``dataset.images("train")``.
+    """
     data_cfg, train_cfg = resolve_configs(profile, data_dir=data_dir, overrides=overrides)
     world = init_distributed(train_cfg.device)
     if world.active and not world.is_main:
@@ -104,8 +109,14 @@ def run_training(
     dataset = prepare_dataset(data_cfg, progress=progress and world.is_main)
     if world.active and world.is_main:
         torch.distributed.barrier()
-    return train(train_cfg, dataset.images("train"), run_dir(run_name), resume=resume, data_config=data_cfg,
-                 progress=progress)
+    crops = data_cfg.mode == "patch" and train_cfg.real_data == "crops"
+    real = dataset.crop_table("train") if crops else dataset.images("train")
+    try:  # real images the generator never trains on: the critic's held-out diagnostics (gan_lib.training.monitor)
+        heldout = dataset.images("heldout")
+    except ValueError:  # the dataset has no held-out view
+        heldout = None
+    return train(train_cfg, real, run_dir(run_name), resume=resume, data_config=data_cfg, progress=progress,
+                 heldout=heldout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,7 +18,7 @@ from benchmark_support import benchmark_module
 from gan_lib.config import apply_overrides
 from gan_lib.evaluation import evaluation_config
 from gan_lib.metrics import Estimate
-from gan_lib.training import TrainConfig
+from gan_lib.training import TrainConfig, load_checkpoint, train
 from gan_lib.training.recipes import RECIPES
 
 THESIS, PROJECT = "thesis recipe", "project recipe (+ bilinear finest 2 stages)"
@@ -93,27 +93,6 @@ def test_reference_sets_names_missing_split(qvt):
         qvt.reference_sets({"train": _images(4, 0), "test": _images(4, 1)}, evaluation_config("quick"))
 
 
-def test_evaluate_images_reports_sizes_and_intervals(qvt, tiny):
-    _, eval_config, sets = tiny
-    metrics = qvt.evaluate_images(sets["heldout"], sets["train"], eval_config)
-    assert metrics["swd"].n == 8 and metrics["swd"].n_reference == 8  # swd_max_images subsamples train
-    assert metrics["swd"].ci_low <= metrics["swd"].value <= metrics["swd"].ci_high
-    assert metrics["diversity"].n == 8 and 0 < metrics["diversity"].value < 1
-    assert {"swd_32px", "swd_16px"} <= set(metrics)
-    for reader in ("c2st", "statistics_reader"):
-        assert metrics[reader].n == 8 and metrics[reader].n_reference == 16
-        assert 0.0 <= metrics[reader].ci_low <= metrics[reader].value <= metrics[reader].ci_high <= 1.0
-
-
-def test_evaluate_images_marks_diverged_generator_not_computed(qvt, tiny):
-    _, eval_config, sets = tiny
-    broken = sets["heldout"].copy()
-    broken[0, 0, 0] = np.nan
-    metrics = qvt.evaluate_images(broken, sets["train"], eval_config)
-    assert not metrics["swd"].computed and "diverged" in metrics["swd"].note
-    assert not metrics["c2st"].computed
-
-
 MARKS = (0.01, 0.02)  # minutes: 0.6 s and 1.2 s of training per trainer
 
 
@@ -131,6 +110,7 @@ def _copy(folder: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(folder, tmp_path / "copy"))
 
 
+@pytest.mark.slow
 def test_run_benchmark_trains_every_contender_to_each_mark(qvt, tiny, finished):
     configs, eval_config, _ = tiny
     folder, records, floors = finished
@@ -149,6 +129,7 @@ def test_run_benchmark_trains_every_contender_to_each_mark(qvt, tiny, finished):
     assert set(floors) == {"heldout", "test", "train"} and "swd" not in floors["train"]
 
 
+@pytest.mark.slow
 def test_run_benchmark_reuses_finished_marks(qvt, tiny, finished, tmp_path):
     config, eval_config, sets = tiny
     folder = _copy(finished[0], tmp_path)
@@ -158,6 +139,7 @@ def test_run_benchmark_reuses_finished_marks(qvt, tiny, finished, tmp_path):
     assert {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()} == stamps
 
 
+@pytest.mark.slow
 def test_run_benchmark_continues_from_last_checkpoint(qvt, tiny, finished, tmp_path):
     config, eval_config, sets = tiny
     folder = _copy(finished[0], tmp_path)
@@ -171,6 +153,7 @@ def test_run_benchmark_continues_from_last_checkpoint(qvt, tiny, finished, tmp_p
         assert record["train_min"] >= MARKS[1] and record["generator_steps"] > earlier["generator_steps"]
 
 
+@pytest.mark.slow
 def test_run_benchmark_evaluates_a_checkpoint_without_result(qvt, tiny, finished, tmp_path):
     config, eval_config, sets = tiny
     folder = _copy(finished[0], tmp_path)
@@ -253,3 +236,19 @@ def test_plot_quality_draws_trainers_and_floors(qvt):
     labels = {text.get_text() for legend in fig.legends for text in legend.get_texts()}
     assert {THESIS, PROJECT} | set(qvt.FLOORS.values()) <= labels
     assert len(fig.axes) == 4
+
+
+def test_contender_trains_exactly_what_train_trains_and_resumes_from_its_checkpoint(qvt, tiny, tmp_path):
+    configs, _, sets = tiny
+    config = dataclasses.replace(configs[PROJECT], steps=3, log_every=3, sample_every=3, checkpoint_every=3)
+    trained = load_checkpoint(train(config, sets["train"], tmp_path / "run", progress=False).checkpoint)
+    contender = qvt.Contender(PROJECT, config, sets["train"])
+    contender.train_until(contender.train_seconds + 1e-9, progress=False)  # one step per call
+    resumed = qvt.Contender(PROJECT, config, sets["train"], checkpoint=contender.checkpoint())
+    while resumed.steps < 3:
+        resumed.train_until(resumed.train_seconds + 1e-9, progress=False)
+    ours = resumed.checkpoint()
+    assert ours["step"] == 3 and ours["benchmark"]["trainer"] == PROJECT
+    for key in ("generator", "generator_ema", "critic"):
+        for name, tensor in trained[key].items():
+            torch.testing.assert_close(ours[key][name], tensor, rtol=0, atol=0, msg=f"{key}.{name}")

@@ -164,6 +164,7 @@ def test_conditional_resume_equals_uninterrupted_run_and_records_the_classes(tmp
         train(conditional_config(steps=8), images, tmp_path / "split", labels=1 - labels, resume=True, progress=False)
 
 
+@pytest.mark.slow
 def test_conditional_generator_learns_the_class_means(tmp_path):
     images, labels = two_class_images(n=128)
     # 60 steps separated the class means by 0.95-1.04 with seeds 0 and 1 (2-core EPYC, ~4 s idle).

@@ -4,19 +4,26 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pandas as pd
 import pytest
+import tifffile
 from PIL import Image
 
 import gan_lib.config
 import gan_lib.data.dataset as dataset_module
+import gan_lib.data.preparation as preparation_module
 from gan_lib.data import (
     DataConfig,
     DataFolderError,
     ImageReadError,
     NoBreastFoundError,
+    NoBreastInFileError,
     data_config,
     prepare_dataset,
+    preprocess_mammogram,
+    read_image,
 )
+from gan_lib.data.sampling import sample_patches
 
 
 def _synthetic_mammogram(laterality: str, seed: int, shape=(240, 160)) -> np.ndarray:
@@ -72,7 +79,7 @@ def test_prepare_dataset_manifest_columns_and_provenance(tmp_path, processed):
     assert set(data.manifest["patient_id"]) == {"pat0", "pat1", "pat2"}
     assert set(data.manifest["metadata_source"]) == {"filename"}
     assert (data.manifest["flipped"] == (data.manifest["laterality"] == "R")).all()
-    for config_file in ("images.npy", "manifest.csv", "config.json"):
+    for config_file in ("manifest.csv", "config.json", "working/000000.image.npy", "working/000000.runs.npy"):
         assert (data.root / config_file).is_file()
 
 
@@ -136,16 +143,93 @@ def test_prepare_dataset_changed_folder_changes_cache(tmp_path, processed):
 def test_prepare_dataset_failure_keeps_earlier_cache(tmp_path, processed, monkeypatch):
     config = _config(_write_folder(tmp_path / "d", patients=2))
     data = prepare_dataset(config, progress=False)
-    before = {p.name: p.read_bytes() for p in data.root.iterdir()}
+    before = {p.name: p.read_bytes() for p in data.root.iterdir() if p.is_file()}
 
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(dataset_module, "atomic_write_json", crash)  # fails after images and manifest
+    monkeypatch.setattr(dataset_module, "atomic_write_json", crash)  # fails after the images and the manifest
     with pytest.raises(OSError, match="disk full"):
         prepare_dataset(config, progress=False, rebuild=True)
-    assert {p.name: p.read_bytes() for p in data.root.iterdir()} == before
-    assert [p.name for p in processed.iterdir()] == [data.root.name]  # no staging folder left behind
+    assert {p.name: p.read_bytes() for p in data.root.iterdir() if p.is_file()} == before
+    assert sorted(p.name for p in processed.iterdir()) == sorted([data.root.name, f".{data.root.name}.partial"])
+
+
+def test_prepare_dataset_interrupted_preparation_resumes(tmp_path, processed, monkeypatch):
+    config = _config(_write_folder(tmp_path / "d", patients=2))
+    real = preparation_module.prepare_file
+    calls = []
+
+    def fail_on_fifth(index, *args):
+        calls.append(index)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real(index, *args)
+
+    monkeypatch.setattr(preparation_module, "prepare_file", fail_on_fifth)
+    with pytest.raises(KeyboardInterrupt):
+        prepare_dataset(config, progress=False, workers=1)
+    calls.clear()
+    resumed = prepare_dataset(config, progress=False, workers=1)
+    assert calls == [4, 5, 6, 7]  # the four finished files are not prepared again
+    monkeypatch.setattr(preparation_module, "prepare_file", real)
+    fresh = prepare_dataset(config, progress=False, workers=1, rebuild=True)
+    np.testing.assert_array_equal(resumed.images("train"), fresh.images("train"))
+
+
+def test_prepare_dataset_workers_give_the_same_dataset(tmp_path, processed):
+    config = _config(_write_folder(tmp_path / "d", patients=2))
+    serial = prepare_dataset(config, progress=False, workers=1)
+    manifest = serial.manifest.copy()
+    parallel = prepare_dataset(config, progress=False, workers=2, rebuild=True)
+    pd.testing.assert_frame_equal(parallel.manifest, manifest)
+    np.testing.assert_array_equal(parallel.images("test"), serial.images("test"))
+
+
+def test_prepared_dataset_images_match_sample_patches_within_quantisation(tmp_path, processed):
+    """The fixed patches are sample_patches' draw (same corners, same rng) up to the uint16 step."""
+    config = _config(_write_folder(tmp_path / "d", patients=1, views=("CC",)), split_fractions=(1, 0, 0),
+                     heldout_per_patient=0)
+    data = prepare_dataset(config, progress=False, workers=1)
+    path = data.manifest["source_file"].iloc[0]
+    pre = preprocess_mammogram(read_image(path), view="CC", config=config)
+    patches, corners = sample_patches(pre.image, pre.flipped_mask, size=16, count=6, min_tissue_fraction=0.9,
+                                      rng=np.random.default_rng(config.seed))
+    np.testing.assert_array_equal(data.manifest[["work_row", "work_col"]].to_numpy()[:6], corners)
+    assert np.abs(data.images("train")[:6] - (2 * patches - 1)).max() <= 1.0 / 65535 + 1e-7
+
+
+def test_prepared_dataset_random_crops_cover_more_than_the_fixed_set(tmp_path, processed):
+    data = prepare_dataset(_config(_write_folder(tmp_path / "d", patients=2)), progress=False)
+    crops = data.random_crops("test", 500, seed=1)
+    assert crops.shape == (500, 16, 16) and crops.dtype == np.float32 and crops.min() >= -1
+    assert len(np.unique(crops.reshape(500, -1), axis=0)) > len(data.images("test"))
+    np.testing.assert_array_equal(crops, data.random_crops("test", 500, seed=1))
+    assert data.crop_table("test").total >= data.crop_table("test").counts.min() * 4
+
+
+def test_prepare_dataset_all_nan_float_tiff_raises_naming_file(tmp_path, processed):
+    folder = _write_folder(tmp_path / "d", patients=1, views=("CC",))
+    tifffile.imwrite(folder / "nan_LCC.tif", np.full((120, 90), np.nan, np.float32))
+    with pytest.raises(NoBreastFoundError, match=r"nan_LCC\.tif: no breast found \(no finite pixel") as error:
+        prepare_dataset(_config(folder), progress=False, workers=2)
+    assert isinstance(error.value, NoBreastInFileError) and error.value.path.name == "nan_LCC.tif"
+
+
+def test_prepare_dataset_manifest_lacking_columns_is_refused_naming_csv(tmp_path, processed):
+    folder = _write_folder(tmp_path / "d", patients=1)
+    (folder / "mass_case_description.csv").write_text(
+        "patient_id,breast_density,left or right breast,abnormality id\nP_00001,2,LEFT,1\n")
+    with pytest.raises(DataFolderError, match=r"mass_case_description\.csv.*\['view', 'file'\].*ignore_manifests"):
+        prepare_dataset(_config(folder), progress=False)
+    data = prepare_dataset(_config(folder, ignore_manifests=True), progress=False)
+    assert set(data.manifest["metadata_source"]) == {"filename"}
+
+
+def test_prepare_dataset_unrelated_csv_is_ignored(tmp_path, processed):
+    folder = _write_folder(tmp_path / "d", patients=1)
+    (folder / "notes.csv").write_text("date,comment\n2024-01-01,ok\n")
+    assert set(prepare_dataset(_config(folder), progress=False).manifest["metadata_source"]) == {"filename"}
 
 
 def test_prepare_dataset_corrupt_image_raises_naming_file(tmp_path, processed):
@@ -206,3 +290,10 @@ def test_prepare_dataset_embedded_quick_split(tmp_path, processed):
     assert set(m.loc[m.split == "heldout", "patient_id"]) == set(m.loc[m.split == "train", "patient_id"])
     assert set(m["view"]) == {"CC", "MLO"} and set(m["laterality"]) == {"L", "R"}
     assert data.images("train").shape[1:] == (64, 64)
+
+
+def test_prepared_dataset_images_subset_reads_only_those_rows(tmp_path, processed):
+    data = prepare_dataset(_config(_write_folder(tmp_path / "d", patients=2)), progress=False)
+    every = data.images("test")
+    assert data.count("test") == len(every)
+    np.testing.assert_array_equal(data.images("test", subset=np.array([7, 0, 3])), every[[7, 0, 3]])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gan_lib.data.preprocess import normalise_intensity, scale_to_model_range, to_monochrome2
+from gan_lib.data.preprocess import normalise_intensity, to_monochrome2, unit_to_model_range
 
 
 def test_to_monochrome2_inverts_monochrome1():
@@ -31,7 +31,7 @@ def test_normalise_intensity_range_is_unit_interval():
     assert out.min() == 0.0 and out.max() == 1.0
 
 
-def test_scale_to_model_range_maps_unit_interval():
-    out = scale_to_model_range(np.array([0.0, 0.25, 1.0, 1.5]))
+def test_unit_to_model_range_maps_unit_interval():
+    out = unit_to_model_range(np.array([0.0, 0.25, 1.0, 1.5]))
     np.testing.assert_allclose(out, [-1.0, -0.5, 1.0, 1.0])
     assert out.dtype == np.float32

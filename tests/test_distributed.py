@@ -21,13 +21,14 @@ import torch
 from gan_lib.training import TrainConfig, build_state, load_checkpoint, train, train_step
 from gan_lib.training.batches import TensorBatcher
 from gan_lib.training.distributed import SINGLE, Distributed
+from gan_lib.training.run_hardware import probe_step_time
 from gan_lib.training.state import parallelize
-from gan_lib.training.trainer import probe_step_time
 
 #: Tiny networks and images: two processes on a 2-core CPU finish in seconds.
 CONFIG = dict(image_size=32, generator_width=0.125, critic_width=0.125, mlp_hidden=(16,), latent_dim=16,
               batch_size=8, steps=4, n_critic=2, device="cpu", precision="fp32", memory_format="contiguous",
-              num_threads=1, log_every=2, sample_every=2, checkpoint_every=2, sample_count=4, flips=True)
+              num_threads=1, log_every=2, sample_every=2, checkpoint_every=2, sample_count=4, flips=True,
+              eval_every=2, eval_count=8, tensorboard="off")
 
 
 def images(n: int = 24, size: int = 32) -> np.ndarray:
@@ -71,6 +72,7 @@ def assert_same_parameters(a: dict, b: dict, *, atol: float) -> None:
                 torch.testing.assert_close(tensor, b[net][name], atol=atol, rtol=0, msg=f"{net}.{name}")
 
 
+@pytest.mark.slow
 def test_train_ddp_matches_single_process_with_same_global_batch(ddp_run, single_run):
     ddp = load_checkpoint(ddp_run / "rank0" / "checkpoints" / "last.pt")
     single = load_checkpoint(single_run / "checkpoints" / "step_000004.pt")
@@ -84,12 +86,15 @@ def test_train_ddp_matches_single_process_with_same_global_batch(ddp_run, single
     pd.testing.assert_frame_equal(ddp_log, single_log, atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.slow
 def test_train_ddp_writes_only_on_rank_zero(ddp_run):
     written = sorted(p.relative_to(ddp_run / "rank0").as_posix() for p in (ddp_run / "rank0").rglob("*") if p.is_file())
-    assert {"config.json", "train_log.csv", "checkpoints/last.pt", "samples/step_000004.png"} <= set(written)
+    assert {"config.json", "train_log.csv", "checkpoints/last.pt", "samples/step_000004.png", "metrics.jsonl",
+            "checkpoints/best.pt"} <= set(written)
     assert not (ddp_run / "rank1").exists()
 
 
+@pytest.mark.slow
 def test_train_resumes_ddp_checkpoint_in_one_process(ddp_run, single_run, tmp_path):
     folder = tmp_path / "resumed"
     shutil.copytree(ddp_run / "rank0", folder)

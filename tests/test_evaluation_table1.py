@@ -7,6 +7,7 @@ import pytest
 from evaluation_support import CONFIG, small_sets
 
 from gan_lib import evaluation
+from gan_lib.evaluation.spectral_rows import spectral_row_names
 
 table1_module = importlib.import_module("gan_lib.evaluation.table1")
 
@@ -27,16 +28,20 @@ def test_metrics_table_has_every_row_and_floor_column(table1):
     assert {"MSE, nearest train image", "SSIM, random train image", "MPVD vs train [0-255]",
             *evaluation.FEATURE_ROWS.values(),
             "SWD x1e3, average", "SWD x1e3, 32 px level",
-            "MS-SSIM within set (diversity)", "C2ST AUC, CNN reader vs train",
-            "statistics-reader AUC vs train"} <= metrics
+            "MS-SSIM within set (diversity)",
+            "statistics-reader AUC vs train", "blur-aware CNN reader AUC vs train",
+            *spectral_row_names("train")} <= metrics
     assert set(table["comparison"]) == {"generated", "heldout", "test", "train"}
     generated = table[table["comparison"] == "generated"].set_index("metric")
     assert generated.loc["MSE, nearest train image", "n"] == 12
     assert generated.loc["MSE, nearest train image", "n_reference"] == 20
-    for reader in ("C2ST AUC, CNN reader vs train", "statistics-reader AUC vs train"):
+    assert "C2ST AUC, CNN reader vs train" not in metrics  # the 4-epoch reader is blind to blur
+    for reader in ("blur-aware CNN reader AUC vs train", "statistics-reader AUC vs train",
+                   "spectral-reader AUC vs train"):
         row = generated.loc[reader]
         assert 0.0 <= row["ci_low"] <= row["value"] <= row["ci_high"] <= 1.0
-        assert generated.loc[reader, "n"] == 12 and generated.loc[reader, "n_reference"] == 20
+        assert generated.loc[reader, "n"] == 12
+        assert generated.loc[reader, "n_reference"] == (12 if reader.startswith("blur-aware") else 20)  # balanced
 
 
 def test_metrics_table_marks_fid_not_computed_without_weights(table1):
@@ -82,6 +87,7 @@ def test_metrics_table_refuses_nearest_scores_of_another_bootstrap(sets):
         evaluation.metrics_table(sets, CONFIG, nearest=nearest)
 
 
+@pytest.mark.slow
 def test_metrics_table_feature_rows_on_the_packaged_inception_use_the_cap_and_the_cache(sets, tmp_path):
     from gan_lib.metrics._nvidia_inception import PACKAGED_WEIGHTS_INSTALL, packaged_weights
     from gan_lib.metrics.inception_weights import load_inception

@@ -57,12 +57,11 @@ def test_weight_free_feature_space_is_named_and_never_called_inception():
 
 
 def test_inception_feature_space_without_weights_falls_back_and_says_why(monkeypatch):
-    from gan_lib.experiments.spaces import feature_space
-    from gan_lib.metrics import inception_weights
+    from gan_lib.experiments import spaces
 
     not_found = (None, "no weights here; install them")
-    monkeypatch.setattr(inception_weights, "try_load_inception", lambda weights: not_found)
-    space = feature_space("inception")
+    monkeypatch.setattr(spaces, "try_load_inception", lambda weights: not_found)
+    space = spaces.feature_space("inception")
     assert not space.is_inception and "Inception weights missing" in space.note
     assert "no weights here; install them" in space.note
 

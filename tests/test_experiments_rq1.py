@@ -31,6 +31,8 @@ def test_rq1_table_lists_every_metric_for_every_set():
     fid_rows = table[table["metric"] == "FID vs held-out"]
     assert fid_rows["value"].isna().all() and fid_rows["note"].str.contains("Inception").all()
     assert (table.loc[table["metric"].str.startswith("KID"), "feature_space"] == "randproj-8px-16d").all()
+    assert {"spectral-reader AUC vs held-out", "blur-equivalent sigma of held-out [px], from fine band"} <= set(
+        table["metric"])
 
 
 def test_feature_spread_is_zero_for_identical_vectors_and_grows_with_scale():

@@ -15,17 +15,21 @@ from gan_lib.figures import (
     FIGURE_FILES,
     comparison_grid,
     copy_run_table,
+    critic_diagnostics,
     denoising_grid,
     glcm_distributions,
+    quality_curves,
     real_vs_generated_grid,
     render_readme,
     save_csv,
     save_figure,
     sobel_figure,
+    spectra_figure,
     thesis_style,
     training_curves,
     write_readme,
 )
+from gan_lib.metrics import blur_ladder
 
 RNG = np.random.default_rng(0)
 
@@ -217,6 +221,34 @@ def test_training_curves_names_missing_columns():
         training_curves(pd.DataFrame(columns=["step", "critic_loss", "generator_loss", "wasserstein"]))
 
 
+def _metrics(n: int = 5) -> pd.DataFrame:
+    """Records shaped like metrics.jsonl (gan_lib.training.monitor), the held-out numbers missing."""
+    from gan_lib.training.diagnostics import CRITIC_NAMES, QUALITY_NAMES
+
+    frame = pd.DataFrame({name: RNG.normal(size=n) for name in (*QUALITY_NAMES, *CRITIC_NAMES, "score")})
+    frame["w_heldout"] = frame["w_train_heldout"] = None
+    return frame.assign(step=np.arange(1, n + 1) * 100, best=[True, True, False, True, False])
+
+
+def test_quality_curves_draw_the_floor_and_the_best_step():
+    fig = quality_curves(_metrics(), floor={"swd": 60.0, "beta_gap": -0.1})
+    assert len(fig.axes) == 6
+    assert len(fig.axes[0].lines) == 3  # curve, held-out floor, best step
+    assert fig.axes[0].lines[-1].get_xdata()[0] == 400  # the last record flagged best
+    assert len(fig.axes[3].lines) == 2  # no floor for the reader here
+
+
+def test_critic_diagnostics_skip_empty_heldout_columns():
+    fig = critic_diagnostics(_metrics())
+    assert len(fig.axes) == 5
+    assert [line.get_label() for line in fig.axes[0].lines if not line.get_label().startswith("_")] == ["w_train"]
+
+
+def test_quality_curves_name_what_is_missing():
+    with pytest.raises(ValueError, match="eval_every > 0"):
+        quality_curves(pd.DataFrame())
+
+
 def test_copy_run_table_copies_csv_and_latex_unchanged(tmp_path):
     tables = tmp_path / "runs" / "q" / "tables"
     tables.mkdir(parents=True)
@@ -249,3 +281,20 @@ def test_committed_readme_is_the_rendered_template():
         assert f"`{entry.stem}.{entry.suffixes[0]}`" in committed, "figures/README.md is out of date: "\
             "regenerate it with gan_lib.figures.write_readme(PROJECT_ROOT / 'figures')"
     assert render_readme().splitlines()[0] == committed.splitlines()[0]
+
+
+def test_spectra_figure_draws_every_set_and_rung_on_two_panels(tmp_path):
+    rng = np.random.default_rng(0)
+    train = rng.uniform(-0.5, 0.5, (6, 16, 16)).astype(np.float32)
+    ladder = blur_ladder(train, sigmas=(0.5, 1.0))
+    fig = spectra_figure({"train": train, "generated": ladder[1.0]}, ladder)
+    left, right = fig.axes
+    assert len(left.get_lines()) == 4 + 2 and len(right.get_lines()) == 4 + 1  # + band lines / the 0 dB line
+    assert "generated (n=6)" in [text.get_text() for text in left.get_legend().get_texts()]
+    save_figure(fig, "fig_spectra", directory=tmp_path)
+    plt.close(fig)
+
+
+def test_spectra_figure_needs_its_reference():
+    with pytest.raises(ValueError, match="reference 'train'"):
+        spectra_figure({"generated": np.zeros((2, 16, 16))}, {})

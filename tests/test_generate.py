@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from gan_lib.generate import generate, main
+from gan_lib.models.generator import NoiseInjection
 from gan_lib.run import load_run
-from gan_lib.training import TrainConfig, train
+from gan_lib.training import TrainConfig, build_generator, load_checkpoint, train
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +43,47 @@ def test_generate_does_not_depend_on_batch_size(trained_run):
     checkpoint = trained_run / "checkpoints" / "last.pt"
     np.testing.assert_allclose(generate(checkpoint, 7, seed=1, batch_size=2), generate(checkpoint, 7, seed=1),
                                atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def noisy_checkpoint(tmp_path_factory):
+    """A 2-step tiny run with two noise stages whose scales are then set to 1, so the noise shows in every image."""
+    rng = np.random.default_rng(0)
+    images = np.clip(rng.normal(0.0, 0.3, (16, 32, 32)), -1, 1).astype(np.float32)
+    config = TrainConfig(image_size=32, generator_width=0.03125, critic_width=0.03125, mlp_hidden=(16,),
+                         upsample="nearest", noise_stages=2, batch_size=8, steps=2, checkpoint_every=2,
+                         sample_every=2, log_every=1, sample_count=4, num_threads=1, precision="fp32",
+                         memory_format="contiguous", device="cpu")
+    folder = tmp_path_factory.mktemp("runs") / "noisy"
+    train(config, images, folder, progress=False)
+    path = folder / "checkpoints" / "last.pt"
+    state = torch.load(path, weights_only=True)
+    scales = [f"{name}.weight" for name, module in build_generator(state).named_modules()
+              if isinstance(module, NoiseInjection)]
+    assert len(scales) == 2
+    for name in scales:
+        state["generator"][name] = torch.ones_like(state["generator"][name])
+    torch.save(state, path)
+    return path
+
+
+def test_generate_with_noise_inputs_is_reproducible_for_a_seed_and_any_batch_size(noisy_checkpoint):
+    a = generate(noisy_checkpoint, 6, seed=3)
+    np.testing.assert_array_equal(a, generate(noisy_checkpoint, 6, seed=3))
+    np.testing.assert_allclose(a, generate(noisy_checkpoint, 6, seed=3, batch_size=4), atol=1e-6)
+    assert not np.allclose(a, generate(noisy_checkpoint, 6, seed=4))
+
+
+def test_generate_with_noise_inputs_draws_the_noise_after_the_latents(noisy_checkpoint):
+    # Same seed, same latents: the images differ from the generator's output under other noise, so noise is used.
+    model = build_generator(load_checkpoint(noisy_checkpoint))
+    rng = torch.Generator().manual_seed(3)
+    z = torch.randn(6, model.latent_dim, generator=rng)
+    with torch.no_grad():
+        expected = model(z, model.draw_noise(6, generator=rng))[:, 0].numpy()
+        other = model(z, model.draw_noise(6, generator=torch.Generator().manual_seed(99)))[:, 0].numpy()
+    np.testing.assert_allclose(generate(noisy_checkpoint, 6, seed=3), expected, atol=1e-6)
+    assert not np.allclose(expected, other)
 
 
 def test_generate_rejects_missing_checkpoint(tmp_path):
@@ -170,3 +213,16 @@ def test_generate_cli_refuses_two_kinds_of_request(trained_run, tmp_path):
     with pytest.raises(SystemExit):
         main(["--checkpoint", str(trained_run / "checkpoints" / "last.pt"), "--n", "2", "--seeds", "0-1",
               "--out", str(tmp_path)])
+def test_generate_cli_reads_a_runs_best_or_last_checkpoint(tmp_path, capsys):
+    from gan_lib.config import run_dir, run_paths
+
+    rng = np.random.default_rng(0)
+    images = np.clip(rng.normal(0.0, 0.3, (16, 32, 32)), -1, 1).astype(np.float32)
+    config = TrainConfig(image_size=32, generator_width=0.03125, critic_width=0.03125, mlp_hidden=(16,),
+                         batch_size=8, steps=2, checkpoint_every=2, sample_every=2, log_every=1, sample_count=4,
+                         eval_every=1, eval_count=8, tensorboard="off", num_threads=1, precision="fp32",
+                         memory_format="contiguous", device="cpu")
+    train(config, images, run_dir("cli-best"), progress=False)
+    main(["--run", "cli-best", "--checkpoint", "best", "--n", "2", "--out", str(tmp_path / "b.npy")])
+    assert "checkpoint: best" in capsys.readouterr().out
+    np.testing.assert_array_equal(np.load(tmp_path / "b.npy"), generate(run_paths("cli-best").best_checkpoint, 2))

@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gan_lib.imaging import check_image_set, to_model_range, to_uint8
+from gan_lib.imaging import check_image_set, to_uint8, uint8_to_model_range
 
 
 def test_to_uint8_and_back_round_trips_uint8_values():
     values = np.arange(256, dtype=np.uint8)
-    np.testing.assert_array_equal(to_uint8(to_model_range(values)), values)
+    np.testing.assert_array_equal(to_uint8(uint8_to_model_range(values)), values)
 
 
 def test_to_uint8_clips_out_of_range_values():

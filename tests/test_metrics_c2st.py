@@ -6,7 +6,6 @@ import pytest
 
 from gan_lib.metrics.c2st import (
     STATISTICS,
-    block_edge_ratio,
     c2st,
     hanley_mcneil_variance,
     image_statistics,
@@ -96,32 +95,3 @@ def test_readers_refuse_mismatched_or_tiny_sets():
 def test_hanley_mcneil_variance_shrinks_with_sample_size_and_vanishes_at_perfect_separation():
     assert hanley_mcneil_variance(0.7, 400, 400) < hanley_mcneil_variance(0.7, 100, 100)
     assert hanley_mcneil_variance(1.0, 50, 50) == pytest.approx(0.0)
-
-
-def test_block_edge_ratio_is_one_without_a_grid_at_every_block_size():
-    images = smooth_images(64, seed=0)
-    for block in (2, 4, 8, 16):
-        assert block_edge_ratio(images, block) == pytest.approx(1.0, abs=0.05)
-
-
-def test_block_edge_ratio_finds_the_grid_of_nearest_upsampling():
-    rng = np.random.default_rng(1)
-    coarse = smooth_images(64, seed=1, size=8)
-    copies = 0.9 * coarse.repeat(4, axis=1).repeat(4, axis=2) + rng.uniform(-0.01, 0.01, (64, 32, 32))  # nearest x4
-    assert block_edge_ratio(copies, 4) > 5.0  # the steps sit on the 4-px edges
-    # Half of the 2-px edges are 4-px edges, the other half lie inside the flat 4-px blocks.
-    assert block_edge_ratio(copies, 4) == pytest.approx(2 * block_edge_ratio(copies, 2), rel=0.1)
-
-
-def test_block_edge_ratio_reads_flat_edges_below_one():
-    """The pattern the project recipe's generator paints: small steps across the block edges, large ones inside."""
-    steps = np.tile([1.0, 0.3], 16)[:31]  # steps[j] between pixels j and j + 1: 1.0 inside 2-px blocks, 0.3 across
-    row = np.concatenate([[0.0], np.cumsum(steps)]) / 40 - 0.3
-    images = np.broadcast_to(row, (4, 32, 32)) + np.broadcast_to(row[:, None], (4, 32, 32))
-    assert block_edge_ratio(images, 2) == pytest.approx(0.3, abs=1e-6)
-
-
-@pytest.mark.parametrize("block", [1, 3, 32])
-def test_block_edge_ratio_refuses_blocks_that_do_not_fit(block):
-    with pytest.raises(ValueError, match="even number of pixels"):
-        block_edge_ratio(smooth_images(2, seed=0), block)

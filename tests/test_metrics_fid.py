@@ -73,6 +73,7 @@ def test_fid_refuses_too_few_images_and_says_how_many():
         fid(features, features)
 
 
+@pytest.mark.slow
 def test_inception_features_shape_from_grey_images(random_weights):
     model = load_inception(random_weights, check_hash=False)
     images = np.random.default_rng(0).uniform(-1, 1, size=(2, 32, 32)).astype(np.float32)
@@ -93,6 +94,7 @@ def test_inception_features_cache_returns_stored_features_and_recomputes_damaged
     assert other.shape == (2, 2048) and len(list(tmp_path.glob("inception_*.npy"))) == 2
 
 
+@pytest.mark.slow
 @requires_packaged
 def test_packaged_weights_give_the_torchscript_features(packaged_torchscript, grey_levels):
     # Identical network input: inception_features feeds [0, 1], pytorch-fid scales it by 2x - 1.

@@ -121,6 +121,7 @@ def test_try_load_inception_still_raises_for_a_wrong_file(random_weights):
         try_load_inception(random_weights)
 
 
+@pytest.mark.slow
 def test_try_load_inception_returns_the_model_and_no_message(random_weights, monkeypatch):
     monkeypatch.setattr(inception_weights, "_check_hash", lambda path, *, torchscript: None)
     model, missing = try_load_inception(random_weights)
@@ -137,6 +138,7 @@ def test_load_inception_rejects_corrupt_torchscript(no_weights):
     assert str(packaged) in str(error.value) and "--force-reinstall" in str(error.value)
 
 
+@pytest.mark.slow
 def test_load_inception_never_downloads(random_weights):
     def fail(*args, **kwargs):
         raise AssertionError("tried to download")
@@ -146,6 +148,7 @@ def test_load_inception_never_downloads(random_weights):
     assert isinstance(model, fid_inception.InceptionV3) and not model.training
 
 
+@pytest.mark.slow
 def test_memory_formats_give_the_same_features_and_auto_says_why(random_weights):
     images = np.random.default_rng(2).uniform(-1, 1, size=(2, 32, 32)).astype(np.float32)
     auto = load_inception(random_weights, check_hash=False)

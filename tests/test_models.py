@@ -152,3 +152,88 @@ def test_pixelshuffle_upsampling_starts_as_nearest_neighbour_and_blurs_its_block
     weight = first.conv.weight.view(-1, 4, *first.conv.weight.shape[1:])
     assert torch.equal(weight[:, 1], weight[:, 0])
     assert g.eval()(torch.randn(3, 128)).shape == (3, 1, 32, 32)
+
+
+# --- issue 26 options: blur after upsampling, noise inputs, a 2-channel and a patch-score critic ----------------
+
+def test_binomial_blur_after_nearest_upsampling_equals_bilinear_interpolation():
+    from gan_lib.models.generator import binomial_blur
+
+    x = torch.randn(2, 3, 8, 8)
+    nearest = nn.functional.interpolate(x, scale_factor=2, mode="nearest")
+    bilinear = nn.functional.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+    torch.testing.assert_close(binomial_blur(nearest), bilinear)
+
+
+@pytest.mark.parametrize("upsample", ["convtranspose", "nearest"])
+def test_generator_blur_stages_blur_the_finest_stages_only(upsample):
+    from gan_lib.models.generator import Blur
+
+    padding = "zeros" if upsample == "convtranspose" else "reflect"
+    g = hybrid_generator(image_size=32, width=0.125, mlp_hidden=(16,), upsample=upsample, padding_mode=padding,
+                         blur_stages=2).eval()
+    layers = list(g.cnn)
+    blurs = [i for i, layer in enumerate(layers) if isinstance(layer, Blur)]
+    first_upsample = next(i for i, layer in enumerate(layers) if isinstance(layer, (nn.Upsample, nn.ConvTranspose2d)))
+    assert len(blurs) == 2 and blurs[0] > first_upsample + 1
+    assert g(torch.randn(3, 128)).shape == (3, 1, 32, 32)
+
+
+def test_generator_refuses_blur_stages_with_pixelshuffle_and_noise_with_convtranspose():
+    with pytest.raises(ValueError, match="blur_stages needs upsample in"):
+        hybrid_generator(image_size=32, upsample="pixelshuffle", blur_stages=1)
+    with pytest.raises(ValueError, match="noise_stages needs upsample in"):
+        hybrid_generator(image_size=32, upsample="convtranspose", noise_stages=1)
+    with pytest.raises(ValueError, match="noise_stages must be an integer from 0 to the 3"):
+        hybrid_generator(image_size=32, upsample="nearest", noise_stages=4)
+
+
+def test_generator_noise_inputs_start_at_zero_scale_and_then_follow_the_noise():
+    from gan_lib.models.generator import NoiseInjection
+
+    torch.manual_seed(0)
+    g = hybrid_generator(image_size=32, width=0.125, mlp_hidden=(16,), upsample="nearest", padding_mode="reflect",
+                         bilinear_stages=1, noise_stages=2).eval()
+    assert g.noise_sizes == (16, 32)
+    z = torch.randn(3, 128)
+    first, second = g.draw_noise(3), g.draw_noise(3)
+    assert [tuple(t.shape) for t in first] == [(3, 1, 16, 16), (3, 1, 32, 32)]
+    with torch.no_grad():
+        torch.testing.assert_close(g(z, first), g(z, second))  # zero-initialised scales: noise has no effect yet
+        for layer in g.modules():
+            if isinstance(layer, NoiseInjection):
+                layer.weight.fill_(1.0)
+        assert not torch.allclose(g(z, first), g(z, second))
+        torch.testing.assert_close(g(z, first), g(z, [t.clone() for t in first]))
+        assert g(z).shape == (3, 1, 32, 32)  # noise drawn inside when none is given
+    with pytest.raises(ValueError, match="noise must be 2 tensors"):
+        g(z, first[:1])
+
+
+def test_generator_noise_drawn_from_a_seeded_generator_is_reproducible():
+    g = hybrid_generator(image_size=32, width=0.125, upsample="nearest", noise_stages=1)
+    a = g.draw_noise(2, generator=torch.Generator().manual_seed(5))
+    b = g.draw_noise(2, generator=torch.Generator().manual_seed(5))
+    assert torch.equal(a[0], b[0])
+
+
+def test_critic_takes_stacked_channels_and_names_the_expected_shape():
+    d = critic(image_size=32, width=0.125, in_channels=2)
+    assert d(torch.zeros(4, 2, 32, 32)).shape == (4, 1)
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 2, 32, 32\)"):
+        d(torch.zeros(4, 1, 32, 32))
+    with pytest.raises(ValueError, match="in_channels must be a positive integer"):
+        critic(image_size=32, in_channels=0)
+
+
+def test_patch_critic_scores_the_mean_of_its_patch_scores():
+    torch.manual_seed(0)
+    d = critic(image_size=32, width=0.125, head="patch")
+    assert isinstance(d.head, nn.Conv2d) and d.head.kernel_size == (1, 1)
+    x = torch.randn(3, 1, 32, 32)
+    with torch.no_grad():
+        patches = d.head(d.feature_map(x))  # N x 1 x 4 x 4
+        assert patches.shape == (3, 1, 4, 4)
+        torch.testing.assert_close(d(x), patches.mean(dim=(2, 3)))
+    with pytest.raises(ValueError, match="head must be one of"):
+        critic(image_size=32, head="global")

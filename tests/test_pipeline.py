@@ -85,11 +85,13 @@ def full_run(study):
     return record, output, _log_lines(study / "log.jsonl")
 
 
+@pytest.mark.slow
 def test_run_pipeline_executes_stages_in_order(full_run):
     _, _, log = full_run
     assert [line["stage"] for line in log] == list(STAGES)
 
 
+@pytest.mark.slow
 def test_run_pipeline_passes_only_declared_parameters(full_run, study):
     _, _, log = full_run
     params = {line["stage"]: line["params"] for line in log}
@@ -99,6 +101,7 @@ def test_run_pipeline_passes_only_declared_parameters(full_run, study):
     assert params["03_third"] == {"run_name": "t", "figures_dir": str(study / "figures")}
 
 
+@pytest.mark.slow
 def test_run_pipeline_writes_record_with_status_duration_outputs(full_run, study):
     record, _, _ = full_run
     on_disk = json.loads((study / "runs" / "t" / "pipeline.json").read_text())
@@ -111,12 +114,14 @@ def test_run_pipeline_writes_record_with_status_duration_outputs(full_run, study
     assert not any(o.endswith("figures/f.txt") for o in on_disk["stages"][0]["outputs"])
 
 
+@pytest.mark.slow
 def test_run_pipeline_saves_executed_notebooks(full_run, study):
     executed = study / "runs" / "t" / "notebooks" / "02_second.ipynb"
     nb = nbformat.read(executed, as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
 
 
+@pytest.mark.slow
 def test_run_pipeline_prints_one_line_per_stage_and_streams_stderr(full_run):
     _, output, _ = full_run
     for index, name in enumerate(STAGES, start=1):
@@ -125,11 +130,13 @@ def test_run_pipeline_prints_one_line_per_stage_and_streams_stderr(full_run):
     assert "progress of 02_second" in output
 
 
+@pytest.mark.slow
 def test_run_pipeline_starts_stage_lines_on_a_new_line_after_a_bar(full_run):
     _, output, _ = full_run
     assert "bar 50%\r\n[3/3] 03_third" in output
 
 
+@pytest.mark.slow
 def test_run_pipeline_from_stage_reruns_that_stage_and_later(full_run, study):
     log = study / "log.jsonl"
     before = len(_log_lines(log))
@@ -138,6 +145,7 @@ def test_run_pipeline_from_stage_reruns_that_stage_and_later(full_run, study):
     assert [s["status"] for s in record["stages"]] == ["done"] * 3
 
 
+@pytest.mark.slow
 def test_run_pipeline_refuses_resume_with_other_settings(full_run, study):
     with pytest.raises(PipelineError, match="profile: run has 'quick', asked for 'full'"):
         _run(study, profile="full", resume=True)
@@ -164,6 +172,7 @@ def failing_study(tmp_path_factory):
     return root, failure.value, out.getvalue()
 
 
+@pytest.mark.slow
 def test_run_pipeline_failure_stops_and_records(failing_study):
     root, _, _ = failing_study
     record = json.loads((root / "runs" / "t" / "pipeline.json").read_text())
@@ -173,6 +182,7 @@ def test_run_pipeline_failure_stops_and_records(failing_study):
     assert not (root / "runs" / "t" / "notebooks" / "03_third.ipynb").exists()
 
 
+@pytest.mark.slow
 def test_run_pipeline_failure_report_shows_cell_error_and_notebook(failing_study):
     root, failure, output = failing_study
     assert "[2/3] 02_second " in output and "FAILED after" in output
@@ -183,6 +193,7 @@ def test_run_pipeline_failure_report_shows_cell_error_and_notebook(failing_study
     assert failure.report in output
 
 
+@pytest.mark.slow
 def test_run_pipeline_resume_after_fix_skips_done_stages(failing_study):
     root, _, _ = failing_study
     (root / "fixed").write_text("")
@@ -192,6 +203,7 @@ def test_run_pipeline_resume_after_fix_skips_done_stages(failing_study):
     assert "01_first" not in output and "[3/3] 03_third" in output
 
 
+@pytest.mark.slow
 def test_run_pipeline_resume_of_finished_run_does_nothing(full_run, study):
     record, output = _run(study, seed=3, resume=True)
     assert "every stage is done" in output
@@ -249,6 +261,7 @@ def test_main_returns_2_with_message_on_refusal(capsys):
     assert "pipeline: unknown stage 'nope'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_run_pipeline_only_runs_that_stage(full_run, study):
     log = study / "log.jsonl"
     before = len(_log_lines(log))
@@ -271,6 +284,7 @@ def test_run_pipeline_refuses_parameters_papermill_cannot_read(tmp_path):
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_run_pipeline_runs_a_notebook_twice_under_two_names_with_stage_parameters(study):
     # The research-questions study runs notebook 08 a second time with seed 1; each run keeps its own record
     # entry and executed notebook, and a stage's parameters win over the core ones.

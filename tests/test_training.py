@@ -1,7 +1,9 @@
 """Tests for gan_lib.training: losses, config validation, hardware choice, the loop, resume and guards."""
 from __future__ import annotations
 
+import functools
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -31,13 +33,13 @@ from gan_lib.training import hardware as hardware_module
 from gan_lib.training import trainer as trainer_module
 from gan_lib.training.batches import TensorBatcher
 from gan_lib.training.checkpoint import make_checkpoint, restore_checkpoint, save_checkpoint
-from gan_lib.training.hardware import resolve_run_hardware
+from gan_lib.training.losses import sobolev_dual_norm
 
-# Tiny networks on 32 px images: each generator step takes a few ms of compute.
+# Tiny networks on 32 px images: each generator step takes a few ms of compute; evaluations every 2 steps.
 TINY = dict(
     image_size=32, generator_width=0.03125, critic_width=0.03125, mlp_hidden=(16,), batch_size=8,
-    steps=4, log_every=1, sample_every=2, checkpoint_every=2, sample_count=4,
-    num_threads=1, precision="fp32", memory_format="contiguous", device="cpu",
+    steps=4, log_every=1, sample_every=2, checkpoint_every=2, sample_count=4, eval_every=2, eval_count=16,
+    num_threads=1, precision="fp32", memory_format="contiguous", device="cpu", tensorboard="off",
 )
 
 
@@ -87,6 +89,52 @@ def test_gradient_penalty_rejects_mismatched_shapes():
         gradient_penalty(linear_critic(torch.ones(4)), torch.zeros(2, 1, 2, 2), torch.zeros(3, 1, 2, 2))
 
 
+def _sinusoid(size: int, k: int) -> torch.Tensor:
+    """``(1, 1, size, size)`` float64 ``cos(2 pi k j / size)`` along the columns."""
+    j = torch.arange(size, dtype=torch.float64)
+    return torch.cos(2 * math.pi * k * j / size).expand(size, size).reshape(1, 1, size, size)
+
+
+@pytest.mark.parametrize(("s", "c"), [(1.0, 5.0), (-1.0, 5.0), (2.0, 1.0)])
+def test_sobolev_dual_norm_of_a_pure_sinusoid_is_its_l2_norm_times_the_fourier_weight(s, c):
+    # cos(2 pi k j / N) has energy only at +-k along one axis, where |xi|^2 = c (k / (N/2))^2.
+    g = _sinusoid(16, 3)
+    weight = (1 + c * (3 / 8) ** 2) ** (-s / 2)
+    assert float(sobolev_dual_norm(g, s=s, c=c)[0]) == pytest.approx(weight * float(g.norm()), rel=1e-5)
+
+
+def test_sobolev_dual_norm_with_order_zero_is_the_l2_norm():
+    g = torch.randn(3, 1, 8, 8)
+    assert torch.allclose(sobolev_dual_norm(g, s=0.0), g.flatten(1).norm(dim=1), rtol=1e-5)
+
+
+def test_sobolev_dual_norm_rejects_flat_gradients():
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        sobolev_dual_norm(torch.zeros(3, 64), s=1.0)
+
+
+def test_gradient_penalty_in_sobolev_norm_is_zero_for_unit_dual_norm_gradient():
+    # D(x) = <w, x> with w a sinusoid scaled to unit W^{-s,2} norm: the penalty vanishes; doubled, it is lambda.
+    g = _sinusoid(16, 5).float()
+    dual = functools.partial(sobolev_dual_norm, s=1.0, c=5.0)
+    w = g / dual(g)[0]
+    real, fake = torch.randn(4, 1, 16, 16), torch.randn(4, 1, 16, 16)
+    penalty, norms = gradient_penalty(linear_critic(w), real, fake, weight=10.0, dual_norm=dual)
+    assert float(penalty.detach()) == pytest.approx(0.0, abs=1e-8)
+    assert torch.allclose(norms, torch.ones(4), atol=1e-5)
+    assert float(w.norm()) > 1.5  # in pixels the same critic is far from 1-Lipschitz
+    penalty, _ = gradient_penalty(linear_critic(2 * w), real, fake, weight=10.0, dual_norm=dual)
+    assert float(penalty.detach()) == pytest.approx(10.0, rel=1e-4)
+
+
+def test_gradient_penalty_in_sobolev_norm_is_differentiable_in_critic_weights():
+    critic = linear_critic(2 * _sinusoid(8, 1).float())
+    dual = functools.partial(sobolev_dual_norm, s=1.0)
+    penalty, _ = gradient_penalty(critic, torch.zeros(2, 1, 8, 8), torch.ones(2, 1, 8, 8), dual_norm=dual)
+    penalty.backward()
+    assert torch.isfinite(critic[1].weight.grad).all() and critic[1].weight.grad.abs().sum() > 0
+
+
 def test_critic_loss_with_drift_and_generator_loss():
     real, fake = torch.tensor([1.0, 3.0]), torch.tensor([0.0, 2.0])
     assert float(critic_loss(real, fake)) == pytest.approx(-1.0)
@@ -108,6 +156,13 @@ def test_critic_loss_with_drift_and_generator_loss():
         ("generator", "stylegan", "generator must be a registered model name"),
         ("device", "tpu", "device must be"),
         ("batch_size", 1, "batch_size must be at least 2"),
+        ("penalty_norm", "sobolev", "penalty_norm must be one of"),
+        ("critic_head", "global", "critic_head must be one of"),
+        ("sobolev_s", float("nan"), "sobolev_s must be a finite number"),
+        ("whitening_beta", -1.0, "whitening_beta must be a finite number >= 0"),
+        ("noise_stages", 6, "noise_stages must be an integer from 0 to the generator's 4"),
+        ("noise_stages", 1, "noise_stages must be 0 unless upsample is one of"),  # convtranspose
+        ("blur_stages", -1, "blur_stages must be an integer from 0"),
     ],
 )
 def test_train_config_rejects_bad_value(field, value, message):
@@ -120,6 +175,50 @@ def test_train_config_profiles_resolve_and_refuse_unknown_keys():
     assert train_config_for_profile("full").image_size == FULL["image_size"]
     with pytest.raises(ValueError, match="unknown setting"):
         train_config_for_profile("quick", {"stepz": 3})
+
+
+def test_train_config_refuses_options_the_conditional_networks_lack():
+    conditional = dict(num_classes=2, generator="conditional_hybrid_generator", critic="projection_critic",
+                       upsample="nearest", padding_mode="reflect")
+    for field, value in (("noise_stages", 1), ("blur_stages", 1), ("critic_head", "patch"),
+                         ("penalty_norm", "laplacian_stack")):
+        with pytest.raises(ValueError, match=f"{field} must be .* for the class-conditional networks"):
+            TrainConfig(**conditional, **{field: value})
+    assert TrainConfig(**conditional, penalty_norm="sobolev_fft").critic_kwargs()["num_classes"] == 2
+
+
+def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
+    # Old checkpoints' specs rebuild the same networks: defaults add no builder keyword.
+    config = train_config_for_profile("quick")
+    assert not {"blur_stages", "noise_stages"} & set(config.generator_kwargs())
+    assert not {"in_channels", "head"} & set(config.critic_kwargs())
+    changed = train_config_for_profile("quick", {"penalty_norm": "laplacian_stack", "critic_head": "patch",
+                                                 "noise_stages": 2, "blur_stages": 1})
+    assert changed.critic_kwargs()["in_channels"] == 2 and changed.critic_kwargs()["head"] == "patch"
+    assert changed.generator_kwargs()["noise_stages"] == 2 and changed.generator_kwargs()["blur_stages"] == 1
+    assert config_to_dict(changed)["penalty_norm"] == "laplacian_stack"  # recorded in config.json
+
+
+@pytest.mark.parametrize("overrides", [
+    {"penalty_norm": "laplacian_stack"},
+    {"penalty_norm": "sobolev_fft", "sobolev_s": 1.0},
+    {"penalty_norm": "whitening"},
+    {"penalty_norm": "whitening_stack"},
+    {"critic_head": "patch", "upsample": "nearest", "noise_stages": 2, "blur_stages": 2, "diffaugment": "translation"},
+])
+def test_train_step_with_each_critic_norm_and_generator_option_trains_both_networks(overrides):
+    config = tiny_config(**overrides)
+    state = build_state(config, device="cpu", memory_format=torch.contiguous_format)
+    batches = TensorBatcher(torch.from_numpy(target_images(16))[:, None], batch_size=8, flips=False, seed=0)
+    before_g = [p.detach().clone() for p in state.generator.parameters()]
+    before_d = [p.detach().clone() for p in state.critic.parameters()]
+    stats = train_step(state, batches, config=config, precision="fp32")
+    assert torch.isfinite(stats).all()
+    assert any(not torch.equal(a, b) for a, b in zip(before_g, state.generator.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(before_d, state.critic.parameters()))
+    if config.noise_stages:  # the zero-initialised noise scales receive gradient and move
+        scales = [m.weight for m in state.generator.modules() if type(m).__name__ == "NoiseInjection"]
+        assert len(scales) == 2 and all(float(w.detach().abs().sum()) > 0 for w in scales)
 
 
 def test_train_config_coerces_integer_betas_to_float():
@@ -148,16 +247,6 @@ def test_resolve_hardware_memory_format_follows_measurement():
     hw = resolve_hardware(device="cpu", precision="fp32", memory_format="auto", num_threads=1, probe=probe)
     assert hw.memory_format == "channels_last"
     assert "measured" in hw.reasons[-1]
-
-
-def test_resolve_run_hardware_reuses_the_checkpoints_choice_only_for_the_same_request():
-    config = tiny_config()
-    recorded = {**resolve_hardware(device="cpu", precision="fp32", memory_format="contiguous", num_threads=1).to_dict(),
-                "reasons": ["as recorded"]}
-    previous = {"train_config": config_to_dict(config), "hardware": recorded}
-    assert resolve_run_hardware(config, target_images(), previous).reasons == ("as recorded",)
-    changed = resolve_run_hardware(tiny_config(precision="bf16"), target_images(), previous)
-    assert changed.precision == "bf16" and changed.reasons == ()
 
 
 # --- checkpoint --------------------------------------------------------------------------------
@@ -215,16 +304,19 @@ def test_train_writes_the_run_folder_layout(tmp_path):
     assert tuple(log.columns) == LOG_COLUMNS
     assert log["step"].tolist() == [1, 2, 3, 4]
     assert sorted(p.name for p in (run / "samples").iterdir()) == ["step_000002.png", "step_000004.png"]
-    assert {"last.pt", "step_000002.pt", "step_000004.pt"} <= {p.name for p in (run / "checkpoints").iterdir()}
+    written = {p.name for p in (run / "checkpoints").iterdir()}
+    assert {"last.pt", "best.pt", "step_000002.pt", "step_000004.pt"} <= written
+    assert [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()] == [2, 4]
     assert result.step == 4 and result.checkpoint == run / "checkpoints" / "last.pt"
 
 
+@pytest.mark.slow
 def test_train_generator_learns_target_mean_and_std(tmp_path):
     from gan_lib.generate import generate
 
     images = target_images(256, mean=0.4, std=0.1)
     config = tiny_config(steps=40, lr=2e-3, batch_size=16, flips=False, log_every=40, sample_every=40,
-                         checkpoint_every=40)
+                         checkpoint_every=40, eval_every=40)
     result = train(config, images, tmp_path / "run", progress=False)
     fake = generate(result.checkpoint, 128, seed=0)
     # The untrained generator outputs ~0 with std ~0; trained, it matches the target within tolerance.

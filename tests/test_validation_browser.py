@@ -23,6 +23,7 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(
         not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()),
         reason="needs Debian's chromium and chromedriver: apt-get install -y chromium chromium-driver",

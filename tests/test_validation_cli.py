@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import sys
 import types
 
 import numpy as np
@@ -10,6 +9,7 @@ import pandas as pd
 import pytest
 
 from gan_lib.validation import db
+from gan_lib.validation import study as study_module
 from gan_lib.validation.__main__ import main
 from gan_lib.validation.analysis import load_export
 from gan_lib.validation.security import parse_split_token
@@ -26,9 +26,7 @@ class _Run:
 
 @pytest.fixture()
 def study_dir(tmp_path, monkeypatch, capsys):
-    module = types.ModuleType("gan_lib.run")
-    module.load_run = lambda path: _Run()
-    monkeypatch.setitem(sys.modules, "gan_lib.run", module)
+    monkeypatch.setattr(study_module, "load_run", lambda path: _Run())
     main(["create-study", "--run", str(tmp_path / "run"), "--n-real", "4", "--n-generated", "4", "--repeats", "2"])
     out = capsys.readouterr().out
     assert "ADMIN SECRET" in out and "4 real + 4 generated" in out
@@ -103,13 +101,10 @@ def test_commands_need_a_study_or_db(capsys):
 
 
 def test_create_study_reports_a_bad_run_in_one_line(tmp_path, monkeypatch):
-    module = types.ModuleType("gan_lib.run")
-
     def load_run(path):
         raise FileNotFoundError(f"load_run: {path} is not a trained run")
 
-    module.load_run = load_run
-    monkeypatch.setitem(sys.modules, "gan_lib.run", module)
+    monkeypatch.setattr(study_module, "load_run", load_run)
     with pytest.raises(SystemExit, match="error: load_run: .* is not a trained run"):
         main(["create-study", "--run", str(tmp_path / "missing")])
 

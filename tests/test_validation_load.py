@@ -10,10 +10,13 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from validation_support import hidden_fields, image_url, make_study, running_server
 
 from gan_lib.validation import db
 from gan_lib.validation.app import READER_COOKIE
+
+pytestmark = pytest.mark.slow  # 20 concurrent clients against a real server
 
 N_READERS, N_RATINGS = 20, 10
 

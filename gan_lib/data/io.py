@@ -27,6 +27,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pydicom
+import tifffile
+from PIL import Image
+from pydicom.errors import InvalidDicomError
+from skimage.color import rgb2gray
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -57,6 +62,10 @@ MANIFEST_COLUMNS = {
     "image file path": "file",
     "file": "file",
 }
+#: Columns only a CBIS-DDSM description CSV has: a CSV with one of them is meant as a manifest.
+CBIS_DDSM_COLUMNS = ("breast density", "abnormality id", "abnormality type", "assessment", "pathology", "subtlety",
+                     "cropped image file path", "roi mask file path", "mass shape", "calc type")
+_NEEDED = ("patient_id", "laterality", "view", "file")
 #: DICOM series that are not full mammograms in a CBIS-DDSM download (skipped, counted).
 NON_MAMMOGRAM_SERIES = ("roi mask", "cropped")
 _VIEWS = ("CC", "MLO", "ML", "LM", "XCCL", "XCCM", "AT", "LMO", "SIO", "FB")
@@ -137,11 +146,39 @@ def discover_images(folder: Path) -> list[Path]:
     return images
 
 
+def _column_key(name: str) -> str:
+    """A column name as looked up in :data:`MANIFEST_COLUMNS`: lower case, ``_`` and runs of spaces as one space.
+
+    Examples
+    --------
+    >>> _column_key(" Image_File  Path"), _column_key("patient_id")
+    ('image file path', 'patient_id')
+    """
+    key = re.sub(r"[\s_]+", " ", name.strip().lower())
+    return "patient_id" if key == "patient id" else key
+
+
+def _check_manifest_columns(csv: Path, columns: list[str], canonical: set[str]) -> None:
+    """Refuse a CSV meant as a manifest (a manifest or CBIS-DDSM column) that lacks a needed column."""
+    missing = [name for name in _NEEDED if name not in canonical]
+    meant = set(_NEEDED) & canonical or {_column_key(c) for c in columns} & set(CBIS_DDSM_COLUMNS)
+    if missing and meant:
+        spellings = {need: [k for k, v in MANIFEST_COLUMNS.items() if v == need] for need in missing}
+        raise DataFolderError(
+            f"{csv}: this CSV looks like a manifest (columns {columns}) but lacks the column(s) {missing} the loader "
+            f"needs (accepted spellings: {spellings}). Add them, move the CSV out of the data folder, or set "
+            "ignore_manifests=True (--data.ignore_manifests=true) to take patient, laterality and view from the "
+            "DICOM tags and file names instead."
+        )
+
+
 def read_manifest(folder: Path) -> pd.DataFrame | None:
     """Read the CSV manifest(s) in ``folder``'s top level, or ``None`` when there is none.
 
     Every ``*.csv`` whose columns include a patient id, laterality, view and
-    file path (see :data:`MANIFEST_COLUMNS`) is read; rows repeating a file
+    file path (see :data:`MANIFEST_COLUMNS`) is read; a CSV with some of them
+    (or a CBIS-DDSM description column, :data:`CBIS_DDSM_COLUMNS`) but not all
+    is refused; any other CSV is ignored (logged).  Rows repeating a file
     (CBIS-DDSM lists one row per lesion) are merged.  Returns a DataFrame with
     columns ``file`` (absolute :class:`~pathlib.Path`), ``patient_id``,
     ``laterality`` ("L"/"R"/""), ``view``.
@@ -149,16 +186,19 @@ def read_manifest(folder: Path) -> pd.DataFrame | None:
     Raises
     ------
     DataFolderError
-        If a manifest row names a file that does not exist.
+        If a manifest row names a file that does not exist, or a CSV meant as
+        a manifest lacks a needed column (the message names the CSV, the
+        columns and the fix).
     """
     frames = []
     for csv in sorted(Path(folder).glob("*.csv")):
         table = pd.read_csv(csv, dtype=str, keep_default_na=False)
-        renamed = table.rename(columns={c: MANIFEST_COLUMNS.get(c.strip().lower(), c) for c in table.columns})
-        if not {"patient_id", "laterality", "view", "file"} <= set(renamed.columns):
-            log.info("Ignoring %s: not a manifest (needs columns patient_id, laterality, view, file).", csv.name)
+        renamed = table.rename(columns={c: MANIFEST_COLUMNS.get(_column_key(c), c) for c in table.columns})
+        _check_manifest_columns(csv, list(table.columns), set(renamed.columns))
+        if not set(_NEEDED) <= set(renamed.columns):
+            log.info("Ignoring %s: not a manifest (no manifest or CBIS-DDSM column).", csv.name)
             continue
-        renamed = renamed[["patient_id", "laterality", "view", "file"]].copy()
+        renamed = renamed[list(_NEEDED)].copy()
         renamed["manifest"] = csv.name
         frames.append(renamed)
     if not frames:
@@ -172,7 +212,7 @@ def read_manifest(folder: Path) -> pd.DataFrame | None:
             f"{first.manifest}: {len(missing)} of {len(table)} listed file(s) do not exist, e.g. {str(first.file)!r}. "
             "Paths in the 'file' / 'image file path' column are relative to the manifest's folder; fix them or "
             "remove the rows (CBIS-DDSM's own description CSVs do not match the TCIA download layout: leave them "
-            "out, the DICOM tags carry the same information)."
+            "out or set ignore_manifests=True, the DICOM tags carry the same information)."
         )
     table["laterality"] = [_norm_laterality(v) for v in table["laterality"]]
     table["view"] = [_norm_view(v) for v in table["view"]]
@@ -239,9 +279,6 @@ def _decoder_hint(syntax: str) -> str:
 
 
 def _read_dicom(path: Path) -> RawImage:
-    import pydicom
-    from pydicom.errors import InvalidDicomError
-
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -271,8 +308,6 @@ def _read_dicom(path: Path) -> RawImage:
                              "Re-download or remove it.") from exc
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()
     if pixels.ndim == 3 and photometric.startswith(("RGB", "YBR")):
-        from skimage.color import rgb2gray
-
         pixels, photometric = rgb2gray(pixels), "MONOCHROME2"
     if pixels.ndim != 2:
         raise ImageReadError(f"{path}: expected one 2-D frame; got pixel array of shape {pixels.shape}.")
@@ -289,12 +324,8 @@ def _read_dicom(path: Path) -> RawImage:
 def _read_raster(path: Path) -> RawImage:
     try:
         if path.suffix.lower() in (".tif", ".tiff"):
-            import tifffile
-
             pixels = np.asarray(tifffile.imread(path))
         else:
-            from PIL import Image
-
             with Image.open(path) as handle:
                 handle.load()
                 pixels = np.asarray(handle)
@@ -308,8 +339,6 @@ def _read_raster(path: Path) -> RawImage:
         if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2]):
             pixels = rgb[..., 0]
         else:
-            from skimage.color import rgb2gray
-
             pixels = rgb2gray(rgb)
     elif pixels.ndim == 3 and pixels.shape[-1] == 2:  # grey + alpha
         pixels = pixels[..., 0]

@@ -23,6 +23,7 @@ from skimage import transform
 
 from gan_lib.data.io import RawImage
 from gan_lib.data.preprocess import (
+    NoBreastFoundError,
     breast_mask,
     chest_wall_side,
     downscale,
@@ -96,6 +97,12 @@ def preprocess_mammogram(raw: RawImage, *, view: str, config: DataConfig) -> Pre
         When the image holds no breast-like region (the caller names the file).
     """
     pixels = np.asarray(raw.pixels)
+    if np.issubdtype(pixels.dtype, np.floating):
+        finite = np.isfinite(pixels)
+        if not finite.any():
+            raise NoBreastFoundError("no finite pixel value: the image is NaN or infinite everywhere")
+        if not finite.all():  # NaN/inf pixels (e.g. outside a detector's field) become background
+            pixels = np.where(finite, pixels, pixels[finite].min())
     original_shape = (int(pixels.shape[0]), int(pixels.shape[1]))
     mask_block = max(1, math.ceil(max(original_shape) / config.mask_max_side))
     coarse = to_monochrome2(downscale(pixels, 1.0 / mask_block), photometric=raw.photometric)

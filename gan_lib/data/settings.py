@@ -32,6 +32,7 @@ class DataConfig:
     split_fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)  # train / val / test share of PATIENTS
     heldout_per_patient: int = 1  # images (views) of each training patient held out for the same-patient floor
     skip_bad_images: bool = False  # True: skip unreadable files / images without a breast (logged, counted)
+    ignore_manifests: bool = False  # True: never read CSV manifests in data_dir (metadata from DICOM tags / names)
     seed: int = 0  # seeds the patient split, the held-out views and the patch positions
 
     def __post_init__(self) -> None:

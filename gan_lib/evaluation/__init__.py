@@ -13,7 +13,12 @@ write ``from gan_lib import evaluation; evaluation.metrics_table(...)``:
 - :mod:`~gan_lib.evaluation.config` — :class:`EvaluationConfig`, the :data:`QUICK` / :data:`FULL` profiles;
 - :mod:`~gan_lib.evaluation.image_sets` — the generated set (cached in ``eval/``) and the real splits;
 - :mod:`~gan_lib.evaluation.inception` — the Inception network with a note for the reader, its feature cache;
+- :mod:`~gan_lib.evaluation.quality` — the sample-quality metrics by name (SWD, diversity, both readers);
 - :mod:`~gan_lib.evaluation.table1` — Table 1, every metric vs train (notebook 04);
+- :mod:`~gan_lib.evaluation.spectral_rows` — the spectral rows of Table 1 and RQ1 (slope, fine band, spectral
+  reader, blur-equivalent sigma);
+- :mod:`~gan_lib.evaluation.calibration` — every reader on the blur ladder, noise, a grid and the real floors
+  (``python -m gan_lib.evaluation.calibration`` writes ``docs/results/readers.md``);
 - :mod:`~gan_lib.evaluation.table2` — Table 2, the denoising methods (notebook 03);
 - :mod:`~gan_lib.evaluation.texture_stats` — per-image texture features and their comparison (notebook 05);
 - :mod:`~gan_lib.evaluation.memorisation_lines` — the memorisation audit (notebook 09) as Table 1 lines;
@@ -27,6 +32,8 @@ from .folder_sets import load_image_folder, to_model_space
 from .image_sets import EvaluationSets, cap_real_split, load_evaluation_sets
 from .inception import feature_cache_dir, load_inception_with_note
 from .memorisation_lines import MEMORISATION_PREFIX, memorisation_rows
+from .quality import QUALITY_METRICS, QUALITY_ROWS, quality_metrics, within_set_diversity
+from .spectral_rows import ladder_values, spectral_rows, spectral_table
 from .table1 import FEATURE_ROWS, metrics_table, nearest_train_scores
 from .table2 import compare_denoisers
 from .texture_stats import edge_threshold_of, texture_comparison, texture_features
@@ -43,8 +50,15 @@ __all__ = [
     "load_inception_with_note",
     "feature_cache_dir",
     "FEATURE_ROWS",
+    "QUALITY_METRICS",
+    "QUALITY_ROWS",
+    "quality_metrics",
+    "within_set_diversity",
     "nearest_train_scores",
     "metrics_table",
+    "ladder_values",
+    "spectral_rows",
+    "spectral_table",
     "compare_denoisers",
     "texture_features",
     "edge_threshold_of",

@@ -19,9 +19,13 @@ __all__ = ["EvaluationConfig", "QUICK", "FULL", "evaluation_config"]
 class EvaluationConfig:
     """Settings of notebooks 03–05 (profiles :data:`QUICK` and :data:`FULL`)."""
 
+    checkpoint: str = "last"  # the run's checkpoint sampled: "last" or "best" (checkpoints/best.pt, else last.pt)
     n_generated: int = 256  # generated images evaluated
     seed: int = 0  # seeds generation, subsets, pairings, bootstrap and SWD draws
     max_real: int = 1024  # at most this many training images (the reference set; random subset without replacement)
+    real_crops: int = 0  # > 0: every real set is this many fresh random crops of its split's working images (patch
+                         # mode, each view weighted equally, with replacement) instead of the fixed patch set; FID
+                         # needs >= fid_min_images (2048) per set, so set n_generated to the same number
     swd_max_images: int = 256  # SWD compares random subsets of at most this many images per set (cost ~ linear)
     n_resamples: int = 1000  # percentile-bootstrap resamples of cheap statistics (means, MPVD, GLCM shift)
     n_costly_bootstrap: int = 4  # bootstrap replicates behind the SWD and FID intervals (normal approximation)

@@ -30,11 +30,18 @@ checkpoint time) so re-running the notebook reuses it.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from gan_lib.config import apply_overrides
+from gan_lib.generate import cached_generate, generate
+from gan_lib.training import train as train_gan
+from gan_lib.training.checkpoint import load_checkpoint
+from gan_lib.training.config import train_config_for_profile
 
 from ..config import RunPaths
 from ..imaging import check_image_set
@@ -63,7 +70,6 @@ def generators_root(run_folder: str | Path, config: Any, *, seed: int, labelled_
     bootstrap sizes, ...) reuses the trained generators; the classifier runs'
     cache is keyed on the whole config (:func:`gan_lib.config.config_hash`).
     """
-    import hashlib
 
     payload = {name: getattr(config, name) for name in GENERATOR_FIELDS} | {"labelled_manifest": labelled_manifest}
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()[:12]
@@ -76,7 +82,6 @@ def class_gan_config(profile: str, *, image_size: int, steps: int, batch_size: i
     Only the image size, the number of generator steps, the batch size and the
     seed differ from the thesis model's ``profile`` settings.
     """
-    from gan_lib.training.config import train_config_for_profile
 
     # Checkpoints and sample grids only at the end: these runs are short and numerous.  One torch thread: on the
     # shared 2-core box a 32-px class generator ran at 0.56 s/step with 1 thread and 7-15 s/step with 2
@@ -88,7 +93,6 @@ def class_gan_config(profile: str, *, image_size: int, steps: int, batch_size: i
 
 def conditional_gan_config(profile: str, *, image_size: int, steps: int, batch_size: int, seed: int = 0) -> Any:
     """:func:`class_gan_config` with the class-conditional networks of :mod:`gan_lib.models.conditional`."""
-    from gan_lib.config import apply_overrides
 
     return apply_overrides(class_gan_config(profile, image_size=image_size, steps=steps, batch_size=batch_size,
                                             seed=seed), CONDITIONAL_NETWORKS)
@@ -130,7 +134,6 @@ def train_class_generators(
     dict
         ``{label: checkpoint path}`` for labels 0 and 1.
     """
-    from gan_lib.training import train as train_gan
 
     checkpoints = {}
     for label in (0, 1):
@@ -156,7 +159,6 @@ def train_conditional_generator(
     ``{label: checkpoint path}`` for labels 0 and 1 (the same checkpoint), the
     form :func:`generate_class_pools` takes.
     """
-    from gan_lib.training import train as train_gan
 
     if getattr(train_config, "num_classes", 0) != 2:
         raise ValueError("train_conditional_generator: train_config must be class-conditional with 2 classes; "
@@ -182,8 +184,6 @@ def generate_class_pools(
     generator's (:func:`train_conditional_generator`), which is then asked for
     that label.  Returns ``{label: float32 (n_per_class, H, W) in [-1, 1]}``.
     """
-    from gan_lib.generate import cached_generate, generate
-    from gan_lib.training.checkpoint import load_checkpoint
 
     pools = {}
     for label, checkpoint in checkpoints.items():

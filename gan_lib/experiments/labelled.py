@@ -25,6 +25,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit
 
+from gan_lib.data import read_image
+from gan_lib.data.preprocess import resize, to_monochrome2, unit_to_model_range
+
 from ..imaging import check_image_set
 from .lesions import insert_lesion, random_lesion_spec
 
@@ -165,7 +168,6 @@ def lesion_task(
     max_images : int
         Keep at most this many images per split (random subset, seeded); 0 keeps all.
     """
-    from gan_lib.data.preprocess import resize
 
     manifest = dataset.manifest
     out = {}
@@ -205,8 +207,6 @@ def read_labelled_image(path: str | Path, *, image_size: int) -> np.ndarray:
     (:func:`gan_lib.data.preprocess.resize`).  Meant for pre-cropped ROIs such
     as CBIS-DDSM's ROI crops; whole mammograms belong in ``gan_lib.data``.
     """
-    from gan_lib.data import read_image
-    from gan_lib.data.preprocess import resize, scale_to_model_range, to_monochrome2
 
     path = Path(path)
     if not path.is_file():
@@ -220,7 +220,7 @@ def read_labelled_image(path: str | Path, *, image_size: int) -> np.ndarray:
     if hi <= lo:
         raise ValueError(f"read_labelled_image: {path} is constant; remove it from the manifest.")
     unit = np.clip((image - lo) / (hi - lo), 0.0, 1.0)
-    return scale_to_model_range(resize(unit, (image_size, image_size)))
+    return unit_to_model_range(resize(unit, (image_size, image_size)))
 
 
 def load_labelled_manifest(csv_path: str | Path, *, image_size: int) -> LabelledSet:

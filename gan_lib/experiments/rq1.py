@@ -29,6 +29,10 @@ Metrics (each an :class:`~gan_lib.metrics.Estimate` with n and 95 % CI):
 * diversity within the set: mean pairwise MS-SSIM (lower = more diverse,
   :func:`gan_lib.metrics.ms_ssim_diversity`) and the mean pairwise Euclidean
   distance in the feature space ("feature spread", higher = more diverse);
+* blur (:mod:`gan_lib.evaluation.spectral_rows`): median spectral slope beta,
+  fine-band power vs held-out in dB, the spectral reader's AUC vs held-out and
+  the blur-equivalent sigma (the Gaussian blur of the held-out images whose
+  fine band matches the set's);
 * texture: GLCM features (:mod:`gan_lib.texture`) of the set vs the reference,
   as the mean over features of the Wasserstein-1 distance in units of the
   reference's standard deviation (:func:`gan_lib.texture.texture_shift`; bootstrap CI over the images of
@@ -41,6 +45,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..evaluation.spectral_rows import ladder_values, spectral_rows
 from ..imaging import check_image_set
 from ..metrics import (
     Estimate,
@@ -161,6 +166,7 @@ def rq1_table(
     reference = check_image_set(reference, name="rq1_table: reference", min_count=4)
     ref_features = features(reference)
     ref_texture = glcm_feature_table(reference)
+    ladder = ladder_values(reference)
     rows: dict[str, dict[str, Estimate]] = {}
     space_of: dict[str, str] = {}
 
@@ -200,5 +206,8 @@ def rq1_table(
             feature_space)
         put("GLCM texture distance vs held-out (W1/std)", name,
             texture_shift(glcm_feature_table(images), ref_texture, n_resamples=n_resamples, seed=seed), "GLCM")
+        for metric, estimate in spectral_rows(images, reference, reference_name="held-out", ladder=ladder,
+                                              n_resamples=n_resamples, seed=seed).items():
+            put(metric, name, estimate, "spectrum")
     table = tidy_table(rows, row_name="metric", column_name="set")
     return table.assign(feature_space=table["metric"].map(space_of))

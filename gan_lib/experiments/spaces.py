@@ -11,6 +11,9 @@ from typing import Callable
 
 import numpy as np
 
+from gan_lib.metrics.fid import inception_features
+from gan_lib.metrics.inception_weights import try_load_inception
+
 from .config import FEATURE_SPACES
 from .features import random_projection_features, random_projection_name
 
@@ -54,8 +57,6 @@ def feature_space(
     size, dim : int, keyword-only
         Settings of the weight-free space.
     """
-    from gan_lib.metrics.fid import inception_features
-    from gan_lib.metrics.inception_weights import try_load_inception
 
     if kind not in FEATURE_SPACES:
         raise ValueError(f"feature_space: kind must be one of {FEATURE_SPACES}; got {kind!r}.")

@@ -23,8 +23,8 @@ class FigureFile:
     source: str  # the run files (or gan_lib computation) the content comes from
 
 
-#: Everything the pipeline writes into ``figures/``, in thesis order (notebook 06, plus notebook 07's reader-study
-#: figure).
+#: Everything the pipeline writes into ``figures/``, in thesis order (notebook 06, plus notebook 05's spectra and
+#: notebook 07's reader-study figure).
 FIGURE_FILES: tuple[FigureFile, ...] = (
     FigureFile("fig4_real_vs_generated", ("png", "pdf"), "Fig 4",
                "Shuffled grid of real and generated images, numbered cells only (a quiz).",
@@ -44,6 +44,10 @@ FIGURE_FILES: tuple[FigureFile, ...] = (
     FigureFile("fig8_comparison", ("png", "pdf"), "Fig 8",
                "Three generated examples: the image, its nearest real image, denoised version, Sobel edges.",
                "gan_lib.figures.grids.comparison_grid", "eval/ arrays + nearest neighbours via gan_lib.metrics"),
+    FigureFile("fig_spectra", ("png", "pdf"), "Spectra (issue 25)",
+               "Mean radial power spectra of real (train, held-out, test), generated and the training set blurred "
+               "by sigma 0.5-2 px, and each relative to train in dB: blur shows as a drop at high frequency.",
+               "gan_lib.figures.spectra.spectra_figure (notebook 05)", "eval/generated.npy + real splits"),
     FigureFile("fig_training_curves", ("png", "pdf"), "Training curves",
                "Critic/generator losses, Wasserstein estimate and gradient penalty per generator step.",
                "gan_lib.figures.training.training_curves", "train_log.csv"),

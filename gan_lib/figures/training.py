@@ -1,5 +1,7 @@
-"""Training curves of a WGAN-GP run (the figure the thesis' training section needs)."""
+"""Training curves of a WGAN-GP run: losses (``train_log.csv``), quality and critic diagnostics (``metrics.jsonl``)."""
 from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -7,7 +9,7 @@ from matplotlib.figure import Figure
 
 from gan_lib.figures.style import COLORS
 
-__all__ = ["training_curves", "REQUIRED_COLUMNS"]
+__all__ = ["training_curves", "quality_curves", "critic_diagnostics", "REQUIRED_COLUMNS"]
 
 #: Columns of ``runs/<name>/train_log.csv`` the figure needs (docs/ARCHITECTURE.md, stage 2).
 REQUIRED_COLUMNS = ("step", "critic_loss", "generator_loss", "wasserstein", "gradient_penalty")
@@ -60,4 +62,92 @@ def training_curves(log: pd.DataFrame, *, smooth: int | None = None) -> Figure:
     for ax in axes:
         ax.set_xlabel("generator step")
     fig.suptitle(f"WGAN-GP training ({len(log)} steps, rolling mean over {window})")
+    return fig
+
+
+#: Panels of :func:`quality_curves`: (column of metrics.jsonl, title).
+QUALITY_PANELS = (("swd", "SWD x1e3 (16 descriptors/image)"),
+                  ("beta_gap", r"spectral slope gap $\beta_G - \beta_{real}$"),
+                  ("fine_band_db", "fine-band power vs real (dB)"), ("reader_auc", "spectral reader AUC"),
+                  ("ms_ssim", "MS-SSIM within generated"), ("score", "selection score (1 = 1-px blur)"))
+#: Panels of :func:`critic_diagnostics`: (title, columns drawn).
+CRITIC_PANELS = (("Wasserstein estimates", ("w_train", "w_heldout", "w_train_heldout")),
+                 (r"ADA $r_t = E[\mathrm{sign}\,D(x_{train})]$", ("r_t",)),
+                 ("gradient penalty (x lambda)", ("gradient_penalty",)),
+                 (r"$\|\nabla_x D\|$ at images", ("grad_norm_real", "grad_norm_generated")),
+                 ("W estimate by band (sigma 1 px)", ("w_lowpass", "w_highpass")))
+
+
+def _check_metrics(metrics: pd.DataFrame, columns: Sequence[str], owner: str) -> None:
+    missing = [c for c in ("step", *columns) if c not in metrics.columns]
+    if missing or metrics.empty:
+        raise ValueError(f"{owner}: metrics need rows with columns {missing or list(columns)}; pass Run.metrics() of "
+                         "a run trained with eval_every > 0 (runs/<name>/metrics.jsonl).")
+
+
+def _mark_best(ax, metrics: pd.DataFrame) -> None:
+    """A dotted vertical line at the step of checkpoints/best.pt (the last record flagged best)."""
+    best = metrics.loc[metrics["best"].astype(bool), "step"] if "best" in metrics else pd.Series(dtype=float)
+    if len(best):
+        ax.axvline(best.iloc[-1], color="0.5", ls=":", lw=1.0, label="best.pt")
+
+
+def quality_curves(metrics: pd.DataFrame, *, floor: Mapping[str, Any] | None = None) -> Figure:
+    """The weight-free quality numbers of each evaluation during training, against step.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        ``Run.metrics()``: one row per evaluation with the columns of :data:`QUALITY_PANELS`.
+    floor : mapping, optional
+        The held-out real subset's numbers (``config.json`` ``monitor.heldout_floor``), drawn as dashed lines.
+
+    Returns
+    -------
+    Figure
+        2 x 3 panels; the dotted line marks the step kept as ``checkpoints/best.pt``.
+    """
+    _check_metrics(metrics, [c for c, _ in QUALITY_PANELS], "quality_curves")
+    fig, axes = plt.subplots(2, 3, figsize=(7.0, 4.2), sharex=True)
+    for ax, (column, title) in zip(axes.flat, QUALITY_PANELS):
+        ax.plot(metrics["step"], metrics[column], "o-", color=COLORS["generated"], ms=3, lw=1.2, label="generated")
+        if floor and floor.get(column) is not None:
+            ax.axhline(floor[column], color=COLORS["heldout"], ls="--", lw=1.0, label="held-out real")
+        _mark_best(ax, metrics)
+        ax.set_title(title, fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel("generator step")
+    axes.flat[0].legend(frameon=False, fontsize=7)
+    fig.suptitle(f"Quality during training ({len(metrics)} evaluations, generator vs fixed real subset)")
+    fig.tight_layout()
+    return fig
+
+
+def critic_diagnostics(metrics: pd.DataFrame) -> Figure:
+    """The critic's diagnostics of each evaluation (Wasserstein estimates, r_t, penalty, gradient norms, bands).
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        ``Run.metrics()`` with the columns of :data:`CRITIC_PANELS` (held-out columns may be empty).
+
+    Returns
+    -------
+    Figure
+        One row of five panels against generator step.
+    """
+    _check_metrics(metrics, [c for _, columns in CRITIC_PANELS for c in columns], "critic_diagnostics")
+    fig, axes = plt.subplots(1, 5, figsize=(10.0, 2.4), sharex=True)
+    colors = [COLORS["train"], COLORS["heldout"], COLORS["generated"]]
+    for ax, (title, columns) in zip(axes, CRITIC_PANELS):
+        for column, color in zip(columns, colors):
+            values = pd.to_numeric(metrics[column], errors="coerce")
+            if values.notna().any():
+                ax.plot(metrics["step"], values, "o-", ms=3, lw=1.2, color=color, label=column)
+        ax.axhline(0.0, color="0.8", lw=0.6)
+        ax.set_title(title, fontsize=8)
+        ax.set_xlabel("generator step")
+        ax.legend(frameon=False, fontsize=6)
+    fig.suptitle("Critic diagnostics at each evaluation (plain images, no DiffAugment)")
+    fig.tight_layout()
     return fig

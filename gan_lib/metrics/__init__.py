@@ -11,12 +11,16 @@ feature arrays ``(N, D)``, each returning :class:`Estimate` objects (value,
 - :mod:`~gan_lib.metrics.precision_recall` — improved precision/recall (Kynkäänniemi et al. 2019);
 - :mod:`~gan_lib.metrics.swd` — multi-scale sliced Wasserstein distance (Karras et al. 2018);
 - :mod:`~gan_lib.metrics.diversity` — MS-SSIM and mean pairwise MS-SSIM within a set;
+- :mod:`~gan_lib.metrics.spectral` — radial power spectra, spectral slope, fine-band power, a spectral
+  two-sample reader and the blur ladder (readers that see blur);
 - :mod:`~gan_lib.metrics.c2st` — automated readers: a CNN classifier two-sample test and a statistics reader;
+- :mod:`~gan_lib.metrics.artifacts` — artefact statistics: border contrast, frame share, block-edge ratio;
 - :mod:`~gan_lib.metrics.bootstrap` — the :class:`Estimate` type and interval helpers;
 - :mod:`~gan_lib.metrics.table` — Table 1/Table 2 as DataFrames, CSV and LaTeX.
 """
+from gan_lib.metrics.artifacts import block_edge_ratio, border_contrast, frame_share
 from gan_lib.metrics.bootstrap import Estimate, not_computed
-from gan_lib.metrics.c2st import ReaderResult, block_edge_ratio, c2st, frame_share, statistics_reader
+from gan_lib.metrics.c2st import ReaderResult, c2st, statistics_reader
 from gan_lib.metrics.diversity import ms_ssim, ms_ssim_diversity
 from gan_lib.metrics.fid import TooFewImagesError, fid, frechet_distance, inception_features
 from gan_lib.metrics.inception_weights import FIDWeightsNotFound, find_fid_weights, load_inception
@@ -32,6 +36,16 @@ from gan_lib.metrics.pixel import (
     ssim,
 )
 from gan_lib.metrics.precision_recall import precision_recall
+from gan_lib.metrics.spectral import (
+    blur_equivalent_sigma,
+    blur_ladder,
+    fine_band_estimate,
+    fine_band_power_db,
+    radial_power_spectrum,
+    slope_estimate,
+    spectral_reader_auc,
+    spectral_slope,
+)
 from gan_lib.metrics.swd import SWDResult, swd
 from gan_lib.metrics.table import TABLE1_COLUMNS, display_table, tidy_table, write_table
 
@@ -41,6 +55,7 @@ __all__ = [
     "ReaderResult",
     "c2st",
     "frame_share",
+    "border_contrast",
     "block_edge_ratio",
     "statistics_reader",
     "ms_ssim",
@@ -62,6 +77,14 @@ __all__ = [
     "random_pair_scores",
     "ssim",
     "precision_recall",
+    "blur_equivalent_sigma",
+    "blur_ladder",
+    "fine_band_estimate",
+    "fine_band_power_db",
+    "radial_power_spectrum",
+    "slope_estimate",
+    "spectral_reader_auc",
+    "spectral_slope",
     "SWDResult",
     "swd",
     "TABLE1_COLUMNS",

@@ -128,6 +128,7 @@ def ms_ssim_diversity(
     seed: int = 0,
     n_resamples: int = 1000,
     batch_size: int = 256,
+    progress: bool = True,
 ) -> Estimate:
     """Mean pairwise MS-SSIM within a set (higher = less diverse) with a bootstrap interval over pairs.
 
@@ -145,6 +146,8 @@ def ms_ssim_diversity(
         independent, so the interval is somewhat optimistic).
     batch_size : int, keyword-only
         Pairs per vectorised batch.
+    progress : bool, keyword-only
+        Show a progress bar over the batches of pairs.
 
     Returns
     -------
@@ -156,7 +159,8 @@ def ms_ssim_diversity(
     n_scales = ms_ssim_scales(min(images.shape[1:]))
     values = np.concatenate([
         ms_ssim(images[first[i : i + batch_size]], images[second[i : i + batch_size]])
-        for i in tqdm(range(0, len(first), batch_size), desc="MS-SSIM pairs", unit="batch", leave=False)
+        for i in tqdm(range(0, len(first), batch_size), desc="MS-SSIM pairs", unit="batch", leave=False,
+                      disable=not progress)
     ])
     note = (
         f"{len(first)} pairs; {n_scales} of 5 scales ({images.shape[1]}->{images.shape[1] // 2 ** (n_scales - 1)} px)"

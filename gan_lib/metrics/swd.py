@@ -286,6 +286,7 @@ def swd(
     max_images: int | None = None,
     n_bootstrap: int = 10,
     seed: int = 0,
+    progress: bool = True,
 ) -> SWDResult:
     """Multi-scale SWD × 10³ between an image set and a reference set (procedure in the module docstring).
 
@@ -305,6 +306,8 @@ def swd(
         Each costs about as much as the estimate itself.
     seed : int, keyword-only
         Seed of descriptor positions, subsampling, directions and bootstrap.
+    progress : bool, keyword-only
+        Show a progress bar over the bootstrap replicates.
 
     Returns
     -------
@@ -335,7 +338,7 @@ def swd(
     replicates = np.array([
         _swd_per_level(desc_a, desc_b, rng.integers(0, len(a), len(a)), rng.integers(0, len(b), len(b)),
                        rng=rng, **settings)
-        for _ in tqdm(range(n_bootstrap), desc="SWD bootstrap", leave=False)
+        for _ in tqdm(range(n_bootstrap), desc="SWD bootstrap", leave=False, disable=not progress)
     ]).reshape(n_bootstrap, len(resolutions))
     note = f"x1e3; {count} descriptors of {neighbourhood}x{neighbourhood} per level and set; levels {resolutions} px"
     for label, used, given in (("images", len(a), sizes_before[0]), ("reference", len(b), sizes_before[1])):

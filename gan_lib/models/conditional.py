@@ -171,7 +171,7 @@ class ProjectionCritic(Critic):
         h = self.feature_map(x)  # N x C x 4 x 4
         _check_labels("ProjectionCritic", labels, x.shape[0])
         projection = (self.class_embedding(labels).to(h.dtype) * h.sum(dim=(2, 3))).sum(dim=1, keepdim=True)
-        return self.head(h.flatten(1)) + projection  # N x 1
+        return self.score(h) + projection  # N x 1
 
 
 @register_model()

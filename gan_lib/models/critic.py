@@ -17,7 +17,7 @@ from torch import nn
 
 from ._api import PADDING_MODES, _resolve_channels, init_weights, register_model
 
-__all__ = ["Critic", "CRITIC_CHANNELS", "NORM_LAYERS", "critic"]
+__all__ = ["Critic", "CRITIC_CHANNELS", "CRITIC_HEADS", "NORM_LAYERS", "critic"]
 
 #: Output widths of the stride-2 convolutions per input resolution; each halves
 #: the side length, ending at 4x4 before the linear head (``log2(image_size / 4)`` entries).
@@ -30,6 +30,8 @@ CRITIC_CHANNELS: dict[int, list[int]] = {
 
 #: Accepted ``norm_layer`` names.  Both are per-sample, so they keep the gradient penalty valid.
 NORM_LAYERS: tuple[str | None, ...] = (None, "layer", "instance")
+#: Accepted ``head`` names: a linear layer on the flattened last map, or the mean of 1x1-conv patch scores.
+CRITIC_HEADS: tuple[str, ...] = ("linear", "patch")
 
 
 def _norm(name: str | None, channels: int) -> list[nn.Module]:
@@ -61,7 +63,7 @@ def _check_norm_layer(norm_layer: Any) -> str | None:
 class Critic(nn.Module):
     """Image -> stride-2 conv stack -> linear head -> one unbounded score per image.
 
-    Shapes: ``x (N, 1, image_size, image_size) -> (N, 1)``, float.
+    Shapes: ``x (N, in_channels, image_size, image_size) -> (N, 1)``, float.
     Build it with :func:`critic` rather than directly.
 
     Parameters
@@ -79,6 +81,16 @@ class Critic(nn.Module):
         which invites the generator to paint a frame there.
     negative_slope : float
         LeakyReLU slope (0.2 in the thesis).
+    in_channels : int
+        Channels of the input images (2 when a Laplacian channel is stacked onto
+        each image, :mod:`gan_lib.training.critic_view`).
+    head : {"linear", "patch"}
+        ``"linear"``: one linear layer on the flattened ``C x 4 x 4`` map (the
+        thesis), whose weights differ per position.  ``"patch"``: a fully
+        convolutional critic (PatchGAN, Isola et al., CVPR 2017): a 1x1 conv
+        scores each of the 4x4 positions (each sees a 46 px receptive field of a
+        64 px image) and the score is their mean, the same function of every
+        patch wherever it lies.
     """
 
     def __init__(
@@ -89,9 +101,15 @@ class Critic(nn.Module):
         norm_layer: str | None = None,
         padding_mode: str = "zeros",
         negative_slope: float = 0.2,
+        in_channels: int = 1,
+        head: str = "linear",
     ) -> None:
         super().__init__()
         norm_layer = _check_norm_layer(norm_layer)
+        if head not in CRITIC_HEADS:
+            raise ValueError(f"Critic: head must be one of {CRITIC_HEADS}; got {head!r}.")
+        if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
+            raise ValueError(f"Critic: in_channels must be a positive integer; got {in_channels!r}.")
         if padding_mode not in PADDING_MODES:
             raise ValueError(f"Critic: padding_mode must be one of {PADDING_MODES}; got {padding_mode!r}.")
         if 4 * 2 ** len(channels) != image_size:
@@ -100,26 +118,35 @@ class Critic(nn.Module):
                 f"not image_size={image_size}."
             )
         self.image_size = image_size
+        self.in_channels = in_channels
         layers: list[nn.Module] = []
-        c_in = 1
+        c_in = in_channels
         for i, c_out in enumerate(channels):
             layers.append(nn.Conv2d(c_in, c_out, 4, stride=2, padding=1, padding_mode=padding_mode))
             layers += _norm(norm_layer, c_out) if i > 0 else []
             layers.append(nn.LeakyReLU(negative_slope, inplace=True))
             c_in = c_out
         self.features = nn.Sequential(*layers)
-        self.head = nn.Linear(channels[-1] * 4 * 4, 1)
+        self.patch_head = head == "patch"
+        self.head = nn.Conv2d(channels[-1], 1, 1) if self.patch_head else nn.Linear(channels[-1] * 4 * 4, 1)
         self.apply(init_weights)
 
     def feature_map(self, x: torch.Tensor) -> torch.Tensor:
-        """The last feature map ``(N, C, 4, 4)`` of images ``x (N, 1, image_size, image_size)``, shape checked."""
-        if x.ndim != 4 or x.shape[1:] != (1, self.image_size, self.image_size):
-            raise ValueError(f"{type(self).__name__}: x must have shape (N, 1, {self.image_size}, {self.image_size}); "
+        """The last feature map ``(N, C, 4, 4)`` of images ``x (N, in_channels, image_size, image_size)``, checked."""
+        expected = (self.in_channels, self.image_size, self.image_size)
+        if x.ndim != 4 or x.shape[1:] != expected:
+            raise ValueError(f"{type(self).__name__}: x must have shape (N, {', '.join(map(str, expected))}); "
                              f"got {tuple(x.shape)}.")
         return self.features(x)
 
+    def score(self, h: torch.Tensor) -> torch.Tensor:
+        """The head's score ``(N, 1)`` of a last feature map ``h (N, C, 4, 4)``."""
+        if self.patch_head:
+            return self.head(h).mean(dim=(2, 3))  # N x 1 x 4 x 4 patch scores -> N x 1
+        return self.head(h.flatten(1))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.feature_map(x).flatten(1))  # N x 1
+        return self.score(self.feature_map(x))  # N x 1
 
 
 def _build(*, image_size: int, width: float, channels: Sequence[int] | None, **kwargs: Any) -> Critic:
@@ -136,6 +163,8 @@ def critic(
     channels: Sequence[int] | None = None,
     padding_mode: str = "zeros",
     negative_slope: float = 0.2,
+    in_channels: int = 1,
+    head: str = "linear",
 ) -> Critic:
     """The WGAN-GP critic at ``image_size`` in {32, 64, 128, 256}.
 
@@ -155,6 +184,10 @@ def critic(
         Padding of the convolutions.
     negative_slope : float
         LeakyReLU slope.
+    in_channels : int
+        Input channels (1, or 2 with a stacked Laplacian channel).
+    head : {"linear", "patch"}
+        Linear head on the last map, or the mean of 1x1-conv patch scores (fully convolutional).
 
     Examples
     --------
@@ -164,5 +197,5 @@ def critic(
     """
     return _build(
         image_size=image_size, width=width, channels=channels, norm_layer=norm_layer, padding_mode=padding_mode,
-        negative_slope=negative_slope,
+        negative_slope=negative_slope, in_channels=in_channels, head=head,
     )

@@ -25,7 +25,8 @@ from torch import nn
 
 from ._api import PADDING_MODES, _ovewrite_named_param, _resolve_channels, init_weights, register_model
 
-__all__ = ["HybridGenerator", "GENERATOR_CHANNELS", "hybrid_generator", "dcgan_generator"]
+__all__ = ["HybridGenerator", "GENERATOR_CHANNELS", "Blur", "NoiseInjection", "binomial_blur", "hybrid_generator",
+           "dcgan_generator"]
 
 #: Feature-map widths per output resolution: the first entry is the ``C`` of the
 #: ``C x 4 x 4`` map that the MLP produces, each further entry the output width of
@@ -39,6 +40,48 @@ GENERATOR_CHANNELS: dict[int, list[int]] = {
 }
 
 _UPSAMPLE_MODES = ("convtranspose", "nearest", "bilinear", "pixelshuffle")
+
+
+def binomial_blur(x: torch.Tensor) -> torch.Tensor:
+    """Per-channel ``[1, 2, 1] x [1, 2, 1] / 16`` blur with replicate padding: ``(N, C, H, W) -> (N, C, H, W)``.
+
+    The low-pass of StyleGAN2's resampling (Karras et al., CVPR 2020, after
+    Zhang, ICML 2019).  After a nearest-neighbour x2 upsampling it gives exactly
+    bilinear interpolation (``align_corners=False``): both are zero insertion
+    followed by ``[1, 3, 3, 1] / 4`` per axis.
+
+    >>> binomial_blur(torch.ones(1, 2, 4, 4)).allclose(torch.ones(1, 2, 4, 4))
+    True
+    """
+    taps = torch.tensor([1.0, 2.0, 1.0], device=x.device, dtype=x.dtype)
+    kernel = (torch.outer(taps, taps) / 16.0).expand(x.shape[1], 1, 3, 3)
+    return nn.functional.conv2d(nn.functional.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=x.shape[1])
+
+
+class Blur(nn.Module):
+    """:func:`binomial_blur` as a layer (no parameters)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return binomial_blur(x)
+
+
+class NoiseInjection(nn.Module):
+    """Add one per-pixel noise image, scaled per channel: ``x + weight[c] * noise`` (StyleGAN; FastGAN).
+
+    Karras et al. (CVPR 2019, section 3.2) add a single-channel Gaussian noise
+    image to every feature map with learned per-channel scales; FastGAN (Liu et
+    al., ICLR 2021) does the same with one scalar.  The scales start at zero, so
+    a fresh generator computes exactly what it computes without the layer.
+
+    Shapes: ``x (N, C, H, W)``, ``noise (N, 1, H, W)`` -> ``(N, C, H, W)``.
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        return x + self.weight.to(x.dtype).view(1, -1, 1, 1) * noise.to(x.dtype)
 
 
 class PixelShuffleUpsample(nn.Module):
@@ -58,9 +101,6 @@ class PixelShuffleUpsample(nn.Module):
         super().__init__()
         self.conv = nn.Conv2d(in_channels, 4 * out_channels, 3, padding=1, bias=bias, padding_mode=padding_mode)
         self.shuffle = nn.PixelShuffle(2)
-        taps = torch.tensor([1.0, 2.0, 1.0])
-        kernel = torch.outer(taps, taps) / 16.0
-        self.register_buffer("blur_kernel", kernel.expand(out_channels, 1, 3, 3).clone(), persistent=False)
         self.icnr_()
 
     @torch.no_grad()
@@ -73,9 +113,7 @@ class PixelShuffleUpsample(nn.Module):
             bias.copy_(bias[:, :1].expand_as(bias))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.shuffle(self.conv(x))  # N x out x 2H x 2W
-        x = nn.functional.pad(x, (1, 1, 1, 1), mode="replicate")
-        return nn.functional.conv2d(x, self.blur_kernel.to(x.dtype), groups=x.shape[1])
+        return binomial_blur(self.shuffle(self.conv(x)))  # N x out x 2H x 2W
 
 
 def _stage_modes(owner: str, upsample: str, n_stages: int, bilinear_stages: int) -> list[str]:
@@ -99,16 +137,34 @@ def _stage_modes(owner: str, upsample: str, n_stages: int, bilinear_stages: int)
     return [upsample] * (n_stages - bilinear_stages) + ["bilinear"] * bilinear_stages
 
 
-def _upsample(in_channels: int, out_channels: int, mode: str, *, bias: bool, padding_mode: str) -> list[nn.Module]:
-    """Layers doubling the spatial size: ``(N, in, H, W) -> (N, out, 2H, 2W)``."""
+def _finest_stages(owner: str, name: str, value: Any, upsample: str, n_stages: int, allowed: tuple[str, ...]) -> int:
+    """Check a "finest ``value`` of ``n_stages`` stages" option that works with the upsampling modes ``allowed``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= n_stages:
+        raise ValueError(f"{owner}: {name} must be an integer from 0 to the {n_stages} upsampling stages; "
+                         f"got {value!r}.")
+    if value and upsample not in allowed:
+        raise ValueError(f"{owner}: {name} needs upsample in {allowed}; got upsample={upsample!r} with {name}={value}.")
+    return value
+
+
+def _upsample(in_channels: int, out_channels: int, mode: str, *, bias: bool, padding_mode: str,
+              blur: bool = False, noise: bool = False) -> list[nn.Module]:
+    """Layers doubling the spatial size: ``(N, in, H, W) -> (N, out, 2H, 2W)``.
+
+    ``blur`` follows the interpolation (or the transposed convolution) by
+    :class:`Blur`; ``noise`` adds a :class:`NoiseInjection` on the
+    interpolated ``in``-channel map, before the 3x3 conv shapes it.
+    """
     if mode == "convtranspose":
-        return [nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1, bias=bias)]
+        return [nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1, bias=bias),
+                *([Blur()] if blur else [])]
     if mode == "pixelshuffle":
         return [PixelShuffleUpsample(in_channels, out_channels, bias=bias, padding_mode=padding_mode)]
     # Interpolation + conv avoids the checkerboard artefacts of strided transposed
     # convolutions (Odena et al., Distill 2016).
     interpolate = nn.Upsample(scale_factor=2, mode=mode, **({"align_corners": False} if mode == "bilinear" else {}))
-    return [interpolate, nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias, padding_mode=padding_mode)]
+    return [interpolate, *([Blur()] if blur else []), *([NoiseInjection(in_channels)] if noise else []),
+            nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias, padding_mode=padding_mode)]
 
 
 class HybridGenerator(nn.Module):
@@ -138,6 +194,19 @@ class HybridGenerator(nn.Module):
     bilinear_stages : int
         With ``upsample="nearest"``: how many of the finest upsampling blocks
         (the last one included) interpolate bilinearly instead (0: none).
+    blur_stages : int
+        How many of the finest blocks blur (:func:`binomial_blur`) right after
+        upsampling (``"convtranspose"``, ``"nearest"``, ``"bilinear"``): after a
+        transposed conv it is StyleGAN2's anti-aliased upsampling; after nearest it
+        equals bilinear; after bilinear it makes the interpolation filter the
+        order-5 binomial ``[1, 5, 10, 10, 5, 1] / 16`` per axis, which suppresses
+        the spectral replica (ripple) of the coarser grid further.
+    noise_stages : int
+        How many of the finest blocks (``"nearest"``/``"bilinear"`` only) add a
+        per-pixel noise image after their interpolation (:class:`NoiseInjection`,
+        zero-initialised scales): the grain that needs no latent dimension.
+        :meth:`draw_noise` draws the images; ``forward`` draws them from torch's
+        global generator when none are given.
     """
 
     def __init__(
@@ -151,6 +220,8 @@ class HybridGenerator(nn.Module):
         padding_mode: str = "zeros",
         negative_slope: float = 0.2,
         bilinear_stages: int = 0,
+        blur_stages: int = 0,
+        noise_stages: int = 0,
     ) -> None:
         super().__init__()
         if 4 * 2 ** len(channels) != image_size:
@@ -172,6 +243,12 @@ class HybridGenerator(nn.Module):
                 f"got {latent_dim}, {list(mlp_hidden)}."
             )
         modes = _stage_modes("HybridGenerator", upsample, len(channels), bilinear_stages)
+        n = len(channels)
+        blurs = _finest_stages("HybridGenerator", "blur_stages", blur_stages, upsample, n,
+                               ("convtranspose", "nearest", "bilinear"))
+        noises = _finest_stages("HybridGenerator", "noise_stages", noise_stages, upsample, n, ("nearest", "bilinear"))
+        blur = [i >= n - blurs for i in range(n)]
+        noise = [i >= n - noises for i in range(n)]
         self.image_size = image_size
         self.latent_dim = latent_dim
         self.base_channels = channels[0]
@@ -184,25 +261,43 @@ class HybridGenerator(nn.Module):
         self.mlp = nn.Sequential(*mlp)
 
         blocks: list[nn.Module] = []
-        for c_in, c_out, mode in zip(channels[:-1], channels[1:], modes):
+        for i, (c_in, c_out) in enumerate(zip(channels, [*channels[1:], 1])):
+            last = i == n - 1
             # Conv biases are dropped where a BatchNorm follows, which cancels them.
-            blocks += [
-                *_upsample(c_in, c_out, mode, bias=False, padding_mode=padding_mode),
-                nn.BatchNorm2d(c_out),
-                nn.LeakyReLU(negative_slope, inplace=True),
-            ]
-        blocks += [*_upsample(channels[-1], 1, modes[-1], bias=True, padding_mode=padding_mode), nn.Tanh()]
+            blocks += _upsample(c_in, c_out, modes[i], bias=last, padding_mode=padding_mode, blur=blur[i],
+                                noise=noise[i])
+            blocks += [nn.Tanh()] if last else [nn.BatchNorm2d(c_out), nn.LeakyReLU(negative_slope, inplace=True)]
         self.cnn = nn.Sequential(*blocks)
+        #: Side lengths (px) of the noise images, coarsest first (one per noise stage).
+        self.noise_sizes: tuple[int, ...] = tuple(image_size >> (n - 1 - i) for i in range(n) if noise[i])
         self.apply(init_weights)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def draw_noise(self, n: int, *, generator: torch.Generator | None = None,
+                   device: torch.device | str | None = None) -> list[torch.Tensor]:
+        """Standard-normal noise images ``(n, 1, s, s)`` for each size in :attr:`noise_sizes`, drawn in that order.
+
+        Drawing them from the generator the latent vectors came from, right
+        after them, makes a seed reproduce whole images (:func:`gan_lib.generate.generate`).
+        """
+        return [torch.randn(n, 1, s, s, generator=generator, device=device) for s in self.noise_sizes]
+
+    def forward(self, z: torch.Tensor, noise: Sequence[torch.Tensor] | None = None) -> torch.Tensor:
+        """``z (N, latent_dim)`` and, with noise stages, ``noise`` as from :meth:`draw_noise` -> ``(N, 1, H, W)``."""
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(
                 f"HybridGenerator: z must have shape (N, {self.latent_dim}); got {tuple(z.shape)}."
             )
+        if noise is None:
+            noise = self.draw_noise(z.shape[0], device=z.device)
+        elif [tuple(t.shape) for t in noise] != [(z.shape[0], 1, s, s) for s in self.noise_sizes]:
+            raise ValueError(f"HybridGenerator: noise must be {len(self.noise_sizes)} tensors of shapes "
+                             f"(N, 1, s, s) for s in {self.noise_sizes}; got {[tuple(t.shape) for t in noise]}.")
         x = self.mlp(z)  # N x (C*16)
         x = x.view(-1, self.base_channels, 4, 4)  # N x C x 4 x 4
-        return self.cnn(x)  # N x 1 x image_size x image_size, in [-1, 1]
+        images = iter(noise)
+        for layer in self.cnn:
+            x = layer(x, next(images)) if isinstance(layer, NoiseInjection) else layer(x)
+        return x  # N x 1 x image_size x image_size, in [-1, 1]
 
 
 def _build(
@@ -234,6 +329,8 @@ def hybrid_generator(
     padding_mode: str = "zeros",
     negative_slope: float = 0.2,
     bilinear_stages: int = 0,
+    blur_stages: int = 0,
+    noise_stages: int = 0,
 ) -> HybridGenerator:
     """The thesis's hybrid MLP-CNN generator at ``image_size`` in {32, 64, 128, 256}.
 
@@ -260,6 +357,10 @@ def hybrid_generator(
         LeakyReLU slope.
     bilinear_stages : int
         With ``upsample="nearest"``, the number of finest stages that interpolate bilinearly.
+    blur_stages : int
+        The number of finest stages that blur after upsampling (:class:`HybridGenerator`).
+    noise_stages : int
+        The number of finest stages that add per-pixel noise (:class:`NoiseInjection`).
 
     Examples
     --------
@@ -277,6 +378,8 @@ def hybrid_generator(
         padding_mode=padding_mode,
         negative_slope=negative_slope,
         bilinear_stages=bilinear_stages,
+        blur_stages=blur_stages,
+        noise_stages=noise_stages,
     )
 
 

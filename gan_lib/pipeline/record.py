@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
@@ -50,8 +51,6 @@ class RunRecord:
 
     @classmethod
     def load(cls, path: Path) -> "RunRecord | None":
-        import json
-
         if not path.exists():
             return None
         try:

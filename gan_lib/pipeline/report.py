@@ -51,6 +51,9 @@ class ProgressStream:
 
 
 def failure_report(error: BaseException, executed: Path, resume_hint: str) -> str:
+    # papermill (with nbclient and jupyter_client: 3 s of import, measured on the shared 2-core EPYC) only once a
+    # stage has failed: gan_lib.pipeline's light helpers (source_commit, STAGES) are imported by notebooks and
+    # benchmarks that never run one.
     from papermill.exceptions import PapermillExecutionError, strip_color
 
     lines = []
@@ -72,7 +75,7 @@ def failure_report(error: BaseException, executed: Path, resume_hint: str) -> st
 
 
 def error_summary(error: BaseException) -> dict[str, Any]:
-    from papermill.exceptions import PapermillExecutionError
+    from papermill.exceptions import PapermillExecutionError  # heavy, see failure_report
 
     if isinstance(error, PapermillExecutionError):
         return {"cell_index": error.cell_index, "ename": error.ename, "evalue": error.evalue}

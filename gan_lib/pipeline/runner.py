@@ -17,6 +17,7 @@ from gan_lib.config import (
     RUNS_DIR,
     WORK_ROOT,
     RunPaths,
+    run_dir,
 )
 from gan_lib.pipeline.errors import PipelineError, StageFailed
 from gan_lib.pipeline.record import (
@@ -141,7 +142,6 @@ class _Plan:
 
 def _checked_run(profile: str, run_name: str, data_dir: str | os.PathLike[str] | None) -> tuple[str, str | None]:
     """``(run_name, absolute data folder or None)`` after checking the profile, the run name and the folder."""
-    from gan_lib.config import run_dir  # validates the name
 
     if profile not in PROFILES:
         raise PipelineError(f"--profile must be one of {PROFILES}; got {profile!r}.")
@@ -213,7 +213,7 @@ def _run_stage(
 
     Raises :class:`StageFailed` (or re-raises ``KeyboardInterrupt``) after recording the failure.
     """
-    import papermill
+    import papermill  # heavy (nbclient, jupyter_client): only when a stage runs, see pipeline/report.py
 
     executed = RunPaths(run_folder).notebooks / f"{name}.ipynb"
     entry = record.stage(name)

@@ -6,6 +6,7 @@ and the check that the Jupyter kernel runs this interpreter.
 """
 from __future__ import annotations
 
+import ast
 import dataclasses
 import sys
 from pathlib import Path
@@ -60,13 +61,14 @@ class Stage:
 
 
 #: The research-question study on a CPU (``make research-questions``): the quick networks trained for 3000 steps,
-#: Table 1 at the quick evaluation profile, then notebooks 08 and 09 at the full experiment profile, and 08 again
-#: with seed 1 (new lesion draw, class generators, subsets and classifier seeds; RQ2 only, its tables suffixed
-#: ``_seed1``), because one GAN training seed has flipped the sign of the GAN arms before.
+#: Table 1 at the quick evaluation profile with 2048 generated images and 2048 fresh crops per real set (FID at
+#: the thesis's scale, every Inception row on all of them), then notebooks 08 and 09 at the full experiment
+#: profile, and 08 again with seed 1 (new lesion draw, class generators, subsets and classifier seeds; RQ2 only,
+#: its tables suffixed ``_seed1``), because one GAN training seed has flipped the sign of the GAN arms before.
 RESEARCH_QUESTIONS: tuple[Stage, ...] = (
     Stage("01_data_prep"),
     Stage("02_train_wgan_gp", parameters=(("steps", 3000),)),
-    Stage("04_metrics"),
+    Stage("04_metrics", parameters=(("n_generated", 2048), ("real_crops", 2048), ("inception_max_images", 0))),
     Stage("08_augmentation_vs_gan", parameters=(("profile", "full"),)),
     Stage("08_augmentation_vs_gan_seed1", "08_augmentation_vs_gan",
           (("profile", "full"), ("seed", 1), ("run_rq1", False), ("output_suffix", "_seed1"))),
@@ -125,8 +127,7 @@ def notebook_parameters(notebook: Path) -> set[str]:
     PipelineError
         If the notebook has no ``parameters`` cell, or papermill cannot read one of its assignments.
     """
-    import ast
-
+    # heavy (nbclient, jupyter_client): only when a notebook is read; see pipeline/report.py
     import nbformat
     import papermill
 
@@ -166,7 +167,7 @@ def check_kernel(name: str = KERNEL_NAME) -> None:
     PipelineError
         With the command that installs the right kernel.
     """
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel  # heavy: only before a stage runs
 
     fix = f"{sys.executable} -m ipykernel install --sys-prefix --name {name}  (`make install` does this)"
     try:

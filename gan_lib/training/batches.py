@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 
 from .distributed import SINGLE, Distributed
 
-__all__ = ["TensorBatcher"]
+__all__ = ["TensorBatcher", "images_tensor", "labels_tensor"]
 
 
 class TensorBatcher:
@@ -106,3 +107,14 @@ class TensorBatcher:
         self.generator.set_state(state["generator"])
         self._order = state["order"].clone()
         self._position = int(state["position"])
+
+
+def images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memory_format) -> torch.Tensor:
+    """``(N, H, W)`` float32 images as the ``(N, 1, H, W)`` tensor a :class:`TensorBatcher` slices, on ``device``."""
+    return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(
+        memory_format=memory_format)
+
+
+def labels_tensor(labels: np.ndarray, *, device: str) -> torch.Tensor:
+    """``(N,)`` integer classes as the int64 tensor a :class:`TensorBatcher` draws with the images, on ``device``."""
+    return torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device)

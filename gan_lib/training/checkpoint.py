@@ -12,9 +12,10 @@ A checkpoint is a ``dict`` saved with ``torch.save`` holding::
     train_config, data_config     the resolved configs (dicts; data_config may be None)
     hardware          resolved execution settings (see gan_lib.training.hardware)
     rng               python / numpy / torch (CPU, CUDA) global states + the run's noise generator
-    batcher           state of the real-image batcher (permutation, position, its generator)
+    batcher           state of the real batches: TensorBatcher (permutation, position, its generator) or
+                      CropSource ({"crop_batch": number of the next batch})
     fixed_noise       (sample_count, latent_dim) latent vectors of the sample grids
-    images_sha256     fingerprint of the training images
+    images_sha256     fingerprint of the training images (a crop table's: sizes, corner tables, file sizes)
     world_size        processes that trained it (informational: a run resumes on any number)
     fixed_labels      (sample_count,) int64 classes of the sample grids (class-conditional runs only)
     scaler_critic, scaler_generator   GradScaler states (fp16 runs only)
@@ -40,6 +41,7 @@ from ..config import config_to_dict
 from ..models import get_model
 from .batches import TensorBatcher
 from .config import TrainConfig
+from .crops import CropSource
 from .hardware import Hardware
 from .state import TrainState
 
@@ -59,7 +61,7 @@ def network_specs(config: TrainConfig) -> dict[str, dict[str, Any]]:
 
 def make_checkpoint(
     state: TrainState,
-    batches: TensorBatcher,
+    batches: TensorBatcher | CropSource,
     *,
     elapsed_seconds: float,
     config: TrainConfig,
@@ -77,8 +79,8 @@ def make_checkpoint(
     state : TrainState
         Networks, optimisers, loss scalers, noise generator and step; the
         global RNG states are captured along with ``state.noise``.
-    batches : TensorBatcher
-        The real-image batcher, whose position is saved.
+    batches : TensorBatcher or CropSource
+        The real batches, whose position is saved.
     elapsed_seconds : float
         Training wall time so far, all sessions together, in seconds.
     config, data_config, hardware
@@ -107,7 +109,8 @@ def make_checkpoint(
     }
 
 
-def restore_checkpoint(checkpoint: dict[str, Any], state: TrainState, batches: TensorBatcher) -> None:
+def restore_checkpoint(checkpoint: dict[str, Any], state: TrainState,
+                       batches: TensorBatcher | CropSource) -> None:
     """Put ``checkpoint`` back into ``state`` (its step too), the global RNGs and ``batches``.
 
     The inverse of :func:`make_checkpoint`; ``state`` must be built for the

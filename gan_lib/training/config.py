@@ -25,8 +25,11 @@ from typing import Any, Mapping
 
 from ..config import profile_config
 from ..models import CONDITIONAL_MODELS, IMAGE_SIZES, PADDING_MODES, list_models
+from ..models.critic import CRITIC_HEADS
+from .critic_view import CRITIC_VIEWS, view_channels
 from .diffaugment import parse_policy
 from .recipes import DEFAULT_RECIPE, RECIPES
+from .tensorboard import TENSORBOARD_SETTINGS
 
 __all__ = ["TrainConfig", "QUICK", "FULL", "EXECUTION_FIELDS", "train_config_for_profile"]
 
@@ -34,6 +37,8 @@ _PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _MEMORY_FORMATS = ("auto", "contiguous", "channels_last")
 _CRITIC_NORMS = ("none", "layer", "instance")
 _UPSAMPLE = ("convtranspose", "nearest", "bilinear", "pixelshuffle")
+_REAL_DATA = ("crops", "patches")
+_CROP_WEIGHTINGS = ("corner", "image")
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,10 @@ class TrainConfig:
     # --- data ---
     image_size: int = 64  # side of the square training images in px: 32, 64, 128 or 256
     flips: bool = True  # random horizontal flips of real batches (mammograms exist in both lateralities)
+    real_data: str = "crops"  # patch-mode data: "crops" = fresh random valid crops of the working images each batch
+                              # (CropSource), "patches" = the fixed patch set in memory (TensorBatcher); whole-mode
+                              # data and arrays passed to train() always use the fixed set
+    crop_weighting: str = "corner"  # crops: "corner" = uniform over all valid crops, "image" = every view equally
     # --- models ---
     generator: str = "hybrid_generator"  # registered generator builder (gan_lib.models.list_models())
     critic: str = "critic"  # registered critic builder
@@ -56,6 +65,15 @@ class TrainConfig:
     bilinear_stages: int = 0  # with upsample="nearest": the finest this many upsampling stages interpolate bilinearly
     padding_mode: str = "zeros"  # conv padding of generator and critic: "zeros", "reflect" or "replicate"
     critic_norm: str = "none"  # per-sample critic normalisation: "none", "layer" or "instance"
+    critic_head: str = "linear"  # "linear" head on the 4x4 map, or "patch": mean of 1x1-conv patch scores
+    blur_stages: int = 0  # the finest this many upsampling stages blur ([1,2,1] binomial) after upsampling
+    noise_stages: int = 0  # the finest this many stages add a per-pixel noise image (zero-initialised scales)
+    # --- the norm the critic is held 1-Lipschitz in (gan_lib.training.critic_view, losses.sobolev_dual_norm) ---
+    penalty_norm: str = "pixel"  # "pixel", "laplacian_stack", "sobolev_fft" (BWGAN), "whitening", "whitening_stack"
+    laplacian_scale: float = 6.0  # a of the stacked channel a * Laplacian(x) ("laplacian_stack")
+    sobolev_s: float = 1.0  # Sobolev order s of W^{s,2} ("sobolev_fft"; > 0 weighs fine scales up)
+    sobolev_c: float = 5.0  # BWGAN's coordinate scale c: |xi|^2 = c (X^2 + Y^2), X = 1 at Nyquist ("sobolev_fft")
+    whitening_beta: float = 3.4  # spectral slope the whitening filter inverts ("whitening*"; training patches ~3.4)
     # --- optimisation ---
     batch_size: int = 64  # real and generated images per critic/generator update
     steps: int = 20_000  # generator updates (each preceded by n_critic critic updates)
@@ -77,11 +95,17 @@ class TrainConfig:
                              # GradScaler, for GPUs without bf16)
     memory_format: str = "auto"  # "auto" (measured per machine), "contiguous" or "channels_last"
     compile: bool = False  # torch.compile the generator (the critic's double backward cannot be compiled)
+    loader_workers: int = -1  # crops: DataLoader processes preparing batches ahead; -1 = auto (CUDA: min(4, CPUs-1),
+                              # CPU: 0, read in the training process)
     num_threads: int = 0  # CPU threads for torch; 0 = measured per run: torch's default or 1, whichever is faster
     log_every: int = 25  # write train_log.csv and check losses for NaN/inf every this many steps
     sample_every: int = 100  # save a fixed-noise sample grid every this many steps
     checkpoint_every: int = 100  # save checkpoints/last.pt and step_XXXXXX.pt every this many steps
     sample_count: int = 64  # images in each fixed-noise sample grid (a square number looks best)
+    eval_every: int = 0  # score the sampling generator and the critic every this many steps (metrics.jsonl,
+                         # checkpoints/best.pt; gan_lib.training.monitor); 0 = never
+    eval_count: int = 128  # generated images and fixed real training images per evaluation (>= 5)
+    tensorboard: str = "auto"  # TensorBoard log in runs/<name>/tensorboard/: "auto" (if installed), "on" or "off"
 
     def __post_init__(self) -> None:
         def fail(name: str, expected: str) -> None:
@@ -103,12 +127,16 @@ class TrainConfig:
         if self.recipe not in RECIPES:
             fail("recipe", f"one of {sorted(RECIPES)}")
         for name in ("latent_dim", "batch_size", "steps", "n_critic", "gp_every", "log_every", "sample_every",
-                     "checkpoint_every", "sample_count"):
+                     "checkpoint_every", "sample_count", "eval_count"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 fail(name, "a positive integer")
         if self.batch_size < 2:
             fail("batch_size", "at least 2 (BatchNorm needs two samples)")
+        if isinstance(self.eval_every, bool) or not isinstance(self.eval_every, int) or self.eval_every < 0:
+            fail("eval_every", "an integer >= 0 (0 = no evaluations during training)")
+        if self.eval_count < 5:
+            fail("eval_count", "at least 5 (the spectral reader's cross-validation folds)")
         if not all(isinstance(h, int) and h >= 1 for h in self.mlp_hidden):
             fail("mlp_hidden", "a tuple of positive integers, e.g. (512,) or () for none")
         for name in ("generator_width", "critic_width", "lr", "critic_lr_scale"):
@@ -118,12 +146,17 @@ class TrainConfig:
             fail("betas", "two numbers in [0, 1), e.g. (0.0, 0.9)")
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))  # Adam refuses int betas
         object.__setattr__(self, "mlp_hidden", tuple(self.mlp_hidden))
-        for name in ("gp_lambda", "drift", "ema_kimg", "ema_rampup"):
+        for name in ("gp_lambda", "drift", "ema_kimg", "ema_rampup", "laplacian_scale", "sobolev_c", "whitening_beta"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
                 fail(name, "a finite number >= 0")
+        if not math.isfinite(self.sobolev_s):
+            fail("sobolev_s", "a finite number")
         for name, allowed in (("precision", _PRECISIONS), ("memory_format", _MEMORY_FORMATS),
+                              ("real_data", _REAL_DATA), ("crop_weighting", _CROP_WEIGHTINGS),
                               ("critic_norm", _CRITIC_NORMS), ("upsample", _UPSAMPLE),
-                              ("padding_mode", PADDING_MODES)):
+                              ("padding_mode", PADDING_MODES), ("critic_head", CRITIC_HEADS),
+                              ("penalty_norm", tuple(CRITIC_VIEWS)),
+                              ("tensorboard", TENSORBOARD_SETTINGS)):
             if getattr(self, name) not in allowed:
                 fail(name, f"one of {allowed}")
         if self.upsample == "convtranspose" and self.padding_mode != "zeros":
@@ -135,28 +168,55 @@ class TrainConfig:
         if self.bilinear_stages and self.upsample != "nearest":
             fail("bilinear_stages",
                  f"0 unless upsample='nearest' (it replaces nearest stages; upsample is {self.upsample!r})")
+        self._check_stage_options(stages, fail)
         try:
             object.__setattr__(self, "diffaugment", ",".join(parse_policy(self.diffaugment)))
         except ValueError as error:
             raise ValueError(f"TrainConfig.diffaugment: {error}") from None
         if not (self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda")):
             fail("device", "'auto', 'cpu' or 'cuda[:index]'")
+        if isinstance(self.loader_workers, bool) or not isinstance(self.loader_workers, int) \
+                or self.loader_workers < -1:
+            fail("loader_workers", "an integer >= 0, or -1 for auto")
         if isinstance(self.num_threads, bool) or not isinstance(self.num_threads, int) or self.num_threads < 0:
             fail("num_threads", "an integer >= 0 (0 = torch's default)")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             fail("seed", "an integer >= 0")
 
+    def _check_stage_options(self, stages: int, fail: Any) -> None:
+        """blur/noise stages within the generator and fitting ``upsample``; options the conditional nets lack."""
+        for name, allowed in (("blur_stages", ("convtranspose", "nearest", "bilinear")),
+                              ("noise_stages", ("nearest", "bilinear"))):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= stages:
+                fail(name, f"an integer from 0 to the generator's {stages} upsampling stages")
+            if value and self.upsample not in allowed:
+                fail(name, f"0 unless upsample is one of {allowed} (upsample is {self.upsample!r})")
+        if self.num_classes:
+            for name, plain in (("blur_stages", 0), ("noise_stages", 0), ("critic_head", "linear")):
+                if getattr(self, name) != plain:
+                    fail(name, f"{plain!r} for the class-conditional networks (num_classes > 0)")
+            if view_channels(self.penalty_norm) != 1:
+                fail("penalty_norm", "one whose critic sees one channel ('pixel', 'sobolev_fft' or 'whitening') "
+                                     "for the class-conditional networks (num_classes > 0)")
+
     def generator_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for the generator builder ``gan_lib.models.get_model(self.generator, ...)``."""
+        """Keyword arguments for the generator builder ``gan_lib.models.get_model(self.generator, ...)``.
+
+        Options at their defaults are left out, so a spec reads as it did before they existed.
+        """
+        extra = {name: getattr(self, name) for name in ("blur_stages", "noise_stages") if getattr(self, name)}
         return {"image_size": self.image_size, "latent_dim": self.latent_dim, "width": self.generator_width,
                 "mlp_hidden": list(self.mlp_hidden), "upsample": self.upsample, "padding_mode": self.padding_mode,
-                "bilinear_stages": self.bilinear_stages, **self._class_kwargs()}
+                "bilinear_stages": self.bilinear_stages, **extra, **self._class_kwargs()}
 
     def critic_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for the critic builder."""
+        """Keyword arguments for the critic builder (options at their defaults left out, as above)."""
         norm = None if self.critic_norm == "none" else self.critic_norm
+        extra = {"in_channels": view_channels(self.penalty_norm)} if view_channels(self.penalty_norm) != 1 else {}
+        extra.update({"head": self.critic_head} if self.critic_head != "linear" else {})
         return {"image_size": self.image_size, "width": self.critic_width, "norm_layer": norm,
-                "padding_mode": self.padding_mode, **self._class_kwargs()}
+                "padding_mode": self.padding_mode, **extra, **self._class_kwargs()}
 
     def _class_kwargs(self) -> dict[str, Any]:
         return {"num_classes": self.num_classes} if self.num_classes else {}
@@ -166,8 +226,8 @@ class TrainConfig:
 #: resumed (e.g. raise ``steps`` to train longer, or move it to a GPU).  Every
 #: other field defines the experiment and must match the checkpoint.
 EXECUTION_FIELDS: tuple[str, ...] = (
-    "steps", "device", "precision", "memory_format", "compile", "num_threads",
-    "log_every", "sample_every", "checkpoint_every",
+    "steps", "device", "precision", "memory_format", "compile", "num_threads", "loader_workers",
+    "log_every", "sample_every", "checkpoint_every", "eval_every", "tensorboard",
 )
 
 #: Minutes on a 2-core CPU: small networks (1/4 of the default generator widths,
@@ -178,7 +238,12 @@ EXECUTION_FIELDS: tuple[str, ...] = (
 #: 117 in the same time; see gan_lib.training.recipes).  550 steps instead of
 #: 700 keep ``make pipeline`` inside its 12 minutes (with 600 it took 11 min 57 s
 #: and 12 min 5 s on two fresh clones): more steps did not help this recipe
-#: (SWD 101 after 638 steps, 124 after 1862, one seed; README).
+#: (SWD 101 after 638 steps, 124 after 1862, one seed; README).  Evaluations
+#: (gan_lib.training.monitor) of 64 images every 100 steps took 4.5 % of the run's
+#: wall time, 5.7 % with the references measured at its start (shared 2-core AMD
+#: EPYC with AVX-512 BF16, load ~10, one run, 2026-12-06; 128 images: 6.7 %), hence 64
+#: images every 110 steps and cheaper references: 2.0 % then (5 evaluations of
+#: ~1 s and 0.7 s of references in a 280 s run, notebook 02 under nbval, load ~8).
 QUICK: dict[str, Any] = {
     "recipe": DEFAULT_RECIPE,
     "image_size": 64,
@@ -190,6 +255,8 @@ QUICK: dict[str, Any] = {
     "log_every": 10,
     "sample_every": 100,
     "checkpoint_every": 100,
+    "eval_every": 110,  # 5 evaluations; see the measured share above
+    "eval_count": 64,
 }
 
 #: The study: default (thesis-sized) networks, batch 64, 20 000 generator steps on
@@ -203,6 +270,7 @@ FULL: dict[str, Any] = {
     "log_every": 50,
     "sample_every": 500,
     "checkpoint_every": 500,
+    "eval_every": 1000,
 }
 
 _PROFILES: dict[str, dict[str, Any]] = {"quick": QUICK, "full": FULL}

@@ -11,14 +11,14 @@ is measured on the run's own networks.  The choice is recorded in the run's
 computes exactly as before.
 
 :func:`resolve_hardware` decides for a machine, given a way to time a
-training step; :func:`resolve_run_hardware` decides for a training run: it
-reuses a checkpoint's choices, times the run's own step, and under torchrun
-makes every process use rank 0's choice.
+training step (a measurement passed in: this module imports nothing of the
+training loop).  The choice for a training run — a checkpoint's choice reused,
+the run's own step timed, rank 0's choice broadcast under torchrun — is
+:func:`gan_lib.training.run_hardware.resolve_run_hardware`.
 """
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import platform
 import time
@@ -26,13 +26,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, ContextManager
 
-import numpy as np
 import torch
 
-from .config import TrainConfig
-from .distributed import SINGLE, Distributed, local_device
-
-__all__ = ["Hardware", "resolve_hardware", "resolve_run_hardware", "cpu_flags", "autocast", "time_per_call"]
+__all__ = ["Hardware", "resolve_hardware", "cpu_flags", "autocast", "time_per_call"]
 
 _CPUINFO = Path("/proc/cpuinfo")
 
@@ -164,7 +160,7 @@ def resolve_hardware(
         thread; on an idle machine the default wins.
     probe : callable, optional
         ``probe(precision, memory_format) -> seconds`` timing one training step of
-        the run's own networks (see ``gan_lib.training.trainer``).  Without it,
+        the run's own networks (see :func:`gan_lib.training.run_hardware.probe_step_time`).  Without it,
         ``auto`` falls back to the safe choice (fp32, contiguous) and says so.
 
     Returns
@@ -223,78 +219,3 @@ def resolve_hardware(
         capability=capability,
         reasons=tuple(reasons),
     )
-
-
-def resolve_run_hardware(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None = None, *,
-                         labels: np.ndarray | None = None, world: Distributed = SINGLE) -> Hardware:
-    """Execution settings of a training run, the same on every process.
-
-    Rank 0 decides.  Resuming from ``previous`` with the same requested
-    device, precision and memory format, on a machine that has that device,
-    it reuses the checkpoint's settings (threads: ``config.num_threads``, else
-    the recorded count), so the run continues exactly as before; otherwise
-    :func:`resolve_hardware` resolves ``config``'s settings, timing training
-    steps of the run's own networks where one is ``"auto"`` or
-    ``num_threads`` is 0.  Under torchrun the ranks must agree on precision and
-    memory format to compute the same algorithm: rank 0 broadcasts its choice
-    and each rank takes its own GPU and rank 0's thread count.
-
-    Parameters
-    ----------
-    config : TrainConfig
-        The run's requested ``device``, ``precision``, ``memory_format`` and
-        ``num_threads``; its networks and batch size for the timed steps.
-    images : np.ndarray
-        ``(N, H, W)`` float32 training images in [-1, 1]; the timed steps use
-        the first ``config.batch_size``.
-    previous : dict, optional
-        The checkpoint the run resumes from.
-    labels : np.ndarray, optional
-        ``(N,)`` int64 classes of the images, for a class-conditional run.
-    world : Distributed
-        The processes training the run (:data:`~gan_lib.training.distributed.SINGLE`: this one).
-
-    Returns
-    -------
-    Hardware
-        This process's settings (its own ``device`` under torchrun).
-    """
-    hardware = _run_choice(config, images, previous, labels=labels) if world.is_main else None
-    if not world.active:
-        return hardware
-    hardware = world.broadcast(hardware)
-    if not world.is_main:
-        torch.set_num_threads(hardware.num_threads)
-    return dataclasses.replace(hardware, device=local_device(world, hardware.device))
-
-
-def _run_choice(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None, *,
-                labels: np.ndarray | None) -> Hardware:
-    """Rank 0's settings: the checkpoint's when the request is unchanged (exact resume), else resolved afresh."""
-    recorded = _recorded(config, previous) if previous is not None else None
-    if recorded is not None:
-        return recorded
-    # Deferred: the probe times the trainer's own step, and the trainer imports this module.
-    from .trainer import probe_step_time
-
-    device = config.device if config.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
-    needs_probe = "auto" in (config.precision, config.memory_format) or config.num_threads == 0
-    return resolve_hardware(
-        device=config.device,
-        precision=config.precision,
-        memory_format=config.memory_format,
-        num_threads=config.num_threads,
-        probe=probe_step_time(config, images, device, labels=labels) if needs_probe else None,
-    )
-
-
-def _recorded(config: TrainConfig, previous: dict[str, Any]) -> Hardware | None:
-    """``previous`` checkpoint's settings (and its thread count applied) if ``config`` asks for the same, else None."""
-    before = previous["train_config"]
-    same_request = all(before[k] == getattr(config, k) for k in ("device", "precision", "memory_format"))
-    recorded = previous["hardware"]
-    available = not recorded["device"].startswith("cuda") or torch.cuda.is_available()
-    if not (same_request and available):
-        return None
-    torch.set_num_threads(config.num_threads or recorded["num_threads"])
-    return Hardware(**{**recorded, "num_threads": torch.get_num_threads(), "reasons": tuple(recorded["reasons"])})

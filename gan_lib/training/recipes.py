@@ -45,6 +45,36 @@ gradient penalty (lambda = 10) and the BatchNorm-free critic.
     statistics-reader AUC of 0.90 against 0.72 (smoother samples).
     ``benchmarks/quality_vs_time.py`` measures the ladder from one recipe to
     the other; the README reports it.
+
+Candidate settings (issue 26), in no recipe yet: each defaults to what both
+recipes do today, and docs/results/generator_probes.md has their probes.
+
+- ``penalty_norm``: the norm the gradient penalty holds the critic
+  1-Lipschitz in.  In pixel distance (``"pixel"``) blurring a texture of
+  spectral slope ~3 costs the generator almost nothing (Schwarz, Liao &
+  Geiger, NeurIPS 2021).  ``"laplacian_stack"`` stacks ``laplacian_scale``
+  (6) times the image's Laplacian onto it before the critic and the
+  interpolation, an H^2-type norm; ``"sobolev_fft"`` takes the gradient's dual
+  Sobolev norm ``W^{-s,2}`` (``sobolev_s``, ``sobolev_c``; Adler & Lunz,
+  NeurIPS 2018, "Banach Wasserstein GAN"); ``"whitening"`` filters every image
+  by the inverse of an ``f^-whitening_beta`` power spectrum first, and
+  ``"whitening_stack"`` stacks that filtered image beside the pixels
+  (:mod:`~gan_lib.training.critic_view`).
+- ``critic_head="patch"``: a fully convolutional critic scoring the mean of
+  its 4x4 patch scores (PatchGAN, Isola et al., CVPR 2017); ``critic_width``
+  scales its channels.
+- ``noise_stages``: per-pixel noise images, with zero-initialised learned
+  per-channel scales, after the interpolation of the finest stages (StyleGAN,
+  Karras et al., CVPR 2019; FastGAN, Liu et al., ICLR 2021): grain that costs
+  no latent dimension.  :func:`~gan_lib.generate.generate` draws the noise
+  after the latents from the same seed.
+- ``blur_stages``: a ``[1, 2, 1]`` binomial blur after upsampling in the
+  finest stages (StyleGAN2, Karras et al., CVPR 2020): anti-aliased
+  transposed convolutions, or, after bilinear stages, an order-5 binomial
+  interpolation whose spectrum has weaker replicas of the coarser grid
+  (the ripple of Durall et al., CVPR 2020).  After nearest it equals bilinear.
+- ``diffaugment="translation"`` instead of ``"translation,cutout"``: cutout
+  off (ADA's default pipeline, Karras et al., NeurIPS 2020, has none).
 """
 from __future__ import annotations
 

@@ -4,6 +4,9 @@
 
     config.json                 resolved data + train configs and hardware choices
     checkpoints/last.pt         latest checkpoint (+ step_XXXXXX.pt copies)
+    checkpoints/best.pt         checkpoint of the best evaluation (gan_lib.training.monitor)
+    metrics.jsonl               one JSON object per evaluation (quality numbers, critic diagnostics)
+    tensorboard/                optional TensorBoard events (gan_lib.training.tensorboard)
     train_log.csv               one row per generator step (LOG_COLUMNS)
     samples/step_XXXXXX.png     fixed-noise sample grids
 
@@ -107,6 +110,12 @@ class RunFolder:
     def write_checkpoint(self, checkpoint: dict[str, Any]) -> Path:
         """Save ``checkpoints/last.pt`` and ``checkpoints/step_XXXXXX.pt`` atomically."""
         return save_checkpoint(checkpoint, self.checkpoints_dir)
+
+    def write_best(self, checkpoint: dict[str, Any]) -> Path:
+        """Save ``checkpoints/best.pt`` atomically (no step copy)."""
+        with atomic_path(self.paths.best_checkpoint) as tmp:
+            torch.save(checkpoint, tmp)
+        return self.paths.best_checkpoint
 
     def sample_paths(self) -> list[Path]:
         """Saved sample grids, in step order."""

@@ -27,10 +27,11 @@ import torch
 from ..models import call_with_labels
 from .batches import TensorBatcher
 from .config import TrainConfig
+from .critic_view import make_critic_view
 from .diffaugment import apply_params, draw_params, parse_policy
 from .ema import ema_beta, update_ema
 from .hardware import autocast
-from .losses import critic_loss, generator_loss, gradient_penalty, wasserstein_estimate
+from .losses import critic_loss, generator_loss, gradient_penalty, sobolev_dual_norm, wasserstein_estimate
 from .state import TrainState
 
 __all__ = ["train_step"]
@@ -49,6 +50,10 @@ def train_step(
     With ``config.diffaugment`` every image the critic scores, real or
     generated, is augmented first (fresh draws per batch), and the gradient
     penalty is taken on interpolates of the augmented images.  With
+    ``config.penalty_norm`` the critic sees a fixed transform of each
+    (augmented) image, also before the interpolation
+    (:mod:`~gan_lib.training.critic_view`), or the penalty takes BWGAN's dual
+    Sobolev norm of the gradient (``"sobolev_fft"``).  With
     ``config.gp_every = k > 1`` the penalty is computed on every k-th critic
     update only (counted over the run, from ``state.step``) with weight
     ``k * gp_lambda``.  With a weight average (``state.generator_ema``) it is
@@ -86,13 +91,15 @@ def train_step(
     generate = generator_fn or state.generator_ddp or state.generator
     device = next(state.generator.parameters()).device
     policy = parse_policy(config.diffaugment)
+    view = make_critic_view(config.penalty_norm, laplacian_scale=config.laplacian_scale,
+                            whitening_beta=config.whitening_beta)
 
     def augment(images: torch.Tensor) -> torch.Tensor:
-        """DiffAugment with draws for the global batch, of which this rank keeps its slice."""
-        if not policy:
-            return images
-        params = draw_params(config.batch_size, images.shape[-1], policy, generator=state.noise, device=device)
-        return apply_params(images, {name: state.world.shard(value) for name, value in params.items()})
+        """DiffAugment with draws for the global batch, of which this rank keeps its slice; then the critic's view."""
+        if policy:
+            params = draw_params(config.batch_size, images.shape[-1], policy, generator=state.noise, device=device)
+            images = apply_params(images, {name: state.world.shard(value) for name, value in params.items()})
+        return images if view is None else view(images)
 
     sums = torch.zeros(4, device=device)  # critic loss, Wasserstein estimate, GP, critic grad norm
     applied = 0  # critic updates applied (fp16 loss scaling skips those whose gradients overflowed)
@@ -153,8 +160,10 @@ def _critic_update(state: TrainState, batches: TensorBatcher, *, config: TrainCo
         # backward below, whose DDP hooks fire once per parameter with the summed gradient,
         # so the all-reduce averages the whole critic gradient, penalty included.
         if with_penalty:
+            dual = None if config.penalty_norm != "sobolev_fft" else \
+                (lambda g: sobolev_dual_norm(g, s=config.sobolev_s, c=config.sobolev_c))
             penalty, _ = gradient_penalty(D, real, fake, weight=config.gp_lambda * config.gp_every, alpha=alpha,
-                                          grad_scaler=scaler, labels=local_labels)
+                                          grad_scaler=scaler, labels=local_labels, dual_norm=dual)
         else:
             penalty = torch.zeros((), device=device)
         loss = critic_loss(real_scores, fake_scores, drift=config.drift) + penalty

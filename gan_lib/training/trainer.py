@@ -8,13 +8,12 @@ checkpoints and the NaN/inf guard.  All file output goes through
 
 Speed without changing the algorithm (measured in ``benchmarks/train_step.py``):
 real batches are sliced from one in-memory tensor instead of collated per
-sample, statistics stay on the device until a log step, and precision/memory
+sample (or, for fresh crops of a crop table, cut from memory maps in whole
+batches, :mod:`gan_lib.training.crops`), statistics stay on the device until a log step, and precision/memory
 format are chosen per machine (:mod:`gan_lib.training.hardware`).
 """
 from __future__ import annotations
 
-import functools
-import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -26,18 +25,22 @@ import torch
 from tqdm import tqdm
 
 from ..config import config_to_dict
+from ..data.working import CropTable
 from ..imaging import check_image_set
 from ..models import call_with_labels
 from .batches import TensorBatcher
-from .checkpoint import load_checkpoint, make_checkpoint, network_specs, restore_checkpoint
+from .checkpoint import load_checkpoint, network_specs
 from .config import EXECUTION_FIELDS, TrainConfig
+from .crops import CropSource
 from .distributed import Distributed, init_distributed
-from .hardware import Hardware, autocast, resolve_run_hardware, time_per_call
+from .hardware import Hardware, autocast
+from .monitor import Monitor
 from .run_folder import STAT_NAMES, RunFolder
-from .state import TrainState, build_state, parallelize
+from .run_setup import images_fingerprint, prepare_run
+from .state import TrainState
 from .step import train_step
 
-__all__ = ["TrainResult", "TrainingDiverged", "train", "probe_step_time"]
+__all__ = ["TrainResult", "TrainingDiverged", "train"]
 
 
 class TrainingDiverged(RuntimeError):
@@ -58,12 +61,14 @@ class TrainResult:
     resumed_from: int | None = None  # step of the checkpoint resumed from, if any
 
 
-def _check_images(images: Any, config: TrainConfig) -> np.ndarray:
-    """``images`` as float32 ``(N, H, W)`` in [-1, 1], checked: ``H == W == image_size``, ``N >= batch_size``."""
-    images = check_image_set(images, name="train: images", min_count=config.batch_size)
+def _check_images(images: Any, config: TrainConfig, *, name: str = "images", min_count: int | None = None
+                  ) -> np.ndarray:
+    """``images`` as float32 ``(N, H, W)`` in [-1, 1], checked: ``H == W == image_size``, ``N >= min_count``
+    (default ``batch_size``)."""
+    images = check_image_set(images, name=f"train: {name}", min_count=min_count or config.batch_size)
     if images.shape[1:] != (config.image_size, config.image_size):
         raise ValueError(
-            f"train: images are {images.shape[1]}x{images.shape[2]} px but config.image_size={config.image_size}; "
+            f"train: {name} are {images.shape[1]}x{images.shape[2]} px but config.image_size={config.image_size}; "
             "prepare the data at the training size or change image_size."
         )
     return images
@@ -89,15 +94,6 @@ def _check_labels(labels: Any, config: TrainConfig, count: int) -> np.ndarray | 
         raise ValueError(f"train: labels must lie in [0, {config.num_classes}) with every class present "
                          f"(config.num_classes); got values {np.unique(labels).tolist()}.")
     return labels.astype(np.int64)
-
-
-def _images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memory_format) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(
-        memory_format=memory_format)
-
-
-def _labels_tensor(labels: np.ndarray, *, device: str) -> torch.Tensor:
-    return torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device)
 
 
 def _checkpoint_to_resume(folder: RunFolder, config: TrainConfig, data_config: dict[str, Any] | None,
@@ -147,48 +143,21 @@ def _already_complete(folder: RunFolder, checkpoint: dict[str, Any], config: Tra
                        checkpoint["hardware"], time.perf_counter() - started, checkpoint["step"])
 
 
-def probe_step_time(config: TrainConfig, images: np.ndarray, device: str, *,
-           labels: np.ndarray | None = None) -> Callable[[str, str], float]:
-    """``probe(precision, memory_format) -> seconds`` of one short training step of this run's networks.
-
-    Used by :func:`~gan_lib.training.hardware.resolve_run_hardware` to decide
-    ``"auto"`` settings by measurement; it leaves every global RNG untouched.
-    """
-    probe_config = TrainConfig(**{**config.__dict__, "n_critic": 1})
-
-    def measure(precision: str, memory_format: str) -> float:
-        fmt = torch.channels_last if memory_format == "channels_last" else torch.contiguous_format
-        with torch.random.fork_rng(devices=[]):
-            state = build_state(probe_config, device=device, memory_format=fmt, precision=precision)
-            real = _images_tensor(images[: config.batch_size], device=device, memory_format=fmt)
-            batch_labels = None if labels is None else _labels_tensor(labels[: config.batch_size], device=device)
-            batches = TensorBatcher(real, batch_size=config.batch_size, flips=False, seed=0, labels=batch_labels)
-            return time_per_call(lambda: train_step(state, batches, config=probe_config, precision=precision).cpu(),
-                                 repeats=1)
-
-    return measure
-
-
-def _grid_inputs(config: TrainConfig, *, conditional: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """A new run's fixed sample-grid inputs: latent vectors ``(sample_count, latent_dim)`` and classes or None.
-
-    The vectors come from their own generator seeded with ``config.seed`` (the
-    global RNGs are untouched); a conditional run's ``(sample_count,)``
-    classes come in equal consecutive blocks (rows of the grid).
-    """
-    noise = torch.randn(config.sample_count, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
-    labels = torch.arange(config.sample_count) * config.num_classes // config.sample_count if conditional else None
-    return noise, labels
-
-
 def _sample(state: TrainState, z: torch.Tensor, labels: torch.Tensor | None, hardware: Hardware) -> torch.Tensor:
-    """Images of the sampling generator (the weight average if any) for latent vectors ``z``, in eval mode."""
+    """Images of the sampling generator (the weight average if any) for latent vectors ``z``, in eval mode.
+
+    A generator with noise stages gets the same noise images at every grid (seed 0), so grids show training only.
+    """
     model = state.generator_ema if state.generator_ema is not None else state.generator
     was_training = model.training
     model.eval()
     with torch.inference_mode(), autocast(hardware.precision, hardware.device):
         labels = None if labels is None else labels.to(hardware.device)
-        samples = call_with_labels(model, z.to(hardware.device), labels)
+        if getattr(model, "noise_sizes", ()):  # fixed noise images too, drawn apart from the training's random state
+            noise = model.draw_noise(len(z), generator=torch.Generator().manual_seed(0))
+            samples = model(z.to(hardware.device), [t.to(hardware.device) for t in noise])
+        else:
+            samples = call_with_labels(model, z.to(hardware.device), labels)
     model.train(was_training)
     return samples
 
@@ -213,17 +182,19 @@ def _stop_if_diverged(block: torch.Tensor, first_step: int, *, last_good: int | 
     )
 
 
-def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *, config: TrainConfig,
+def _train_steps(state: TrainState, batches: TensorBatcher | CropSource, folder: RunFolder, *, config: TrainConfig,
                  hardware: Hardware, world: Distributed, save: Callable[..., dict[str, Any]],
                  grid: tuple[torch.Tensor, torch.Tensor | None], elapsed: float, last_good: int | None,
-                 progress: bool) -> None:
+                 progress: bool, monitor: Monitor) -> None:
     """The loop of :func:`train`: steps ``state.step + 1`` to ``config.steps``, with logs, samples and checkpoints.
 
     Every ``log_every`` steps (and at each checkpoint and the last step) the
     statistics are averaged over the ranks, appended to the log and checked
     for NaN/inf; every ``sample_every`` steps the sampling generator draws a
     grid from ``grid`` (the fixed latent vectors, and classes or None); every
-    ``checkpoint_every`` steps ``save(elapsed_seconds=...)`` is written.
+    ``checkpoint_every`` steps ``save(elapsed_seconds=...)`` is written; at
+    ``monitor``'s evaluation steps (logged first, so a NaN stops the run
+    before it is scored) the run is evaluated.
     ``elapsed`` is the training time of earlier sessions in seconds and
     ``last_good`` the step of the checkpoint resumed from (None for a new
     run).  Only rank 0 writes.
@@ -243,35 +214,44 @@ def _train_steps(state: TrainState, batches: TensorBatcher, folder: RunFolder, *
             pending_seconds.append(time.perf_counter() - clock)
             bar.update(1)
             is_last = step == config.steps
-            if step % config.log_every == 0 or step % config.checkpoint_every == 0 or is_last:
+            evaluate = monitor.due(step, is_last=is_last)
+            if step % config.log_every == 0 or step % config.checkpoint_every == 0 or is_last or evaluate:
                 # Each rank's losses are means over its shard; their mean over ranks is the global-batch mean.
                 block = world.mean(torch.stack(pending)).cpu()
                 first = step - len(pending) + 1
                 if world.is_main:
                     folder.append_log(first, block, pending_seconds)
                     folder.write_log()
+                    monitor.log_stats(first, block)
                 pending, pending_seconds = [], []
                 _stop_if_diverged(block, first, last_good=last_good, folder=folder)
                 bar.set_postfix(W=f"{block[-1, 2]:.3g}", GP=f"{block[-1, 3]:.3g}", refresh=False)
             if world.is_main and (step % config.sample_every == 0 or is_last):
-                folder.write_samples(step, _sample(state, *grid, hardware))
+                samples = _sample(state, *grid, hardware)
+                folder.write_samples(step, samples)
+                monitor.log_samples(step, samples)
+            if evaluate:
+                monitor.evaluate(state, step, seconds=time.perf_counter() - clock,
+                                 save=lambda: save(elapsed_seconds=time.perf_counter() - clock))
             if step % config.checkpoint_every == 0 or is_last:
                 if world.is_main:
                     folder.write_checkpoint(save(elapsed_seconds=time.perf_counter() - clock))
                 last_good = step
     finally:
         bar.close()
+        monitor.close()
 
 
 def train(
     config: TrainConfig,
-    images: np.ndarray,
+    images: np.ndarray | CropTable,
     run_dir: str | os.PathLike[str],
     *,
     resume: bool = False,
     data_config: Any = None,
     progress: bool = True,
     labels: np.ndarray | None = None,
+    heldout: np.ndarray | None = None,
 ) -> TrainResult:
     """Train a WGAN-GP on ``images`` and write the run folder ``run_dir``.
 
@@ -279,10 +259,13 @@ def train(
     ----------
     config : TrainConfig
         The experiment; validated on creation.
-    images : np.ndarray
+    images : np.ndarray or CropTable
         ``(N, H, W)`` (or ``(N, 1, H, W)``) float32 in [-1, 1] with
         ``H == W == config.image_size`` and ``N >= config.batch_size`` — e.g.
-        ``gan_lib.data.prepare_dataset(...).images("train")``.
+        ``gan_lib.data.prepare_dataset(...).images("train")`` — batched by a
+        ``TensorBatcher``; or the valid crops of stored working images
+        (``prepare_dataset(...).crop_table("train")``), each batch fresh random
+        crops (:class:`~gan_lib.training.crops.CropSource`; unconditional runs).
     run_dir : path-like
         The run folder (``gan_lib.config.run_dir(name)``); layout in
         :mod:`gan_lib.training.run_folder`.
@@ -300,6 +283,12 @@ def train(
         ``(N,)`` integer class of each image in ``[0, config.num_classes)``,
         every class present; required for, and only for, a class-conditional
         config.  Part of the data a resumed run must match.
+    heldout : np.ndarray, optional
+        ``(K, H, W)`` real images the run does not train on (e.g. the
+        ``heldout`` split), for the critic's held-out Wasserstein estimate and
+        the held-out floor of the evaluations (``config.eval_every > 0``;
+        :mod:`gan_lib.training.monitor`, which also describes ``metrics.jsonl``
+        and ``checkpoints/best.pt``).
 
     Under ``torchrun`` (environment variables ``RANK``/``WORLD_SIZE``) every
     process calls this function with the same arguments; they train one run
@@ -324,7 +313,11 @@ def train(
     """
     if not isinstance(config, TrainConfig):
         raise TypeError(f"train: config must be a TrainConfig; got {type(config).__name__}.")
-    images = _check_images(images, config)
+    crops = images if isinstance(images, CropTable) else None
+    if crops is not None and labels is not None:
+        raise ValueError("train: a class-conditional run needs labelled images; pass the fixed set "
+                         "(dataset.images('train'), real_data='patches') instead of a crop table.")
+    images = _check_images(images if crops is None else crops.preview(config.batch_size), config)
     world = init_distributed(config.device)
     world.local_batch(config.batch_size)  # refuses a global batch that does not split over the processes
     main = world.is_main
@@ -332,40 +325,32 @@ def train(
     folder = RunFolder(run_dir)
     labels = _check_labels(labels, config, len(images))
     # The labels are part of the data: a resumed conditional run must see the same images with the same labels.
-    images_sha256 = hashlib.sha256(images.tobytes() + (labels.tobytes() if labels is not None else b"")).hexdigest()
+    images_sha256 = crops.fingerprint() if crops is not None else images_fingerprint(images, labels)
     data_dict = config_to_dict(data_config) if data_config is not None else None
 
     checkpoint = _checkpoint_to_resume(folder, config, data_dict, images_sha256, resume=resume)
     if checkpoint is not None and checkpoint["step"] >= config.steps:
         return _already_complete(folder, checkpoint, config, main=main, started=started)
-    hardware = resolve_run_hardware(config, images, checkpoint, labels=labels, world=world)
-    device, fmt = hardware.device, hardware.torch_memory_format
-    if torch.device(device).type == "cuda":
-        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest convolution algorithms
-    state = parallelize(build_state(config, device=device, memory_format=fmt, precision=hardware.precision), world)
-    batches = TensorBatcher(_images_tensor(images, device=device, memory_format=fmt),
-                            batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
-                            labels=None if labels is None else _labels_tensor(labels, device=device))
-    fixed_noise, fixed_labels = _grid_inputs(config, conditional=labels is not None)
-    elapsed = 0.0
-    if checkpoint is not None:
-        restore_checkpoint(checkpoint, state, batches)
-        fixed_noise, fixed_labels = checkpoint["fixed_noise"], checkpoint.get("fixed_labels")
-        elapsed = checkpoint["elapsed_seconds"]
+    run = prepare_run(config, images, checkpoint=checkpoint, labels=labels, crops=crops, data_config=data_dict,
+                      world=world, images_sha256=images_sha256)
+    state, hardware = run.state, run.hardware
     folder.load_log(up_to_step=state.step)
+    # the evaluations' fixed real subset: from the fixed set, or from the crop table's seed-0 crops
+    monitor = Monitor(folder, config, images if crops is None else crops.preview(max(config.eval_count, 1)),
+                      labels=labels, main=main, heldout=None if heldout is None else
+                      _check_images(heldout, config, name="heldout", min_count=1))
+    monitor_settings = monitor.start(resumed_from=run.resumed_from)
     if main:
         folder.write_config({"train": config_to_dict(config), "data": data_dict, "hardware": hardware.to_dict(),
-                             "images": {"count": len(images), "sha256": images_sha256,
+                             "images": {"count": len(images) if crops is None else crops.total,
+                                        "sha256": images_sha256,
                                         **({"class_counts": np.bincount(labels).tolist()}
                                            if labels is not None else {})},
-                             "world_size": world.world_size, **network_specs(config)})
-    resumed_from = state.step if checkpoint is not None else None
-    save = functools.partial(make_checkpoint, state, batches, config=config, data_config=data_dict, hardware=hardware,
-                             fixed_noise=fixed_noise, fixed_labels=fixed_labels, images_sha256=images_sha256,
-                             world_size=world.world_size)
-    _train_steps(state, batches, folder, config=config, hardware=hardware, world=world, save=save,
-                 grid=(fixed_noise, fixed_labels), elapsed=elapsed, last_good=resumed_from, progress=progress)
+                             "world_size": world.world_size, "monitor": monitor_settings, **network_specs(config)})
+    _train_steps(state, run.batches, folder, config=config, hardware=hardware, world=world, save=run.checkpoint,
+                 grid=(run.fixed_noise, run.fixed_labels), elapsed=run.elapsed_seconds, last_good=run.resumed_from,
+                 progress=progress, monitor=monitor)
     if world.active:
         torch.distributed.barrier()  # every rank returns after rank 0 has written the final checkpoint
     return TrainResult(folder.path, state.step, folder.last_checkpoint, folder.log_path, folder.sample_paths(),
-                       hardware.to_dict(), time.perf_counter() - started, resumed_from)
+                       hardware.to_dict(), time.perf_counter() - started, run.resumed_from)

@@ -1,4 +1,8 @@
-"""Blinded real-vs-synthetic reader study for medical professionals (thesis section X-I).
+"""The reader study: a blinded real-vs-synthetic rating web app for radiologists (thesis section X-I).
+
+Not a validation split.  The thesis calls this its "validation application"
+(clinical validation by human readers), hence the package name; the data
+splits are ``train``/``val``/``test``/``heldout`` in :mod:`gan_lib.data`.
 
 - :mod:`.study`     build a study folder: anonymous, metadata-free, equal-size PNGs + the answer key in SQLite;
 - :mod:`.db`        the SQLite schema and every query (parameterised, transactional);

@@ -17,8 +17,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
+import uvicorn
 
 from gan_lib.validation import db
+from gan_lib.validation.app import create_app
 from gan_lib.validation.security import redact_invite_tokens_in_logs
 from gan_lib.validation.simulate import demo_items, simulate_readers
 from gan_lib.validation.study import create_study_from_run
@@ -94,10 +96,6 @@ def cmd_revoke_reader(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
-    from gan_lib.validation.app import create_app
-
     if args.study is None:
         raise SystemExit("error: serve needs --study runs/<name>/study.")
     try:

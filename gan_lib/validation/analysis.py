@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from scipy import stats
 from sklearn.metrics import cohen_kappa_score
 
@@ -288,8 +290,6 @@ def plot_realism(df: pd.DataFrame, *, ax: object = None, title: str = "Realism s
 
     Returns the matplotlib ``Figure``.
     """
-    import matplotlib.pyplot as plt
-    import seaborn as sns
 
     df = load_export(df)
     first = df[df["repeat"] == 0]

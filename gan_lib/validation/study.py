@@ -40,6 +40,7 @@ from tqdm.auto import tqdm
 from gan_lib.atomic import atomic_path, atomic_write_bytes
 from gan_lib.config import RunPaths
 from gan_lib.imaging import check_image_set, to_uint8
+from gan_lib.run import load_run
 from gan_lib.validation import db
 from gan_lib.validation.security import hash_verifier, new_item_id
 
@@ -325,7 +326,6 @@ def create_study_from_run(
     out_dir : path-like, optional
         Default ``<run_path>/study``.
     """
-    from gan_lib.run import load_run  # the run loader is another stage; import lazily
 
     run = load_run(run_path)
     folder = Path(getattr(run, "path", run_path))  # a run name resolves to runs/<name>

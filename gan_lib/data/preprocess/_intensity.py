@@ -8,7 +8,7 @@ import numpy as np
 
 from gan_lib.data.preprocess._common import NoBreastFoundError, _check_2d
 
-__all__ = ["to_monochrome2", "normalise_intensity", "scale_to_model_range"]
+__all__ = ["to_monochrome2", "normalise_intensity", "unit_to_model_range"]
 
 
 def to_monochrome2(image: np.ndarray, *, photometric: str = "MONOCHROME2") -> np.ndarray:
@@ -85,12 +85,12 @@ def normalise_intensity(
     return np.clip((image - low) / (high - low), 0.0, 1.0).astype(np.float32)
 
 
-def scale_to_model_range(image: np.ndarray) -> np.ndarray:
+def unit_to_model_range(image: np.ndarray) -> np.ndarray:
     """Map [0, 1] intensities to the model space [-1, 1] (``2 x - 1``, clipped).
 
     Examples
     --------
-    >>> scale_to_model_range(np.array([0.0, 0.5, 1.0]))
+    >>> unit_to_model_range(np.array([0.0, 0.5, 1.0]))
     array([-1.,  0.,  1.], dtype=float32)
     """
     image = np.asarray(image, dtype=np.float32)
