@@ -100,6 +100,7 @@ def test_auto_loader_workers_reads_in_process_on_cpu():
     assert auto_loader_workers("cuda", -1) >= 0
 
 
+@pytest.mark.slow  # two trainings of the quick networks (~12 s); test_training.py keeps a fast resume test
 def test_train_on_crops_resume_equals_uninterrupted_run(table, tmp_path):
     config = lambda steps: TrainConfig(**{**TINY, "steps": steps})  # noqa: E731
     straight = train(config(6), table, tmp_path / "straight", progress=False)

@@ -175,6 +175,7 @@ RECIPE = dict(upsample="nearest", padding_mode="reflect", diffaugment="translati
               ema_kimg=1.0, gp_every=2, critic_lr_scale=2.0, n_critic=3)
 
 
+@pytest.mark.slow  # two recipe trainings (~12 s); test_training.py keeps a fast resume test
 def test_recipe_run_resumes_bit_identically_with_ema_in_the_checkpoint(tmp_path):
     images = target_images()
     straight = train(tiny_config(steps=6, **RECIPE), images, tmp_path / "straight", progress=False)

@@ -121,6 +121,7 @@ def test_invite_filter_redacts_the_token_of_an_access_log_record():
     assert token not in record.getMessage() and "/invite/[redacted]" in record.getMessage()
 
 
+@pytest.mark.slow  # starts the server process and waits for it (~12 s)
 def test_served_study_keeps_every_secret_out_of_its_log(tmp_path):
     import httpx
     from validation_support import hidden_fields, image_url, make_study, running_server
