@@ -15,7 +15,8 @@ from gan_lib.metrics import Estimate
 __all__ = ["TABLE_COLUMNS", "results_table", "time_to_quality", "markdown_report", "plot_quality"]
 
 #: Metric key in a record -> column prefix in the table.
-_METRICS = {"swd": "swd", "diversity": "diversity", "c2st": "c2st", "statistics_reader": "stats_reader"}
+_METRICS = {"swd": "swd", "diversity": "diversity", "c2st": "c2st", "statistics_reader": "stats_reader",
+            "fine_band": "fine_band_db", "blur_sigma": "blur_sigma", "cnn_reader": "cnn_reader"}
 TABLE_COLUMNS = [
     "trainer", "recipe", "budget_min", "train_min", "cpu_min", "generator_steps", "images_seen",
     *[f"{prefix}{suffix}" for prefix in _METRICS.values() for suffix in ("", "_ci_low", "_ci_high", "_n")],
@@ -169,13 +170,16 @@ def markdown_report(table: pd.DataFrame, environment: dict[str, Any]) -> str:
 
 
 #: Table columns of each plotted metric: (value, CI low, CI high).
-_PLOTTED = {key: (key, f"{key}_ci_low", f"{key}_ci_high") for key in ("swd", "diversity", "c2st", "stats_reader")}
+_PLOTTED = {key: (key, f"{key}_ci_low", f"{key}_ci_high")
+            for key in ("swd", "diversity", "c2st", "stats_reader", "blur_sigma", "cnn_reader")}
 _YLABELS = {"swd": "SWD x1e3 vs train (lower is better)", "diversity": "MS-SSIM within set (diversity)",
-            "c2st": "C2ST AUC (0.5 = indistinguishable)", "stats_reader": "statistics-reader AUC"}
+            "c2st": "4-epoch C2ST AUC (blind to blur)", "stats_reader": "statistics-reader AUC",
+            "blur_sigma": "blur-equivalent sigma [px]", "cnn_reader": "blur-aware CNN reader AUC"}
 
 
 def plot_quality(table: pd.DataFrame) -> plt.Figure:
-    """SWD, diversity and both readers' AUC vs training minutes; floors as horizontal lines with CI bands.
+    """SWD, diversity, the readers' AUCs and the blur-equivalent sigma vs training minutes; floors as horizontal
+    lines with CI bands.
 
     Parameters
     ----------
@@ -185,13 +189,14 @@ def plot_quality(table: pd.DataFrame) -> plt.Figure:
     Returns
     -------
     matplotlib Figure
-        Four panels; error bars and bands are 95 % CIs.
+        Six panels; error bars and bands are 95 % CIs.
     """
     trained = table[table["budget_min"].notna()]
     palette = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(CONTENDERS)))
     colours = dict(zip(CONTENDERS, palette))
     with thesis_style():
-        fig, axes = plt.subplots(1, 4, figsize=(13, 3.5))
+        fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
+        axes = axes.ravel()
         for ax, metric in zip(axes, _PLOTTED):
             value, low, high = _PLOTTED[metric]
             for split, label in FLOORS.items():

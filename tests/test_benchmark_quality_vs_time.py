@@ -235,7 +235,7 @@ def test_plot_quality_draws_trainers_and_floors(qvt):
     fig = qvt.plot_quality(qvt.results_table(*_fake_results(qvt)))
     labels = {text.get_text() for legend in fig.legends for text in legend.get_texts()}
     assert {THESIS, PROJECT} | set(qvt.FLOORS.values()) <= labels
-    assert len(fig.axes) == 4
+    assert len(fig.axes) == 6  # SWD, diversity, three readers, blur-equivalent sigma
 
 
 def test_contender_trains_exactly_what_train_trains_and_resumes_from_its_checkpoint(qvt, tiny, tmp_path):

@@ -44,7 +44,7 @@ FIGURE_FILES: tuple[FigureFile, ...] = (
     FigureFile("fig8_comparison", ("png", "pdf"), "Fig 8",
                "Three generated examples: the image, its nearest real image, denoised version, Sobel edges.",
                "gan_lib.figures.grids.comparison_grid", "eval/ arrays + nearest neighbours via gan_lib.metrics"),
-    FigureFile("fig_spectra", ("png", "pdf"), "Spectra (issue 25)",
+    FigureFile("fig_spectra", ("png", "pdf"), "Spectra (beyond the thesis)",
                "Mean radial power spectra of real (train, held-out, test), generated and the training set blurred "
                "by sigma 0.5-2 px, and each relative to train in dB: blur shows as a drop at high frequency.",
                "gan_lib.figures.spectra.spectra_figure (notebook 05)", "eval/generated.npy + real splits"),

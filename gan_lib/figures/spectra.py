@@ -1,4 +1,4 @@
-"""Mean radial power spectra of real, generated and blurred real sets: blur seen at a glance (issue 25)."""
+"""Mean radial power spectra of real, generated and blurred real sets: blur seen at a glance."""
 from __future__ import annotations
 
 from typing import Mapping

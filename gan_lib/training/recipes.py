@@ -46,7 +46,7 @@ gradient penalty (lambda = 10) and the BatchNorm-free critic.
     ``benchmarks/quality_vs_time.py`` measures the ladder from one recipe to
     the other; the README reports it.
 
-Candidate settings (issue 26), in no recipe yet: each defaults to what both
+Candidate settings, in no recipe yet: each defaults to what both
 recipes do today, and docs/results/generator_probes.md has their probes.
 
 - ``penalty_norm``: the norm the gradient penalty holds the critic
