@@ -10,6 +10,7 @@ Every notebook cell nbval collects is marked ``slow``: together they train and
 evaluate the quick run (minutes), so ``make test-fast`` (``pytest -m "not
 slow"``) leaves them to ``make test``.
 """
+
 from __future__ import annotations
 
 import os

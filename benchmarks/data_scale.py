@@ -27,6 +27,7 @@ and prints the table.  The synthetic images go to ``--scratch`` (default
 ``runs/benchmarks/data_scale/synthetic``) and are deleted afterwards unless
 ``--keep-images``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,10 +47,11 @@ from scipy import ndimage
 from gan_lib.atomic import atomic_write_json, atomic_write_text
 from gan_lib.config import RUNS_DIR
 
-GIB = 2 ** 30
+GIB = 2**30
 
 
 # --- synthetic mammograms ----------------------------------------------------------------------
+
 
 def synthetic_mammogram(seed: int, shape: tuple[int, int] = (4500, 3000)) -> tuple[np.ndarray, str]:
     """A 16-bit breast-shaped image with tissue-like texture and its laterality ("LEFT"/"RIGHT")."""
@@ -60,14 +62,15 @@ def synthetic_mammogram(seed: int, shape: tuple[int, int] = (4500, 3000)) -> tup
     a, b = small[0] * rng.uniform(0.38, 0.46), small[1] * rng.uniform(0.6, 0.8)
     centre = small[0] * rng.uniform(0.45, 0.55)
     radius = ((yy - centre) / a) ** 2 + (xx / b) ** 2
-    texture = sum(ndimage.gaussian_filter(rng.standard_normal(small).astype(np.float32), sigma) * sigma
-                  for sigma in (1, 3, 9, 27))
+    texture = sum(
+        ndimage.gaussian_filter(rng.standard_normal(small).astype(np.float32), sigma) * sigma for sigma in (1, 3, 9, 27)
+    )
     texture = (texture - texture.mean()) / texture.std()
     breast = np.clip(1.2 - radius, 0, 1) ** 0.5  # thicker towards the chest wall
     coarse = np.where(radius <= 1, 14000 + 9000 * breast + 3500 * texture * breast, 0).astype(np.float32)
     image = _upsample(coarse, shape)
     image += rng.standard_normal(shape, dtype=np.float32) * 250 + 600  # quantum noise and detector offset
-    image[int(0.05 * height):int(0.08 * height), int(0.75 * width):int(0.9 * width)] = 60000  # a label
+    image[int(0.05 * height) : int(0.08 * height), int(0.75 * width) : int(0.9 * width)] = 60000  # a label
     side = "LEFT" if seed % 2 == 0 else "RIGHT"
     image = np.clip(image, 0, 65535).astype(np.uint16)
     return (image if side == "LEFT" else image[:, ::-1].copy()), side
@@ -107,6 +110,7 @@ def subset_folder(paths: list[Path], folder: Path) -> Path:
 
 
 # --- memory of a process tree ------------------------------------------------------------------
+
 
 def _tree_rss(pid: int) -> int:
     """Resident bytes of ``pid`` and all its descendants (psutil, else /proc)."""
@@ -205,18 +209,31 @@ def preparation(counts: list[int], workers: list[int], scratch: Path) -> list[di
             wall, peak, out = run_with_peak_memory([sys.executable, "-c", code], env)
             result = json.loads(out.strip().splitlines()[-1])
             sizes = folder_bytes(Path(result["root"]))
-            rows.append({"images": count, "workers": n_workers, "wall_s": wall, "prepare_s": result["seconds"],
-                         "prepare_s_per_image": result["seconds"] / count, "peak_rss_bytes": peak,
-                         "peak_rss_gib": peak / GIB, "disk_bytes_per_image": sizes["total"] / count,
-                         **{f"disk_{k}_bytes_per_image": v / count for k, v in sizes.items() if k != "total"}})
-            print(f"prepare N={count} workers={n_workers}: {result['seconds']:.1f} s "
-                  f"({result['seconds'] / count:.2f} s/image), peak {peak / GIB:.2f} GiB, "
-                  f"{sizes['total'] / count / 2 ** 20:.2f} MiB/image", flush=True)
+            rows.append(
+                {
+                    "images": count,
+                    "workers": n_workers,
+                    "wall_s": wall,
+                    "prepare_s": result["seconds"],
+                    "prepare_s_per_image": result["seconds"] / count,
+                    "peak_rss_bytes": peak,
+                    "peak_rss_gib": peak / GIB,
+                    "disk_bytes_per_image": sizes["total"] / count,
+                    **{f"disk_{k}_bytes_per_image": v / count for k, v in sizes.items() if k != "total"},
+                }
+            )
+            print(
+                f"prepare N={count} workers={n_workers}: {result['seconds']:.1f} s "
+                f"({result['seconds'] / count:.2f} s/image), peak {peak / GIB:.2f} GiB, "
+                f"{sizes['total'] / count / 2**20:.2f} MiB/image",
+                flush=True,
+            )
             shutil.rmtree(result["root"], ignore_errors=True)
     return rows
 
 
 # --- quantisation ------------------------------------------------------------------------------
+
 
 def quantisation() -> dict:
     """Errors of uint16 and float16 storage of the embedded data's full-profile working images vs float32."""
@@ -235,13 +252,17 @@ def quantisation() -> dict:
     for name, parts in errors.items():
         values = np.concatenate(parts)
         # In the model's [-1, 1] range the errors double.
-        result[name] = {"max_abs_model_range": 2 * float(values.max()),
-                        "mean_abs_model_range": 2 * float(values.mean()),
-                        "rms_model_range": 2 * float(np.sqrt(np.mean(values ** 2))), "pixels": int(values.size)}
+        result[name] = {
+            "max_abs_model_range": 2 * float(values.max()),
+            "mean_abs_model_range": 2 * float(values.mean()),
+            "rms_model_range": 2 * float(np.sqrt(np.mean(values**2))),
+            "pixels": int(values.size),
+        }
     return result
 
 
 # --- training speed ----------------------------------------------------------------------------
+
 
 def training_speed(profile: str, steps: int, rounds: int) -> dict:
     """Median seconds per generator step and per real batch, crop source vs in-memory tensor (alternating)."""
@@ -254,14 +275,19 @@ def training_speed(profile: str, steps: int, rounds: int) -> dict:
     from gan_lib.training.crops import CropSource
 
     # Fixed execution settings (no per-machine probe): both sources train the same networks the same way.
-    data_cfg, config = resolve_configs(profile, overrides={"device": "cpu", "precision": "fp32",
-                                                           "memory_format": "contiguous"})
+    data_cfg, config = resolve_configs(
+        profile, overrides={"device": "cpu", "precision": "fp32", "memory_format": "contiguous"}
+    )
     dataset = prepare_dataset(data_cfg, progress=False)
     fixed, table = dataset.images("train"), dataset.crop_table("train")
     fmt, precision = torch.contiguous_format, "fp32"
     sources = {
-        "tensor": TensorBatcher(torch.from_numpy(fixed).unsqueeze(1).contiguous(memory_format=fmt),
-                                batch_size=config.batch_size, flips=config.flips, seed=2),
+        "tensor": TensorBatcher(
+            torch.from_numpy(fixed).unsqueeze(1).contiguous(memory_format=fmt),
+            batch_size=config.batch_size,
+            flips=config.flips,
+            seed=2,
+        ),
         "crops": CropSource(table, batch_size=config.batch_size, flips=config.flips, seed=2, memory_format=fmt),
     }
     states = {name: build_state(config, device="cpu", memory_format=fmt, precision=precision) for name in sources}
@@ -277,9 +303,17 @@ def training_speed(profile: str, steps: int, rounds: int) -> dict:
                 start = time.perf_counter()
                 train_step(states[name], source, config=config, precision=precision).cpu()
                 step_times[name].append(time.perf_counter() - start)
-    result = {"profile": profile, "batch_size": config.batch_size, "image_size": config.image_size,
-              "n_critic": config.n_critic, "precision": precision, "threads": torch.get_num_threads(),
-              "train_images": len(fixed), "valid_crops": table.total, "steps_per_method": steps * rounds}
+    result = {
+        "profile": profile,
+        "batch_size": config.batch_size,
+        "image_size": config.image_size,
+        "n_critic": config.n_critic,
+        "precision": precision,
+        "threads": torch.get_num_threads(),
+        "train_images": len(fixed),
+        "valid_crops": table.total,
+        "steps_per_method": steps * rounds,
+    }
     for name in sources:
         result[f"{name}_draw_ms"] = 1000 * float(np.median(draw_times[name]))
         if step_times[name]:
@@ -290,8 +324,9 @@ def training_speed(profile: str, steps: int, rounds: int) -> dict:
     extra = (result["crops_draw_ms"] - result["tensor_draw_ms"]) / 1000 * draws
     step = result.get("tensor_step_s")
     result["crop_overhead_fraction_of_step"] = extra / step if step else None
-    print(f"train {profile}: " + ", ".join(f"{k}={v:.4g}" for k, v in result.items()
-                                            if isinstance(v, float)), flush=True)
+    print(
+        f"train {profile}: " + ", ".join(f"{k}={v:.4g}" for k, v in result.items() if isinstance(v, float)), flush=True
+    )
     return result
 
 
@@ -316,52 +351,83 @@ def extrapolate(preparation_rows: list[dict], *, patch_bytes: int = 512 * 128 * 
     one = at_largest[min(at_largest)]
     rows = []
     for name, count in DATASETS.items():
-        row = {"dataset": name, "images": count, "measured_n": largest,
-               "disk_gib": one["disk_bytes_per_image"] * count / GIB,
-               "previous_layout_gib": patch_bytes * count / GIB,
-               "core_hours": one["prepare_s_per_image"] * count / 3600}
+        row = {
+            "dataset": name,
+            "images": count,
+            "measured_n": largest,
+            "disk_gib": one["disk_bytes_per_image"] * count / GIB,
+            "previous_layout_gib": patch_bytes * count / GIB,
+            "core_hours": one["prepare_s_per_image"] * count / 3600,
+        }
         for workers, measured in sorted(at_largest.items()):
             row[f"wall_hours_{workers}_workers"] = measured["prepare_s_per_image"] * count / 3600
-            row[f"peak_gib_{workers}_workers"] = max(r["peak_rss_gib"] for r in preparation_rows
-                                                     if r["workers"] == workers)
+            row[f"peak_gib_{workers}_workers"] = max(
+                r["peak_rss_gib"] for r in preparation_rows if r["workers"] == workers
+            )
         rows.append(row)
     return rows
 
 
 # --- report ------------------------------------------------------------------------------------
 
+
 def markdown(result: dict) -> str:
     """The JSON result as Markdown tables."""
-    lines = [f"# Data-stage scaling ({result['cpu']}, {result['load_note']})", "",
-             "| images | workers | prepare s/image | peak RSS, whole process tree (GiB) | disk MiB/image |",
-             "|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"# Data-stage scaling ({result['cpu']}, {result['load_note']})",
+        "",
+        "| images | workers | prepare s/image | peak RSS, whole process tree (GiB) | disk MiB/image |",
+        "|---:|---:|---:|---:|---:|",
+    ]
     for row in result["preparation"]:
-        lines.append(f"| {row['images']} | {row['workers']} | {row['prepare_s_per_image']:.2f} | "
-                     f"{row['peak_rss_gib']:.2f} | {row['disk_bytes_per_image'] / 2 ** 20:.2f} |")
-    lines += ["", "| storage | max abs error | mean abs error | RMS (model range [-1, 1]) | pixels |",
-              "|---|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {row['images']} | {row['workers']} | {row['prepare_s_per_image']:.2f} | "
+            f"{row['peak_rss_gib']:.2f} | {row['disk_bytes_per_image'] / 2**20:.2f} |"
+        )
+    lines += [
+        "",
+        "| storage | max abs error | mean abs error | RMS (model range [-1, 1]) | pixels |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for name, q in result["quantisation"].items():
-        lines.append(f"| {name} | {q['max_abs_model_range']:.2e} | {q['mean_abs_model_range']:.2e} | "
-                     f"{q['rms_model_range']:.2e} | {q['pixels']} |")
-    lines += ["", "| profile | tensor steps/s | crops steps/s | tensor draw ms | crops draw ms | crop cost / step |",
-              "|---|---:|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {name} | {q['max_abs_model_range']:.2e} | {q['mean_abs_model_range']:.2e} | "
+            f"{q['rms_model_range']:.2e} | {q['pixels']} |"
+        )
+    lines += [
+        "",
+        "| profile | tensor steps/s | crops steps/s | tensor draw ms | crops draw ms | crop cost / step |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for t in result["training"]:
+
         def cell(key: str, fmt: str = ".3f", t: dict = t) -> str:
             return format(t[key], fmt) if t.get(key) is not None else "n/a"
-        lines.append(f"| {t['profile']} | {cell('tensor_steps_per_s')} | {cell('crops_steps_per_s')} | "
-                     f"{cell('tensor_draw_ms', '.2f')} | {cell('crops_draw_ms', '.2f')} | "
-                     f"{cell('crop_overhead_fraction_of_step', '.1%')} |")
+
+        lines.append(
+            f"| {t['profile']} | {cell('tensor_steps_per_s')} | {cell('crops_steps_per_s')} | "
+            f"{cell('tensor_draw_ms', '.2f')} | {cell('crops_draw_ms', '.2f')} | "
+            f"{cell('crop_overhead_fraction_of_step', '.1%')} |"
+        )
     extrapolated = result.get("extrapolation") or []
     if extrapolated:
         workers = sorted(int(k.split("_")[2]) for k in extrapolated[0] if k.startswith("wall_hours_"))
-        lines += ["", "| dataset | images | disk (GiB) | previous layout (GiB) | CPU core-hours | "
-                  + " | ".join(f"wall h, {w} workers | peak GiB, {w} workers" for w in workers) + " |",
-                  "|---|---:|---:|---:|---:|" + "---:|---:|" * len(workers)]
+        lines += [
+            "",
+            "| dataset | images | disk (GiB) | previous layout (GiB) | CPU core-hours | "
+            + " | ".join(f"wall h, {w} workers | peak GiB, {w} workers" for w in workers)
+            + " |",
+            "|---|---:|---:|---:|---:|" + "---:|---:|" * len(workers),
+        ]
         for row in extrapolated:
-            lines.append(f"| {row['dataset']} | {row['images']} | {row['disk_gib']:.1f} | "
-                         f"{row['previous_layout_gib']:.0f} | {row['core_hours']:.1f} | "
-                         + " | ".join(f"{row[f'wall_hours_{w}_workers']:.1f} | {row[f'peak_gib_{w}_workers']:.2f}"
-                                      for w in workers) + " |")
+            lines.append(
+                f"| {row['dataset']} | {row['images']} | {row['disk_gib']:.1f} | "
+                f"{row['previous_layout_gib']:.0f} | {row['core_hours']:.1f} | "
+                + " | ".join(
+                    f"{row[f'wall_hours_{w}_workers']:.1f} | {row[f'peak_gib_{w}_workers']:.2f}" for w in workers
+                )
+                + " |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -388,8 +454,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-prepare", action="store_true", help="only quantisation and training speed")
     args = parser.parse_args(argv)
     out = RUNS_DIR / "benchmarks" / "data_scale"
-    result = {"cpu": _cpu_name(), "load_note": args.load_note, "python": platform.python_version(),
-              "load_average_start": os.getloadavg()}
+    result = {
+        "cpu": _cpu_name(),
+        "load_note": args.load_note,
+        "python": platform.python_version(),
+        "load_average_start": os.getloadavg(),
+    }
     try:
         result["preparation"] = [] if args.skip_prepare else preparation(args.counts, args.workers, args.scratch)
     finally:

@@ -1,4 +1,5 @@
 """One recipe of ``quality_vs_time.py`` trained with the project's trainer, on its own clock and random streams."""
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,9 @@ class Contender:
         A checkpoint of this contender (:meth:`checkpoint`) to continue from, exactly; its clock continues too.
     """
 
-    def __init__(self, name: str, config: TrainConfig, images: np.ndarray, *,
-                 checkpoint: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, name: str, config: TrainConfig, images: np.ndarray, *, checkpoint: dict[str, Any] | None = None
+    ) -> None:
         if name not in CONTENDERS:
             raise ValueError(f"Contender: name must be one of {list(CONTENDERS)}; got {name!r}.")
         self.name, self.config = name, config
@@ -71,9 +73,14 @@ class Contender:
         outer_threads, outer_rng = torch.get_num_threads(), torch.get_rng_state()
         torch.set_num_threads(self.threads)
         torch.set_rng_state(self.rng_state)
-        bar = tqdm(total=round(max(seconds - self.train_seconds, 0.0), 1), unit="s", leave=False,
-                   disable=not progress, desc=f"train {self.name} to {seconds / 60:g} min",
-                   bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s{postfix}")
+        bar = tqdm(
+            total=round(max(seconds - self.train_seconds, 0.0), 1),
+            unit="s",
+            leave=False,
+            disable=not progress,
+            desc=f"train {self.name} to {seconds / 60:g} min",
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s{postfix}",
+        )
         run = self.run
         try:
             while self.train_seconds < seconds:
@@ -100,5 +107,7 @@ class Contender:
         finally:
             torch.set_rng_state(outer_rng)
         # The load average at the end of training to this mark, this benchmark included.
-        return {**checkpoint, "benchmark": {"trainer": self.name, "cpu_seconds": self.cpu_seconds,
-                                            "load_avg_1min": os.getloadavg()[0]}}
+        return {
+            **checkpoint,
+            "benchmark": {"trainer": self.name, "cpu_seconds": self.cpu_seconds, "load_avg_1min": os.getloadavg()[0]},
+        }

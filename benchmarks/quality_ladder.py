@@ -5,6 +5,7 @@ for one more group of settings over the thesis recipe, so the ladder cannot
 drift from the recipes it climbs between; the rung that reaches all of them is
 the project recipe itself.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,8 +17,19 @@ from typing import Any, Sequence
 from gan_lib.training import TrainConfig, train_config_for_profile
 from gan_lib.training.recipes import RECIPES
 
-__all__ = ["LADDER", "CONTENDERS", "TARGETS", "FLOORS", "DEFAULT_BUDGETS", "QUICK_BUDGETS", "CACHE_VERSION",
-           "budget_marks", "mark_name", "benchmark_folder", "contender_configs"]
+__all__ = [
+    "LADDER",
+    "CONTENDERS",
+    "TARGETS",
+    "FLOORS",
+    "DEFAULT_BUDGETS",
+    "QUICK_BUDGETS",
+    "CACHE_VERSION",
+    "budget_marks",
+    "mark_name",
+    "benchmark_folder",
+    "contender_configs",
+]
 
 #: The rungs: label, file-name slug, and the settings whose project-recipe values this rung adds.
 LADDER: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -116,5 +128,8 @@ def contender_configs(profile: str, slugs: Sequence[str] | None = None, **overri
     unknown = sorted(set(slugs or ()) - set(known))
     if unknown:
         raise ValueError(f"contenders: unknown {unknown}; choose from {known}.")
-    return {label: train_config_for_profile(profile, {**settings, **overrides})
-            for label, (slug, settings) in CONTENDERS.items() if slugs is None or slug in slugs}
+    return {
+        label: train_config_for_profile(profile, {**settings, **overrides})
+        for label, (slug, settings) in CONTENDERS.items()
+        if slugs is None or slug in slugs
+    }

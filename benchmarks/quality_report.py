@@ -1,4 +1,5 @@
 """The table, time-to-quality, markdown and plot of ``quality_vs_time.py``'s results."""
+
 from __future__ import annotations
 
 import math
@@ -15,12 +16,29 @@ from gan_lib.metrics import Estimate
 __all__ = ["TABLE_COLUMNS", "results_table", "time_to_quality", "markdown_report", "plot_quality"]
 
 #: Metric key in a record -> column prefix in the table.
-_METRICS = {"swd": "swd", "diversity": "diversity", "c2st": "c2st", "statistics_reader": "stats_reader",
-            "fine_band": "fine_band_db", "blur_sigma": "blur_sigma", "cnn_reader": "cnn_reader"}
+_METRICS = {
+    "swd": "swd",
+    "diversity": "diversity",
+    "c2st": "c2st",
+    "statistics_reader": "stats_reader",
+    "fine_band": "fine_band_db",
+    "blur_sigma": "blur_sigma",
+    "cnn_reader": "cnn_reader",
+}
 TABLE_COLUMNS = [
-    "trainer", "recipe", "budget_min", "train_min", "cpu_min", "generator_steps", "images_seen",
+    "trainer",
+    "recipe",
+    "budget_min",
+    "train_min",
+    "cpu_min",
+    "generator_steps",
+    "images_seen",
     *[f"{prefix}{suffix}" for prefix in _METRICS.values() for suffix in ("", "_ci_low", "_ci_high", "_n")],
-    "n_reference", "threads", "precision", "memory_format", "load_avg_1min",
+    "n_reference",
+    "threads",
+    "precision",
+    "memory_format",
+    "load_avg_1min",
 ]
 
 
@@ -61,8 +79,9 @@ def _metric_columns(metrics: dict[str, Estimate]) -> dict[str, Any]:
     for key, prefix in _METRICS.items():
         if key in metrics:
             e = metrics[key]
-            out.update({prefix: e.value, f"{prefix}_ci_low": e.ci_low, f"{prefix}_ci_high": e.ci_high,
-                        f"{prefix}_n": e.n})
+            out.update(
+                {prefix: e.value, f"{prefix}_ci_low": e.ci_low, f"{prefix}_ci_high": e.ci_high, f"{prefix}_n": e.n}
+            )
             if e.n_reference is not None:
                 out["n_reference"] = e.n_reference
     return out
@@ -90,11 +109,16 @@ def time_to_quality(table: pd.DataFrame) -> pd.DataFrame:
             continue
         reached = part[(part["swd"] <= TARGETS["swd_over_floor"] * floor) & (part["c2st"] <= TARGETS["c2st_auc"])]
         first = reached.iloc[0] if not reached.empty else None
-        rows.append({"trainer": name, "minutes": first["train_min"] if first is not None else math.nan,
-                     "budget_min": first["budget_min"] if first is not None else math.nan,
-                     "swd": first["swd"] if first is not None else math.nan,
-                     "c2st": first["c2st"] if first is not None else math.nan,
-                     "last_budget_min": part["budget_min"].max()})
+        rows.append(
+            {
+                "trainer": name,
+                "minutes": first["train_min"] if first is not None else math.nan,
+                "budget_min": first["budget_min"] if first is not None else math.nan,
+                "swd": first["swd"] if first is not None else math.nan,
+                "c2st": first["c2st"] if first is not None else math.nan,
+                "last_budget_min": part["budget_min"].max(),
+            }
+        )
     out = pd.DataFrame(rows, columns=["trainer", "minutes", "budget_min", "swd", "c2st", "last_budget_min"])
     thesis = out.loc[out["trainer"] == "thesis recipe", "minutes"]
     out["ratio_to_thesis"] = (thesis.iloc[0] / out["minutes"]) if not thesis.empty else math.nan
@@ -114,36 +138,51 @@ def _load_range(table: pd.DataFrame) -> str:
 
 def markdown_report(table: pd.DataFrame, environment: dict[str, Any]) -> str:
     """The table and the time to quality as GitHub markdown, preceded by what was run where."""
-    lines = ["| recipe | budget (min) | trained (min) | steps | SWD x1e3 avg [95% CI] | MS-SSIM diversity [95% CI] "
-             "| C2ST AUC [95% CI] | statistics-reader AUC [95% CI] |",
-             "|---|---:|---:|---:|---|---|---|---|"]
+    lines = [
+        "| recipe | budget (min) | trained (min) | steps | SWD x1e3 avg [95% CI] | MS-SSIM diversity [95% CI] "
+        "| C2ST AUC [95% CI] | statistics-reader AUC [95% CI] |",
+        "|---|---:|---:|---:|---|---|---|---|",
+    ]
     for row in table.itertuples(index=False):
         trained = pd.notna(row.budget_min)
         lines.append(
             f"| {row.trainer} | {f'{row.budget_min:g}' if trained else '—'} "
             f"| {f'{row.train_min:.3g}' if trained else '—'} | {row.generator_steps if trained else '—'} "
-            + "".join(f"| {_with_ci(getattr(row, p), getattr(row, f'{p}_ci_low'), getattr(row, f'{p}_ci_high'))} "
-                      for p in _METRICS.values()) + "|"
+            + "".join(
+                f"| {_with_ci(getattr(row, p), getattr(row, f'{p}_ci_low'), getattr(row, f'{p}_ci_high'))} "
+                for p in _METRICS.values()
+            )
+            + "|"
         )
     reach = time_to_quality(table)
-    lines += ["", f"Time to quality (SWD <= {TARGETS['swd_over_floor']:g} x the same-patient floor and C2ST AUC <= "
-              f"{TARGETS['c2st_auc']:g}; resolution: the budget marks):", "",
-              "| recipe | reached at mark (min) | trained (min) | SWD | C2ST AUC | thesis minutes / these |",
-              "|---|---:|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        f"Time to quality (SWD <= {TARGETS['swd_over_floor']:g} x the same-patient floor and C2ST AUC <= "
+        f"{TARGETS['c2st_auc']:g}; resolution: the budget marks):",
+        "",
+        "| recipe | reached at mark (min) | trained (min) | SWD | C2ST AUC | thesis minutes / these |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for row in reach.itertuples(index=False):
         if pd.isna(row.minutes):
             lines.append(f"| {row.trainer} | not by {row.last_budget_min:g} | — | — | — | — |")
         else:
             ratio = "—" if pd.isna(row.ratio_to_thesis) else f"{row.ratio_to_thesis:.2g}x"
-            lines.append(f"| {row.trainer} | {row.budget_min:g} | {row.minutes:.3g} | {row.swd:.3g} | {row.c2st:.2f} "
-                         f"| {ratio} |")
+            lines.append(
+                f"| {row.trainer} | {row.budget_min:g} | {row.minutes:.3g} | {row.swd:.3g} | {row.c2st:.2f} | {ratio} |"
+            )
     env, evaluation = environment, environment["evaluation"]
     sizes = table.dropna(subset=["swd_n"])
     n_train = env["set_sizes"]["train"]
-    size_text = (f"{sizes.swd_n.iloc[0]} images per set vs {sizes.n_reference.iloc[0]} training images"
-                 if not sizes.empty else "no SWD computed")
-    hardware = "; ".join(f"{name}: {h.get('precision', '?')}, {h.get('memory_format', '?')}, "
-                         f"{h.get('num_threads', '?')} thread(s)" for name, h in env["hardware"].items())
+    size_text = (
+        f"{sizes.swd_n.iloc[0]} images per set vs {sizes.n_reference.iloc[0]} training images"
+        if not sizes.empty
+        else "no SWD computed"
+    )
+    hardware = "; ".join(
+        f"{name}: {h.get('precision', '?')}, {h.get('memory_format', '?')}, {h.get('num_threads', '?')} thread(s)"
+        for name, h in env["hardware"].items()
+    )
     header = [
         f"Quality vs training time, training profile `{env['train_profile']}` "
         f"({env['train']['image_size']} px, widths {env['train']['generator_width']}/{env['train']['critic_width']}, "
@@ -170,11 +209,18 @@ def markdown_report(table: pd.DataFrame, environment: dict[str, Any]) -> str:
 
 
 #: Table columns of each plotted metric: (value, CI low, CI high).
-_PLOTTED = {key: (key, f"{key}_ci_low", f"{key}_ci_high")
-            for key in ("swd", "diversity", "c2st", "stats_reader", "blur_sigma", "cnn_reader")}
-_YLABELS = {"swd": "SWD x1e3 vs train (lower is better)", "diversity": "MS-SSIM within set (diversity)",
-            "c2st": "4-epoch C2ST AUC (blind to blur)", "stats_reader": "statistics-reader AUC",
-            "blur_sigma": "blur-equivalent sigma [px]", "cnn_reader": "blur-aware CNN reader AUC"}
+_PLOTTED = {
+    key: (key, f"{key}_ci_low", f"{key}_ci_high")
+    for key in ("swd", "diversity", "c2st", "stats_reader", "blur_sigma", "cnn_reader")
+}
+_YLABELS = {
+    "swd": "SWD x1e3 vs train (lower is better)",
+    "diversity": "MS-SSIM within set (diversity)",
+    "c2st": "4-epoch C2ST AUC (blind to blur)",
+    "stats_reader": "statistics-reader AUC",
+    "blur_sigma": "blur-equivalent sigma [px]",
+    "cnn_reader": "blur-aware CNN reader AUC",
+}
 
 
 def plot_quality(table: pd.DataFrame) -> plt.Figure:
@@ -212,8 +258,17 @@ def plot_quality(table: pd.DataFrame) -> plt.Figure:
                 if rows.empty:
                     continue
                 yerr = [(rows[value] - rows[low]).fillna(0), (rows[high] - rows[value]).fillna(0)]
-                ax.errorbar(rows["train_min"], rows[value], yerr=yerr, marker="o", markersize=3.5, capsize=2,
-                            linewidth=1.2, color=colours[name], label=name)
+                ax.errorbar(
+                    rows["train_min"],
+                    rows[value],
+                    yerr=yerr,
+                    marker="o",
+                    markersize=3.5,
+                    capsize=2,
+                    linewidth=1.2,
+                    color=colours[name],
+                    label=name,
+                )
             ax.set_xlabel("training time [min, wall clock]")
             ax.set_ylabel(_YLABELS[metric])
             ax.set_xlim(left=0)

@@ -5,6 +5,7 @@ file, written atomically; a rerun skips finished marks and continues training
 from the last checkpoint, exactly.  The quality rows are Table 1's
 (:func:`gan_lib.evaluation.quality_metrics`), with its evaluation settings.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -142,16 +143,16 @@ def run_benchmark(
                         torch.save(contender.checkpoint(), tmp)
                 else:
                     live[name] = None  # the stored checkpoint is newer than anything in memory
-                atomic_write_json(result_path, _evaluate_checkpoint(checkpoint_path, mark, sets, eval_config,
-                                                                    config))
+                atomic_write_json(result_path, _evaluate_checkpoint(checkpoint_path, mark, sets, eval_config, config))
             records.append(_record_from_json(_load_json(result_path)))
             outer.update(1)
     outer.close()
     return records, floors
 
 
-def _latest_contender(name: str, earlier: Sequence[float], config: TrainConfig, train: np.ndarray,
-                      folder: Path) -> Contender:
+def _latest_contender(
+    name: str, earlier: Sequence[float], config: TrainConfig, train: np.ndarray, folder: Path
+) -> Contender:
     """The contender at its latest stored earlier mark, or a fresh one."""
     for mark in reversed(earlier):
         path = folder / CONTENDERS[name][0] / f"{mark_name(mark)}.pt"
@@ -160,8 +161,9 @@ def _latest_contender(name: str, earlier: Sequence[float], config: TrainConfig, 
     return Contender(name, config, train)
 
 
-def _evaluate_checkpoint(path: Path, mark: float, sets: dict[str, np.ndarray], eval_config: EvaluationConfig,
-                         config: TrainConfig) -> dict[str, Any]:
+def _evaluate_checkpoint(
+    path: Path, mark: float, sets: dict[str, np.ndarray], eval_config: EvaluationConfig, config: TrainConfig
+) -> dict[str, Any]:
     """Generate ``n_generated`` images from a mark's checkpoint and evaluate them; JSON-ready record."""
     state = load_checkpoint(path)
     started = time.perf_counter()
@@ -170,13 +172,18 @@ def _evaluate_checkpoint(path: Path, mark: float, sets: dict[str, np.ndarray], e
     metrics = quality_metrics(images, sets["train"], eval_config)
     steps = int(state["step"])
     return {
-        "trainer": state["benchmark"]["trainer"], "recipe": recipe_label(config), "budget_min": mark,
-        "train_min": state["elapsed_seconds"] / 60, "cpu_min": state["benchmark"]["cpu_seconds"] / 60,
+        "trainer": state["benchmark"]["trainer"],
+        "recipe": recipe_label(config),
+        "budget_min": mark,
+        "train_min": state["elapsed_seconds"] / 60,
+        "cpu_min": state["benchmark"]["cpu_seconds"] / 60,
         "generator_steps": steps,
         "images_seen": steps * config.n_critic * config.batch_size,  # real images shown to the critic
-        "threads": state["hardware"]["num_threads"], "precision": state["hardware"]["precision"],
+        "threads": state["hardware"]["num_threads"],
+        "precision": state["hardware"]["precision"],
         "memory_format": state["hardware"]["memory_format"],
-        "load_avg_1min": state["benchmark"]["load_avg_1min"], "eval_seconds": time.perf_counter() - started,
+        "load_avg_1min": state["benchmark"]["load_avg_1min"],
+        "eval_seconds": time.perf_counter() - started,
         "metrics": {key: _estimate_dict(est) for key, est in metrics.items()},
     }
 

@@ -66,6 +66,7 @@ per-mark results, ``environment.json``, ``quality_vs_time.csv/.md/.png``);
 ``--publish`` copies the three files to ``benchmarks/results/`` (with the seed
 in their names) for the README.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -104,9 +105,24 @@ from gan_lib.training.checkpoint import load_checkpoint
 
 # The command line's public names, with those of the parts it runs (the tests and callers import them from here).
 __all__ = [
-    "CONTENDERS", "FLOORS", "DEFAULT_BUDGETS", "QUICK_BUDGETS", "TARGETS", "budget_marks", "benchmark_folder",
-    "contender_configs", "reference_sets", "real_floors", "Contender", "run_benchmark", "TABLE_COLUMNS",
-    "results_table", "time_to_quality", "markdown_report", "plot_quality", "main",
+    "CONTENDERS",
+    "FLOORS",
+    "DEFAULT_BUDGETS",
+    "QUICK_BUDGETS",
+    "TARGETS",
+    "budget_marks",
+    "benchmark_folder",
+    "contender_configs",
+    "reference_sets",
+    "real_floors",
+    "Contender",
+    "run_benchmark",
+    "TABLE_COLUMNS",
+    "results_table",
+    "time_to_quality",
+    "markdown_report",
+    "plot_quality",
+    "main",
 ]
 
 #: Files written for the README (``--publish`` copies them to ``benchmarks/results/``).
@@ -114,20 +130,30 @@ OUTPUT_STEM = "quality_vs_time"
 PUBLISH_DIR = PROJECT_ROOT / "benchmarks" / "results"
 
 
-def _environment(profile: str, config: TrainConfig, eval_config: EvaluationConfig, marks: Sequence[float],
-                 sizes: dict[str, int]) -> dict[str, Any]:
+def _environment(
+    profile: str, config: TrainConfig, eval_config: EvaluationConfig, marks: Sequence[float], sizes: dict[str, int]
+) -> dict[str, Any]:
     """What was run where; the CPU model and the contenders' resolved settings are added after training."""
     return {
-        "train_profile": profile, "train": config_to_dict(config), "evaluation": config_to_dict(eval_config),
-        "budgets_min": list(marks), "set_sizes": sizes, "cpu_count": os.cpu_count(),
-        "capability": torch.backends.cpu.get_cpu_capability(), "torch": torch.__version__,
-        "python": platform.python_version(), "commit": source_commit() or "unknown", "hardware": {},
+        "train_profile": profile,
+        "train": config_to_dict(config),
+        "evaluation": config_to_dict(eval_config),
+        "budgets_min": list(marks),
+        "set_sizes": sizes,
+        "cpu_count": os.cpu_count(),
+        "capability": torch.backends.cpu.get_cpu_capability(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "commit": source_commit() or "unknown",
+        "hardware": {},
     }
 
 
 def _write_outputs(table: pd.DataFrame, markdown: str, folder: Path, stem: str) -> list[Path]:
-    paths = [atomic_write_text(folder / f"{stem}.csv", table.to_csv(index=False)),
-             atomic_write_text(folder / f"{stem}.md", markdown)]
+    paths = [
+        atomic_write_text(folder / f"{stem}.csv", table.to_csv(index=False)),
+        atomic_write_text(folder / f"{stem}.md", markdown),
+    ]
     fig = plot_quality(table)
     paths += save_figure(fig, stem, directory=folder, formats=("png",), dpi=110)
     plt.close(fig)
@@ -145,22 +171,46 @@ def _publish(paths: Sequence[Path]) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--budgets-min", type=float, nargs="+", default=None,
-                        help="training-time marks per contender in minutes "
-                             f"(default {' '.join(map(str, DEFAULT_BUDGETS))})")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"budgets {' '.join(map(str, QUICK_BUDGETS))} min: check that everything works")
-    parser.add_argument("--contenders", nargs="+", default=None, metavar="SLUG",
-                        help=f"a subset of the ladder (default all): {' '.join(s for s, _ in CONTENDERS.values())}")
-    parser.add_argument("--train-profile", default="quick", choices=("quick", "full"),
-                        help="data and training profile (default quick: what `make pipeline` trains)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--budgets-min",
+        type=float,
+        nargs="+",
+        default=None,
+        help=f"training-time marks per contender in minutes (default {' '.join(map(str, DEFAULT_BUDGETS))})",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"budgets {' '.join(map(str, QUICK_BUDGETS))} min: check that everything works",
+    )
+    parser.add_argument(
+        "--contenders",
+        nargs="+",
+        default=None,
+        metavar="SLUG",
+        help=f"a subset of the ladder (default all): {' '.join(s for s, _ in CONTENDERS.values())}",
+    )
+    parser.add_argument(
+        "--train-profile",
+        default="quick",
+        choices=("quick", "full"),
+        help="data and training profile (default quick: what `make pipeline` trains)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="training seed of every contender (default 0)")
-    parser.add_argument("--out", type=Path, default=RUNS_DIR / "benchmarks" / OUTPUT_STEM,
-                        help="cache root (default runs/benchmarks/quality_vs_time)")
-    parser.add_argument("--publish", action="store_true",
-                        help="also write quality_vs_time_seed<N>.csv/.md/.png to benchmarks/results/ (for the README)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RUNS_DIR / "benchmarks" / OUTPUT_STEM,
+        help="cache root (default runs/benchmarks/quality_vs_time)",
+    )
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="also write quality_vs_time_seed<N>.csv/.md/.png to benchmarks/results/ (for the README)",
+    )
     args = parser.parse_args(argv)
     if args.quick and args.budgets_min is not None:
         parser.error("give either --quick or --budgets-min, not both")
@@ -168,17 +218,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     data_settings = data_config(args.train_profile)
     dataset = prepare_dataset(data_settings)
-    configs = contender_configs(args.train_profile, args.contenders, seed=args.seed,
-                                image_size=data_settings.image_size)
+    configs = contender_configs(
+        args.train_profile, args.contenders, seed=args.seed, image_size=data_settings.image_size
+    )
     eval_config = evaluation_config("quick")
     sets = reference_sets({split: dataset.images(split) for split in ("train", "heldout", "test")}, eval_config)
-    settings = {"data": config_to_dict(data_settings), "evaluation": config_to_dict(eval_config),
-                "contenders": {name: config_to_dict(c) for name, c in configs.items()}}
+    settings = {
+        "data": config_to_dict(data_settings),
+        "evaluation": config_to_dict(eval_config),
+        "contenders": {name: config_to_dict(c) for name, c in configs.items()},
+    }
     folder = benchmark_folder(args.out, marks=marks, settings=settings)
     print(f"quality vs time: {list(configs)}, budgets {list(marks)} min each, results in {folder}", flush=True)
 
-    environment = _environment(args.train_profile, next(iter(configs.values())), eval_config, marks,
-                               {split: len(images) for split, images in sets.items()})
+    environment = _environment(
+        args.train_profile,
+        next(iter(configs.values())),
+        eval_config,
+        marks,
+        {split: len(images) for split, images in sets.items()},
+    )
     environment["contenders"] = {name: config_to_dict(c) for name, c in configs.items()}
     records, floors = run_benchmark(configs, sets, marks=marks, eval_config=eval_config, folder=folder)
     for name in configs:

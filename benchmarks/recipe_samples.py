@@ -13,6 +13,7 @@ Usage::
         "thesis recipe, 4 min=runs/benchmarks/quality_vs_time/<folder>/thesis/4min.pt" \\
         "project recipe, 4 min=runs/benchmarks/quality_vs_time/<folder>/project/4min.pt"
 """
+
 from __future__ import annotations
 
 import argparse

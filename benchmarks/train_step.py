@@ -36,6 +36,7 @@ Usage::
 
 Writes ``runs/benchmarks/train_step.csv`` and ``.md`` (atomically) and prints the table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -97,15 +98,23 @@ class NaiveReference:
             alpha = torch.rand(c.batch_size, 1, 1, 1, device=self.device)
             interpolates = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
             d_interp = self.D(interpolates)
-            grads = torch.autograd.grad(outputs=d_interp, inputs=interpolates,
-                                        grad_outputs=torch.ones_like(d_interp), create_graph=True, retain_graph=True)[0]
+            grads = torch.autograd.grad(
+                outputs=d_interp,
+                inputs=interpolates,
+                grad_outputs=torch.ones_like(d_interp),
+                create_graph=True,
+                retain_graph=True,
+            )[0]
             gp = c.gp_lambda * ((grads.view(c.batch_size, -1).norm(2, dim=1) - 1) ** 2).mean()
             d_loss = d_fake - d_real + gp
             self.opt_d.zero_grad()
             d_loss.backward()
             self.opt_d.step()
-            record = {"critic_loss": d_loss.item(), "wasserstein": (d_real - d_fake).item(),
-                      "gradient_penalty": gp.item()}
+            record = {
+                "critic_loss": d_loss.item(),
+                "wasserstein": (d_real - d_fake).item(),
+                "gradient_penalty": gp.item(),
+            }
         z = torch.randn(c.batch_size, c.latent_dim, device=self.device)
         g_loss = -self.D(self.G(z)).mean()
         self.opt_g.zero_grad()
@@ -123,8 +132,9 @@ class ProjectDefaults:
 
     def __init__(self, config: TrainConfig, images: np.ndarray, *, fixed: bool = False) -> None:
         if fixed:
-            config = dataclasses.replace(config, precision="fp32", memory_format="contiguous",
-                                         num_threads=DEFAULT_THREADS)
+            config = dataclasses.replace(
+                config, precision="fp32", memory_format="contiguous", num_threads=DEFAULT_THREADS
+            )
         self.config = config
         run = prepare_run(config, images)  # cuDNN autotuning on CUDA is process-wide: all rows get it
         self.hardware, self.state, self.batches = run.hardware, run.state, run.batches
@@ -165,25 +175,41 @@ def images_for(size: int, n: int = 512) -> np.ndarray:
 
 
 def _config(size: int, batch: int, width: float, device: str = "auto") -> TrainConfig:
-    return TrainConfig(image_size=size, batch_size=batch, generator_width=width, critic_width=width,
-                       mlp_hidden=(max(16, round(1024 * width)),), device=device)
+    return TrainConfig(
+        image_size=size,
+        batch_size=batch,
+        generator_width=width,
+        critic_width=width,
+        mlp_hidden=(max(16, round(1024 * width)),),
+        device=device,
+    )
 
 
-def measure_speed(size: int, batch: int, width: float, iterations: int, rounds: int,
-                  device: str = "auto") -> list[dict]:
+def measure_speed(
+    size: int, batch: int, width: float, iterations: int, rounds: int, device: str = "auto"
+) -> list[dict]:
     """Median iterations/s of the three methods at one size, measured in alternating rounds."""
     config, images = _config(size, batch, width, device), images_for(size)
     runners = {
         "naive reference": (NaiveReference(config, images), DEFAULT_THREADS, "fp32, contiguous, DataLoader"),
-        "project step, fixed settings": (ProjectDefaults(config, images, fixed=True), DEFAULT_THREADS,
-                                         "fp32, contiguous, TensorBatcher"),
+        "project step, fixed settings": (
+            ProjectDefaults(config, images, fixed=True),
+            DEFAULT_THREADS,
+            "fp32, contiguous, TensorBatcher",
+        ),
     }
     project = ProjectDefaults(config, images)
     if project.hardware.num_threads != DEFAULT_THREADS:  # separate the thread choice from the code changes
-        runners["naive reference, project's threads"] = (NaiveReference(config, images), project.hardware.num_threads,
-                                                         "fp32, contiguous, DataLoader")
-    runners["project defaults"] = (project, project.hardware.num_threads,
-                                   f"{project.hardware.precision}, {project.hardware.memory_format}, TensorBatcher")
+        runners["naive reference, project's threads"] = (
+            NaiveReference(config, images),
+            project.hardware.num_threads,
+            "fp32, contiguous, DataLoader",
+        )
+    runners["project defaults"] = (
+        project,
+        project.hardware.num_threads,
+        f"{project.hardware.precision}, {project.hardware.memory_format}, TensorBatcher",
+    )
     for runner, threads, _ in runners.values():
         _time(runner.step, 1, threads)  # warm-up
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in runners}
@@ -193,8 +219,17 @@ def measure_speed(size: int, batch: int, width: float, iterations: int, rounds: 
     rows = []
     for name, (_, threads, settings) in runners.items():
         wall = statistics.median(t[0] for t in times[name])
-        rows.append({"image_size": size, "batch": batch, "method": name, "threads": threads, "settings": settings,
-                     "it_per_s": 1.0 / wall, "cpu_s_per_it": statistics.median(t[1] for t in times[name])})
+        rows.append(
+            {
+                "image_size": size,
+                "batch": batch,
+                "method": name,
+                "threads": threads,
+                "settings": settings,
+                "it_per_s": 1.0 / wall,
+                "cpu_s_per_it": statistics.median(t[1] for t in times[name]),
+            }
+        )
     for row in rows:
         row["speedup_vs_naive"] = row["it_per_s"] / rows[0]["it_per_s"]
     return rows
@@ -250,14 +285,20 @@ def main() -> None:
         tail = curves[curves["step"] > args.quality_steps // 2]
         quality = tail.groupby("method")[["wasserstein", "gradient_penalty", "generator_loss"]].agg(["mean", "std"])
         quality.columns = [f"{a} {b}" for a, b in quality.columns]
-        summary = (f"\n\nLoss curves, steps {args.quality_steps // 2 + 1}-{args.quality_steps} "
-                   f"({args.sizes[0]} px, same initialisation; mean and std over steps):\n\n"
-                   f"{to_markdown(quality.reset_index())}")
-    header = (f"Generator iterations/s (each with n_critic=5 critic updates), width {args.width}, "
-              f"median of {args.rounds} alternating rounds x {args.iterations} iterations; "
-              + (f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}.\n\n"
-                 if device.startswith("cuda") else
-                 f"CPU: {torch.backends.cpu.get_cpu_capability()}, {DEFAULT_THREADS} torch threads by default.\n\n"))
+        summary = (
+            f"\n\nLoss curves, steps {args.quality_steps // 2 + 1}-{args.quality_steps} "
+            f"({args.sizes[0]} px, same initialisation; mean and std over steps):\n\n"
+            f"{to_markdown(quality.reset_index())}"
+        )
+    header = (
+        f"Generator iterations/s (each with n_critic=5 critic updates), width {args.width}, "
+        f"median of {args.rounds} alternating rounds x {args.iterations} iterations; "
+        + (
+            f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}.\n\n"
+            if device.startswith("cuda")
+            else f"CPU: {torch.backends.cpu.get_cpu_capability()}, {DEFAULT_THREADS} torch threads by default.\n\n"
+        )
+    )
     markdown = header + to_markdown(table) + summary + "\n"
     atomic_write_text(out / "train_step.md", markdown)
     print("\n" + markdown)

@@ -3,6 +3,7 @@
 ``gan_lib.load_generator(path)`` rebuilds an exported generator from its ``model.safetensors`` alone
 (:mod:`gan_lib.export`); it is imported on first use, so ``import gan_lib`` stays light.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -7,6 +7,7 @@ the target with :func:`os.replace`, which is atomic on POSIX and Windows.  An
 interrupted run therefore leaves either the previous file or the new one,
 never a truncated mix, and nothing computed earlier is destroyed.
 """
+
 from __future__ import annotations
 
 import contextlib

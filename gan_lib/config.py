@@ -8,6 +8,7 @@ profile machinery (:func:`profile_config`, :func:`apply_overrides`), the layout
 of a run folder (:class:`RunPaths`) and (de)serialisation helpers so that every
 run can write its resolved configuration next to its outputs.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -95,10 +96,7 @@ def apply_overrides(config: C, overrides: Mapping[str, Any] | None = None, /) ->
     fields = {f.name: f for f in dataclasses.fields(config)}
     unknown = sorted(set(overrides) - set(fields))
     if unknown:
-        raise ValueError(
-            f"{type(config).__name__}: unknown setting(s) {unknown}; "
-            f"valid names are {sorted(fields)}."
-        )
+        raise ValueError(f"{type(config).__name__}: unknown setting(s) {unknown}; valid names are {sorted(fields)}.")
     clean: dict[str, Any] = {}
     for key, value in overrides.items():
         if value is None:
@@ -148,6 +146,7 @@ def profile_config(
 
 def config_to_dict(config: Any) -> dict[str, Any]:
     """A JSON-ready ``dict`` of a dataclass (tuples become lists, paths strings)."""
+
     def convert(value: Any) -> Any:
         if isinstance(value, Path):
             return str(value)

@@ -25,6 +25,7 @@ patches carry fine texture that strong smoothing erases, and
 :func:`gan_lib.evaluation.compare_denoisers` reports what each method costs in
 texture (GLCM) next to what it gains.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -56,8 +57,13 @@ def _nl_means(image: np.ndarray, *, h_factor: float, patch_size: int, patch_dist
     if sigma == 0.0:
         return image.copy()
     return restoration.denoise_nl_means(
-        image, h=h_factor * sigma, sigma=sigma, patch_size=patch_size, patch_distance=patch_distance,
-        fast_mode=True, preserve_range=True,
+        image,
+        h=h_factor * sigma,
+        sigma=sigma,
+        patch_size=patch_size,
+        patch_distance=patch_distance,
+        fast_mode=True,
+        preserve_range=True,
     )
 
 
@@ -154,7 +160,8 @@ def denoise(images: np.ndarray, method: str, **params: Any) -> np.ndarray:
     intensity = (images.astype(np.float64) + 1.0) / 2.0
     filter_one = METHODS[method]
     out = np.empty(images.shape, dtype=np.float32)
-    for index in tqdm(range(len(images)), desc=f"denoise ({method})", unit="image", leave=False,
-                      disable=len(images) < 200):
+    for index in tqdm(
+        range(len(images)), desc=f"denoise ({method})", unit="image", leave=False, disable=len(images) < 200
+    ):
         out[index] = filter_one(intensity[index], **settings)
     return np.clip(out * 2.0 - 1.0, -1.0, 1.0)

@@ -3,6 +3,7 @@
 Conventions (see ``docs/ARCHITECTURE.md``): a *set* is a float array of shape
 ``(N, H, W)`` in model space [-1, 1]; display space is ``uint8`` in [0, 255].
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -8,6 +8,7 @@ latent walk between two seeds follows the great circle between their vectors
 a Gaussian latent typically has, where a straight line would pass through
 improbably short vectors.
 """
+
 from __future__ import annotations
 
 import re
@@ -50,8 +51,7 @@ def seed_latents(seeds: Sequence[int], latent_dim: int) -> torch.Tensor:
     """
     if len(seeds) == 0:
         raise ValueError("seed_latents: no seeds given.")
-    return torch.stack([torch.randn(latent_dim, generator=torch.Generator().manual_seed(int(seed)))
-                        for seed in seeds])
+    return torch.stack([torch.randn(latent_dim, generator=torch.Generator().manual_seed(int(seed))) for seed in seeds])
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

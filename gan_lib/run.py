@@ -15,6 +15,7 @@ or ``checkpoint="best"`` (``checkpoints/best.pt``, chosen during training by
 the rule of :mod:`gan_lib.training.monitor`; ``last.pt`` for a run that kept
 none), and says which it used (:meth:`Run.checkpoint`).
 """
+
 from __future__ import annotations
 
 import os
@@ -86,8 +87,9 @@ class Run:
             raise ValueError(f"run {self.path} was trained on an array passed to train(); it records no data config.")
         return prepare_dataset(self.data_config, progress=False)
 
-    def generate(self, n: int, *, seed: int = 0, batch_size: int = 256, device: str = "cpu",
-                 checkpoint: str = "last") -> np.ndarray:
+    def generate(
+        self, n: int, *, seed: int = 0, batch_size: int = 256, device: str = "cpu", checkpoint: str = "last"
+    ) -> np.ndarray:
         """``n`` images ``float32 (n, H, W)`` in [-1, 1] from checkpoint ``checkpoint`` ("best" or "last", see
         :meth:`checkpoint`; :func:`gan_lib.generate.generate`)."""
         return generate(self.checkpoint(checkpoint)[1], n, seed=seed, batch_size=batch_size, device=device)

@@ -23,6 +23,7 @@ The same command runs data-parallel on N GPUs (or N CPU processes with
 ``batch_size`` stays the global batch; rank 0 prepares the data cache while
 the other ranks wait, then all train and only rank 0 writes the run folder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,7 +63,7 @@ def resolve_configs(profile: str, *, data_dir: str | None = None, overrides: dic
     """
 
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
-    data_over = {k[len("data."):]: v for k, v in overrides.items() if k.startswith("data.")}
+    data_over = {k[len("data.") :]: v for k, v in overrides.items() if k.startswith("data.")}
     train_over = {k: v for k, v in overrides.items() if not k.startswith("data.")}
     train_fields = {f.name for f in dataclasses.fields(TrainConfig)}
     data_fields = {f.name for f in dataclasses.fields(DataConfig)}
@@ -115,8 +116,9 @@ def run_training(
         heldout = dataset.images("heldout")
     except ValueError:  # the dataset has no held-out view
         heldout = None
-    return train(train_cfg, real, run_dir(run_name), resume=resume, data_config=data_cfg, progress=progress,
-                 heldout=heldout)
+    return train(
+        train_cfg, real, run_dir(run_name), resume=resume, data_config=data_cfg, progress=progress, heldout=heldout
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,8 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Train the hybrid MLP-CNN generator with WGAN-GP. Extra --key=value arguments override "
         "TrainConfig fields; --data.key=value overrides DataConfig fields.",
     )
-    parser.add_argument("--profile", choices=["quick", "full"], default="quick",
-                        help="settings profile (default quick)")
+    parser.add_argument(
+        "--profile", choices=["quick", "full"], default="quick", help="settings profile (default quick)"
+    )
     # --run-name is the spelling for torchrun, whose own parser rejects --run as an ambiguous --run-path.
     parser.add_argument("--run", "--run-name", dest="run", required=True, help="run name: outputs go to runs/<name>/")
     parser.add_argument("--data", default=None, help="folder of mammograms (default: the embedded CBIS-DDSM examples)")
@@ -135,8 +138,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     try:
         overrides = parse_overrides(extra)
-        result = run_training(args.profile, args.run, data_dir=args.data, resume=args.resume, overrides=overrides,
-                              progress=not args.no_progress)
+        result = run_training(
+            args.profile,
+            args.run,
+            data_dir=args.data,
+            resume=args.resume,
+            overrides=overrides,
+            progress=not args.no_progress,
+        )
     except (ValueError, FileExistsError) as error:
         parser.error(str(error))
     finally:

@@ -1,4 +1,5 @@
 """Import a script of ``benchmarks/`` as a module for its tests (the scripts import each other from that folder)."""
+
 from __future__ import annotations
 
 import importlib

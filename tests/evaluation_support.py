@@ -1,4 +1,5 @@
 """Shared synthetic sets for the evaluation tests (tests/test_evaluation_*.py); not a test module."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +10,10 @@ from gan_lib import evaluation
 from gan_lib.config import run_dir
 
 #: A quick-profile config shrunk to the 12-image sets below.
-CONFIG = evaluation.evaluation_config("quick", {"n_generated": 12, "n_resamples": 50, "n_costly_bootstrap": 2,
-                                                "diversity_pairs": 20, "swd_max_images": 12})
+CONFIG = evaluation.evaluation_config(
+    "quick",
+    {"n_generated": 12, "n_resamples": 50, "n_costly_bootstrap": 2, "diversity_pairs": 20, "swd_max_images": 12},
+)
 
 
 def texture(n: int, seed: int, size: int = 32) -> np.ndarray:
@@ -21,8 +24,13 @@ def texture(n: int, seed: int, size: int = 32) -> np.ndarray:
 
 def small_sets() -> evaluation.EvaluationSets:
     """12 generated, 20 training and 12 held-out images; no test split (its reason: "only one patient")."""
-    return evaluation.EvaluationSets(generated=texture(12, 0), train=texture(20, 1), heldout=texture(12, 2),
-                                     test=None, missing={"test": "only one patient"})
+    return evaluation.EvaluationSets(
+        generated=texture(12, 0),
+        train=texture(20, 1),
+        heldout=texture(12, 2),
+        test=None,
+        missing={"test": "only one patient"},
+    )
 
 
 def write_memorisation_csv(run_name: str) -> pd.DataFrame:

@@ -1,4 +1,5 @@
 """Weights shared by tests/test_metrics_fid.py and tests/test_metrics_inception_weights.py; not a test module."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,8 +23,10 @@ requires_packaged = pytest.mark.skipif(
 
 def save_random_weights(folder: Path) -> Path:
     """A randomly initialised state_dict with the FID Inception layout (not the real weights; never reported)."""
-    with mock.patch.object(fid_inception, "load_state_dict_from_url", lambda *a, **k: {}), \
-            mock.patch.object(torchvision.models.Inception3, "load_state_dict", lambda self, *a, **k: None):
+    with (
+        mock.patch.object(fid_inception, "load_state_dict_from_url", lambda *a, **k: {}),
+        mock.patch.object(torchvision.models.Inception3, "load_state_dict", lambda self, *a, **k: None),
+    ):
         net = fid_inception.fid_inception_v3()
     path = folder / FID_WEIGHTS_FILENAME
     torch.save(net.state_dict(), path)

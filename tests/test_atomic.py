@@ -1,4 +1,5 @@
 """Tests of gan_lib.atomic: a failed write never damages the existing file."""
+
 from __future__ import annotations
 
 import json

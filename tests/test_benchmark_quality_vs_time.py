@@ -3,6 +3,7 @@
 Training runs here are sub-second (32 px, tiny networks, budgets of a fraction
 of a second), so these tests check the benchmark's mechanics, not its numbers.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,6 +24,7 @@ from gan_lib.training.recipes import RECIPES
 
 THESIS, PROJECT = "thesis recipe", "project recipe (+ bilinear finest 2 stages)"
 
+
 @pytest.fixture(scope="module")
 def qvt():
     """benchmarks/quality_vs_time.py as a module (it imports train_step from its own folder)."""
@@ -38,11 +40,30 @@ def _images(n: int, seed: int, size: int = 32) -> np.ndarray:
 @pytest.fixture(scope="module")
 def tiny():
     """Thesis and project recipes of a 32 px experiment with tiny networks, fixed execution settings (no probe)."""
-    thesis = TrainConfig(image_size=32, generator_width=0.0625, critic_width=0.0625, mlp_hidden=(16,), latent_dim=16,
-                         batch_size=4, n_critic=2, precision="fp32", memory_format="contiguous", num_threads=1)
+    thesis = TrainConfig(
+        image_size=32,
+        generator_width=0.0625,
+        critic_width=0.0625,
+        mlp_hidden=(16,),
+        latent_dim=16,
+        batch_size=4,
+        n_critic=2,
+        precision="fp32",
+        memory_format="contiguous",
+        num_threads=1,
+    )
     config = {THESIS: thesis, PROJECT: apply_overrides(thesis, {**RECIPES["project"], "recipe": "project"})}
-    eval_config = evaluation_config("quick", {"n_generated": 8, "max_real": 16, "swd_max_images": 8,
-                                              "n_costly_bootstrap": 2, "diversity_pairs": 10, "n_resamples": 50})
+    eval_config = evaluation_config(
+        "quick",
+        {
+            "n_generated": 8,
+            "max_real": 16,
+            "swd_max_images": 8,
+            "n_costly_bootstrap": 2,
+            "diversity_pairs": 10,
+            "n_resamples": 50,
+        },
+    )
     sets = {"train": _images(16, 0), "heldout": _images(8, 1), "test": _images(8, 2)}
     return config, eval_config, sets
 
@@ -101,8 +122,9 @@ def finished(qvt, tiny, tmp_path_factory):
     """A completed two-mark benchmark folder and its records (copied by tests that modify it)."""
     config, eval_config, sets = tiny
     folder = tmp_path_factory.mktemp("finished")
-    records, floors = qvt.run_benchmark(config, sets, marks=MARKS, eval_config=eval_config, folder=folder,
-                                        progress=False)
+    records, floors = qvt.run_benchmark(
+        config, sets, marks=MARKS, eval_config=eval_config, folder=folder, progress=False
+    )
     return folder, records, floors
 
 
@@ -115,7 +137,11 @@ def test_run_benchmark_trains_every_contender_to_each_mark(qvt, tiny, finished):
     configs, eval_config, _ = tiny
     folder, records, floors = finished
     assert [(r["trainer"], r["budget_min"]) for r in records] == [
-        (THESIS, MARKS[0]), (PROJECT, MARKS[0]), (THESIS, MARKS[1]), (PROJECT, MARKS[1])]
+        (THESIS, MARKS[0]),
+        (PROJECT, MARKS[0]),
+        (THESIS, MARKS[1]),
+        (PROJECT, MARKS[1]),
+    ]
     assert [r["recipe"] for r in records[:2]] == ["thesis (n_critic=2)", "project"]  # the tiny thesis: 2 critic updates
     for record in records:
         config = configs[record["trainer"]]
@@ -172,17 +198,33 @@ def _estimate(value: float, n: int = 8, n_reference: int | None = 16) -> Estimat
 
 def _fake_results(qvt):
     records = [
-        {"trainer": name, "recipe": name.split()[0], "budget_min": mark, "train_min": mark + 0.01, "cpu_min": 2 * mark,
-         "generator_steps": steps, "images_seen": steps * 40, "threads": 2, "precision": "fp32",
-         "memory_format": "contiguous", "load_avg_1min": 1.0,
-         "metrics": {"swd": _estimate(50 - steps / 10), "diversity": _estimate(0.2, n_reference=None),
-                     "c2st": _estimate(1.0 - steps / 100), "statistics_reader": _estimate(0.9)}}
+        {
+            "trainer": name,
+            "recipe": name.split()[0],
+            "budget_min": mark,
+            "train_min": mark + 0.01,
+            "cpu_min": 2 * mark,
+            "generator_steps": steps,
+            "images_seen": steps * 40,
+            "threads": 2,
+            "precision": "fp32",
+            "memory_format": "contiguous",
+            "load_avg_1min": 1.0,
+            "metrics": {
+                "swd": _estimate(50 - steps / 10),
+                "diversity": _estimate(0.2, n_reference=None),
+                "c2st": _estimate(1.0 - steps / 100),
+                "statistics_reader": _estimate(0.9),
+            },
+        }
         for name, factor in ((PROJECT, 3), (THESIS, 1))
         for mark, steps in ((0.5, 10 * factor), (1.0, 20 * factor))
     ]
-    floors = {"heldout": {"swd": _estimate(40), "diversity": _estimate(0.1, n_reference=None)},
-              "test": {"swd": _estimate(45), "diversity": _estimate(0.12, n_reference=None)},
-              "train": {"diversity": _estimate(0.11, n_reference=None)}}
+    floors = {
+        "heldout": {"swd": _estimate(40), "diversity": _estimate(0.1, n_reference=None)},
+        "test": {"swd": _estimate(45), "diversity": _estimate(0.12, n_reference=None)},
+        "train": {"diversity": _estimate(0.11, n_reference=None)},
+    }
     return records, floors
 
 
@@ -212,18 +254,34 @@ def test_time_to_quality_finds_the_first_mark_meeting_both_targets(qvt):
 
 
 def _environment():
-    return {"train_profile": "quick", "train": dataclasses.asdict(TrainConfig()), "evaluation":
-            dataclasses.asdict(evaluation_config("quick")), "cpu": "Test CPU", "cpu_count": 2, "capability": "AVX2",
-            "torch": "2.x", "python": "3.11", "set_sizes": {"train": 32},
-            "hardware": {PROJECT: {"precision": "fp32", "memory_format": "channels_last", "num_threads": 1,
-                                   "reasons": ["num_threads: 1 (measured)"]}}}
+    return {
+        "train_profile": "quick",
+        "train": dataclasses.asdict(TrainConfig()),
+        "evaluation": dataclasses.asdict(evaluation_config("quick")),
+        "cpu": "Test CPU",
+        "cpu_count": 2,
+        "capability": "AVX2",
+        "torch": "2.x",
+        "python": "3.11",
+        "set_sizes": {"train": 32},
+        "hardware": {
+            PROJECT: {
+                "precision": "fp32",
+                "memory_format": "channels_last",
+                "num_threads": 1,
+                "reasons": ["num_threads: 1 (measured)"],
+            }
+        },
+    }
 
 
 def test_markdown_report_shows_intervals_sizes_and_hardware(qvt):
     table = qvt.results_table(*_fake_results(qvt))
     report = qvt.markdown_report(table, _environment())
-    assert ("| thesis recipe | 0.5 | 0.51 | 10 | 49 [48, 50] | 0.2 [-0.8, 1.2] | 0.9 [-0.1, 1.9] | 0.9 [-0.1, 1.9] |"
-            in report)
+    assert (
+        "| thesis recipe | 0.5 | 0.51 | 10 | 49 [48, 50] | 0.2 [-0.8, 1.2] | 0.9 [-0.1, 1.9] | 0.9 [-0.1, 1.9] |"
+        in report
+    )
     assert "| real: train (within set) | — | — | — | — | 0.11 [-0.89, 1.11] | — | — |" in report
     assert f"| {PROJECT} | 0.5 | 0.51 | 47 | 0.70 | 2x |" in report
     assert "8 images per set vs 16 training images (train: 32)" in report

@@ -1,4 +1,5 @@
 """benchmarks/recipe_samples.py: the README's picture of samples beside real patches."""
+
 from __future__ import annotations
 
 from pathlib import Path

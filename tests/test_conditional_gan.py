@@ -1,4 +1,5 @@
 """Class-conditional WGAN-GP: builders, the projection critic, the per-sample penalty, training and sampling."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,10 +14,26 @@ from gan_lib.training import TrainConfig, gradient_penalty, train
 from gan_lib.training.batches import TensorBatcher
 
 CONDITIONAL = dict(
-    image_size=32, generator="conditional_hybrid_generator", critic="projection_critic", num_classes=2,
-    generator_width=0.0625, critic_width=0.0625, mlp_hidden=(16,), batch_size=8, steps=4, log_every=1,
-    sample_every=2, checkpoint_every=2, sample_count=4, upsample="nearest", padding_mode="reflect",
-    diffaugment="translation,cutout", ema_kimg=1.0, num_threads=1, precision="fp32", memory_format="contiguous",
+    image_size=32,
+    generator="conditional_hybrid_generator",
+    critic="projection_critic",
+    num_classes=2,
+    generator_width=0.0625,
+    critic_width=0.0625,
+    mlp_hidden=(16,),
+    batch_size=8,
+    steps=4,
+    log_every=1,
+    sample_every=2,
+    checkpoint_every=2,
+    sample_count=4,
+    upsample="nearest",
+    padding_mode="reflect",
+    diffaugment="translation,cutout",
+    ema_kimg=1.0,
+    num_threads=1,
+    precision="fp32",
+    memory_format="contiguous",
     device="cpu",
 )
 
@@ -36,8 +53,9 @@ def two_class_images(n: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray
 @pytest.mark.parametrize("image_size", IMAGE_SIZES)
 def test_conditional_builders_are_registered_and_give_the_documented_shapes(image_size):
     assert set(CONDITIONAL_MODELS) <= set(list_models())
-    g = get_model("conditional_hybrid_generator", num_classes=3, image_size=image_size, width=0.0625,
-                  mlp_hidden=(32,)).eval()
+    g = get_model(
+        "conditional_hybrid_generator", num_classes=3, image_size=image_size, width=0.0625, mlp_hidden=(32,)
+    ).eval()
     d = get_model("projection_critic", num_classes=3, image_size=image_size, width=0.0625)
     labels = torch.tensor([0, 1, 2, 1])
     images = g(torch.randn(4, 128), labels)
@@ -109,20 +127,25 @@ def test_gradient_penalty_of_a_projection_critic_uses_the_pair_label():
     labels = torch.tensor([0, 1, 1, 0, 1, 0])
     alpha = torch.rand(6, 1, 1, 1)
     penalty, norms = gradient_penalty(d, real, fake, alpha=alpha, labels=labels)
-    singles = [gradient_penalty(d, real[i : i + 1], fake[i : i + 1], alpha=alpha[i : i + 1], labels=labels[i : i + 1])
-               for i in range(6)]
+    singles = [
+        gradient_penalty(d, real[i : i + 1], fake[i : i + 1], alpha=alpha[i : i + 1], labels=labels[i : i + 1])
+        for i in range(6)
+    ]
     torch.testing.assert_close(norms, torch.cat([n for _, n in singles]))
     torch.testing.assert_close(penalty, torch.stack([p for p, _ in singles]).mean())
     flipped, _ = gradient_penalty(d, real, fake, alpha=alpha, labels=1 - labels)
     assert not torch.isclose(penalty, flipped)
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"num_classes": 0}, "TrainConfig.generator must be one of"),
-    ({"generator": "hybrid_generator"}, "TrainConfig.generator must be one of"),
-    ({"critic": "critic"}, "TrainConfig.critic must be one of"),
-    ({"num_classes": 1}, "TrainConfig.num_classes must be 0"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"num_classes": 0}, "TrainConfig.generator must be one of"),
+        ({"generator": "hybrid_generator"}, "TrainConfig.generator must be one of"),
+        ({"critic": "critic"}, "TrainConfig.critic must be one of"),
+        ({"num_classes": 1}, "TrainConfig.num_classes must be 0"),
+    ],
+)
 def test_train_config_pairs_num_classes_with_the_conditional_networks(overrides, message):
     with pytest.raises(ValueError, match=message):
         conditional_config(**overrides)
@@ -138,8 +161,9 @@ def test_train_refuses_missing_surplus_and_out_of_range_labels(tmp_path):
         train(conditional_config(), images, tmp_path / "c", labels=labels * 2, progress=False)
     with pytest.raises(ValueError, match="labels must be 64 integers"):
         train(conditional_config(), images, tmp_path / "d", labels=labels[:10], progress=False)
-    unconditional = TrainConfig(**{**CONDITIONAL, "generator": "hybrid_generator", "critic": "critic",
-                                   "num_classes": 0})
+    unconditional = TrainConfig(
+        **{**CONDITIONAL, "generator": "hybrid_generator", "critic": "critic", "num_classes": 0}
+    )
     with pytest.raises(ValueError, match="num_classes is 0"):
         train(unconditional, images, tmp_path / "e", labels=labels, progress=False)
 
@@ -156,8 +180,7 @@ def test_conditional_resume_equals_uninterrupted_run_and_records_the_classes(tmp
     images, labels = two_class_images()
     straight = train(conditional_config(steps=6), images, tmp_path / "straight", labels=labels, progress=False)
     train(conditional_config(steps=3), images, tmp_path / "split", labels=labels, progress=False)
-    resumed = train(conditional_config(steps=6), images, tmp_path / "split", labels=labels, resume=True,
-                    progress=False)
+    resumed = train(conditional_config(steps=6), images, tmp_path / "split", labels=labels, resume=True, progress=False)
     a = assert_same_run(straight, resumed, ("generator", "critic", "generator_ema"))
     assert a["fixed_labels"].tolist() == [0, 0, 1, 1]
     with pytest.raises(ValueError, match="training images"):
@@ -168,8 +191,16 @@ def test_conditional_resume_equals_uninterrupted_run_and_records_the_classes(tmp
 def test_conditional_generator_learns_the_class_means(tmp_path):
     images, labels = two_class_images(n=128)
     # 60 steps separated the class means by 0.95-1.04 with seeds 0 and 1 (2-core EPYC, ~4 s idle).
-    config = conditional_config(steps=60, batch_size=16, lr=1e-3, diffaugment="", ema_kimg=0.0, log_every=20,
-                                sample_every=60, checkpoint_every=60)
+    config = conditional_config(
+        steps=60,
+        batch_size=16,
+        lr=1e-3,
+        diffaugment="",
+        ema_kimg=0.0,
+        log_every=20,
+        sample_every=60,
+        checkpoint_every=60,
+    )
     result = train(config, images, tmp_path / "run", labels=labels, progress=False)
     dark = generate(result.checkpoint, 64, seed=0, labels=0)
     bright = generate(result.checkpoint, 64, seed=0, labels=1)
@@ -193,8 +224,7 @@ def test_generate_requires_labels_for_a_conditional_generator_only(tmp_path):
 def test_conditional_generator_keeps_icnr_with_pixelshuffle_upsampling():
     from gan_lib.models.generator import PixelShuffleUpsample
 
-    g = get_model("conditional_hybrid_generator", image_size=32, width=0.125, mlp_hidden=(16,),
-                  upsample="pixelshuffle")
+    g = get_model("conditional_hybrid_generator", image_size=32, width=0.125, mlp_hidden=(16,), upsample="pixelshuffle")
     blocks = [m for m in g.modules() if isinstance(m, PixelShuffleUpsample)]
     assert blocks
     for block in blocks:  # init_weights re-drew each conv; the four sub-pixel kernels must still be equal

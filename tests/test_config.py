@@ -1,4 +1,5 @@
 """Tests of gan_lib.config: profile overrides and run folders."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

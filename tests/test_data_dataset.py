@@ -1,4 +1,5 @@
 """prepare_dataset: splits, manifest provenance, cache reuse and atomicity, bad input."""
+
 from __future__ import annotations
 
 import logging
@@ -73,8 +74,18 @@ def test_prepare_dataset_patch_mode_shapes_and_range(tmp_path, processed):
 
 def test_prepare_dataset_manifest_columns_and_provenance(tmp_path, processed):
     data = prepare_dataset(_config(_write_folder(tmp_path / "d")), progress=False)
-    required = ["index", "split", "patient_id", "view", "laterality", "source_file", "crop_box", "scale",
-                "patch_x", "patch_y"]
+    required = [
+        "index",
+        "split",
+        "patient_id",
+        "view",
+        "laterality",
+        "source_file",
+        "crop_box",
+        "scale",
+        "patch_x",
+        "patch_y",
+    ]
     assert list(data.manifest.columns[: len(required)]) == required
     assert set(data.manifest["patient_id"]) == {"pat0", "pat1", "pat2"}
     assert set(data.manifest["metadata_source"]) == {"filename"}
@@ -88,7 +99,7 @@ def test_prepare_dataset_patch_coordinates_in_original_frame(tmp_path, processed
     data = prepare_dataset(_config(folder, min_tissue_fraction=1.0), progress=False)
     for row in data.manifest.itertuples():
         pixels = np.asarray(Image.open(row.source_file))
-        patch = pixels[row.patch_y:row.patch_y + row.patch_size, row.patch_x:row.patch_x + row.patch_size]
+        patch = pixels[row.patch_y : row.patch_y + row.patch_size, row.patch_x : row.patch_x + row.patch_size]
         assert patch.shape == (row.patch_size, row.patch_size)
         assert (patch > 5000).mean() > 0.9  # inside the synthetic breast in the raw file
 
@@ -106,8 +117,9 @@ def test_prepare_dataset_splits_by_patient_with_heldout_views(tmp_path, processe
 
 
 def test_prepare_dataset_whole_mode(tmp_path, processed):
-    data = prepare_dataset(_config(_write_folder(tmp_path / "d", patients=2), mode="whole", image_size=32),
-                           progress=False)
+    data = prepare_dataset(
+        _config(_write_folder(tmp_path / "d", patients=2), mode="whole", image_size=32), progress=False
+    )
     images = np.concatenate([data.images(s) for s in ("train", "test", "heldout")])
     assert images.shape == (8, 32, 32)
     assert data.manifest["patch_x"].isna().all()
@@ -188,13 +200,15 @@ def test_prepare_dataset_workers_give_the_same_dataset(tmp_path, processed):
 
 def test_prepared_dataset_images_match_sample_patches_within_quantisation(tmp_path, processed):
     """The fixed patches are sample_patches' draw (same corners, same rng) up to the uint16 step."""
-    config = _config(_write_folder(tmp_path / "d", patients=1, views=("CC",)), split_fractions=(1, 0, 0),
-                     heldout_per_patient=0)
+    config = _config(
+        _write_folder(tmp_path / "d", patients=1, views=("CC",)), split_fractions=(1, 0, 0), heldout_per_patient=0
+    )
     data = prepare_dataset(config, progress=False, workers=1)
     path = data.manifest["source_file"].iloc[0]
     pre = preprocess_mammogram(read_image(path), view="CC", config=config)
-    patches, corners = sample_patches(pre.image, pre.flipped_mask, size=16, count=6, min_tissue_fraction=0.9,
-                                      rng=np.random.default_rng(config.seed))
+    patches, corners = sample_patches(
+        pre.image, pre.flipped_mask, size=16, count=6, min_tissue_fraction=0.9, rng=np.random.default_rng(config.seed)
+    )
     np.testing.assert_array_equal(data.manifest[["work_row", "work_col"]].to_numpy()[:6], corners)
     assert np.abs(data.images("train")[:6] - (2 * patches - 1)).max() <= 1.0 / 65535 + 1e-7
 
@@ -219,7 +233,8 @@ def test_prepare_dataset_all_nan_float_tiff_raises_naming_file(tmp_path, process
 def test_prepare_dataset_manifest_lacking_columns_is_refused_naming_csv(tmp_path, processed):
     folder = _write_folder(tmp_path / "d", patients=1)
     (folder / "mass_case_description.csv").write_text(
-        "patient_id,breast_density,left or right breast,abnormality id\nP_00001,2,LEFT,1\n")
+        "patient_id,breast_density,left or right breast,abnormality id\nP_00001,2,LEFT,1\n"
+    )
     with pytest.raises(DataFolderError, match=r"mass_case_description\.csv.*\['view', 'file'\].*ignore_manifests"):
         prepare_dataset(_config(folder), progress=False)
     data = prepare_dataset(_config(folder, ignore_manifests=True), progress=False)
@@ -259,8 +274,10 @@ def test_prepare_dataset_image_without_breast_raises_naming_file(tmp_path, proce
 
 def test_prepare_dataset_manifest_metadata_wins(tmp_path, processed):
     folder = _write_folder(tmp_path / "d", patients=1)
-    rows = [f"woman{i % 2},{lat},{view},pat0_{lat}{view}.png" for i, (lat, view) in
-            enumerate([("L", "CC"), ("L", "MLO"), ("R", "CC"), ("R", "MLO")])]
+    rows = [
+        f"woman{i % 2},{lat},{view},pat0_{lat}{view}.png"
+        for i, (lat, view) in enumerate([("L", "CC"), ("L", "MLO"), ("R", "CC"), ("R", "MLO")])
+    ]
     (folder / "manifest.csv").write_text("patient_id,laterality,view,file\n" + "\n".join(rows) + "\n")
     data = prepare_dataset(_config(folder), progress=False)
     assert set(data.manifest["patient_id"]) == {"woman0", "woman1"}

@@ -1,4 +1,5 @@
 """Loaders: embedded DICOMs, generated PNG/TIFF/PGM/JPEG files, metadata sources and bad input."""
+
 from __future__ import annotations
 
 import logging
@@ -46,8 +47,9 @@ def test_read_image_embedded_metadata_two_patients_all_views(embedded):
     assert {raw.laterality for raw in embedded.values()} == {"L", "R"}  # from the Laterality tag
 
 
-@pytest.mark.parametrize(("suffix", "dtype"), [(".png", np.uint8), (".png", np.uint16), (".tif", np.uint8),
-                                               (".tif", np.uint16)])
+@pytest.mark.parametrize(
+    ("suffix", "dtype"), [(".png", np.uint8), (".png", np.uint16), (".tif", np.uint8), (".tif", np.uint16)]
+)
 def test_read_image_png_tiff_keeps_bit_depth(tmp_path, suffix, dtype):
     pixels = _gradient(dtype)
     path = tmp_path / f"img{suffix}"

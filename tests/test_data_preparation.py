@@ -1,4 +1,5 @@
 """Tests for gan_lib.data.preparation: per-file records, errors naming the file, worker count."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Known-answer tests for gan_lib.data.preprocess geometry: resampling, flip and framing, on small arrays."""
+
 from __future__ import annotations
 
 import numpy as np

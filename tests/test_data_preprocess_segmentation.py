@@ -1,4 +1,5 @@
 """Known-answer tests for gan_lib.data.preprocess breast segmentation, on small synthetic arrays."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Patient-level splits and the image-level held-out set."""
+
 from __future__ import annotations
 
 import logging

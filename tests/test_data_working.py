@@ -1,4 +1,5 @@
 """Tests for gan_lib.data.working: uint16 storage of working images and the crop table."""
+
 from __future__ import annotations
 
 import pickle
@@ -24,14 +25,19 @@ def test_quantise_beats_float16_near_one():
 
 
 def _table(tmp_path, image, mask, size):
-    write_working(tmp_path, "000000", image=image, mask=mask,
-                  runs=corner_runs(valid_corners(mask, size=size, min_tissue_fraction=0.9)))
+    write_working(
+        tmp_path,
+        "000000",
+        image=image,
+        mask=mask,
+        runs=corner_runs(valid_corners(mask, size=size, min_tissue_fraction=0.9)),
+    )
     return CropTable([tmp_path / "000000"], size=size)
 
 
 def test_crop_table_crops_lie_inside_the_mask(tmp_path):
     yy, xx = np.mgrid[:60, :50]
-    mask = (yy - 30) ** 2 + xx ** 2 < 35 ** 2  # a half disc on the left
+    mask = (yy - 30) ** 2 + xx**2 < 35**2  # a half disc on the left
     table = _table(tmp_path, np.where(mask, 0.7, 0.0), mask, size=8)
     crops = table.crops(*table.draw(np.random.default_rng(1), 300))
     assert ((crops > -1).mean(axis=(1, 2)) >= 0.9).all()

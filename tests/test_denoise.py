@@ -1,4 +1,5 @@
 """Tests for gan_lib.denoise: every method reduces noise; parameters are checked."""
+
 import numpy as np
 import pytest
 

@@ -4,6 +4,7 @@ The two-process run is a real ``torchrun`` launch (``python -m torch.distributed
 of this file as its worker script, on CPU with the gloo backend; each rank
 gets its own run folder so that "rank 1 writes nothing" can be checked.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,10 +26,28 @@ from gan_lib.training.run_hardware import probe_step_time
 from gan_lib.training.state import parallelize
 
 #: Tiny networks and images: two processes on a 2-core CPU finish in seconds.
-CONFIG = dict(image_size=32, generator_width=0.125, critic_width=0.125, mlp_hidden=(16,), latent_dim=16,
-              batch_size=8, steps=4, n_critic=2, device="cpu", precision="fp32", memory_format="contiguous",
-              num_threads=1, log_every=2, sample_every=2, checkpoint_every=2, sample_count=4, flips=True,
-              eval_every=2, eval_count=8, tensorboard="off")
+CONFIG = dict(
+    image_size=32,
+    generator_width=0.125,
+    critic_width=0.125,
+    mlp_hidden=(16,),
+    latent_dim=16,
+    batch_size=8,
+    steps=4,
+    n_critic=2,
+    device="cpu",
+    precision="fp32",
+    memory_format="contiguous",
+    num_threads=1,
+    log_every=2,
+    sample_every=2,
+    checkpoint_every=2,
+    sample_count=4,
+    flips=True,
+    eval_every=2,
+    eval_count=8,
+    tensorboard="off",
+)
 
 
 def images(n: int = 24, size: int = 32) -> np.ndarray:
@@ -43,8 +62,16 @@ def run_torchrun(tmp: Path, *, nproc: int, config: dict) -> subprocess.Completed
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
     for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
         env.pop(name, None)
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-               __file__, str(tmp), json.dumps(config)]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={nproc}",
+        __file__,
+        str(tmp),
+        json.dumps(config),
+    ]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -89,8 +116,14 @@ def test_train_ddp_matches_single_process_with_same_global_batch(ddp_run, single
 @pytest.mark.slow
 def test_train_ddp_writes_only_on_rank_zero(ddp_run):
     written = sorted(p.relative_to(ddp_run / "rank0").as_posix() for p in (ddp_run / "rank0").rglob("*") if p.is_file())
-    assert {"config.json", "train_log.csv", "checkpoints/last.pt", "samples/step_000004.png", "metrics.jsonl",
-            "checkpoints/best.pt"} <= set(written)
+    assert {
+        "config.json",
+        "train_log.csv",
+        "checkpoints/last.pt",
+        "samples/step_000004.png",
+        "metrics.jsonl",
+        "checkpoints/best.pt",
+    } <= set(written)
     assert not (ddp_run / "rank1").exists()
 
 
@@ -100,8 +133,11 @@ def test_train_resumes_ddp_checkpoint_in_one_process(ddp_run, single_run, tmp_pa
     shutil.copytree(ddp_run / "rank0", folder)
     result = train(TrainConfig(**{**CONFIG, "steps": 6}), images(), folder, resume=True, progress=False)
     assert result.resumed_from == 4 and result.step == 6
-    assert_same_parameters(load_checkpoint(folder / "checkpoints" / "last.pt"),
-                           load_checkpoint(single_run / "checkpoints" / "last.pt"), atol=1e-5)
+    assert_same_parameters(
+        load_checkpoint(folder / "checkpoints" / "last.pt"),
+        load_checkpoint(single_run / "checkpoints" / "last.pt"),
+        atol=1e-5,
+    )
 
 
 def test_distributed_local_batch_refuses_uneven_split():
@@ -112,16 +148,18 @@ def test_distributed_local_batch_refuses_uneven_split():
 def test_tensor_batcher_shards_union_is_single_process_batch():
     data = torch.arange(20.0).view(20, 1, 1, 1)
     single = TensorBatcher(data, batch_size=8, flips=True, seed=3)
-    shards = [TensorBatcher(data, batch_size=8, flips=True, seed=3, shard=Distributed(rank=r, world_size=2))
-              for r in range(2)]
+    shards = [
+        TensorBatcher(data, batch_size=8, flips=True, seed=3, shard=Distributed(rank=r, world_size=2)) for r in range(2)
+    ]
     for _ in range(5):  # crosses an epoch boundary (20 images, 8 per batch)
         torch.testing.assert_close(torch.cat([next(s) for s in shards]), next(single), atol=0, rtol=0)
 
 
 def test_train_step_fp16_scales_gradient_penalty():
     config = TrainConfig(**{**CONFIG, "precision": "fp16"})
-    state = parallelize(build_state(config, device="cpu", memory_format=torch.contiguous_format, precision="fp16"),
-                        SINGLE)
+    state = parallelize(
+        build_state(config, device="cpu", memory_format=torch.contiguous_format, precision="fp16"), SINGLE
+    )
     batches = TensorBatcher(torch.from_numpy(images()).unsqueeze(1), batch_size=8, flips=False, seed=0)
     before = [p.detach().clone() for p in state.critic.parameters()]
     stats = train_step(state, batches, config=config, precision="fp16")

@@ -6,6 +6,7 @@ and the folder READMEs. A link is ``[text](target)``, an image ``![alt](target)`
 web addresses (``scheme:``) are not followed. A ``#fragment`` must name a heading of the target file, spelled as
 GitHub spells heading anchors.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,8 @@ def markdown_files(root: Path = ROOT) -> list[Path]:
     for folder, subfolders, files in os.walk(root):
         here = Path(folder).relative_to(root).parts
         subfolders[:] = [
-            name for name in subfolders
+            name
+            for name in subfolders
             if not name.startswith(".") and name not in IGNORED_PARTS and (*here, name) not in IGNORED_PREFIXES
         ]
         found.extend(Path(folder) / name for name in files if name.endswith(".md"))
@@ -110,7 +112,7 @@ def test_broken_links_reports_missing_file_image_and_anchor(tmp_path):
     doc.write_text(
         "[ok](other.md#a-heading-with-code) [web](https://example.org/x) `[code](missing.md)`\n"
         "[gone](missing.md) ![pic](images/none.png) [bad anchor](other.md#nope) [self](#title)\n"
-        "# Title\n```\n[fenced](also-missing.md)\n```\n<img src=\"none.svg\">\n",
+        '# Title\n```\n[fenced](also-missing.md)\n```\n<img src="none.svg">\n',
         encoding="utf-8",
     )
     assert broken_links(doc, root=tmp_path) == [

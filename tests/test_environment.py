@@ -1,4 +1,5 @@
 """The conda environment.yml must mirror pyproject.toml (its single source of dependencies: core and every extra)."""
+
 from __future__ import annotations
 
 import tomllib
@@ -34,6 +35,8 @@ def test_tensorboard_is_an_extra_and_not_a_base_dependency():
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
     assert any(req.startswith("tensorboard") for req in project["optional-dependencies"]["tensorboard"])
     assert not any(req.startswith("tensorboard") for req in project["dependencies"])
+
+
 def test_python_floor_is_the_version_environment_yml_installs_and_ruff_targets():
     # The floor is the one Python the project is tested on (3.11: tomllib above, environment.yml, the CI image).
     pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())

@@ -1,4 +1,5 @@
 """Tests for gan_lib.evaluation.calibration: the conditions, the table and its Markdown (cheap readers only)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,9 +12,17 @@ def test_calibration_sets_build_floors_ladder_noise_and_grid_from_the_other_half
     train = np.random.default_rng(0).uniform(-0.5, 0.5, (20, 16, 16)).astype(np.float32)
     reference, sets = calibration_sets(train, train[:6], train[:7], max_images=8)
     assert len(reference) == 10
-    assert list(sets) == ["train, other half", "heldout (same patient)", "test (other patient)",
-                          "train blurred, sigma 0.5 px", "train blurred, sigma 1 px", "train blurred, sigma 1.5 px",
-                          "train blurred, sigma 2 px", "train + noise (sd 0.03)", "train + grid (4 px)"]
+    assert list(sets) == [
+        "train, other half",
+        "heldout (same patient)",
+        "test (other patient)",
+        "train blurred, sigma 0.5 px",
+        "train blurred, sigma 1 px",
+        "train blurred, sigma 1.5 px",
+        "train blurred, sigma 2 px",
+        "train + noise (sd 0.03)",
+        "train + grid (4 px)",
+    ]
     assert len(sets["train, other half"]) == 8 and len(sets["heldout (same patient)"]) == 6
     assert not any(np.array_equal(x, r) for x in sets["train, other half"] for r in reference)
     grid = sets["train + grid (4 px)"] - sets["train, other half"]

@@ -1,4 +1,5 @@
 """Tests for gan_lib.evaluation.compare_folders (``python -m gan_lib.metrics``) and its agreement with pytorch-fid."""
+
 from __future__ import annotations
 
 import json
@@ -30,10 +31,15 @@ def _pixel_features(images):
 def test_compare_folders_reports_fid_kid_pr_with_sizes():
     real, fake = _sets()
     config = evaluation_config("quick", {"fid_min_images": 10, "kid_subset_size": 10, "n_costly_bootstrap": 2})
-    table = compare_folders(real, fake[:20], metrics=["fid", "kid", "pr"], config=config,
-                            features_of=_pixel_features).set_index("metric")
-    assert list(table.index) == ["FID (Inception TF-2015)", "KID (Inception TF-2015)",
-                                 "precision (Inception TF-2015)", "recall (Inception TF-2015)"]
+    table = compare_folders(
+        real, fake[:20], metrics=["fid", "kid", "pr"], config=config, features_of=_pixel_features
+    ).set_index("metric")
+    assert list(table.index) == [
+        "FID (Inception TF-2015)",
+        "KID (Inception TF-2015)",
+        "precision (Inception TF-2015)",
+        "recall (Inception TF-2015)",
+    ]
     assert (table["n"] == 20).all() and (table["n_reference"] == 24).all()
     a, b = _pixel_features(fake[:20]), _pixel_features(real)
     expected = frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
@@ -49,8 +55,9 @@ def test_compare_folders_marks_fid_not_computed_below_the_minimum():
 
 def test_compare_folders_runs_the_image_metrics_and_readers():
     real, fake = _sets(n=32)
-    table = compare_folders(real, fake, metrics=["swd", "c2st", "stats"],
-                            config=evaluation_config("quick", {"n_costly_bootstrap": 2}))
+    table = compare_folders(
+        real, fake, metrics=["swd", "c2st", "stats"], config=evaluation_config("quick", {"n_costly_bootstrap": 2})
+    )
     metrics = list(table["metric"])
     assert "SWD x1e3, average" in metrics and "C2ST AUC, CNN reader vs real" in metrics
     assert "statistics-reader AUC vs real" in metrics and (table["comparison"] == "fake vs real").all()
@@ -73,8 +80,21 @@ def test_metrics_cli_reads_two_folders_and_writes_json(tmp_path, capsys):
     real, fake = _sets()
     write_images(real, tmp_path / "real", fmt="png16")
     write_images(fake, tmp_path / "fake", fmt="dicom", model_name="m", model_sha256="0")
-    assert main([str(tmp_path / "real"), str(tmp_path / "fake"), "--metrics", "swd,stats", "--bootstrap", "2",
-                 "--json", str(tmp_path / "out.json")]) == 0
+    assert (
+        main(
+            [
+                str(tmp_path / "real"),
+                str(tmp_path / "fake"),
+                "--metrics",
+                "swd,stats",
+                "--bootstrap",
+                "2",
+                "--json",
+                str(tmp_path / "out.json"),
+            ]
+        )
+        == 0
+    )
     assert "24 fake images" in capsys.readouterr().out
     result = json.loads((tmp_path / "out.json").read_text())
     assert result["n_real"] == result["n_fake"] == 24 and result["settings"]["n_costly_bootstrap"] == 2

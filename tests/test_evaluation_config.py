@@ -1,4 +1,5 @@
 """Tests for gan_lib.evaluation.config: the quick/full profiles and their overrides."""
+
 import pytest
 
 from gan_lib import evaluation

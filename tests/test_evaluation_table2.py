@@ -1,4 +1,5 @@
 """Tests for gan_lib.evaluation.table2: Table 2 (denoising) on small synthetic sets."""
+
 import pytest
 from evaluation_support import CONFIG, small_sets
 
@@ -19,8 +20,9 @@ def test_compare_denoisers_rows_and_arrays(sets):
 
 
 def test_compare_denoisers_marks_fid_not_computed_and_says_why(sets):
-    table, _ = evaluation.compare_denoisers(sets.generated, sets, CONFIG, methods=("gaussian",),
-                                            inception_missing="weights gone")
+    table, _ = evaluation.compare_denoisers(
+        sets.generated, sets, CONFIG, methods=("gaussian",), inception_missing="weights gone"
+    )
     fid = table[table["metric"] == evaluation.FEATURE_ROWS["FID"]].set_index("method")["note"]
     assert list(fid.index) == ["generated", "gaussian", "heldout"]  # train has no FID against itself
     assert set(fid) == {"not computed: weights gone"}

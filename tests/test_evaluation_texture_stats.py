@@ -1,4 +1,5 @@
 """Tests for gan_lib.evaluation.texture_stats: texture features of every set and their shift from train."""
+
 from evaluation_support import CONFIG, small_sets
 
 from gan_lib import evaluation

@@ -1,4 +1,5 @@
 """Tests for gan_lib.evaluation.writers and memorisation_lines: the files under runs/<name>/, Table 1's audit lines."""
+
 import json
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Traditional augmentation: shapes, ranges, determinism, and that it changes images."""
+
 import numpy as np
 import pytest
 
@@ -32,15 +33,29 @@ def test_augment_set_is_deterministic_for_a_seed(images):
 
 
 def test_augment_image_with_everything_off_is_identity(images):
-    off = AugmentConfig(flip_probability=0.0, rotate90=False, max_rotation_degrees=0.0, elastic_probability=0.0,
-                        gamma_range=(1.0, 1.0), contrast_range=(1.0, 1.0), brightness_range=(0.0, 0.0))
+    off = AugmentConfig(
+        flip_probability=0.0,
+        rotate90=False,
+        max_rotation_degrees=0.0,
+        elastic_probability=0.0,
+        gamma_range=(1.0, 1.0),
+        contrast_range=(1.0, 1.0),
+        brightness_range=(0.0, 0.0),
+    )
     out = augment_image(images[0], np.random.default_rng(0), config=off)
     np.testing.assert_allclose(out, images[0], atol=1e-6)
 
 
 def test_augment_image_flip_only_gives_a_flipped_copy(images):
-    flip = AugmentConfig(flip_probability=1.0, rotate90=False, max_rotation_degrees=0.0, elastic_probability=0.0,
-                         gamma_range=(1.0, 1.0), contrast_range=(1.0, 1.0), brightness_range=(0.0, 0.0))
+    flip = AugmentConfig(
+        flip_probability=1.0,
+        rotate90=False,
+        max_rotation_degrees=0.0,
+        elastic_probability=0.0,
+        gamma_range=(1.0, 1.0),
+        contrast_range=(1.0, 1.0),
+        brightness_range=(0.0, 0.0),
+    )
     out = augment_image(images[0], np.random.default_rng(0), config=flip)
     np.testing.assert_allclose(out, images[0][::-1, ::-1], atol=1e-6)
 

@@ -1,4 +1,5 @@
 """Small CNN classifier: learns an easy lesion task; metrics and intervals are correct."""
+
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score

@@ -1,4 +1,5 @@
 """The experiment profiles: the full profile has the scale the research questions ask for; bad settings are refused."""
+
 import pytest
 
 from gan_lib.experiments import experiment_config
@@ -76,8 +77,13 @@ def test_generators_root_changes_with_the_generators_settings_only():
     for change in ({"n_bootstrap": 10}, {"budgets": (25,)}, {"closest_pairs": 3}, {"rq1_set_size": 50}):
         assert generators_root("run", apply_overrides(base, change), seed=0) == root, change
     # ... but the task's images, the generators' own settings, the seed and the manifest do.
-    for change in ({"contrast": 0.3}, {"positive_fraction": 0.1}, {"class_gan_steps": 10},
-                   {"conditional_gan_steps": 10}, {"task_image_size": 64}):
+    for change in (
+        {"contrast": 0.3},
+        {"positive_fraction": 0.1},
+        {"class_gan_steps": 10},
+        {"conditional_gan_steps": 10},
+        {"task_image_size": 64},
+    ):
         assert generators_root("run", apply_overrides(base, change), seed=0) != root, change
     assert generators_root("run", base, seed=1) != root
     assert generators_root("run", base, seed=0, labelled_manifest="labels.csv") != root
@@ -89,9 +95,23 @@ def test_conditional_gan_config_uses_the_class_generators_settings_with_the_cond
     per_class = class_gan_config("quick", image_size=32, steps=10, batch_size=8)
     conditional = conditional_gan_config("quick", image_size=32, steps=10, batch_size=8)
     assert (conditional.generator, conditional.critic, conditional.num_classes) == (
-        "conditional_hybrid_generator", "projection_critic", 2)
-    same = ("recipe", "upsample", "padding_mode", "diffaugment", "ema_kimg", "n_critic", "generator_width",
-            "critic_width", "steps", "batch_size", "image_size")
+        "conditional_hybrid_generator",
+        "projection_critic",
+        2,
+    )
+    same = (
+        "recipe",
+        "upsample",
+        "padding_mode",
+        "diffaugment",
+        "ema_kimg",
+        "n_critic",
+        "generator_width",
+        "critic_width",
+        "steps",
+        "batch_size",
+        "image_size",
+    )
     assert all(getattr(conditional, name) == getattr(per_class, name) for name in same)
 
 

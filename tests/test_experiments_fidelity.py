@@ -1,4 +1,5 @@
 """Label fidelity: shares, intervals and their reference meaning on a classifier with a known rule."""
+
 import numpy as np
 import pytest
 import torch

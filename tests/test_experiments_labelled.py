@@ -1,4 +1,5 @@
 """Labelled task builders: the lesion task keeps the patient split; manifests load with labels."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,8 +14,13 @@ class _FakePrepared:
     def __init__(self):
         rng = np.random.default_rng(0)
         self._images = rng.uniform(-0.8, 0.2, (12, 16, 16)).astype(np.float32)
-        self.manifest = pd.DataFrame({"index": np.arange(12), "split": ["train"] * 6 + ["test"] * 4 + ["heldout"] * 2,
-                                      "patient_id": ["A"] * 6 + ["B"] * 4 + ["A"] * 2})
+        self.manifest = pd.DataFrame(
+            {
+                "index": np.arange(12),
+                "split": ["train"] * 6 + ["test"] * 4 + ["heldout"] * 2,
+                "patient_id": ["A"] * 6 + ["B"] * 4 + ["A"] * 2,
+            }
+        )
 
     def images(self, split):
         return self._images[self.manifest["split"].to_numpy() == split]
@@ -31,8 +37,9 @@ def test_lesion_task_keeps_patients_apart_and_labels_half():
 def test_load_labelled_manifest_reads_pathology_labels(tmp_path):
     rng = np.random.default_rng(0)
     rows = []
-    for i, (patient, pathology) in enumerate([("P1", "MALIGNANT"), ("P1", "BENIGN"), ("P2", "BENIGN_WITHOUT_CALLBACK"),
-                                              ("P2", "MALIGNANT")]):
+    for i, (patient, pathology) in enumerate(
+        [("P1", "MALIGNANT"), ("P1", "BENIGN"), ("P2", "BENIGN_WITHOUT_CALLBACK"), ("P2", "MALIGNANT")]
+    ):
         imsave(tmp_path / f"roi{i}.png", rng.integers(0, 255, (40, 30), dtype=np.uint8), check_contrast=False)
         rows.append({"path": f"roi{i}.png", "patient_id": patient, "pathology": pathology})
     pd.DataFrame(rows).to_csv(tmp_path / "rois.csv", index=False)

@@ -1,4 +1,5 @@
 """Lesion insertion: known answers for contrast, position, support, clipping and labels."""
+
 import numpy as np
 import pytest
 

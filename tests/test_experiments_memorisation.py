@@ -1,4 +1,5 @@
 """Memorisation audit: copies are flagged and separable; independent samples are not."""
+
 import numpy as np
 import pytest
 
@@ -15,8 +16,9 @@ def sets():
 
 def test_memorisation_audit_flags_exact_copies(sets):
     copies = sets["train"][:40]
-    result = memorisation_audit(pixel_features(copies), pixel_features(sets["train"]), pixel_features(sets["heldout"]),
-                                n_bootstrap=200)
+    result = memorisation_audit(
+        pixel_features(copies), pixel_features(sets["train"]), pixel_features(sets["heldout"]), n_bootstrap=200
+    )
     assert result.flagged.all()
     assert result.summary["near_copy_fraction"] == 1.0
     assert result.summary["dcr_auc"] == pytest.approx(1.0)
@@ -25,8 +27,9 @@ def test_memorisation_audit_flags_exact_copies(sets):
 
 
 def test_memorisation_audit_does_not_flag_independent_noise(sets):
-    result = memorisation_audit(pixel_features(sets["fresh"]), pixel_features(sets["train"]),
-                                pixel_features(sets["heldout"]), n_bootstrap=200)
+    result = memorisation_audit(
+        pixel_features(sets["fresh"]), pixel_features(sets["train"]), pixel_features(sets["heldout"]), n_bootstrap=200
+    )
     s = result.summary
     assert s["near_copy_fraction"] < 0.15
     assert s["dcr_auc_ci_low"] < 0.5 < s["dcr_auc_ci_high"] or abs(s["dcr_auc"] - 0.5) < 0.1
@@ -41,8 +44,9 @@ def test_memorisation_audit_needs_heldout_images(sets):
 
 def test_closest_pairs_are_sorted_by_distance(sets):
     gen = np.concatenate([sets["fresh"][:10], sets["train"][3:4]])
-    result = memorisation_audit(pixel_features(gen), pixel_features(sets["train"]), pixel_features(sets["heldout"]),
-                                n_bootstrap=0)
+    result = memorisation_audit(
+        pixel_features(gen), pixel_features(sets["train"]), pixel_features(sets["heldout"]), n_bootstrap=0
+    )
     pairs = closest_pairs(result, k=3)
     assert pairs.loc[0, "generated_index"] == 10 and pairs.loc[0, "train_index"] == 3
     assert pairs.loc[0, "dcr"] == pytest.approx(0, abs=1e-6) and pairs["dcr"].is_monotonic_increasing
@@ -73,8 +77,9 @@ def test_training_views_catch_a_mirrored_copy(sets):
 
     views, source = training_views(sets["train"])
     mirrored = sets["train"][5][:, ::-1][None]
-    result = memorisation_audit(pixel_features(mirrored), pixel_features(views), pixel_features(sets["heldout"]),
-                                n_bootstrap=0)
+    result = memorisation_audit(
+        pixel_features(mirrored), pixel_features(views), pixel_features(sets["heldout"]), n_bootstrap=0
+    )
     assert result.flagged[0] and source[result.nearest_train_of_generated[0]] == 5
 
 
@@ -82,8 +87,9 @@ def test_memorisation_table_has_the_documented_columns(sets):
     from gan_lib.experiments.memorisation import MEMORISATION_COLUMNS, memorisation_table
 
     f = pixel_features
-    result = memorisation_audit(f(sets["fresh"]), f(sets["train"]), f(sets["heldout"]), test=f(sets["fresh"][:10]),
-                                n_bootstrap=0)
+    result = memorisation_audit(
+        f(sets["fresh"]), f(sets["train"]), f(sets["heldout"]), test=f(sets["fresh"][:10]), n_bootstrap=0
+    )
     table = memorisation_table([result], run="quick")
     assert tuple(table.columns) == MEMORISATION_COLUMNS and table.loc[0, "run"] == "quick"
     assert table.loc[0, "n_test"] == 10

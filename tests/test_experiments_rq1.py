@@ -1,4 +1,5 @@
 """RQ1 on tiny synthetic sets: set construction and the table's rows, columns and named feature spaces."""
+
 import numpy as np
 import pytest
 
@@ -23,16 +24,24 @@ def test_rq1_sets_have_requested_size_and_mix_half_half():
 
 def test_rq1_table_lists_every_metric_for_every_set():
     sets = rq1_sets(_draw(20, 0), _draw(20, 1), test=None, n=10, seed=0)
-    table = rq1_table(sets, _draw(12, 3), features=lambda x: random_projection_features(x, size=8, dim=16),
-                      feature_space="randproj-8px-16d", n_resamples=20, n_costly_bootstrap=0, swd_descriptors=8,
-                      diversity_pairs=20)
+    table = rq1_table(
+        sets,
+        _draw(12, 3),
+        features=lambda x: random_projection_features(x, size=8, dim=16),
+        feature_space="randproj-8px-16d",
+        n_resamples=20,
+        n_costly_bootstrap=0,
+        swd_descriptors=8,
+        diversity_pairs=20,
+    )
     assert set(table["set"]) == set(sets)
     assert table.groupby("metric").size().eq(len(sets)).all()
     fid_rows = table[table["metric"] == "FID vs held-out"]
     assert fid_rows["value"].isna().all() and fid_rows["note"].str.contains("Inception").all()
     assert (table.loc[table["metric"].str.startswith("KID"), "feature_space"] == "randproj-8px-16d").all()
     assert {"spectral-reader AUC vs held-out", "blur-equivalent sigma of held-out [px], from fine band"} <= set(
-        table["metric"])
+        table["metric"]
+    )
 
 
 def test_feature_spread_is_zero_for_identical_vectors_and_grows_with_scale():
@@ -41,7 +50,8 @@ def test_feature_spread_is_zero_for_identical_vectors_and_grows_with_scale():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40, 4))
     assert feature_spread(3 * x, max_pairs=200, n_resamples=20).value == pytest.approx(
-        3 * feature_spread(x, max_pairs=200, n_resamples=20).value)
+        3 * feature_spread(x, max_pairs=200, n_resamples=20).value
+    )
 
 
 def test_glcm_texture_shift_is_smaller_for_same_distribution():

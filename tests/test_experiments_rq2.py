@@ -1,4 +1,5 @@
 """RQ2 loop on tiny inputs: arms, seeds, budgets, output columns, resume, paired tests."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,8 +12,9 @@ from gan_lib.experiments.rq2 import ARMS, paired_tests, run_rq2, sample_budget, 
 def _labelled(n, seed, patient):
     rng = np.random.default_rng(seed)
     background = np.clip(rng.normal(-0.3, 0.15, (n, 16, 16)), -1, 1).astype(np.float32)
-    images, labels, info = insert_lesions(background, seed=seed, kinds=("gaussian",), contrast=0.6,
-                                          radius_fraction=(0.2, 0.25))
+    images, labels, info = insert_lesions(
+        background, seed=seed, kinds=("gaussian",), contrast=0.6, radius_fraction=(0.2, 0.25)
+    )
     return LabelledSet(images, labels, np.full(n, patient), info)
 
 
@@ -25,8 +27,17 @@ def task():
 
 @pytest.fixture(scope="module")
 def tiny_config():
-    return experiment_config("quick", {"budgets": (4, 0), "synthetic_ratios": (1.0,), "n_seeds": 2,
-                                       "classifier_epochs": 1, "classifier_width": 2, "n_bootstrap": 20})
+    return experiment_config(
+        "quick",
+        {
+            "budgets": (4, 0),
+            "synthetic_ratios": (1.0,),
+            "n_seeds": 2,
+            "classifier_epochs": 1,
+            "classifier_width": 2,
+            "n_bootstrap": 20,
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +45,15 @@ def results(task, tiny_config, tmp_path_factory):
     train, test, pools = task
     cache = tmp_path_factory.mktemp("rq2") / "runs.csv"
     conditional_pools = {label: pool[::2].copy() for label, pool in pools.items()}
-    return run_rq2(train, test, pools=pools, conditional_pools=conditional_pools, config=tiny_config, cache_path=cache,
-                   progress=False), cache
+    return run_rq2(
+        train,
+        test,
+        pools=pools,
+        conditional_pools=conditional_pools,
+        config=tiny_config,
+        cache_path=cache,
+        progress=False,
+    ), cache
 
 
 def test_run_rq2_has_one_row_per_arm_budget_seed(results):
@@ -43,8 +61,15 @@ def test_run_rq2_has_one_row_per_arm_budget_seed(results):
     assert len(table) == len(ARMS) * 2 * 2
     assert set(table["arm"]) == set(ARMS)
     assert set(table["seed"]) == {0, 1} and set(table["budget"]) == {4, 0}
-    for column in ("auc", "auc_ci_low", "auc_ci_high", "balanced_accuracy", "sensitivity_at_spec", "n_real",
-                   "n_synthetic"):
+    for column in (
+        "auc",
+        "auc_ci_low",
+        "auc_ci_high",
+        "balanced_accuracy",
+        "sensitivity_at_spec",
+        "n_real",
+        "n_synthetic",
+    ):
         assert column in table.columns
 
 
@@ -114,9 +139,15 @@ def test_synthetic_images_gan_arm_needs_a_pool(task):
 
 def test_run_rq2_conditional_arm_draws_from_the_conditional_pool_only(task, tiny_config):
     train, test, pools = task
-    config = experiment_config("quick", {**{k: getattr(tiny_config, k)
-                                            for k in ("classifier_epochs", "classifier_width", "n_bootstrap")},
-                                         "budgets": (4,), "synthetic_ratios": (1.0,), "n_seeds": 1})
+    config = experiment_config(
+        "quick",
+        {
+            **{k: getattr(tiny_config, k) for k in ("classifier_epochs", "classifier_width", "n_bootstrap")},
+            "budgets": (4,),
+            "synthetic_ratios": (1.0,),
+            "n_seeds": 1,
+        },
+    )
     # Without the conditional generator's pool, the per-class arm runs and the conditional arm is refused.
     assert len(run_rq2(train, test, pools=pools, config=config, arms=("real+gan",), progress=False)) == 1
     with pytest.raises(ValueError, match="needs a generated pool"):

@@ -1,4 +1,5 @@
 """Tests for gan_lib.export.card and card_text: the model card reads every number from the run's tables."""
+
 from __future__ import annotations
 
 import json
@@ -19,13 +20,48 @@ from gan_lib.metrics import Estimate, not_computed, tidy_table
 
 RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results" / "research_questions"
 #: The keys of medigan's templates/template.json (RichardObi/medigan), level by level.
-MEDIGAN_EXECUTION = {"package_name", "package_link", "model_name", "extension", "image_size", "dependencies",
-                     "generate_method"}
-MEDIGAN_SELECTION = {"performance", "use_cases", "organ", "modality", "vendors", "centres", "function", "condition",
-                     "dataset", "augmentations", "generates", "height", "width", "depth", "type", "license",
-                     "dataset_type", "privacy_preservation", "tags", "year"}
-MEDIGAN_DESCRIPTION = {"title", "provided_date", "trained_date", "provided_after_epoch", "version", "publication",
-                       "doi", "inputs", "comment"}
+MEDIGAN_EXECUTION = {
+    "package_name",
+    "package_link",
+    "model_name",
+    "extension",
+    "image_size",
+    "dependencies",
+    "generate_method",
+}
+MEDIGAN_SELECTION = {
+    "performance",
+    "use_cases",
+    "organ",
+    "modality",
+    "vendors",
+    "centres",
+    "function",
+    "condition",
+    "dataset",
+    "augmentations",
+    "generates",
+    "height",
+    "width",
+    "depth",
+    "type",
+    "license",
+    "dataset_type",
+    "privacy_preservation",
+    "tags",
+    "year",
+}
+MEDIGAN_DESCRIPTION = {
+    "title",
+    "provided_date",
+    "trained_date",
+    "provided_after_epoch",
+    "version",
+    "publication",
+    "doi",
+    "inputs",
+    "comment",
+}
 MEDIGAN_PERFORMANCE = {"SSIM", "MSE", "NSME", "PSNR", "IS", "FID", "turing_test"}
 
 
@@ -33,10 +69,14 @@ MEDIGAN_PERFORMANCE = {"SSIM", "MSE", "NSME", "PSNR", "IS", "FID", "turing_test"
 def run_with_tables(tmp_path_factory):
     run = train_tiny_run(tmp_path_factory.mktemp("runs") / "tiny", data_config=data_config("quick"))
     rows = {
-        "FID (Inception TF-2015)": {"generated": Estimate(41.5, 40.0, 43.0, 4096, 4096, "normal", ""),
-                                    "heldout": Estimate(8.3, 7.9, 8.7, 4096, 4096, "normal", "")},
-        "KID (Inception TF-2015)": {"generated": Estimate(0.478, 0.45, 0.51, 96, 96, "subsets", ""),
-                                    "test": not_computed("no test split (empty)")},
+        "FID (Inception TF-2015)": {
+            "generated": Estimate(41.5, 40.0, 43.0, 4096, 4096, "normal", ""),
+            "heldout": Estimate(8.3, 7.9, 8.7, 4096, 4096, "normal", ""),
+        },
+        "KID (Inception TF-2015)": {
+            "generated": Estimate(0.478, 0.45, 0.51, 96, 96, "subsets", ""),
+            "test": not_computed("no test split (empty)"),
+        },
         "spectral beta (a new row)": {"generated": Estimate(2.91, 2.8, 3.0, 256, None, "bootstrap", "")},
         "memorisation, near-copy fraction (pixel)": {"generated": Estimate(0.176, 0.15, 0.2, 1000, 1536, "Wilson")},
     }
@@ -54,13 +94,17 @@ def card(run_with_tables):
 
 
 def test_build_card_has_medigan_template_fields(card):
-    (model_id, entry), = card.items()
+    ((model_id, entry),) = card.items()
     assert model_id == "MAMMO_WGAN_TINY_32PX"
     assert MEDIGAN_EXECUTION <= entry["execution"].keys() and MEDIGAN_SELECTION <= entry["selection"].keys()
     assert MEDIGAN_DESCRIPTION <= entry["description"].keys()
     assert MEDIGAN_PERFORMANCE <= entry["selection"]["performance"].keys()
-    assert entry["execution"]["generate_method"]["args"]["base"] == ["model_file", "num_samples", "output_path",
-                                                                      "save_images"]
+    assert entry["execution"]["generate_method"]["args"]["base"] == [
+        "model_file",
+        "num_samples",
+        "output_path",
+        "save_images",
+    ]
     assert entry["selection"]["height"] == entry["selection"]["width"] == 32
 
 
@@ -106,8 +150,9 @@ def test_build_card_says_not_measured_without_tables(run_with_tables, tmp_path):
 def test_write_card_writes_json_and_markdown_with_the_table_numbers(run_with_tables, tmp_path):
     run, metadata = run_with_tables
     json_path, md_path = write_card(run, metadata, tmp_path, model_file="model.safetensors", model_sha256="ab")
-    assert json.loads(json_path.read_text()) == json.loads(json.dumps(
-        build_card(run, metadata, model_file="model.safetensors", model_sha256="ab"), default=str))
+    assert json.loads(json_path.read_text()) == json.loads(
+        json.dumps(build_card(run, metadata, model_file="model.safetensors", model_sha256="ab"), default=str)
+    )
     text = md_path.read_text()
     assert "| FID (Inception TF-2015) | 41.5 [40, 43] (n=4096 vs 4096) | 8.3 [7.9, 8.7] (n=4096 vs 4096) |" in text
     assert "spectral beta (a new row) | 2.91 [2.8, 3] (n=256)" in text
@@ -129,21 +174,27 @@ def test_read_table_rows_turns_missing_values_into_none(tmp_path):
 
 
 def test_format_estimate_says_not_measured_with_the_reason():
-    assert format_estimate({"value": None, "note": "not computed: needs >= 2048 images"}) == \
-        "not measured (needs >= 2048 images)"
+    assert (
+        format_estimate({"value": None, "note": "not computed: needs >= 2048 images"})
+        == "not measured (needs >= 2048 images)"
+    )
 
 
 def test_build_card_reports_a_human_reader_study_but_never_simulated_readers(run_with_tables, tmp_path):
     run, metadata = run_with_tables
     columns = {"n": 100, "accuracy": 0.62, "accuracy_ci_low": 0.52, "accuracy_ci_high": 0.72}
     pd.DataFrame([{"reader": "SIMULATED reader 1", **columns, "source": "SIMULATED readers (demo)"}]).to_csv(
-        tmp_path / "reader_study.csv", index=False)
+        tmp_path / "reader_study.csv", index=False
+    )
     shutil.copytree(run, tmp_path / "run")
     shutil.copy(tmp_path / "reader_study.csv", tmp_path / "run" / "tables" / "reader_study.csv")
     entry = next(iter(build_card(tmp_path / "run", metadata, model_file="m", model_sha256="0").values()))
     assert entry["selection"]["performance"]["turing_test"] is None
     pd.DataFrame([{"reader": "radiologist A", **columns, "source": "export"}]).to_csv(
-        tmp_path / "run" / "tables" / "reader_study.csv", index=False)
+        tmp_path / "run" / "tables" / "reader_study.csv", index=False
+    )
     entry = next(iter(build_card(tmp_path / "run", metadata, model_file="m", model_sha256="0").values()))
-    assert entry["selection"]["performance"]["turing_test"] == \
-        "radiologist A: accuracy 0.62 [0.52, 0.72] on 100 images (0.5 = chance)"
+    assert (
+        entry["selection"]["performance"]["turing_test"]
+        == "radiologist A: accuracy 0.62 [0.52, 0.72] on 100 images (0.5 = chance)"
+    )

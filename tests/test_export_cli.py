@@ -1,4 +1,5 @@
 """Tests for gan_lib.export.cli: ``python -m gan_lib.export``, and that no patient data reaches any shared file."""
+
 from __future__ import annotations
 
 import json
@@ -24,12 +25,17 @@ def run(tmp_path_factory):
 
 def test_export_cli_writes_model_card_and_package(run, tmp_path, capsys):
     assert main(["--run", str(run), "--out", str(tmp_path)]) == 0
-    assert {p.name for p in tmp_path.iterdir()} == {"model.safetensors", "model_card.json", "model_card.md",
-                                                    "__init__.py"}
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "model.safetensors",
+        "model_card.json",
+        "model_card.md",
+        "__init__.py",
+    }
     assert "model_card.md" in capsys.readouterr().out
     card = json.loads((tmp_path / "model_card.json").read_text())
-    assert next(iter(card.values()))["mammo_wgan"]["model_file"]["sha256"] == \
-        file_sha256(tmp_path / "model.safetensors")
+    assert next(iter(card.values()))["mammo_wgan"]["model_file"]["sha256"] == file_sha256(
+        tmp_path / "model.safetensors"
+    )
 
 
 def test_export_run_from_a_named_checkpoint(run, tmp_path):
@@ -58,8 +64,11 @@ def _training_identifiers() -> set[str]:
     found = set()
     for path in discover_images(embedded_data_dir()):
         ds = pydicom.dcmread(path, stop_before_pixels=True)
-        found |= {str(ds.PatientName), str(ds.PatientID), str(ds.PatientID).split("_")[1] + "_"
-                  + str(ds.PatientID).split("_")[2]}
+        found |= {
+            str(ds.PatientName),
+            str(ds.PatientID),
+            str(ds.PatientID).split("_")[1] + "_" + str(ds.PatientID).split("_")[2],
+        }
         found |= {str(element.value) for element in [*ds.iterall(), *ds.file_meta] if element.VR == "UI"}
     # The standard's own UIDs (SOP classes, transfer syntaxes: 1.2.840.10008...) name kinds of file, not patients.
     return {value for value in found if value and not value.startswith("1.2.840.10008.")}
@@ -70,10 +79,31 @@ def test_no_training_dicom_identifier_reaches_any_output(run, tmp_path):
     assert any(value.startswith("P_00173") for value in identifiers) and len(identifiers) > 20
     export_run(str(run), tmp_path / "export")
     for fmt in ("dicom", "png", "png16", "tiff", "npy"):
-        generate_main(["--checkpoint", str(tmp_path / "export" / "model.safetensors"), "--seeds", "0-1",
-                       "--format", fmt, "--out", str(tmp_path / fmt)])
-    generate_main(["--checkpoint", str(tmp_path / "export" / "model.safetensors"), "--interpolate", "0", "1",
-                   "--frames", "3", "--out", str(tmp_path / "walk")])
+        generate_main(
+            [
+                "--checkpoint",
+                str(tmp_path / "export" / "model.safetensors"),
+                "--seeds",
+                "0-1",
+                "--format",
+                fmt,
+                "--out",
+                str(tmp_path / fmt),
+            ]
+        )
+    generate_main(
+        [
+            "--checkpoint",
+            str(tmp_path / "export" / "model.safetensors"),
+            "--interpolate",
+            "0",
+            "1",
+            "--frames",
+            "3",
+            "--out",
+            str(tmp_path / "walk"),
+        ]
+    )
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert len(files) >= 17
     for path in files:

@@ -1,4 +1,5 @@
 """Tests for gan_lib.export.dicom: synthetic images as DICOM files marked synthetic, nothing taken from patients."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,9 @@ def images():
 
 @pytest.fixture(scope="module")
 def written(images, tmp_path_factory):
-    return write_dicoms(images, tmp_path_factory.mktemp("dcm"), model_name="model.safetensors",
-                        model_sha256="ab" * 32, seeds=[4, 5, 6])
+    return write_dicoms(
+        images, tmp_path_factory.mktemp("dcm"), model_name="model.safetensors", model_sha256="ab" * 32, seeds=[4, 5, 6]
+    )
 
 
 def test_write_dicoms_names_files_by_seed(written):

@@ -1,4 +1,5 @@
 """Tests for gan_lib.export.formats: every output format read back with the libraries others will use."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Tests for gan_lib.export.medigan: the generate(model_file, num_samples, output_path, save_images) entry point."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -23,8 +24,12 @@ def package(tmp_path_factory):
 
 
 def test_generate_takes_medigan_base_arguments_first():
-    assert list(inspect.signature(generate).parameters)[:4] == ["model_file", "num_samples", "output_path",
-                                                                "save_images"]
+    assert list(inspect.signature(generate).parameters)[:4] == [
+        "model_file",
+        "num_samples",
+        "output_path",
+        "save_images",
+    ]
 
 
 def test_generate_returns_medigan_images_without_saving(package):
@@ -36,16 +41,22 @@ def test_generate_returns_medigan_images_without_saving(package):
 def test_generate_saves_images_from_consecutive_seeds(package, tmp_path):
     assert generate(package["model"], 2, tmp_path, True, seed=5) is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sample_00005.png", "sample_00006.png"]
-    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "sample_00006.png")),
-                                  to_uint8(generate_seeds(package["model"], [6]))[0])
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(tmp_path / "sample_00006.png")), to_uint8(generate_seeds(package["model"], [6]))[0]
+    )
 
 
 def test_generate_writes_dicom_through_the_exported_package(package, tmp_path):
     spec = importlib.util.spec_from_file_location("exported_package", package["package_init"])
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.generate(model_file=str(package["model"]), num_samples=2, output_path=str(tmp_path), save_images=True,
-                    output_format="dicom")
+    module.generate(
+        model_file=str(package["model"]),
+        num_samples=2,
+        output_path=str(tmp_path),
+        save_images=True,
+        output_format="dicom",
+    )
     assert [pydicom.dcmread(p).ConversionType for p in sorted(tmp_path.glob("*.dcm"))] == ["SYN", "SYN"]
 
 

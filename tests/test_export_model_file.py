@@ -1,4 +1,5 @@
 """Tests for gan_lib.export.model_file: the portable generator file and its loader."""
+
 from __future__ import annotations
 
 import subprocess
@@ -38,8 +39,11 @@ def test_export_generator_keeps_the_ema_weights_exactly(exported):
     assert loaded.keys() == checkpoint["generator_ema"].keys()
     for name, tensor in checkpoint["generator_ema"].items():
         assert torch.equal(loaded[name], tensor), name
-    assert any(not torch.equal(checkpoint["generator"][k], v) for k, v in checkpoint["generator_ema"].items()
-               if v.is_floating_point())  # the average differs from the trained weights, so the test can fail
+    assert any(
+        not torch.equal(checkpoint["generator"][k], v)
+        for k, v in checkpoint["generator_ema"].items()
+        if v.is_floating_point()
+    )  # the average differs from the trained weights, so the test can fail
 
 
 def test_export_generator_metadata_describes_the_network(exported):
@@ -54,8 +58,10 @@ def test_export_generator_metadata_describes_the_network(exported):
 
 def test_load_generator_in_a_fresh_process_matches_the_checkpoint_bit_for_bit(exported, tmp_path):
     run, model = exported
-    script = (f"import numpy as np; from gan_lib.generate import generate_seeds; "
-              f"np.save({str(tmp_path / 'fresh.npy')!r}, generate_seeds({str(model)!r}, range(6)))")
+    script = (
+        f"import numpy as np; from gan_lib.generate import generate_seeds; "
+        f"np.save({str(tmp_path / 'fresh.npy')!r}, generate_seeds({str(model)!r}, range(6)))"
+    )
     subprocess.run([sys.executable, "-c", script], check=True)
     expected = generate_seeds(run / "checkpoints" / "last.pt", list(range(6)))
     np.testing.assert_array_equal(np.load(tmp_path / "fresh.npy"), expected)
@@ -93,7 +99,9 @@ def test_read_model_metadata_names_a_missing_file(tmp_path):
 
 def test_export_generator_writes_the_same_bytes_every_time(exported, tmp_path):
     run, model = exported
-    script = (f"from gan_lib.export.model_file import export_generator; "
-              f"export_generator({str(run / 'checkpoints' / 'last.pt')!r}, {str(tmp_path / 'again.safetensors')!r})")
+    script = (
+        f"from gan_lib.export.model_file import export_generator; "
+        f"export_generator({str(run / 'checkpoints' / 'last.pt')!r}, {str(tmp_path / 'again.safetensors')!r})"
+    )
     subprocess.run([sys.executable, "-c", script], check=True)  # another process: another hash seed
     assert file_sha256(tmp_path / "again.safetensors") == file_sha256(model)

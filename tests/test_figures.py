@@ -1,4 +1,5 @@
 """Tests of gan_lib.figures on small synthetic image sets and tables (no training needed)."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -115,11 +116,21 @@ def test_real_vs_generated_grid_rejects_size_mismatch():
 
 def test_comparison_grid_has_three_rows_of_four_panels(tmp_path):
     gen = _images(3)
-    fig = comparison_grid(gen, _images(3), _images(3), np.abs(_images(3)), denoise_method="nl-means",
-                          nearest_ssim=np.array([0.5, 0.6, 0.7]))
+    fig = comparison_grid(
+        gen,
+        _images(3),
+        _images(3),
+        np.abs(_images(3)),
+        denoise_method="nl-means",
+        nearest_ssim=np.array([0.5, 0.6, 0.7]),
+    )
     assert len(_image_axes(fig)) == 12
-    assert [ax.get_title() for ax in fig.axes[:4]] == ["Generated", "Nearest real (MSE)", "Denoised (nl-means)",
-                                                       "Sobel edges"]
+    assert [ax.get_title() for ax in fig.axes[:4]] == [
+        "Generated",
+        "Nearest real (MSE)",
+        "Denoised (nl-means)",
+        "Sobel edges",
+    ]
     assert all(p.stat().st_size > 0 for p in save_figure(fig, "fig8_comparison", directory=tmp_path))
 
 
@@ -166,7 +177,9 @@ def test_sobel_figure_panels_and_histogram(tmp_path):
     np.testing.assert_array_equal(axes[3 * 3].get_images()[0].get_array(), gen_edges[4])  # row 4, first column
     hist = [ax for ax in fig.axes if not ax.get_images()]
     assert len(hist) == 1 and [t.get_text() for t in hist[0].get_legend().get_texts()] == [
-        "real (n=4 images)", "generated (n=5 images)"]
+        "real (n=4 images)",
+        "generated (n=5 images)",
+    ]
     assert all(p.stat().st_size > 0 for p in save_figure(fig, "fig6_sobel", directory=tmp_path))
 
 
@@ -182,13 +195,15 @@ def test_sobel_figure_rejects_edge_maps_of_other_shape():
 
 def _glcm_table() -> pd.DataFrame:
     n = 30
-    return pd.DataFrame({
-        "source": ["real"] * n + ["generated"] * n,
-        "contrast": np.r_[RNG.normal(5, 1, n), RNG.normal(7, 1, n)],
-        "homogeneity": np.r_[RNG.uniform(0.3, 0.5, n), RNG.uniform(0.2, 0.4, n)],
-        "energy": RNG.uniform(0, 1, 2 * n),
-        "correlation": RNG.uniform(0, 1, 2 * n),
-    })
+    return pd.DataFrame(
+        {
+            "source": ["real"] * n + ["generated"] * n,
+            "contrast": np.r_[RNG.normal(5, 1, n), RNG.normal(7, 1, n)],
+            "homogeneity": np.r_[RNG.uniform(0.3, 0.5, n), RNG.uniform(0.2, 0.4, n)],
+            "energy": RNG.uniform(0, 1, 2 * n),
+            "correlation": RNG.uniform(0, 1, 2 * n),
+        }
+    )
 
 
 def test_glcm_distributions_one_panel_per_feature_with_stats(tmp_path):
@@ -208,8 +223,15 @@ def test_glcm_distributions_rejects_unknown_set_name():
 
 def test_training_curves_three_panels(tmp_path):
     steps = np.arange(200)
-    log = pd.DataFrame({"step": steps, "critic_loss": -np.exp(-steps / 50), "generator_loss": RNG.normal(0, 1, 200),
-                        "wasserstein": np.exp(-steps / 50), "gradient_penalty": RNG.uniform(0.01, 1, 200)})
+    log = pd.DataFrame(
+        {
+            "step": steps,
+            "critic_loss": -np.exp(-steps / 50),
+            "generator_loss": RNG.normal(0, 1, 200),
+            "wasserstein": np.exp(-steps / 50),
+            "gradient_penalty": RNG.uniform(0.01, 1, 200),
+        }
+    )
     fig = training_curves(log)
     assert len(fig.axes) == 3 and fig.axes[2].get_yscale() == "log"
     assert len(fig.axes[0].lines) == 4  # raw + smoothed, critic and generator
@@ -262,8 +284,9 @@ def test_copy_run_table_copies_csv_and_latex_unchanged(tmp_path):
 
 def test_copy_run_table_names_the_notebook_when_missing(tmp_path):
     with pytest.raises(FileNotFoundError, match="table2_denoising.csv.*run notebook 03_denoising"):
-        copy_run_table(tmp_path / "table2_denoising", "table2_denoising", directory=tmp_path,
-                       made_by="notebook 03_denoising")
+        copy_run_table(
+            tmp_path / "table2_denoising", "table2_denoising", directory=tmp_path, made_by="notebook 03_denoising"
+        )
 
 
 def test_readme_lists_every_figure_file(tmp_path):
@@ -278,8 +301,10 @@ def test_readme_lists_every_figure_file(tmp_path):
 def test_committed_readme_is_the_rendered_template():
     committed = (PROJECT_ROOT / "figures" / "README.md").read_text()
     for entry in FIGURE_FILES:
-        assert f"`{entry.stem}.{entry.suffixes[0]}`" in committed, "figures/README.md is out of date: "\
+        assert f"`{entry.stem}.{entry.suffixes[0]}`" in committed, (
+            "figures/README.md is out of date: "
             "regenerate it with gan_lib.figures.write_readme(PROJECT_ROOT / 'figures')"
+        )
     assert render_readme().splitlines()[0] == committed.splitlines()[0]
 
 

@@ -1,4 +1,5 @@
 """Tests for gan_lib.generate (function and CLI) and gan_lib.run (reading a run folder)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,9 +18,22 @@ def trained_run(tmp_path_factory):
     """A 2-step run of tiny networks on 32 px images (seconds)."""
     rng = np.random.default_rng(0)
     images = np.clip(rng.normal(0.0, 0.3, (16, 32, 32)), -1, 1).astype(np.float32)
-    config = TrainConfig(image_size=32, generator_width=0.03125, critic_width=0.03125, mlp_hidden=(16,),
-                         batch_size=8, steps=2, checkpoint_every=2, sample_every=2, log_every=1, sample_count=4,
-                         num_threads=1, precision="fp32", memory_format="contiguous", device="cpu")
+    config = TrainConfig(
+        image_size=32,
+        generator_width=0.03125,
+        critic_width=0.03125,
+        mlp_hidden=(16,),
+        batch_size=8,
+        steps=2,
+        checkpoint_every=2,
+        sample_every=2,
+        log_every=1,
+        sample_count=4,
+        num_threads=1,
+        precision="fp32",
+        memory_format="contiguous",
+        device="cpu",
+    )
     folder = tmp_path_factory.mktemp("runs") / "tiny"
     train(config, images, folder, progress=False)
     return folder
@@ -41,8 +55,9 @@ def test_generate_is_deterministic_for_a_seed(trained_run):
 
 def test_generate_does_not_depend_on_batch_size(trained_run):
     checkpoint = trained_run / "checkpoints" / "last.pt"
-    np.testing.assert_allclose(generate(checkpoint, 7, seed=1, batch_size=2), generate(checkpoint, 7, seed=1),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        generate(checkpoint, 7, seed=1, batch_size=2), generate(checkpoint, 7, seed=1), atol=1e-6
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,16 +65,33 @@ def noisy_checkpoint(tmp_path_factory):
     """A 2-step tiny run with two noise stages whose scales are then set to 1, so the noise shows in every image."""
     rng = np.random.default_rng(0)
     images = np.clip(rng.normal(0.0, 0.3, (16, 32, 32)), -1, 1).astype(np.float32)
-    config = TrainConfig(image_size=32, generator_width=0.03125, critic_width=0.03125, mlp_hidden=(16,),
-                         upsample="nearest", noise_stages=2, batch_size=8, steps=2, checkpoint_every=2,
-                         sample_every=2, log_every=1, sample_count=4, num_threads=1, precision="fp32",
-                         memory_format="contiguous", device="cpu")
+    config = TrainConfig(
+        image_size=32,
+        generator_width=0.03125,
+        critic_width=0.03125,
+        mlp_hidden=(16,),
+        upsample="nearest",
+        noise_stages=2,
+        batch_size=8,
+        steps=2,
+        checkpoint_every=2,
+        sample_every=2,
+        log_every=1,
+        sample_count=4,
+        num_threads=1,
+        precision="fp32",
+        memory_format="contiguous",
+        device="cpu",
+    )
     folder = tmp_path_factory.mktemp("runs") / "noisy"
     train(config, images, folder, progress=False)
     path = folder / "checkpoints" / "last.pt"
     state = torch.load(path, weights_only=True)
-    scales = [f"{name}.weight" for name, module in build_generator(state).named_modules()
-              if isinstance(module, NoiseInjection)]
+    scales = [
+        f"{name}.weight"
+        for name, module in build_generator(state).named_modules()
+        if isinstance(module, NoiseInjection)
+    ]
     assert len(scales) == 2
     for name in scales:
         state["generator"][name] = torch.ones_like(state["generator"][name])
@@ -97,18 +129,31 @@ def test_generate_rejects_non_positive_n(trained_run):
 
 
 def test_generate_cli_writes_pngs(trained_run, tmp_path):
-    assert main(["--checkpoint", str(trained_run / "checkpoints" / "last.pt"), "--n", "3",
-                 "--out", str(tmp_path / "png")]) == 0
+    assert (
+        main(["--checkpoint", str(trained_run / "checkpoints" / "last.pt"), "--n", "3", "--out", str(tmp_path / "png")])
+        == 0
+    )
     files = sorted((tmp_path / "png").glob("sample_*.png"))
     assert len(files) == 3
     assert np.asarray(Image.open(files[0])).dtype == np.uint8
 
 
 def test_generate_cli_writes_npy(trained_run, tmp_path):
-    main(["--checkpoint", str(trained_run / "checkpoints" / "last.pt"), "--n", "4", "--seed", "2",
-          "--out", str(tmp_path / "g.npy")])
-    np.testing.assert_array_equal(np.load(tmp_path / "g.npy"),
-                                  generate(trained_run / "checkpoints" / "last.pt", 4, seed=2))
+    main(
+        [
+            "--checkpoint",
+            str(trained_run / "checkpoints" / "last.pt"),
+            "--n",
+            "4",
+            "--seed",
+            "2",
+            "--out",
+            str(tmp_path / "g.npy"),
+        ]
+    )
+    np.testing.assert_array_equal(
+        np.load(tmp_path / "g.npy"), generate(trained_run / "checkpoints" / "last.pt", 4, seed=2)
+    )
 
 
 def test_load_run_exposes_configs_log_and_samples(trained_run):
@@ -202,8 +247,18 @@ def test_generate_cli_interpolate_writes_frames_and_a_gif(trained_run, tmp_path)
 def test_generate_cli_writes_synthetic_dicoms(trained_run, tmp_path):
     import pydicom
 
-    main(["--checkpoint", str(trained_run / "checkpoints" / "last.pt"), "--seeds", "0-1", "--format", "dicom",
-          "--out", str(tmp_path)])
+    main(
+        [
+            "--checkpoint",
+            str(trained_run / "checkpoints" / "last.pt"),
+            "--seeds",
+            "0-1",
+            "--format",
+            "dicom",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     files = sorted(tmp_path.glob("*.dcm"))
     assert len(files) == 2 and all(pydicom.dcmread(f).ConversionType == "SYN" for f in files)
     assert "last.pt" in pydicom.dcmread(files[0]).DerivationDescription
@@ -211,17 +266,44 @@ def test_generate_cli_writes_synthetic_dicoms(trained_run, tmp_path):
 
 def test_generate_cli_refuses_two_kinds_of_request(trained_run, tmp_path):
     with pytest.raises(SystemExit):
-        main(["--checkpoint", str(trained_run / "checkpoints" / "last.pt"), "--n", "2", "--seeds", "0-1",
-              "--out", str(tmp_path)])
+        main(
+            [
+                "--checkpoint",
+                str(trained_run / "checkpoints" / "last.pt"),
+                "--n",
+                "2",
+                "--seeds",
+                "0-1",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+
+
 def test_generate_cli_reads_a_runs_best_or_last_checkpoint(tmp_path, capsys):
     from gan_lib.config import run_dir, run_paths
 
     rng = np.random.default_rng(0)
     images = np.clip(rng.normal(0.0, 0.3, (16, 32, 32)), -1, 1).astype(np.float32)
-    config = TrainConfig(image_size=32, generator_width=0.03125, critic_width=0.03125, mlp_hidden=(16,),
-                         batch_size=8, steps=2, checkpoint_every=2, sample_every=2, log_every=1, sample_count=4,
-                         eval_every=1, eval_count=8, tensorboard="off", num_threads=1, precision="fp32",
-                         memory_format="contiguous", device="cpu")
+    config = TrainConfig(
+        image_size=32,
+        generator_width=0.03125,
+        critic_width=0.03125,
+        mlp_hidden=(16,),
+        batch_size=8,
+        steps=2,
+        checkpoint_every=2,
+        sample_every=2,
+        log_every=1,
+        sample_count=4,
+        eval_every=1,
+        eval_count=8,
+        tensorboard="off",
+        num_threads=1,
+        precision="fp32",
+        memory_format="contiguous",
+        device="cpu",
+    )
     train(config, images, run_dir("cli-best"), progress=False)
     main(["--run", "cli-best", "--checkpoint", "best", "--n", "2", "--out", str(tmp_path / "b.npy")])
     assert "checkpoint: best" in capsys.readouterr().out

@@ -1,4 +1,5 @@
 """Tests of gan_lib.imaging conversions and set validation."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -7,6 +7,7 @@ is a module and the package's ``__init__`` otherwise.  The parent packages
 Python imports first on the way to a module are not counted: a cycle through
 them needs an explicit import of the package as well.
 """
+
 from __future__ import annotations
 
 import ast
@@ -49,8 +50,10 @@ def _imported(name: str, source: str, *, is_package: bool = False) -> set[str]:
 
 def import_graph() -> dict[str, set[str]]:
     """Module -> the gan_lib modules it imports, for every module of the package."""
-    return {name: _imported(name, path.read_text(encoding="utf-8"), is_package=path.name == "__init__.py")
-            for name, path in MODULES.items()}
+    return {
+        name: _imported(name, path.read_text(encoding="utf-8"), is_package=path.name == "__init__.py")
+        for name, path in MODULES.items()
+    }
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -63,7 +66,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         path.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
+                return path[path.index(nxt) :] + [nxt]
             if nxt not in state and (cycle := visit(nxt)):
                 return cycle
         state[node] = 2
@@ -84,7 +87,10 @@ def test_find_cycle_reports_a_cycle_and_none_without_one():
 def test_imported_sees_imports_inside_functions_and_resolves_relative_ones():
     source = "def probe():\n    from .trainer import probe_step_time\n    from .. import config, imaging\n"
     assert _imported("gan_lib.training.hardware", source) == {
-        "gan_lib.training.trainer", "gan_lib.config", "gan_lib.imaging"}
+        "gan_lib.training.trainer",
+        "gan_lib.config",
+        "gan_lib.imaging",
+    }
     assert "gan_lib.training.trainer" in import_graph()["gan_lib.training"]
 
 

@@ -1,4 +1,5 @@
 """Tests for gan_lib.latents: seeds, per-seed latent vectors and the spherical latent walk."""
+
 from __future__ import annotations
 
 import pytest

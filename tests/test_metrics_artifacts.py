@@ -1,4 +1,5 @@
 """Tests for gan_lib.metrics.artifacts: border contrast, frame share and the block-edge ratio."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Tests for gan_lib.metrics.bootstrap: the Estimate type and its intervals."""
+
 import math
 
 import numpy as np

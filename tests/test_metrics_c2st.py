@@ -1,4 +1,5 @@
 """Tests for the automated readers (gan_lib.metrics.c2st): known answers on synthetic image sets."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,7 +32,11 @@ def checkerboard(images: np.ndarray, amplitude: float = 0.1) -> np.ndarray:
 def framed(images: np.ndarray, value: float = 0.3) -> np.ndarray:
     out = images.copy()
     out[:, :2], out[:, -2:], out[:, :, :2], out[:, :, -2:] = (
-        out[:, :2] + value, out[:, -2:] + value, out[:, :, :2] + value, out[:, :, -2:] + value)
+        out[:, :2] + value,
+        out[:, -2:] + value,
+        out[:, :, :2] + value,
+        out[:, :, -2:] + value,
+    )
     return np.clip(out, -1, 1)
 
 
@@ -42,10 +47,12 @@ def test_image_statistics_columns_react_to_their_artefact():
     base = image_statistics(A)
     assert base.shape == (200, len(STATISTICS)) and np.isfinite(base).all()
     column = dict(zip(STATISTICS, range(len(STATISTICS))))
-    assert (image_statistics(framed(A))[:, column["border minus inner mean"]]
-            > base[:, column["border minus inner mean"]]).all()
-    assert (image_statistics(checkerboard(A))[:, column["Nyquist energy (log)"]]
-            > base[:, column["Nyquist energy (log)"]]).all()
+    assert (
+        image_statistics(framed(A))[:, column["border minus inner mean"]] > base[:, column["border minus inner mean"]]
+    ).all()
+    assert (
+        image_statistics(checkerboard(A))[:, column["Nyquist energy (log)"]] > base[:, column["Nyquist energy (log)"]]
+    ).all()
     assert (image_statistics(np.clip(A + 0.2, -1, 1))[:, column["mean"]] > base[:, column["mean"]]).all()
 
 
@@ -56,11 +63,14 @@ def test_statistics_reader_two_draws_of_one_distribution_are_within_chance():
     assert result.auc.n == 200 and result.auc.n_reference == 200
 
 
-@pytest.mark.parametrize("artefact, telling", [
-    (lambda x: np.clip(x + 0.3, -1, 1), "mean"),
-    (checkerboard, "Nyquist energy (log)"),
-    (framed, "border minus inner mean"),
-])
+@pytest.mark.parametrize(
+    "artefact, telling",
+    [
+        (lambda x: np.clip(x + 0.3, -1, 1), "mean"),
+        (checkerboard, "Nyquist energy (log)"),
+        (framed, "border minus inner mean"),
+    ],
+)
 def test_statistics_reader_finds_and_names_the_artefact(artefact, telling):
     result = statistics_reader(A, artefact(B), seed=0)
     assert result.auc.value > 0.95
@@ -73,9 +83,15 @@ def test_c2st_two_draws_of_one_distribution_are_within_chance():
     assert abs(result.auc.value - 0.5) < 0.12
 
 
-@pytest.mark.parametrize("artefact", [lambda x: np.clip(x + 0.3, -1, 1), checkerboard,
-                                      lambda x: np.clip(x + np.random.default_rng(5).normal(0, 0.2, x.shape), -1, 1)],
-                         ids=["shifted mean", "checkerboard", "added noise"])
+@pytest.mark.parametrize(
+    "artefact",
+    [
+        lambda x: np.clip(x + 0.3, -1, 1),
+        checkerboard,
+        lambda x: np.clip(x + np.random.default_rng(5).normal(0, 0.2, x.shape), -1, 1),
+    ],
+    ids=["shifted mean", "checkerboard", "added noise"],
+)
 def test_c2st_tells_an_artefact_apart(artefact):
     result = c2st(A, artefact(B).astype(np.float32), seed=0, epochs=4)
     assert result.auc.value > 0.9 and result.auc.ci_high <= 1.0

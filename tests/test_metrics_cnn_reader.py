@@ -1,4 +1,5 @@
 """Tests for the blur-aware CNN reader (gan_lib.metrics.cnn_reader) on small synthetic textures."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Tests for gan_lib.metrics.diversity: MS-SSIM and mean pairwise MS-SSIM within a set."""
+
 import numpy as np
 import pytest
 from scipy.ndimage import gaussian_filter

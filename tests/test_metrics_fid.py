@@ -1,4 +1,5 @@
 """Tests for gan_lib.metrics.fid: Inception features, their cache and the Fréchet distance."""
+
 import warnings
 
 import numpy as np
@@ -54,8 +55,9 @@ def test_frechet_distance_matches_closed_form_for_full_covariances():
     sigma = root @ root.T + np.eye(4)
     # Scaled covariance: tr(s + c²s - 2cs) = (1 - c)² tr(s).
     c = 3.0
-    assert (frechet_distance(np.zeros(4), sigma, np.zeros(4), c**2 * sigma)
-            == pytest.approx((1 - c) ** 2 * np.trace(sigma), rel=1e-6))
+    assert frechet_distance(np.zeros(4), sigma, np.zeros(4), c**2 * sigma) == pytest.approx(
+        (1 - c) ** 2 * np.trace(sigma), rel=1e-6
+    )
 
 
 def test_fid_of_samples_approaches_closed_form():

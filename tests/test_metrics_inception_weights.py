@@ -1,4 +1,5 @@
 """Tests for gan_lib.metrics.inception_weights and its _nvidia_inception: weight discovery, loader, NVIDIA renaming."""
+
 import sys
 from unittest import mock
 
@@ -153,8 +154,10 @@ def test_memory_formats_give_the_same_features_and_auto_says_why(random_weights)
     images = np.random.default_rng(2).uniform(-1, 1, size=(2, 32, 32)).astype(np.float32)
     auto = load_inception(random_weights, check_hash=False)
     assert auto.memory_format_reason.split()[0] in MEMORY_FORMATS and "measured" in auto.memory_format_reason
-    by_format = [inception_features(images, model=load_inception(random_weights, check_hash=False, memory_format=f))
-                 for f in MEMORY_FORMATS]
+    by_format = [
+        inception_features(images, model=load_inception(random_weights, check_hash=False, memory_format=f))
+        for f in MEMORY_FORMATS
+    ]
     np.testing.assert_allclose(by_format[0], by_format[1], atol=1e-4)
     with pytest.raises(ValueError, match="memory_format"):
         load_inception(random_weights, check_hash=False, memory_format="nhwc")
@@ -186,4 +189,3 @@ def test_nvidia_mapping_refuses_wrong_shape(packaged_state):
     converted["Mixed_6b.branch7x7_2.conv.weight"] = converted["Mixed_6b.branch7x7_2.conv.weight"].transpose(2, 3)
     with pytest.raises(ValueError, match=r"wrong shape \['Mixed_6b.branch7x7_2.conv.weight \(128, 128, 7, 1\)"):
         inception_weights._fid_inception_v3(converted, source=PACKAGED)
-

@@ -1,4 +1,5 @@
 """Tests for gan_lib.metrics.kid on synthetic features with known answers."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """Tests for gan_lib.metrics.pixel: MSE, SSIM, MPV, MPVD and the unpaired protocols."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """Tests for gan_lib.metrics.precision_recall on synthetic features with known answers."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """Tests for the spectral readers (gan_lib.metrics.spectral): known answers on synthetic fields and real patches."""
+
 from __future__ import annotations
 
 import warnings

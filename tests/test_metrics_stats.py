@@ -1,4 +1,5 @@
 """gan_lib.metrics.stats: one implementation of each interval, checked against scipy/sklearn and textbook values."""
+
 import math
 
 import numpy as np

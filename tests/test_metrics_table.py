@@ -1,4 +1,5 @@
 """Tests for gan_lib.metrics.table: tidy and display tables, CSV and LaTeX."""
+
 import numpy as np
 import pandas as pd
 import pytest

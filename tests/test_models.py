@@ -1,4 +1,5 @@
 """Tests for gan_lib.models: builders, shapes, the critic's normalisation rules, the registry."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,13 @@ CRITICS = [name for name in list_models() if not name.endswith("generator") and 
 
 
 def test_registry_lists_every_builder():
-    assert set(list_models()) == {"hybrid_generator", "dcgan_generator", "critic",
-                                  "conditional_hybrid_generator", "projection_critic"}
+    assert set(list_models()) == {
+        "hybrid_generator",
+        "dcgan_generator",
+        "critic",
+        "conditional_hybrid_generator",
+        "projection_critic",
+    }
 
 
 @pytest.mark.parametrize("name", GENERATORS)
@@ -156,6 +162,7 @@ def test_pixelshuffle_upsampling_starts_as_nearest_neighbour_and_blurs_its_block
 
 # --- issue 26 options: blur after upsampling, noise inputs, a 2-channel and a patch-score critic ----------------
 
+
 def test_binomial_blur_after_nearest_upsampling_equals_bilinear_interpolation():
     from gan_lib.models.generator import binomial_blur
 
@@ -170,8 +177,9 @@ def test_generator_blur_stages_blur_the_finest_stages_only(upsample):
     from gan_lib.models.generator import Blur
 
     padding = "zeros" if upsample == "convtranspose" else "reflect"
-    g = hybrid_generator(image_size=32, width=0.125, mlp_hidden=(16,), upsample=upsample, padding_mode=padding,
-                         blur_stages=2).eval()
+    g = hybrid_generator(
+        image_size=32, width=0.125, mlp_hidden=(16,), upsample=upsample, padding_mode=padding, blur_stages=2
+    ).eval()
     layers = list(g.cnn)
     blurs = [i for i, layer in enumerate(layers) if isinstance(layer, Blur)]
     first_upsample = next(i for i, layer in enumerate(layers) if isinstance(layer, (nn.Upsample, nn.ConvTranspose2d)))
@@ -192,8 +200,15 @@ def test_generator_noise_inputs_start_at_zero_scale_and_then_follow_the_noise():
     from gan_lib.models.generator import NoiseInjection
 
     torch.manual_seed(0)
-    g = hybrid_generator(image_size=32, width=0.125, mlp_hidden=(16,), upsample="nearest", padding_mode="reflect",
-                         bilinear_stages=1, noise_stages=2).eval()
+    g = hybrid_generator(
+        image_size=32,
+        width=0.125,
+        mlp_hidden=(16,),
+        upsample="nearest",
+        padding_mode="reflect",
+        bilinear_stages=1,
+        noise_stages=2,
+    ).eval()
     assert g.noise_sizes == (16, 32)
     z = torch.randn(3, 128)
     first, second = g.draw_noise(3), g.draw_noise(3)

@@ -5,6 +5,7 @@ Every notebook must open with a markdown cell, hold exactly one papermill
 committed with cleared outputs, and be a stage of the pipeline, so that the
 pipeline, nbval and a user in JupyterLab all run the same thing.
 """
+
 from __future__ import annotations
 
 import ast
@@ -35,7 +36,8 @@ def test_pipeline_stages_match_notebooks_on_disk():
     on_disk = [p.stem for p in NOTEBOOKS]
     assert sorted(STAGES) == list(STAGES), "STAGES must be in file-name order (the order nbval runs them)"
     assert on_disk == list(STAGES), (
-        f"notebooks/ holds {on_disk} but gan_lib.pipeline.STAGES lists {list(STAGES)}; keep them identical.")
+        f"notebooks/ holds {on_disk} but gan_lib.pipeline.STAGES lists {list(STAGES)}; keep them identical."
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -43,15 +45,17 @@ def test_notebook_cells_have_unique_ids(path):
     # nbformat 4.5 requires cell ids; a cell added by hand without one makes every run warn (MissingIDFieldWarning).
     raw = json.loads(path.read_text(encoding="utf-8"))
     ids = [cell.get("id") for cell in raw["cells"]]
-    assert (raw["nbformat"], raw["nbformat_minor"]) >= (4, 5) and None not in ids and len(set(ids)) == len(ids), \
+    assert (raw["nbformat"], raw["nbformat_minor"]) >= (4, 5) and None not in ids and len(set(ids)) == len(ids), (
         f"{path.name}: every cell needs a unique 'id' (cells {[i for i, c in enumerate(ids) if c is None]} have none)."
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_starts_with_markdown_title(path):
     first = _read(path).cells[0]
-    assert first.cell_type == "markdown" and first.source.lstrip().startswith("# "), \
+    assert first.cell_type == "markdown" and first.source.lstrip().startswith("# "), (
         f"{path.name}: the first cell must be markdown starting with a '# ' title (purpose, inputs, outputs)."
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -67,15 +71,17 @@ def test_notebook_has_one_parameters_cell_first_among_code_cells(path):
 def test_notebook_parameters_are_plain_literals_with_quick_defaults(path):
     source = _parameter_cells(_read(path))[0].source
     for node in ast.parse(source).body:
-        assert isinstance(node, (ast.Assign, ast.AnnAssign)), \
+        assert isinstance(node, (ast.Assign, ast.AnnAssign)), (
             f"{path.name}: the parameters cell may only assign values; found {ast.unparse(node)!r}."
+        )
         value = node.value
         ast.literal_eval(value)  # raises for anything but a plain literal
     declared = papermill.inspect_notebook(str(path))
     for name, expected in QUICK_DEFAULTS.items():
         if name in declared:
-            assert ast.literal_eval(declared[name]["default"]) == expected, \
+            assert ast.literal_eval(declared[name]["default"]) == expected, (
                 f"{path.name}: {name} must default to {expected!r} (the quick profile)."
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -86,24 +92,33 @@ def test_notebook_parameters_are_all_readable_by_papermill(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_declares_run_name_or_profile(path):
     declared = set(papermill.inspect_notebook(str(path)))
-    assert declared & set(CORE_PARAMETERS), \
+    assert declared & set(CORE_PARAMETERS), (
         f"{path.name}: declares none of the pipeline's core parameters {CORE_PARAMETERS}."
+    )
 
 
 def _output_checked(cell) -> bool:
     """Whether nbval compares this cell's output: a comment line that is exactly the marker (nbval's own rule)."""
-    return cell.cell_type == "code" and any(line.strip().lstrip("#").strip() == "NBVAL_CHECK_OUTPUT"
-                                            for line in cell.source.splitlines() if line.strip().startswith("#"))
+    return cell.cell_type == "code" and any(
+        line.strip().lstrip("#").strip() == "NBVAL_CHECK_OUTPUT"
+        for line in cell.source.splitlines()
+        if line.strip().startswith("#")
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_is_committed_with_cleared_outputs(path):
     # Only a cell marked NBVAL_CHECK_OUTPUT keeps its output (and the execution count nbval requires of a
     # reference cell): it is what nbval compares the new run with.
-    dirty = [i for i, c in enumerate(_read(path).cells) if c.cell_type == "code" and not _output_checked(c)
-             and (c.outputs or c.execution_count is not None)]
-    assert not dirty, (f"{path.name}: cells {dirty} hold outputs or execution counts; clear them "
-                       "(jupyter nbconvert --clear-output --inplace) before committing.")
+    dirty = [
+        i
+        for i, c in enumerate(_read(path).cells)
+        if c.cell_type == "code" and not _output_checked(c) and (c.outputs or c.execution_count is not None)
+    ]
+    assert not dirty, (
+        f"{path.name}: cells {dirty} hold outputs or execution counts; clear them "
+        "(jupyter nbconvert --clear-output --inplace) before committing."
+    )
 
 
 def test_some_notebook_cell_is_output_checked_against_its_stored_output():
@@ -117,5 +132,6 @@ def test_some_notebook_cell_is_output_checked_against_its_stored_output():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_in_the_python3_kernel(path):
-    assert _read(path).metadata.get("kernelspec", {}).get("name") == "python3", \
+    assert _read(path).metadata.get("kernelspec", {}).get("name") == "python3", (
         f"{path.name}: kernelspec must be 'python3' (the kernel `make install` puts in the venv)."
+    )

@@ -4,6 +4,7 @@ Each notebook execution starts a kernel (~2-3 s here), so the expensive runs are
 module-scoped fixtures shared by several one-assertion tests: about ten kernel
 starts for the whole file.
 """
+
 from __future__ import annotations
 
 import io
@@ -52,23 +53,39 @@ def study(tmp_path_factory):
     root = tmp_path_factory.mktemp("study")
     notebooks, log = root / "notebooks", root / "log.jsonl"
     notebooks.mkdir()
-    _notebook(notebooks / "01_first.ipynb", 'run_name: str = "x"\nprofile: str = "quick"',
-              _logging_body("01_first", log, ("run_name", "profile")))
-    _notebook(notebooks / "02_second.ipynb", "seed: int = 0\ndata_dir = None\nown_setting: int = 7",
-              _logging_body("02_second", log, ("seed", "data_dir", "own_setting")))
-    _notebook(notebooks / "03_third.ipynb", "run_name = 'x'\nfigures_dir = None",
-              _logging_body("03_third", log, ("run_name", "figures_dir"))
-              + f"open({str(root / 'figures' / 'f.txt')!r}, 'w').write('x')\n"
-              "sys.stderr.write('bar 50%\\r')\n")  # a progress bar that erased itself: no newline
+    _notebook(
+        notebooks / "01_first.ipynb",
+        'run_name: str = "x"\nprofile: str = "quick"',
+        _logging_body("01_first", log, ("run_name", "profile")),
+    )
+    _notebook(
+        notebooks / "02_second.ipynb",
+        "seed: int = 0\ndata_dir = None\nown_setting: int = 7",
+        _logging_body("02_second", log, ("seed", "data_dir", "own_setting")),
+    )
+    _notebook(
+        notebooks / "03_third.ipynb",
+        "run_name = 'x'\nfigures_dir = None",
+        _logging_body("03_third", log, ("run_name", "figures_dir"))
+        + f"open({str(root / 'figures' / 'f.txt')!r}, 'w').write('x')\n"
+        "sys.stderr.write('bar 50%\\r')\n",
+    )  # a progress bar that erased itself: no newline
     (root / "figures").mkdir()
     return root
 
 
 def _run(study: Path, **kwargs) -> tuple[dict, str]:
     out = io.StringIO()
-    options = dict(profile="quick", run_name="t", stages=STAGES, notebooks_dir=study / "notebooks",
-                   runs_dir=study / "runs", figures_dir=study / "figures",
-                   watch_dirs=(study / "figures",), out=out)
+    options = dict(
+        profile="quick",
+        run_name="t",
+        stages=STAGES,
+        notebooks_dir=study / "notebooks",
+        runs_dir=study / "runs",
+        figures_dir=study / "figures",
+        watch_dirs=(study / "figures",),
+        out=out,
+    )
     options.update(kwargs)
     try:
         return run_pipeline(**options), out.getvalue()
@@ -160,11 +177,13 @@ def failing_study(tmp_path_factory):
     notebooks, marker, count = root / "notebooks", root / "fixed", root / "count.txt"
     notebooks.mkdir()
     (root / "figures").mkdir()
-    _notebook(notebooks / "01_first.ipynb", "run_name = 'x'",
-              f"with open({str(count)!r}, 'a') as f:\n    f.write('1')")
-    _notebook(notebooks / "02_second.ipynb", "seed = 0",
-              f"import pathlib\nvalue = 41\nif not pathlib.Path({str(marker)!r}).exists():\n"
-              "    raise ValueError(f'broken stage, value={value}')")
+    _notebook(notebooks / "01_first.ipynb", "run_name = 'x'", f"with open({str(count)!r}, 'a') as f:\n    f.write('1')")
+    _notebook(
+        notebooks / "02_second.ipynb",
+        "seed = 0",
+        f"import pathlib\nvalue = 41\nif not pathlib.Path({str(marker)!r}).exists():\n"
+        "    raise ValueError(f'broken stage, value={value}')",
+    )
     _notebook(notebooks / "03_third.ipynb", "seed = 0", "print('third ran')")
     out = io.StringIO()
     with pytest.raises(StageFailed) as failure:
@@ -240,8 +259,10 @@ def test_run_pipeline_rejects_missing_data_folder(tmp_path):
         _run(tmp_path, data_dir=tmp_path / "nope")
 
 
-@pytest.mark.parametrize("given, expected", [("03_denoising", "03_denoising"), ("3", "03_denoising"),
-                                             ("03", "03_denoising"), ("texture", "05_texture")])
+@pytest.mark.parametrize(
+    "given, expected",
+    [("03_denoising", "03_denoising"), ("3", "03_denoising"), ("03", "03_denoising"), ("texture", "05_texture")],
+)
 def test_resolve_stage_accepts_name_number_or_words(given, expected):
     assert resolve_stage(given) == expected
 
@@ -276,10 +297,15 @@ def test_run_pipeline_refuses_parameters_papermill_cannot_read(tmp_path):
     nbs.mkdir()
     for name in STAGES:
         _notebook(nbs / f"{name}.ipynb", "seed = 0", "pass")
-    _notebook(nbs / "02_second.ipynb",
-              "seed = 0\ndata_dir: str | None = None  # folder\nmode = 'patch'  # 'patch' = tissue patches", "pass")
-    with pytest.raises(PipelineError, match="02_second.ipynb: papermill cannot read .*'data_dir: str \\| None = None'"
-                                            "; \"mode = 'patch'\""):
+    _notebook(
+        nbs / "02_second.ipynb",
+        "seed = 0\ndata_dir: str | None = None  # folder\nmode = 'patch'  # 'patch' = tissue patches",
+        "pass",
+    )
+    with pytest.raises(
+        PipelineError,
+        match="02_second.ipynb: papermill cannot read .*'data_dir: str \\| None = None'; \"mode = 'patch'\"",
+    ):
         _run(tmp_path)
     assert not (tmp_path / "runs").exists()
 
@@ -293,12 +319,16 @@ def test_run_pipeline_runs_a_notebook_twice_under_two_names_with_stage_parameter
     stages = (Stage("02_second"), Stage("02_second_again", "02_second", (("seed", 1), ("own_setting", 9))))
     record, _ = _run(study, run_name="twice", seed=3, stages=stages)
     received = [line["params"] for line in _log_lines(log)[before:]]
-    assert received == [{"seed": 3, "data_dir": None, "own_setting": 7},
-                        {"seed": 1, "data_dir": None, "own_setting": 9}]
+    assert received == [
+        {"seed": 3, "data_dir": None, "own_setting": 7},
+        {"seed": 1, "data_dir": None, "own_setting": 9},
+    ]
     assert [s["name"] for s in record["stages"]] == ["02_second", "02_second_again"]
     assert record["stages"][1]["notebook"].endswith("02_second.ipynb")
     assert sorted(p.name for p in (study / "runs" / "twice" / "notebooks").iterdir()) == [
-        "02_second.ipynb", "02_second_again.ipynb"]
+        "02_second.ipynb",
+        "02_second_again.ipynb",
+    ]
 
 
 def test_run_pipeline_refuses_a_stage_parameter_the_notebook_does_not_declare(study):
@@ -326,4 +356,3 @@ def test_every_study_stage_passes_only_parameters_its_notebook_declares(study_na
     for stage in pipeline.STUDIES[study_name]:
         declared = pipeline.notebook_parameters(NOTEBOOKS_DIR / f"{stage.notebook_name}.ipynb")
         assert dict(stage.parameters).keys() <= declared, (stage.name, dict(stage.parameters).keys() - declared)
-

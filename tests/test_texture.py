@@ -1,4 +1,5 @@
 """Tests for gan_lib.texture: Sobel edges, masked GLCM features and distribution comparisons."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -103,8 +104,9 @@ def test_compare_distributions_same_and_shifted():
     same = compare_distributions(pd.DataFrame({"f": rng.normal(size=500)}), reference).iloc[0]
     shifted = compare_distributions(pd.DataFrame({"f": rng.normal(size=500) + 1.0}), reference).iloc[0]
     assert same.ks_pvalue > 0.01 and shifted.ks_pvalue < 1e-6
-    assert (shifted.wasserstein == pytest.approx(1.0, abs=0.15)
-            and shifted.wasserstein_rel == pytest.approx(1.0, abs=0.2))
+    assert shifted.wasserstein == pytest.approx(1.0, abs=0.15) and shifted.wasserstein_rel == pytest.approx(
+        1.0, abs=0.2
+    )
 
 
 def test_compare_distributions_rejects_missing_feature():
@@ -113,18 +115,22 @@ def test_compare_distributions_rejects_missing_feature():
 
 
 def test_texture_statistics_stacks_comparisons_against_reference():
-    tables = {name: pd.DataFrame({"image_index": range(5), "f": np.random.default_rng(k).normal(size=5)})
-              for k, name in enumerate(["generated", "heldout", "train"])}
+    tables = {
+        name: pd.DataFrame({"image_index": range(5), "f": np.random.default_rng(k).normal(size=5)})
+        for k, name in enumerate(["generated", "heldout", "train"])
+    }
     stats = texture_statistics(tables)
     assert list(stats["comparison"]) == ["generated vs train", "heldout vs train"]
 
 
 def test_texture_shift_is_the_shift_in_reference_standard_deviations():
     rng = np.random.default_rng(0)
-    reference = pd.DataFrame({"image_index": range(2000), "contrast": rng.normal(0, 2, 2000),
-                              "energy": rng.normal(5, 1, 2000)})
-    moved = pd.DataFrame({"image_index": range(1500), "contrast": rng.normal(1, 2, 1500),
-                          "energy": rng.normal(5.5, 1, 1500)})
+    reference = pd.DataFrame(
+        {"image_index": range(2000), "contrast": rng.normal(0, 2, 2000), "energy": rng.normal(5, 1, 2000)}
+    )
+    moved = pd.DataFrame(
+        {"image_index": range(1500), "contrast": rng.normal(1, 2, 1500), "energy": rng.normal(5.5, 1, 1500)}
+    )
     shift = texture_shift(moved, reference, n_resamples=100)
     # Half a standard deviation in each feature: W1 of two equal-width normals is the distance of their means.
     assert shift.value == pytest.approx(0.5, abs=0.06) and shift.ci_low < shift.value < shift.ci_high

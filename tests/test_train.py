@@ -1,4 +1,5 @@
 """Tests for gan_lib.train: which real data run_training hands to train."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,11 +23,14 @@ def handed(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize(("overrides", "expected"), [
-    ({}, "crop table of train"),
-    ({"real_data": "patches"}, "fixed images of train"),
-    ({"data.mode": "whole"}, "fixed images of train"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({}, "crop table of train"),
+        ({"real_data": "patches"}, "fixed images of train"),
+        ({"data.mode": "whole"}, "fixed images of train"),
+    ],
+)
 def test_run_training_trains_patch_mode_on_fresh_crops(handed, overrides, expected):
     train_module.run_training("quick", "run", overrides={"device": "cpu", **overrides}, progress=False)
     assert handed == [expected]

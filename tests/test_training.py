@@ -1,4 +1,5 @@
 """Tests for gan_lib.training: losses, config validation, hardware choice, the loop, resume and guards."""
+
 from __future__ import annotations
 
 import functools
@@ -37,9 +38,23 @@ from gan_lib.training.losses import sobolev_dual_norm
 
 # Tiny networks on 32 px images: each generator step takes a few ms of compute; evaluations every 2 steps.
 TINY = dict(
-    image_size=32, generator_width=0.03125, critic_width=0.03125, mlp_hidden=(16,), batch_size=8,
-    steps=4, log_every=1, sample_every=2, checkpoint_every=2, sample_count=4, eval_every=2, eval_count=16,
-    num_threads=1, precision="fp32", memory_format="contiguous", device="cpu", tensorboard="off",
+    image_size=32,
+    generator_width=0.03125,
+    critic_width=0.03125,
+    mlp_hidden=(16,),
+    batch_size=8,
+    steps=4,
+    log_every=1,
+    sample_every=2,
+    checkpoint_every=2,
+    sample_count=4,
+    eval_every=2,
+    eval_count=16,
+    num_threads=1,
+    precision="fp32",
+    memory_format="contiguous",
+    device="cpu",
+    tensorboard="off",
 )
 
 
@@ -60,6 +75,7 @@ def linear_critic(weight: torch.Tensor) -> nn.Module:
 
 
 # --- losses -----------------------------------------------------------------------------------
+
 
 def test_gradient_penalty_equals_hand_computed_value_for_linear_critic():
     # D(x) = w . x has gradient w at every input, so GP = lambda * (||w|| - 1)^2 for any interpolate.
@@ -144,6 +160,7 @@ def test_critic_loss_with_drift_and_generator_loss():
 
 # --- config ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
@@ -178,10 +195,19 @@ def test_train_config_profiles_resolve_and_refuse_unknown_keys():
 
 
 def test_train_config_refuses_options_the_conditional_networks_lack():
-    conditional = dict(num_classes=2, generator="conditional_hybrid_generator", critic="projection_critic",
-                       upsample="nearest", padding_mode="reflect")
-    for field, value in (("noise_stages", 1), ("blur_stages", 1), ("critic_head", "patch"),
-                         ("penalty_norm", "laplacian_stack")):
+    conditional = dict(
+        num_classes=2,
+        generator="conditional_hybrid_generator",
+        critic="projection_critic",
+        upsample="nearest",
+        padding_mode="reflect",
+    )
+    for field, value in (
+        ("noise_stages", 1),
+        ("blur_stages", 1),
+        ("critic_head", "patch"),
+        ("penalty_norm", "laplacian_stack"),
+    ):
         with pytest.raises(ValueError, match=f"{field} must be .* for the class-conditional networks"):
             TrainConfig(**conditional, **{field: value})
     assert TrainConfig(**conditional, penalty_norm="sobolev_fft").critic_kwargs()["num_classes"] == 2
@@ -192,20 +218,30 @@ def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
     config = train_config_for_profile("quick")
     assert not {"blur_stages", "noise_stages"} & set(config.generator_kwargs())
     assert not {"in_channels", "head"} & set(config.critic_kwargs())
-    changed = train_config_for_profile("quick", {"penalty_norm": "laplacian_stack", "critic_head": "patch",
-                                                 "noise_stages": 2, "blur_stages": 1})
+    changed = train_config_for_profile(
+        "quick", {"penalty_norm": "laplacian_stack", "critic_head": "patch", "noise_stages": 2, "blur_stages": 1}
+    )
     assert changed.critic_kwargs()["in_channels"] == 2 and changed.critic_kwargs()["head"] == "patch"
     assert changed.generator_kwargs()["noise_stages"] == 2 and changed.generator_kwargs()["blur_stages"] == 1
     assert config_to_dict(changed)["penalty_norm"] == "laplacian_stack"  # recorded in config.json
 
 
-@pytest.mark.parametrize("overrides", [
-    {"penalty_norm": "laplacian_stack"},
-    {"penalty_norm": "sobolev_fft", "sobolev_s": 1.0},
-    {"penalty_norm": "whitening"},
-    {"penalty_norm": "whitening_stack"},
-    {"critic_head": "patch", "upsample": "nearest", "noise_stages": 2, "blur_stages": 2, "diffaugment": "translation"},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"penalty_norm": "laplacian_stack"},
+        {"penalty_norm": "sobolev_fft", "sobolev_s": 1.0},
+        {"penalty_norm": "whitening"},
+        {"penalty_norm": "whitening_stack"},
+        {
+            "critic_head": "patch",
+            "upsample": "nearest",
+            "noise_stages": 2,
+            "blur_stages": 2,
+            "diffaugment": "translation",
+        },
+    ],
+)
 def test_train_step_with_each_critic_norm_and_generator_option_trains_both_networks(overrides):
     config = tiny_config(**overrides)
     state = build_state(config, device="cpu", memory_format=torch.contiguous_format)
@@ -227,6 +263,7 @@ def test_train_config_coerces_integer_betas_to_float():
 
 # --- hardware ----------------------------------------------------------------------------------
 
+
 def test_resolve_hardware_cpu_without_native_bf16_uses_fp32(monkeypatch):
     monkeypatch.setattr(hardware_module, "cpu_flags", lambda: frozenset({"avx2", "fma"}))
     hw = resolve_hardware(device="cpu", precision="auto", memory_format="contiguous", num_threads=1)
@@ -236,8 +273,9 @@ def test_resolve_hardware_cpu_without_native_bf16_uses_fp32(monkeypatch):
 
 def test_resolve_hardware_cpu_with_amx_uses_bf16(monkeypatch):
     monkeypatch.setattr(hardware_module, "cpu_flags", lambda: frozenset({"avx512f", "avx512_bf16", "amx_bf16"}))
-    assert resolve_hardware(device="cpu", precision="auto", memory_format="contiguous",
-                            num_threads=1).precision == "bf16"
+    assert (
+        resolve_hardware(device="cpu", precision="auto", memory_format="contiguous", num_threads=1).precision == "bf16"
+    )
 
 
 def test_resolve_hardware_memory_format_follows_measurement():
@@ -251,6 +289,7 @@ def test_resolve_hardware_memory_format_follows_measurement():
 
 # --- checkpoint --------------------------------------------------------------------------------
 
+
 def test_restored_checkpoint_continues_exactly_as_the_saved_state(tmp_path):
     config = tiny_config(ema_kimg=0.01, diffaugment="translation")
     hardware = resolve_hardware(device="cpu", precision="fp32", memory_format="contiguous", num_threads=1)
@@ -262,18 +301,30 @@ def test_restored_checkpoint_continues_exactly_as_the_saved_state(tmp_path):
     saved, saved_batches = fresh()
     train_step(saved, saved_batches, config=config, precision="fp32")
     saved.step = 1
-    checkpoint = make_checkpoint(saved, saved_batches, elapsed_seconds=1.0, config=config, data_config=None,
-                                 hardware=hardware, fixed_noise=torch.zeros(4, config.latent_dim), fixed_labels=None,
-                                 images_sha256="", world_size=1)
+    checkpoint = make_checkpoint(
+        saved,
+        saved_batches,
+        elapsed_seconds=1.0,
+        config=config,
+        data_config=None,
+        hardware=hardware,
+        fixed_noise=torch.zeros(4, config.latent_dim),
+        fixed_labels=None,
+        images_sha256="",
+        world_size=1,
+    )
     path = save_checkpoint(checkpoint, tmp_path)
     restored, restored_batches = fresh()
     restore_checkpoint(load_checkpoint(path), restored, restored_batches)
     assert restored.step == 1
-    assert torch.equal(train_step(saved, saved_batches, config=config, precision="fp32"),
-                       train_step(restored, restored_batches, config=config, precision="fp32"))
+    assert torch.equal(
+        train_step(saved, saved_batches, config=config, precision="fp32"),
+        train_step(restored, restored_batches, config=config, precision="fp32"),
+    )
 
 
 # --- batches -----------------------------------------------------------------------------------
+
 
 def test_tensor_batcher_resumes_the_same_sequence():
     images = torch.arange(10.0).view(10, 1, 1, 1)
@@ -293,6 +344,7 @@ def test_tensor_batcher_epoch_visits_every_image_once():
 
 
 # --- training loop -----------------------------------------------------------------------------
+
 
 def test_train_writes_the_run_folder_layout(tmp_path):
     result = train(tiny_config(), target_images(), tmp_path / "run", progress=False)
@@ -315,8 +367,9 @@ def test_train_generator_learns_target_mean_and_std(tmp_path):
     from gan_lib.generate import generate
 
     images = target_images(256, mean=0.4, std=0.1)
-    config = tiny_config(steps=40, lr=2e-3, batch_size=16, flips=False, log_every=40, sample_every=40,
-                         checkpoint_every=40, eval_every=40)
+    config = tiny_config(
+        steps=40, lr=2e-3, batch_size=16, flips=False, log_every=40, sample_every=40, checkpoint_every=40, eval_every=40
+    )
     result = train(config, images, tmp_path / "run", progress=False)
     fake = generate(result.checkpoint, 128, seed=0)
     # The untrained generator outputs ~0 with std ~0; trained, it matches the target within tolerance.

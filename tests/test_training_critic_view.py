@@ -1,4 +1,5 @@
 """Tests for gan_lib.training.critic_view: the fixed transforms the critic sees before the penalty's interpolation."""
+
 from __future__ import annotations
 
 import math
@@ -106,8 +107,9 @@ def test_laplacian_stack_weighs_fine_differences_more_than_coarse_ones():
 
 def test_whitening_gain_keeps_the_energy_of_its_power_law():
     gain = whitening_gain(16, 16, beta=3.0)
-    fy, fx = torch.meshgrid(torch.fft.fftfreq(16, dtype=torch.float64), torch.fft.fftfreq(16, dtype=torch.float64),
-                            indexing="ij")
+    fy, fx = torch.meshgrid(
+        torch.fft.fftfreq(16, dtype=torch.float64), torch.fft.fftfreq(16, dtype=torch.float64), indexing="ij"
+    )
     power = torch.hypot(fy, fx).clamp_min(1 / 16) ** -3.0
     assert float((gain**2 * power).sum()) == pytest.approx(float(power.sum()))
     assert torch.allclose(whitening_gain(8, 8, beta=0.0), torch.ones(8, 8, dtype=torch.float64))

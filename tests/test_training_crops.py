@@ -1,4 +1,5 @@
 """Tests for gan_lib.training.crops: fresh random crops per batch, flips, DDP slices, resume, DataLoader workers."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,9 +13,20 @@ from gan_lib.training.crops import CropSource, auto_loader_workers
 from gan_lib.training.distributed import Distributed
 
 TINY = dict(
-    image_size=32, generator_width=0.03125, critic_width=0.03125, mlp_hidden=(16,), batch_size=8,
-    steps=4, log_every=1, sample_every=2, checkpoint_every=2, sample_count=4,
-    num_threads=1, precision="fp32", memory_format="contiguous", device="cpu",
+    image_size=32,
+    generator_width=0.03125,
+    critic_width=0.03125,
+    mlp_hidden=(16,),
+    batch_size=8,
+    steps=4,
+    log_every=1,
+    sample_every=2,
+    checkpoint_every=2,
+    sample_count=4,
+    num_threads=1,
+    precision="fp32",
+    memory_format="contiguous",
+    device="cpu",
 )
 
 
@@ -64,8 +76,10 @@ def test_crop_source_resumes_the_same_sequence(table):
 
 def test_crop_source_ranks_draw_slices_of_the_global_batch(table):
     whole = next(CropSource(table, batch_size=8, flips=True, seed=5))
-    parts = [next(CropSource(table, batch_size=8, flips=True, seed=5, shard=Distributed(rank=r, world_size=2)))
-             for r in range(2)]
+    parts = [
+        next(CropSource(table, batch_size=8, flips=True, seed=5, shard=Distributed(rank=r, world_size=2)))
+        for r in range(2)
+    ]
     assert torch.equal(torch.cat(parts), whole)
 
 
@@ -80,8 +94,13 @@ def test_crop_source_dataloader_workers_give_the_same_batches(table):
 
 def test_crop_source_image_weighting_counts_views_equally(tmp_path):
     for i, width in enumerate((20, 200)):  # 17 and 197 corners: image 1 holds 92 % of them
-        write_working(tmp_path, f"{i:06d}", image=np.zeros((4, width)), mask=np.ones((4, width), bool),
-                      runs=np.array([[0, 0, width - 3]]))
+        write_working(
+            tmp_path,
+            f"{i:06d}",
+            image=np.zeros((4, width)),
+            mask=np.ones((4, width), bool),
+            runs=np.array([[0, 0, width - 3]]),
+        )
     table = CropTable([tmp_path / "000000", tmp_path / "000001"], size=4)
     by_image = table.draw(np.random.default_rng(0), 4000, weighting="image")[0].mean()
     by_corner = table.draw(np.random.default_rng(0), 4000, weighting="corner")[0].mean()

@@ -1,4 +1,5 @@
 """Tests for gan_lib.training.diagnostics: the quality numbers, the critic's diagnostics and the selection score."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -58,8 +59,9 @@ def test_critic_numbers_of_a_linear_critic_match_hand_computation():
     # D(x) = w . x: the input gradient is w everywhere, and the low- and high-pass estimates add up to W.
     w = torch.randn(16, generator=torch.Generator().manual_seed(0))
     real, fake, held = torch.rand(6, 1, 4, 4), torch.rand(6, 1, 4, 4) - 0.5, torch.rand(3, 1, 4, 4)
-    numbers = critic_numbers(linear_critic(w), real, fake, heldout=held, gp_lambda=10.0,
-                             alpha=torch.full((6, 1, 1, 1), 0.5), chunk=4)
+    numbers = critic_numbers(
+        linear_critic(w), real, fake, heldout=held, gp_lambda=10.0, alpha=torch.full((6, 1, 1, 1), 0.5), chunk=4
+    )
     assert set(numbers) == set(CRITIC_NAMES)
     score = lambda x: x.flatten(1) @ w  # noqa: E731
     assert numbers["w_train"] == pytest.approx(float(score(real).mean() - score(fake).mean()), rel=1e-5)
@@ -81,8 +83,14 @@ def test_critic_numbers_without_heldout_or_for_a_conditional_critic_leave_heldou
         def forward(self, x, labels):
             return critic(x) + labels[:, None].float()
 
-    numbers = critic_numbers(Conditional(), torch.rand(2, 1, 4, 4), torch.rand(2, 1, 4, 4),
-                             heldout=torch.rand(2, 1, 4, 4), labels=torch.tensor([0, 1]), **args)
+    numbers = critic_numbers(
+        Conditional(),
+        torch.rand(2, 1, 4, 4),
+        torch.rand(2, 1, 4, 4),
+        heldout=torch.rand(2, 1, 4, 4),
+        labels=torch.tensor([0, 1]),
+        **args,
+    )
     assert numbers["w_heldout"] is None and numbers["w_train_heldout"] is None
 
 

@@ -1,4 +1,5 @@
 """Tests for gan_lib.training.monitor: metrics.jsonl, best.pt, exact resume, and what later stages read."""
+
 from __future__ import annotations
 
 import json
@@ -62,8 +63,13 @@ def test_monitor_records_every_evaluation_and_keeps_the_best(tmp_path):
 @pytest.mark.parametrize("penalty_norm", ["laplacian_stack", "sobolev_fft", "whitening_stack"])
 def test_monitor_scores_the_critic_through_the_runs_view(tmp_path, penalty_norm):
     # a 2-channel critic cannot score raw pixels: the monitor must show it images as training does
-    train(tiny_config(steps=2, ema_kimg=0.01, penalty_norm=penalty_norm), target_images(), tmp_path / "run",
-          progress=False, heldout=target_images(12, seed=5))
+    train(
+        tiny_config(steps=2, ema_kimg=0.01, penalty_norm=penalty_norm),
+        target_images(),
+        tmp_path / "run",
+        progress=False,
+        heldout=target_images(12, seed=5),
+    )
     (record,) = read_metrics(RunPaths(tmp_path / "run").metrics)
     assert all(np.isfinite(record[name]) for name in ("w_train", "w_heldout", "gradient_penalty", "grad_norm_real"))
 
@@ -99,15 +105,22 @@ def test_interrupted_and_resumed_run_writes_the_same_metrics_and_best(tmp_path, 
     train(config, images, tmp_path / "split", resume=True, progress=False, heldout=heldout)
 
     straight, split = RunPaths(tmp_path / "straight"), RunPaths(tmp_path / "split")
-    assert [without_timing(r) for r in read_metrics(straight.metrics)] == \
-        [without_timing(r) for r in read_metrics(split.metrics)]
+    assert [without_timing(r) for r in read_metrics(straight.metrics)] == [
+        without_timing(r) for r in read_metrics(split.metrics)
+    ]
     assert_same_content(load_checkpoint(straight.best_checkpoint), load_checkpoint(split.best_checkpoint))
 
 
 def test_monitor_scores_a_class_conditional_run(tmp_path):
     labels = np.arange(64) % 2
-    train(tiny_config(generator="conditional_hybrid_generator", critic="projection_critic", num_classes=2),
-          target_images(), tmp_path / "run", progress=False, labels=labels, heldout=target_images(8, seed=5))
+    train(
+        tiny_config(generator="conditional_hybrid_generator", critic="projection_critic", num_classes=2),
+        target_images(),
+        tmp_path / "run",
+        progress=False,
+        labels=labels,
+        heldout=target_images(8, seed=5),
+    )
     records = read_metrics(RunPaths(tmp_path / "run").metrics)
     assert [r["step"] for r in records] == [2, 4] and records[0]["w_heldout"] is None
     assert np.isfinite(records[-1]["swd"])
@@ -115,5 +128,6 @@ def test_monitor_scores_a_class_conditional_run(tmp_path):
 
 def test_train_rejects_heldout_images_of_another_size(tmp_path):
     with pytest.raises(ValueError, match="heldout are 16x16 px but config.image_size=32"):
-        train(tiny_config(), target_images(), tmp_path / "run", progress=False,
-              heldout=np.zeros((4, 16, 16), np.float32))
+        train(
+            tiny_config(), target_images(), tmp_path / "run", progress=False, heldout=np.zeros((4, 16, 16), np.float32)
+        )

@@ -1,4 +1,5 @@
 """Tests for the project's recipe: DiffAugment, the generator EMA, the lazy penalty, recipes and their checkpoints."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,6 +21,7 @@ ALL = ("brightness", "contrast", "translation", "cutout")
 
 
 # --- DiffAugment ------------------------------------------------------------------------------
+
 
 def test_parse_policy_orders_and_refuses_unknown_names():
     assert parse_policy("cutout, translation") == ("translation", "cutout")
@@ -54,6 +56,7 @@ def test_brightness_and_contrast_are_per_image():
 
 def test_diff_augment_is_differentiable_seeded_and_shape_preserving():
     x = torch.rand(6, 1, 16, 16, requires_grad=True)
+
     def augment(seed):
         return apply_params(x, draw_params(6, 16, ALL, generator=torch.Generator().manual_seed(seed), device="cpu"))
 
@@ -72,6 +75,7 @@ def test_draw_params_gives_one_draw_per_image_within_range():
 
 
 # --- EMA ------------------------------------------------------------------------------------
+
 
 def test_ema_beta_ramps_up_with_images_seen():
     betas = [ema_beta(step * 32, batch_size=32, ema_kimg=10.0, ema_rampup=0.05) for step in (0, 10, 100, 10_000)]
@@ -96,6 +100,7 @@ def test_update_ema_averages_weights_and_copies_batchnorm_buffers():
 
 # --- models -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("upsample", ["nearest", "bilinear"])
 def test_generator_interpolating_blocks_with_reflect_padding(upsample):
     g = hybrid_generator(image_size=32, width=0.125, mlp_hidden=(16,), upsample=upsample, padding_mode="reflect")
@@ -106,18 +111,22 @@ def test_generator_interpolating_blocks_with_reflect_padding(upsample):
 
 
 def test_bilinear_stages_replace_the_finest_nearest_stages():
-    g = hybrid_generator(image_size=32, width=0.125, mlp_hidden=(16,), upsample="nearest", padding_mode="reflect",
-                         bilinear_stages=2)
+    g = hybrid_generator(
+        image_size=32, width=0.125, mlp_hidden=(16,), upsample="nearest", padding_mode="reflect", bilinear_stages=2
+    )
     modes = [m.mode for m in g.cnn if isinstance(m, nn.Upsample)]
     assert modes == ["nearest", "bilinear", "bilinear"]  # 4 -> 8 -> 16 -> 32, coarsest first
     assert g.eval()(torch.zeros(2, 128)).shape == (2, 1, 32, 32)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"upsample": "nearest", "bilinear_stages": 4}, "from 0 to the 3 upsampling stages"),
-    ({"upsample": "nearest", "bilinear_stages": -1}, "from 0 to the 3 upsampling stages"),
-    ({"upsample": "pixelshuffle", "bilinear_stages": 1}, "needs upsample='nearest'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"upsample": "nearest", "bilinear_stages": 4}, "from 0 to the 3 upsampling stages"),
+        ({"upsample": "nearest", "bilinear_stages": -1}, "from 0 to the 3 upsampling stages"),
+        ({"upsample": "pixelshuffle", "bilinear_stages": 1}, "needs upsample='nearest'"),
+    ],
+)
 def test_bilinear_stages_are_validated(kwargs, message):
     with pytest.raises(ValueError, match=message):
         hybrid_generator(image_size=32, width=0.125, mlp_hidden=(16,), padding_mode="reflect", **kwargs)
@@ -137,14 +146,19 @@ def test_critic_padding_mode_applies_to_every_conv():
 
 # --- recipes and config -----------------------------------------------------------------------
 
+
 def test_profiles_default_to_the_project_recipe_and_thesis_reproduces_the_thesis():
     project = train_config_for_profile("quick")
     thesis = train_config_for_profile("quick", {"recipe": "thesis"})
     assert project.recipe == "project" and thesis.recipe == "thesis"
     for key, value in RECIPES["project"].items():
         assert getattr(project, key) == value
-    assert ((thesis.upsample, thesis.padding_mode, thesis.diffaugment, thesis.ema_kimg)
-            == ("convtranspose", "zeros", "", 0.0))
+    assert (thesis.upsample, thesis.padding_mode, thesis.diffaugment, thesis.ema_kimg) == (
+        "convtranspose",
+        "zeros",
+        "",
+        0.0,
+    )
     assert thesis.generator_width == project.generator_width  # the profile's sizes stay
     assert train_config_for_profile("full").recipe == "project"
 
@@ -155,15 +169,18 @@ def test_overrides_win_over_the_recipe_and_show_in_its_label():
     assert recipe_label(train_config_for_profile("quick")) == "project"
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"recipe": "stylegan"}, "recipe must be one of"),
-    ({"diffaugment": "rotation"}, "unknown augmentation"),
-    ({"gp_every": 0}, "gp_every must be a positive integer"),
-    ({"critic_lr_scale": 0.0}, "critic_lr_scale must be a finite number > 0"),
-    ({"ema_kimg": -1.0}, "ema_kimg must be a finite number >= 0"),
-    ({"bilinear_stages": 5}, "bilinear_stages must be an integer from 0 to the generator's 4 upsampling stages"),
-    ({"upsample": "pixelshuffle"}, "bilinear_stages must be 0 unless upsample='nearest'"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"recipe": "stylegan"}, "recipe must be one of"),
+        ({"diffaugment": "rotation"}, "unknown augmentation"),
+        ({"gp_every": 0}, "gp_every must be a positive integer"),
+        ({"critic_lr_scale": 0.0}, "critic_lr_scale must be a finite number > 0"),
+        ({"ema_kimg": -1.0}, "ema_kimg must be a finite number >= 0"),
+        ({"bilinear_stages": 5}, "bilinear_stages must be an integer from 0 to the generator's 4 upsampling stages"),
+        ({"upsample": "pixelshuffle"}, "bilinear_stages must be 0 unless upsample='nearest'"),
+    ],
+)
 def test_recipe_settings_are_validated(overrides, message):
     with pytest.raises(ValueError, match=message):
         train_config_for_profile("quick", overrides)
@@ -171,8 +188,15 @@ def test_recipe_settings_are_validated(overrides, message):
 
 # --- the loop ---------------------------------------------------------------------------------
 
-RECIPE = dict(upsample="nearest", padding_mode="reflect", diffaugment="translation,cutout,brightness,contrast",
-              ema_kimg=1.0, gp_every=2, critic_lr_scale=2.0, n_critic=3)
+RECIPE = dict(
+    upsample="nearest",
+    padding_mode="reflect",
+    diffaugment="translation,cutout,brightness,contrast",
+    ema_kimg=1.0,
+    gp_every=2,
+    critic_lr_scale=2.0,
+    n_critic=3,
+)
 
 
 @pytest.mark.slow  # two recipe trainings (~12 s); test_training.py keeps a fast resume test

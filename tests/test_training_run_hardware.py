@@ -1,4 +1,5 @@
 """Tests for gan_lib.training.run_hardware: a training run's execution settings and the timed probe."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,8 +9,17 @@ from gan_lib.config import config_to_dict
 from gan_lib.training import TrainConfig, resolve_hardware
 from gan_lib.training.run_hardware import probe_step_time, resolve_run_hardware
 
-TINY = dict(image_size=32, generator_width=0.03125, critic_width=0.03125, mlp_hidden=(16,), batch_size=8,
-            num_threads=1, precision="fp32", memory_format="contiguous", device="cpu")
+TINY = dict(
+    image_size=32,
+    generator_width=0.03125,
+    critic_width=0.03125,
+    mlp_hidden=(16,),
+    batch_size=8,
+    num_threads=1,
+    precision="fp32",
+    memory_format="contiguous",
+    device="cpu",
+)
 
 
 def tiny_config(**overrides) -> TrainConfig:
@@ -22,8 +32,10 @@ def target_images(n: int = 16) -> np.ndarray:
 
 def test_resolve_run_hardware_reuses_the_checkpoints_choice_only_for_the_same_request():
     config = tiny_config()
-    recorded = {**resolve_hardware(device="cpu", precision="fp32", memory_format="contiguous", num_threads=1).to_dict(),
-                "reasons": ["as recorded"]}
+    recorded = {
+        **resolve_hardware(device="cpu", precision="fp32", memory_format="contiguous", num_threads=1).to_dict(),
+        "reasons": ["as recorded"],
+    }
     previous = {"train_config": config_to_dict(config), "hardware": recorded}
     assert resolve_run_hardware(config, target_images(), previous).reasons == ("as recorded",)
     changed = resolve_run_hardware(tiny_config(precision="bf16"), target_images(), previous)

@@ -1,4 +1,5 @@
 """Tests for gan_lib.training.tensorboard: the optional extra, absent and present."""
+
 from __future__ import annotations
 
 import pytest
@@ -40,8 +41,14 @@ def test_train_writes_scalars_and_sample_grids_to_tensorboard(tmp_path):
     train(tiny_config(tensorboard="on"), target_images(), tmp_path / "run", progress=False)
     events = EventAccumulator(str(RunPaths(tmp_path / "run").tensorboard), size_guidance={"images": 0}).Reload()
     tags = events.Tags()
-    assert {"train/wasserstein", "train/gradient_penalty", "eval/swd", "eval/w_train", "eval/r_t",
-            "eval/grad_norm_real"} <= set(tags["scalars"])
+    assert {
+        "train/wasserstein",
+        "train/gradient_penalty",
+        "eval/swd",
+        "eval/w_train",
+        "eval/r_t",
+        "eval/grad_norm_real",
+    } <= set(tags["scalars"])
     assert [e.step for e in events.Scalars("train/critic_loss")] == [1, 2, 3, 4]
     assert [e.step for e in events.Scalars("eval/fine_band_db")] == [2, 4]
     assert [e.step for e in events.Images("samples")] == [2, 4]

@@ -1,4 +1,5 @@
 """Reader-study statistics against textbook values and constructed readers."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,10 +12,20 @@ from gan_lib.validation.simulate import demo_items, simulate_readers
 
 #: Worked example of Fleiss' kappa (10 subjects, 14 raters, 5 categories; Wikipedia "Fleiss' kappa",
 #: after Fleiss 1971): P-bar = 0.378, P_e = 0.213, kappa = 0.210.
-FLEISS_EXAMPLE = np.array([
-    [0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
-    [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7],
-])
+FLEISS_EXAMPLE = np.array(
+    [
+        [0, 0, 0, 0, 14],
+        [0, 2, 6, 4, 2],
+        [0, 0, 3, 5, 6],
+        [0, 3, 9, 2, 0],
+        [2, 2, 8, 1, 1],
+        [7, 7, 0, 0, 0],
+        [3, 2, 6, 3, 0],
+        [2, 5, 3, 2, 2],
+        [6, 5, 2, 1, 0],
+        [0, 2, 2, 3, 7],
+    ]
+)
 
 
 def _export(rows):
@@ -22,16 +33,27 @@ def _export(rows):
     records = []
     for row in rows:
         reader, item, label, answer, confidence, realism, *rest = row
-        records.append({"reader": reader, "item_id": item, "label": label, "answer": answer,
-                        "confidence": confidence, "realism": realism, "repeat": rest[0] if rest else 0})
+        records.append(
+            {
+                "reader": reader,
+                "item_id": item,
+                "label": label,
+                "answer": answer,
+                "confidence": confidence,
+                "realism": realism,
+                "repeat": rest[0] if rest else 0,
+            }
+        )
     return pd.DataFrame(records)
 
 
 def _reader(name, labels, answers, confidences=None, realism=None):
     confidences = confidences or [3] * len(labels)
     realism = realism or [3] * len(labels)
-    return [(name, f"item{i}", lab, ans, c, r) for i, (lab, ans, c, r)
-            in enumerate(zip(labels, answers, confidences, realism))]
+    return [
+        (name, f"item{i}", lab, ans, c, r)
+        for i, (lab, ans, c, r) in enumerate(zip(labels, answers, confidences, realism))
+    ]
 
 
 def test_fleiss_kappa_matches_the_textbook_example():
@@ -89,8 +111,9 @@ def test_inter_reader_agreement_uses_items_rated_by_all():
     rows = _reader("A", labels, labels) + _reader("B", labels, labels) + [("C", "item0", "real", "real", 3, 3)]
     out = analysis.inter_reader_agreement(_export(rows), n_boot=100)
     assert (out["n_items"], out["n_readers"]) == (1, 3)
-    two = analysis.inter_reader_agreement(_export(_reader("A", labels, labels) + _reader("B", labels, labels)),
-                                          n_boot=100)
+    two = analysis.inter_reader_agreement(
+        _export(_reader("A", labels, labels) + _reader("B", labels, labels)), n_boot=100
+    )
     assert two["kappa"] == 1.0 and two["n_items"] == 10 and two["kappa_ci_low"] <= 1.0
 
 
@@ -104,9 +127,14 @@ def test_realism_by_label_detects_lower_realism_of_synthetic_items():
 
 
 def test_intra_reader_consistency_counts_agreeing_repeat_pairs():
-    rows = [("A", "i1", "real", "real", 3, 4, 0), ("A", "i1", "real", "real", 3, 4, 1),
-            ("A", "i2", "synthetic", "synthetic", 3, 2, 0), ("A", "i2", "synthetic", "real", 3, 3, 1),
-            ("A", "i3", "real", "synthetic", 3, 1, 0), ("A", "i3", "real", "synthetic", 3, 1, 1)]
+    rows = [
+        ("A", "i1", "real", "real", 3, 4, 0),
+        ("A", "i1", "real", "real", 3, 4, 1),
+        ("A", "i2", "synthetic", "synthetic", 3, 2, 0),
+        ("A", "i2", "synthetic", "real", 3, 3, 1),
+        ("A", "i3", "real", "synthetic", 3, 1, 0),
+        ("A", "i3", "real", "synthetic", 3, 1, 1),
+    ]
     row = analysis.intra_reader_consistency(_export(rows)).iloc[0]
     assert row.n_pairs == 3 and row.agreement == pytest.approx(2 / 3)
     assert row.realism_mean_abs_diff == pytest.approx(1 / 3)

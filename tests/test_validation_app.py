@@ -1,4 +1,5 @@
 """HTTP behaviour of the reader-study app, through FastAPI's TestClient."""
+
 from __future__ import annotations
 
 import io
@@ -58,10 +59,23 @@ def test_health_returns_ok(app):
 
 
 #: Every route of gan_lib.validation.app's docstring, with a path its handler answers without a session.
-_ROUTES = [("GET", "/"), ("GET", "/health"), ("GET", "/invite/x"), ("POST", "/invite"), ("GET", "/rate"),
-           ("POST", "/rate"), ("GET", "/image/" + "0" * 32), ("POST", "/signout"), ("GET", "/admin/login"),
-           ("POST", "/admin/login"), ("GET", "/admin"), ("GET", "/admin/export.csv"), ("POST", "/admin/logout"),
-           ("GET", "/static/style.css"), ("GET", "/static/viewer.js")]
+_ROUTES = [
+    ("GET", "/"),
+    ("GET", "/health"),
+    ("GET", "/invite/x"),
+    ("POST", "/invite"),
+    ("GET", "/rate"),
+    ("POST", "/rate"),
+    ("GET", "/image/" + "0" * 32),
+    ("POST", "/signout"),
+    ("GET", "/admin/login"),
+    ("POST", "/admin/login"),
+    ("GET", "/admin"),
+    ("GET", "/admin/export.csv"),
+    ("POST", "/admin/logout"),
+    ("GET", "/static/style.css"),
+    ("GET", "/static/viewer.js"),
+]
 _NO_ROUTE = ('{"detail":"Not Found"}', '{"detail":"Method Not Allowed"}')  # the router's own answers
 
 
@@ -149,8 +163,12 @@ def test_rating_is_stored_and_next_item_shown(app, study, conn):
     assert response.status_code == 303 and response.headers["location"] == "/rate"
     rows = _ratings(conn)
     assert len(rows) == 1
-    assert (rows[0]["answer"], rows[0]["confidence"], rows[0]["realism"], rows[0]["note"]) == \
-        ("synthetic", 4, 2, "grid artifact")
+    assert (rows[0]["answer"], rows[0]["confidence"], rows[0]["realism"], rows[0]["note"]) == (
+        "synthetic",
+        4,
+        2,
+        "grid artifact",
+    )
     assert hidden_fields(client.get("/rate").text)["position"] != first
 
 
@@ -188,11 +206,20 @@ def test_missing_field_returns_422_and_stores_nothing(app, study, conn, missing)
     assert _ratings(conn) == []
 
 
-@pytest.mark.parametrize("field,value", [
-    ("answer", "maybe"), ("confidence", "0"), ("confidence", "6"), ("confidence", "three"),
-    ("realism", "-1"), ("realism", "2.5"), ("note", "x" * (db.NOTE_MAX_CHARS + 1)), ("position", "-3"),
-    ("unexpected", "1"),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("answer", "maybe"),
+        ("confidence", "0"),
+        ("confidence", "6"),
+        ("confidence", "three"),
+        ("realism", "-1"),
+        ("realism", "2.5"),
+        ("note", "x" * (db.NOTE_MAX_CHARS + 1)),
+        ("position", "-3"),
+        ("unexpected", "1"),
+    ],
+)
 def test_bad_field_value_returns_422_and_stores_nothing(app, study, conn, field, value):
     client = signed_in(app, study, "Dr A")
     fields = hidden_fields(client.get("/rate").text)
@@ -231,8 +258,11 @@ def test_only_the_position_shown_can_be_answered(app, study, conn):
     client = signed_in(app, study, "Dr A")
     fields = shown_fields(client)
     ahead = str(int(fields["position"]) + 5)
-    response = client.post("/rate", data={**fields, "position": ahead, "answer": "real", "confidence": "3",
-                                          "realism": "3"}, follow_redirects=False)
+    response = client.post(
+        "/rate",
+        data={**fields, "position": ahead, "answer": "real", "confidence": "3", "realism": "3"},
+        follow_redirects=False,
+    )
     assert response.status_code == 409 and "not for the image shown" in response.text
     assert _ratings(conn) == []
     page = client.get("/rate").text
@@ -243,8 +273,9 @@ def test_only_the_position_shown_can_be_answered(app, study, conn):
 def test_an_answer_needs_its_image_served_first(app, study, conn):
     client = signed_in(app, study, "Dr A")
     fields = hidden_fields(client.get("/rate").text)  # the page only, as a script would
-    response = client.post("/rate", data={**fields, "answer": "real", "confidence": "3", "realism": "3"},
-                           follow_redirects=False)
+    response = client.post(
+        "/rate", data={**fields, "answer": "real", "confidence": "3", "realism": "3"}, follow_redirects=False
+    )
     assert response.status_code == 409 and "not loaded" in response.text and _ratings(conn) == []
 
 
@@ -267,16 +298,21 @@ def test_time_on_image_runs_from_serving_the_image_to_the_answer(app, study, con
 def test_only_the_due_showing_is_served(app, study, conn):
     client = signed_in(app, study, "Dr A")
     due = shown_fields(client)["position"]
-    others = [row["showing_id"] for row in conn.execute(
-        "SELECT showing_id FROM assignments WHERE reader_id = ? AND position != ?", (_reader_id(conn), int(due)))]
+    others = [
+        row["showing_id"]
+        for row in conn.execute(
+            "SELECT showing_id FROM assignments WHERE reader_id = ? AND position != ?", (_reader_id(conn), int(due))
+        )
+    ]
     assert others and all(client.get(f"/image/{showing}").status_code == 404 for showing in others)
 
 
 def test_every_showing_has_its_own_url_with_the_same_bytes(app, study, conn):
     client = signed_in(app, study, "Dr A")
     reader = _reader_id(conn)
-    repeated = conn.execute("SELECT item_id FROM assignments WHERE reader_id = ? AND repeat = 1 LIMIT 1",
-                            (reader,)).fetchone()["item_id"]
+    repeated = conn.execute(
+        "SELECT item_id FROM assignments WHERE reader_id = ? AND repeat = 1 LIMIT 1", (reader,)
+    ).fetchone()["item_id"]
     showings: dict[int, tuple[str, bytes]] = {}
     for _ in range(study.n_real + study.n_generated + study.n_repeat_items):
         page = client.get("/rate").text
@@ -336,9 +372,11 @@ def test_a_study_database_of_the_previous_schema_is_upgraded_and_keeps_its_answe
     client = TestClient(app_for(study))
     client.post("/invite", data={"token": str(token)})
     assert answer(client).status_code == 303
-    conn.executescript("DROP INDEX assignments_showing; ALTER TABLE assignments DROP COLUMN showing_id; "
-                       "ALTER TABLE assignments DROP COLUMN served_at; "
-                       "ALTER TABLE ratings DROP COLUMN time_on_image_s;")
+    conn.executescript(
+        "DROP INDEX assignments_showing; ALTER TABLE assignments DROP COLUMN showing_id; "
+        "ALTER TABLE assignments DROP COLUMN served_at; "
+        "ALTER TABLE ratings DROP COLUMN time_on_image_s;"
+    )
     conn.close()
     upgraded = TestClient(app_for(study))  # create_app upgrades the schema
     upgraded.cookies.set(READER_COOKIE, client.cookies[READER_COOKIE])
@@ -347,8 +385,9 @@ def test_a_study_database_of_the_previous_schema_is_upgraded_and_keeps_its_answe
     conn = db.connect(study.db_path)
     try:
         assert conn.execute("SELECT count(*) FROM assignments WHERE showing_id IS NULL").fetchone()[0] == 0
-        times = [row["time_on_image_s"]
-                 for row in conn.execute("SELECT time_on_image_s FROM ratings ORDER BY rating_id")]
+        times = [
+            row["time_on_image_s"] for row in conn.execute("SELECT time_on_image_s FROM ratings ORDER BY rating_id")
+        ]
     finally:
         conn.close()
     assert times[0] is None and times[1] >= 0
@@ -372,10 +411,17 @@ def test_image_requires_a_reader_session(app, study):
     assert TestClient(app).get(url).status_code == 401
 
 
-@pytest.mark.parametrize("path", [
-    "/image/../ratings.sqlite", "/image/..%2Fratings.sqlite", "/image/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-    "/image/" + "0" * 32, "/image/ratings", "/image/" + "A" * 32,
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/image/../ratings.sqlite",
+        "/image/..%2Fratings.sqlite",
+        "/image/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/image/" + "0" * 32,
+        "/image/ratings",
+        "/image/" + "A" * 32,
+    ],
+)
 def test_image_route_refuses_unknown_ids_and_traversal(app, study, path):
     client = signed_in(app, study, "Dr A")
     response = client.get(path)

@@ -7,6 +7,7 @@ viewer test keeps one screenshot per state (``MAMMO_WGAN_SCREENSHOT_DIR=dir``
 copies them; its ``1_fit_smooth.png`` is the README image).  Skipped, with the reason, only when chromium or
 chromedriver is not installed (``apt-get install -y chromium chromium-driver``).
 """
+
 from __future__ import annotations
 
 import os
@@ -39,10 +40,19 @@ def browser(tmp_path):
 
     options = Options()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-extensions", "--window-size=1100,760",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-extensions",
+        "--window-size=1100,760",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
@@ -83,7 +93,9 @@ def test_reader_rates_three_images_in_a_browser(tmp_path, browser):
             assert f"Image {number} of 10" in browser.find_element(By.CLASS_NAME, "counter").text
             width = WebDriverWait(browser, 20, ignored_exceptions=(WebDriverException,)).until(
                 lambda d: d.execute_script(
-                    "const img = document.getElementById('study-image'); return img.complete && img.naturalWidth;"))
+                    "const img = document.getElementById('study-image'); return img.complete && img.naturalWidth;"
+                )
+            )
             assert width == 32  # the PNG really loaded through the authenticated image route
             browser.find_element(By.CSS_SELECTOR, f"input[name=answer][value={answer}]").click()
             browser.find_element(By.CSS_SELECTOR, f"input[name=confidence][value='{confidence}']").click()
@@ -96,8 +108,10 @@ def test_reader_rates_three_images_in_a_browser(tmp_path, browser):
 
     conn = db.connect(study.db_path)
     try:
-        rows = conn.execute("SELECT r.answer, r.confidence, r.realism, r.note FROM ratings AS r "
-                            "JOIN assignments AS a USING (reader_id, item_id, repeat) ORDER BY a.position").fetchall()
+        rows = conn.execute(
+            "SELECT r.answer, r.confidence, r.realism, r.note FROM ratings AS r "
+            "JOIN assignments AS a USING (reader_id, item_id, repeat) ORDER BY a.position"
+        ).fetchall()
     finally:
         conn.close()
     assert [tuple(row) for row in rows] == choices
@@ -132,18 +146,21 @@ def test_viewing_tools_shortcuts_layout_and_sequence_rule_in_a_browser(tmp_path,
         return browser.execute_script(
             "const c = document.getElementById('study-canvas');"
             "return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)"
-            ".filter((_, i) => i % 4 == 0);")
+            ".filter((_, i) => i % 4 == 0);"
+        )
 
     def source_gray() -> list[int]:  # the PNG as decoded by the browser, untouched
         return browser.execute_script(
             "const img = document.getElementById('study-image'), c = document.createElement('canvas');"
             "c.width = img.naturalWidth; c.height = img.naturalHeight; "
             "const x = c.getContext('2d'); x.drawImage(img, 0, 0);"
-            "return Array.from(x.getImageData(0, 0, c.width, c.height).data).filter((_, i) => i % 4 == 0);")
+            "return Array.from(x.getImageData(0, 0, c.width, c.height).data).filter((_, i) => i % 4 == 0);"
+        )
 
     def set_slider(element_id: str, value: int) -> None:
-        browser.execute_script(f"const s = document.getElementById('{element_id}'); s.value = {value};"
-                               "s.dispatchEvent(new Event('input'));")
+        browser.execute_script(
+            f"const s = document.getElementById('{element_id}'); s.value = {value};s.dispatchEvent(new Event('input'));"
+        )
 
     study = make_study(tmp_path, n_real=4, n_generated=4, repeats=0, size=size)
     conn = db.connect(study.db_path)
@@ -152,15 +169,17 @@ def test_viewing_tools_shortcuts_layout_and_sequence_rule_in_a_browser(tmp_path,
     finally:
         conn.close()
     # The viewport of a maximised browser on a 1366 x 768 laptop screen (browser bars and taskbar take ~118 px).
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                            {"width": 1366, "height": 650, "deviceScaleFactor": 1, "mobile": False})
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 1366, "height": 650, "deviceScaleFactor": 1, "mobile": False}
+    )
     with running_server(study) as base:
         browser.get(f"{base}/invite/{token}")
         browser.find_element(By.ID, "start").click()
         wait.until(lambda d: viewer("ready") == "true")
 
         layout = browser.execute_script(
-            "const e = document.documentElement; return [e.scrollWidth, e.scrollHeight, innerWidth, innerHeight];")
+            "const e = document.documentElement; return [e.scrollWidth, e.scrollHeight, innerWidth, innerHeight];"
+        )
         assert layout[0] <= layout[2] and layout[1] <= layout[3], f"page scrolls at 1366 x 650: {layout}"
         assert viewer("rendering") == "smooth" and viewer("zoom") == "1"
         fit_scale = float(viewer("scale"))
@@ -171,8 +190,10 @@ def test_viewing_tools_shortcuts_layout_and_sequence_rule_in_a_browser(tmp_path,
 
         browser.find_element(By.ID, "pixel-exact").click()
         assert viewer("rendering") == "pixel-exact" and float(viewer("scale")) == max(1, int(fit_scale))
-        assert (browser.execute_script("return document.getElementById('study-canvas').style.imageRendering;")
-                == "pixelated")
+        assert (
+            browser.execute_script("return document.getElementById('study-canvas').style.imageRendering;")
+            == "pixelated"
+        )
         shot("2_pixel_exact")
         browser.find_element(By.ID, "pixel-exact").click()
 
@@ -196,10 +217,13 @@ def test_viewing_tools_shortcuts_layout_and_sequence_rule_in_a_browser(tmp_path,
 
         body = browser.find_element(By.TAG_NAME, "body")
         body.click()
-        ActionChains(browser).send_keys("s").send_keys("4").key_down(Keys.SHIFT).send_keys("2").key_up(Keys.SHIFT).perform()
+        ActionChains(browser).send_keys("s").send_keys("4").key_down(Keys.SHIFT).send_keys("2").key_up(
+            Keys.SHIFT
+        ).perform()
         checked = browser.execute_script(
             "return ['answer', 'confidence', 'realism']"
-            ".map(n => document.querySelector(`input[name=${n}]:checked`).value);")
+            ".map(n => document.querySelector(`input[name=${n}]:checked`).value);"
+        )
         assert checked == ["synthetic", "4", "2"]
         shot("5_answered_by_keyboard")
         ActionChains(browser).send_keys(Keys.ENTER).perform()
@@ -207,8 +231,9 @@ def test_viewing_tools_shortcuts_layout_and_sequence_rule_in_a_browser(tmp_path,
 
         # The sequence rule, as a script inside the page would try it: answer a later position instead.
         wait.until(lambda d: viewer("ready") == "true")
-        browser.execute_script("const p = document.querySelector('input[name=position]'); "
-                               "p.value = Number(p.value) + 3;")
+        browser.execute_script(
+            "const p = document.querySelector('input[name=position]'); p.value = Number(p.value) + 3;"
+        )
         for name, value in (("answer", "real"), ("confidence", "3"), ("realism", "3")):
             browser.find_element(By.CSS_SELECTOR, f"input[name={name}][value='{value}']").click()
         browser.find_element(By.ID, "submit").click()
@@ -224,7 +249,12 @@ def test_viewing_tools_shortcuts_layout_and_sequence_rule_in_a_browser(tmp_path,
         conn.close()
     assert rows == [("synthetic", 4, 2, 1)]
     assert sorted(p.name for p in shots.iterdir()) == [
-        "1_fit_smooth.png", "2_pixel_exact.png", "3_zoom_2x_panned.png", "4_window_level.png",
-        "5_answered_by_keyboard.png", "6_out_of_sequence_refused.png"]
+        "1_fit_smooth.png",
+        "2_pixel_exact.png",
+        "3_zoom_2x_panned.png",
+        "4_window_level.png",
+        "5_answered_by_keyboard.png",
+        "6_out_of_sequence_refused.png",
+    ]
     if os.environ.get("MAMMO_WGAN_SCREENSHOT_DIR"):
         shutil.copytree(shots, os.environ["MAMMO_WGAN_SCREENSHOT_DIR"], dirs_exist_ok=True)

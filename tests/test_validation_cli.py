@@ -1,4 +1,5 @@
 """The reader-study command line: create-study, add-reader, export, demo."""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,9 @@ from gan_lib.validation.security import parse_split_token
 
 class _Run:
     def dataset(self):
-        return types.SimpleNamespace(images=lambda split: np.zeros((6, 8, 8), np.float32) if split == "test"
-                                     else np.zeros((0, 8, 8), np.float32))
+        return types.SimpleNamespace(
+            images=lambda split: np.zeros((6, 8, 8), np.float32) if split == "test" else np.zeros((0, 8, 8), np.float32)
+        )
 
     def generate(self, n, seed=0):
         return np.random.default_rng(seed).uniform(-1, 1, (n, 8, 8)).astype(np.float32)
@@ -115,8 +117,15 @@ def test_invite_filter_redacts_the_token_of_an_access_log_record():
     from gan_lib.validation.security import RedactInviteTokens
 
     token = "0123456789abcdef." + "A" * 43
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1:5000", "GET", f"/invite/{token}", "1.1", 200), None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", f"/invite/{token}", "1.1", 200),
+        None,
+    )
     assert RedactInviteTokens().filter(record)
     assert token not in record.getMessage() and "/invite/[redacted]" in record.getMessage()
 
@@ -147,6 +156,12 @@ def test_served_study_keeps_every_secret_out_of_its_log(tmp_path):
         client.post("/admin/login", data={"secret": study.admin_secret})
     log = log_path.read_text()
     assert "/invite/[redacted]" in log and '"GET /rate HTTP/1.1" 200' in log  # the access log was on
-    for secret in (invite.verifier, unused.verifier, invite.selector, unused.selector,
-                   session.split(".")[1], study.admin_secret):
+    for secret in (
+        invite.verifier,
+        unused.verifier,
+        invite.selector,
+        unused.selector,
+        session.split(".")[1],
+        study.admin_secret,
+    ):
         assert secret not in log

@@ -1,4 +1,5 @@
 """Study database: constraints, transactions, reader sequences and tokens."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -36,8 +37,9 @@ def test_connect_uses_wal_full_sync_and_foreign_keys(conn):
 
 def test_add_reader_sequence_shows_every_item_once_and_repeats_later(conn):
     reader_id, _ = db.add_reader(conn, "Dr A")
-    rows = conn.execute("SELECT position, item_id, repeat FROM assignments WHERE reader_id = ? ORDER BY position",
-                        (reader_id,)).fetchall()
+    rows = conn.execute(
+        "SELECT position, item_id, repeat FROM assignments WHERE reader_id = ? ORDER BY position", (reader_id,)
+    ).fetchall()
     assert [r["position"] for r in rows] == list(range(24))
     counts = Counter(r["item_id"] for r in rows)
     repeat_items = {r[0] for r in conn.execute("SELECT item_id FROM items WHERE repeat_item = 1")}
@@ -84,13 +86,17 @@ def test_ratings_unique_constraint_rejects_a_second_answer(conn):
     with pytest.raises(db.DuplicateRating):
         db.record_rating(conn, reader_id, 0, answer="synthetic", confidence=5, realism=5)
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):  # the constraint itself, bypassing the app
-        conn.execute("INSERT INTO ratings (reader_id, item_id, repeat, answer, confidence, realism, answered_at) "
-                     "VALUES (?, ?, ?, 'real', 3, 3, 'now')", (reader_id, slot.item_id, slot.repeat))
+        conn.execute(
+            "INSERT INTO ratings (reader_id, item_id, repeat, answer, confidence, realism, answered_at) "
+            "VALUES (?, ?, ?, 'real', 3, 3, 'now')",
+            (reader_id, slot.item_id, slot.repeat),
+        )
     assert conn.execute("SELECT count(*) FROM ratings").fetchone()[0] == 1
 
 
-@pytest.mark.parametrize("field,value", [("confidence", 0), ("realism", 6), ("answer", "maybe"),
-                                         ("note", "x" * (db.NOTE_MAX_CHARS + 1))])
+@pytest.mark.parametrize(
+    "field,value", [("confidence", 0), ("realism", 6), ("answer", "maybe"), ("note", "x" * (db.NOTE_MAX_CHARS + 1))]
+)
 def test_record_rating_check_constraints_roll_back(conn, field, value):
     reader_id, _ = db.add_reader(conn, "Dr A")
     values = {"answer": "real", "confidence": 3, "realism": 3, "note": "", field: value}
@@ -138,8 +144,11 @@ def test_showing_ids_are_unique_random_and_not_item_ids(conn):
 def test_rating_for_an_unassigned_item_violates_the_foreign_key(conn):
     reader_id, _ = db.add_reader(conn, "Dr A")
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-        conn.execute("INSERT INTO ratings (reader_id, item_id, repeat, answer, confidence, realism, answered_at) "
-                      "VALUES (?, ?, 1, 'real', 3, 3, 'now')", (reader_id, "f" * 32))
+        conn.execute(
+            "INSERT INTO ratings (reader_id, item_id, repeat, answer, confidence, realism, answered_at) "
+            "VALUES (?, ?, 1, 'real', 3, 3, 'now')",
+            (reader_id, "f" * 32),
+        )
 
 
 def test_transaction_rolls_back_everything_on_error(conn):

@@ -4,6 +4,7 @@ Checked channels: URLs and pages, file bytes and PNG chunks, file sizes (with a
 control showing that a compressing encoder *would* leak on these images),
 image dimensions, file names and times, HTTP headers, and per-reader order.
 """
+
 from __future__ import annotations
 
 import io
@@ -127,8 +128,15 @@ def test_each_reader_gets_an_independent_random_order(study, key):
         orders = []
         for r in range(20):
             reader_id, _ = db.add_reader(conn, f"order reader {r}")
-            orders.append([row["item_id"] for row in conn.execute(
-                "SELECT item_id FROM assignments WHERE reader_id = ? AND repeat = 0 ORDER BY position", (reader_id,))])
+            orders.append(
+                [
+                    row["item_id"]
+                    for row in conn.execute(
+                        "SELECT item_id FROM assignments WHERE reader_id = ? AND repeat = 0 ORDER BY position",
+                        (reader_id,),
+                    )
+                ]
+            )
     finally:
         conn.close()
     assert len({tuple(o) for o in orders}) == len(orders)  # no two readers share an order

@@ -5,6 +5,7 @@ double-click), so the server sees 400 POSTs from 20 readers in parallel;
 afterwards each of the 200 ratings must be in the database exactly once, with
 the values of its first accepted POST.
 """
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -32,8 +33,10 @@ def test_concurrent_ratings_are_stored_exactly_once(tmp_path):
 
     # One client for everything (creating an httpx client costs ~0.1 s of CPU); cookies are passed explicitly
     # and the client's cookie jar is kept empty, so concurrent requests of different readers cannot mix them.
-    with running_server(study) as base, httpx.Client(base_url=base, timeout=30.0,
-                                                     limits=httpx.Limits(max_connections=16)) as client:
+    with (
+        running_server(study) as base,
+        httpx.Client(base_url=base, timeout=30.0, limits=httpx.Limits(max_connections=16)) as client,
+    ):
         readers = []
         for token in invites:
             response = client.post("/invite", data={"token": str(token)})
@@ -44,8 +47,12 @@ def test_concurrent_ratings_are_stored_exactly_once(tmp_path):
             readers.append({"cookie": cookie, "csrf": csrf})
 
         def expected(r: int, position: int) -> dict[str, str]:
-            return {"answer": ("real", "synthetic")[(r + position) % 2], "confidence": str(1 + (r + position) % 5),
-                    "realism": str(1 + (r * position) % 5), "note": f"reader {r} slot {position}"}
+            return {
+                "answer": ("real", "synthetic")[(r + position) % 2],
+                "confidence": str(1 + (r + position) % 5),
+                "realism": str(1 + (r * position) % 5),
+                "note": f"reader {r} slot {position}",
+            }
 
         def rate_all(r: int) -> list[tuple[int, int, int]]:
             headers = {"cookie": readers[r]["cookie"]}
@@ -57,7 +64,8 @@ def test_concurrent_ratings_are_stored_exactly_once(tmp_path):
                     assert client.get(image_url(page), headers=headers).status_code == 200
                     data = {"position": str(position), "csrf_token": readers[r]["csrf"], **expected(r, position)}
                     twice = clicks.map(
-                        lambda _, form=data: client.post("/rate", data=form, headers=headers).status_code, (0, 1))
+                        lambda _, form=data: client.post("/rate", data=form, headers=headers).status_code, (0, 1)
+                    )
                     results += [(r, position, status) for status in twice]
             return results
 
@@ -69,12 +77,15 @@ def test_concurrent_ratings_are_stored_exactly_once(tmp_path):
     for r, position, status in results:
         codes.setdefault((r, position), []).append(status)
     assert all(sorted(c) == [303, 409] for c in codes.values()), {
-        k: v for k, v in codes.items() if sorted(v) != [303, 409]}
+        k: v for k, v in codes.items() if sorted(v) != [303, 409]
+    }
 
     conn = db.connect(study.db_path)
     try:
-        rows = conn.execute("SELECT r.reader_id, a.position, r.answer, r.confidence, r.realism, r.note "
-                            "FROM ratings AS r JOIN assignments AS a USING (reader_id, item_id, repeat)").fetchall()
+        rows = conn.execute(
+            "SELECT r.reader_id, a.position, r.answer, r.confidence, r.realism, r.note "
+            "FROM ratings AS r JOIN assignments AS a USING (reader_id, item_id, repeat)"
+        ).fetchall()
     finally:
         conn.close()
     assert len(rows) == N_READERS * N_RATINGS
@@ -82,5 +93,9 @@ def test_concurrent_ratings_are_stored_exactly_once(tmp_path):
     for row in rows:
         r = reader_ids.index(row["reader_id"])
         want = expected(r, row["position"])
-        assert (row["answer"], str(row["confidence"]), str(row["realism"]), row["note"]) == \
-            (want["answer"], want["confidence"], want["realism"], want["note"])
+        assert (row["answer"], str(row["confidence"]), str(row["realism"]), row["note"]) == (
+            want["answer"],
+            want["confidence"],
+            want["realism"],
+            want["note"],
+        )

@@ -1,4 +1,5 @@
 """Building a blinded study from image arrays or from a pipeline run."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Shared helpers for the training tests (tests/test_training*.py, tests/test_conditional_gan.py); not a test module."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -16,6 +17,7 @@ def assert_same_run(straight: TrainResult, resumed: TrainResult, parts: tuple[st
     for part in parts:
         for key in a[part]:
             assert torch.equal(a[part][key], b[part][key]), f"{part}.{key} differs after resume"
-    pd.testing.assert_frame_equal(pd.read_csv(straight.log).drop(columns="seconds"),
-                                  pd.read_csv(resumed.log).drop(columns="seconds"))
+    pd.testing.assert_frame_equal(
+        pd.read_csv(straight.log).drop(columns="seconds"), pd.read_csv(resumed.log).drop(columns="seconds")
+    )
     return a

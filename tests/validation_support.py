@@ -1,4 +1,5 @@
 """Shared helpers for the reader-study tests (tests/test_validation_*.py); not a test module."""
+
 from __future__ import annotations
 
 import contextlib
@@ -23,8 +24,9 @@ from gan_lib.validation.app import create_app
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-def image_sets(n_real: int = 10, n_generated: int = 10, *, size: int = 32,
-               seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def image_sets(
+    n_real: int = 10, n_generated: int = 10, *, size: int = 32, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Two classes that differ strongly in compressibility (smooth "real", noisy "synthetic").
 
     With a compressing PNG encoder their file sizes would separate the classes
@@ -37,8 +39,9 @@ def image_sets(n_real: int = 10, n_generated: int = 10, *, size: int = 32,
     return real.astype(np.float32), fake.astype(np.float32)
 
 
-def make_study(root: Path, *, n_real: int = 10, n_generated: int = 10, repeats: int = 4, seed: int = 0,
-               size: int = 32) -> Study:
+def make_study(
+    root: Path, *, n_real: int = 10, n_generated: int = 10, repeats: int = 4, seed: int = 0, size: int = 32
+) -> Study:
     real, fake = image_sets(n_real, n_generated, size=size, seed=seed)
     return create_study(real, fake, root / "study", seed=seed, repeats=repeats)
 
@@ -84,8 +87,15 @@ def shown_fields(client) -> dict[str, str]:
 def answer(client, *, answer: str = "real", confidence: int = 3, realism: int = 3, note: str = "", **override):
     """Answer the client's current item after loading its image; returns the POST response (no redirect followed)."""
     fields = shown_fields(client)
-    data = {"position": fields["position"], "csrf_token": fields["csrf_token"], "answer": answer,
-            "confidence": str(confidence), "realism": str(realism), "note": note, **override}
+    data = {
+        "position": fields["position"],
+        "csrf_token": fields["csrf_token"],
+        "answer": answer,
+        "confidence": str(confidence),
+        "realism": str(realism),
+        "note": note,
+        **override,
+    }
     return client.post("/rate", data=data, follow_redirects=False)
 
 
@@ -100,15 +110,28 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(study: Study, *, timeout: float = 30.0, log_level: str = "warning",
-                   log_path: Path | None = None) -> Iterator[str]:
+def running_server(
+    study: Study, *, timeout: float = 30.0, log_level: str = "warning", log_path: Path | None = None
+) -> Iterator[str]:
     """Run ``python -m gan_lib.validation serve`` on a free loopback port; yield its base URL.
 
     The server's stdout and stderr go to ``log_path`` when given (read it after the block).
     """
     port = free_port()
-    command = [sys.executable, "-m", "gan_lib.validation", "serve", "--study", str(study.root),
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", log_level]
+    command = [
+        sys.executable,
+        "-m",
+        "gan_lib.validation",
+        "serve",
+        "--study",
+        str(study.root),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        log_level,
+    ]
     log = open(log_path, "wb") if log_path is not None else subprocess.PIPE
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

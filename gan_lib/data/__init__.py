@@ -17,6 +17,7 @@ Modules: :mod:`~gan_lib.data.io` (files, decoding, metadata),
 :mod:`~gan_lib.data.dataset` (``prepare_dataset`` and its cache),
 :mod:`~gan_lib.data.embedded`.
 """
+
 from gan_lib.data.dataset import CACHE_VERSION, PreparedDataset, load_prepared, prepare_dataset, resolve_data_dir
 from gan_lib.data.embedded import embedded_data_dir
 from gan_lib.data.io import DataFolderError, ImageReadError, discover_images, read_image

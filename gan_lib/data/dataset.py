@@ -32,6 +32,7 @@ next call with the same settings continues from them.
 The fixed patch sets (``images(split)``) are the evaluation references of the
 study; training in patch mode draws fresh crops (:meth:`PreparedDataset.crop_table`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -120,15 +121,17 @@ class PreparedDataset:
         for j, (stem, r, c) in enumerate(zip(rows["working_file"], rows["work_row"], rows["work_col"])):
             if stem not in opened:
                 opened = {stem: np.load(self.root / f"{stem}.image.npy", mmap_mode="r")}
-            out[j] = uint16_to_model_range(opened[stem][r:r + size, c:c + size])
+            out[j] = uint16_to_model_range(opened[stem][r : r + size, c : c + size])
         return out
 
     def crop_table(self, split: str) -> CropTable:
         """Every valid ``image_size`` crop of the working images of ``split`` (patch mode), for training on
         fresh crops (:class:`~gan_lib.training.crops.CropSource`) or drawing evaluation sets."""
         if self.config.mode != "patch":
-            raise ValueError(f"PreparedDataset.crop_table: needs a patch-mode dataset; {self.root} is "
-                             f"{self.config.mode!r} mode (use images(split)).")
+            raise ValueError(
+                f"PreparedDataset.crop_table: needs a patch-mode dataset; {self.root} is "
+                f"{self.config.mode!r} mode (use images(split))."
+            )
         stems = self._rows(split)["working_file"].drop_duplicates()
         return CropTable([self.root / stem for stem in stems], size=self.config.image_size)
 
@@ -147,12 +150,14 @@ class PreparedDataset:
         rows = []
         for split in SPLITS:
             part = self.manifest[self.manifest["split"] == split]
-            rows.append({
-                "split": split,
-                "images": part["source_file"].nunique(),
-                "patients": part["patient_id"].nunique(),
-                "examples": len(part),
-            })
+            rows.append(
+                {
+                    "split": split,
+                    "images": part["source_file"].nunique(),
+                    "patients": part["patient_id"].nunique(),
+                    "examples": len(part),
+                }
+            )
         return pd.DataFrame(rows).set_index("split")
 
 
@@ -163,8 +168,12 @@ def resolve_data_dir(config: DataConfig) -> Path:
 
 def cache_key(config: DataConfig, folder: Path, fingerprint: str) -> str:
     """The cache folder name: a digest of the config, the data folder, its fingerprint and :data:`CACHE_VERSION`."""
-    payload = {"config": config_to_dict(config), "folder": str(folder), "fingerprint": fingerprint,
-               "version": CACHE_VERSION}
+    payload = {
+        "config": config_to_dict(config),
+        "folder": str(folder),
+        "fingerprint": fingerprint,
+        "version": CACHE_VERSION,
+    }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -183,14 +192,17 @@ def load_prepared(root: Path) -> PreparedDataset:
 def _records(folder: Path, files: list[Path], config: DataConfig) -> tuple[list[Path], dict[Path, dict[str, str]]]:
     """Files to load and the manifest metadata of each (empty without a manifest or with ``ignore_manifests``)."""
     if config.ignore_manifests:
-        log.info("ignore_manifests=True: any CSV in %s is ignored; metadata come from DICOM tags and file names.",
-                 folder)
+        log.info(
+            "ignore_manifests=True: any CSV in %s is ignored; metadata come from DICOM tags and file names.", folder
+        )
         return files, {}
     manifest = read_manifest(folder)
     if manifest is None:
         return files, {}
-    listed = {row.file: {"patient_id": row.patient_id, "laterality": row.laterality, "view": row.view}
-              for row in manifest.itertuples()}
+    listed = {
+        row.file: {"patient_id": row.patient_id, "laterality": row.laterality, "view": row.view}
+        for row in manifest.itertuples()
+    }
     unlisted = len({f.resolve() for f in files} - set(listed))
     if unlisted:
         log.info("Manifest present: %d image file(s) in %s that it does not list are ignored.", unlisted, folder)
@@ -206,12 +218,20 @@ def _to_original(box: tuple[int, int, int, int], record: dict[str, Any]) -> tupl
     return int(round(r0 / sy)), int(round(r1 / sy)), int(round(c0 / sx)), int(round(c1 / sx))
 
 
-def _example_rows(record: dict[str, Any], stem: str, out: Path, config: DataConfig,
-                  rng: np.random.Generator) -> list[dict[str, Any]]:
+def _example_rows(
+    record: dict[str, Any], stem: str, out: Path, config: DataConfig, rng: np.random.Generator
+) -> list[dict[str, Any]]:
     """The manifest columns of one image's examples: its fixed patches (drawn with ``rng``) or its whole image."""
     if config.mode == "whole":
-        return [{"crop_box": record["crop_box"], "scale": record["whole_scale"], "patch_x": None, "patch_y": None,
-                 "patch_size": None}]
+        return [
+            {
+                "crop_box": record["crop_box"],
+                "scale": record["whole_scale"],
+                "patch_x": None,
+                "patch_y": None,
+                "patch_size": None,
+            }
+        ]
     runs = np.load(out / f"{stem}.runs.npy")
     count = int(record["valid_corners"])
     if count == 0:
@@ -222,8 +242,17 @@ def _example_rows(record: dict[str, Any], stem: str, out: Path, config: DataConf
     rows = []
     for r, c in chosen:
         r0, _, c0, _ = _to_original((r, r + size, c, c + size), record)
-        rows.append({"crop_box": record["crop_box"], "scale": config.patch_scale, "patch_x": c0, "patch_y": r0,
-                     "patch_size": int(round(size / record["scale_cols"])), "work_row": int(r), "work_col": int(c)})
+        rows.append(
+            {
+                "crop_box": record["crop_box"],
+                "scale": config.patch_scale,
+                "patch_x": c0,
+                "patch_y": r0,
+                "patch_size": int(round(size / record["scale_cols"])),
+                "work_row": int(r),
+                "work_col": int(c),
+            }
+        )
     return rows
 
 
@@ -240,29 +269,56 @@ def _log_skipped(records: list[dict[str, Any]]) -> None:
     if disagree:
         log.warning(
             "%d image(s) have the breast on the side opposite to their laterality metadata in the standard display "
-            "(e.g. %s); the image itself decided the flip.", len(disagree), disagree[0])
+            "(e.g. %s); the image itself decided the flip.",
+            len(disagree),
+            disagree[0],
+        )
 
 
 def _split_manifest(rows: list[dict], config: DataConfig) -> pd.DataFrame:
     """The manifest of ``rows``: each source image's split (by patient), an ``index``, documented columns first."""
     manifest = pd.DataFrame(rows)
     per_image = manifest.drop_duplicates("source_index").sort_values("source_index")
-    image_split = assign_splits(list(per_image["patient_id"]), fractions=config.split_fractions,
-                                heldout_per_patient=config.heldout_per_patient, seed=config.seed)
+    image_split = assign_splits(
+        list(per_image["patient_id"]),
+        fractions=config.split_fractions,
+        heldout_per_patient=config.heldout_per_patient,
+        seed=config.seed,
+    )
     manifest["split"] = manifest["source_index"].map(dict(zip(per_image["source_index"], image_split)))
     manifest.insert(0, "index", np.arange(len(manifest)))
-    first = ["index", "split", "patient_id", "view", "laterality", "source_file", "crop_box", "scale", "patch_x",
-             "patch_y"]
+    first = [
+        "index",
+        "split",
+        "patient_id",
+        "view",
+        "laterality",
+        "source_file",
+        "crop_box",
+        "scale",
+        "patch_x",
+        "patch_y",
+    ]
     last = [c for c in ("working_file", "work_row", "work_col") if c in manifest.columns]
     return manifest[first + [c for c in manifest.columns if c not in first + last] + last]
 
 
-_RECORD_COLUMNS = ("patient_id", "laterality", "view", "source_file", "flipped", "chest_wall", "original_height",
-                   "original_width", "metadata_source")
+_RECORD_COLUMNS = (
+    "patient_id",
+    "laterality",
+    "view",
+    "source_file",
+    "flipped",
+    "chest_wall",
+    "original_height",
+    "original_width",
+    "metadata_source",
+)
 
 
-def _build(config: DataConfig, folder: Path, files: list[Path], staging: Path, *, workers: int,
-           progress: bool) -> pd.DataFrame:
+def _build(
+    config: DataConfig, folder: Path, files: list[Path], staging: Path, *, workers: int, progress: bool
+) -> pd.DataFrame:
     """Prepare every usable file into ``staging/working`` (resuming), draw the fixed sets, split by patient."""
     load, listed = _records(folder, files, config)
     out = staging / "working"
@@ -276,9 +332,13 @@ def _build(config: DataConfig, folder: Path, files: list[Path], staging: Path, *
         stem = f"{i:06d}"
         examples = _example_rows(record, stem, out, config, rng)
         if config.mode == "patch" and len(examples) < config.patches_per_image:
-            log.warning("%s: only %d of %d patches fit the breast with min_tissue_fraction=%.2f.",
-                        Path(record["source_file"]).name, len(examples), config.patches_per_image,
-                        config.min_tissue_fraction)
+            log.warning(
+                "%s: only %d of %d patches fit the breast with min_tissue_fraction=%.2f.",
+                Path(record["source_file"]).name,
+                len(examples),
+                config.patches_per_image,
+                config.min_tissue_fraction,
+            )
         common = {k: record[k] for k in _RECORD_COLUMNS}
         extra = {"working_file": f"working/{stem}"}
         rows.extend({**common, **row, "source_index": source_index, **extra} for row in examples)
@@ -315,8 +375,9 @@ def _publish(root: Path, staging: Path, manifest: pd.DataFrame, meta: dict) -> N
     shutil.rmtree(old, ignore_errors=True)
 
 
-def prepare_dataset(config: DataConfig, *, progress: bool = True, rebuild: bool = False,
-                    workers: int | None = None) -> PreparedDataset:
+def prepare_dataset(
+    config: DataConfig, *, progress: bool = True, rebuild: bool = False, workers: int | None = None
+) -> PreparedDataset:
     """Load, preprocess, store and split the mammograms of ``config``; cached under ``data/processed/<key>/``.
 
     A second call with the same config and unchanged files loads the cache
@@ -363,10 +424,21 @@ def prepare_dataset(config: DataConfig, *, progress: bool = True, rebuild: bool 
         log.info("Resuming the unfinished preparation in %s.", staging)
     start = time.perf_counter()
     manifest = _build(config, folder, files, staging, workers=workers or default_workers(), progress=progress)
-    meta = {"config": config_to_dict(config), "data_folder": str(folder), "fingerprint": fingerprint,
-            "key": key, "cache_version": CACHE_VERSION, "n_examples": int(len(manifest)),
-            "image_shape": [config.image_size, config.image_size]}
+    meta = {
+        "config": config_to_dict(config),
+        "data_folder": str(folder),
+        "fingerprint": fingerprint,
+        "key": key,
+        "cache_version": CACHE_VERSION,
+        "n_examples": int(len(manifest)),
+        "image_shape": [config.image_size, config.image_size],
+    }
     _publish(root, staging, manifest, meta)
-    log.info("Prepared %d example(s) from %d image(s) in %.1f s into %s.", len(manifest),
-             manifest["source_file"].nunique(), time.perf_counter() - start, root)
+    log.info(
+        "Prepared %d example(s) from %d image(s) in %.1f s into %s.",
+        len(manifest),
+        manifest["source_file"].nunique(),
+        time.perf_counter() - start,
+        root,
+    )
     return load_prepared(root)

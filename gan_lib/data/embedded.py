@@ -5,6 +5,7 @@ RLE-lossless 16-bit MONOCHROME2 DICOMs of digitised screen-film mammograms,
 about 4500 x 2800 pixels, with laterality and view encoded in ``PatientID``
 (``Mass-Test_P_00173_LEFT_CC``).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

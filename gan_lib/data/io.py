@@ -16,6 +16,7 @@ and MIAS ``.pgm``.  Metadata come, in order of preference, from
    ``CC``/``MLO`` (``case12_R_MLO.png``); the patient is then the file name
    without those tokens.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -63,8 +64,18 @@ MANIFEST_COLUMNS = {
     "file": "file",
 }
 #: Columns only a CBIS-DDSM description CSV has: a CSV with one of them is meant as a manifest.
-CBIS_DDSM_COLUMNS = ("breast density", "abnormality id", "abnormality type", "assessment", "pathology", "subtlety",
-                     "cropped image file path", "roi mask file path", "mass shape", "calc type")
+CBIS_DDSM_COLUMNS = (
+    "breast density",
+    "abnormality id",
+    "abnormality type",
+    "assessment",
+    "pathology",
+    "subtlety",
+    "cropped image file path",
+    "roi mask file path",
+    "mass shape",
+    "calc type",
+)
 _NEEDED = ("patient_id", "laterality", "view", "file")
 #: DICOM series that are not full mammograms in a CBIS-DDSM download (skipped, counted).
 NON_MAMMOGRAM_SERIES = ("roi mask", "cropped")
@@ -136,7 +147,10 @@ def discover_images(folder: Path) -> list[Path]:
     if skipped:
         log.warning(
             "Skipped %d non-image file(s) in %s (e.g. %s); supported suffixes: %s.",
-            len(skipped), folder, skipped[0].name, ", ".join(IMAGE_SUFFIXES),
+            len(skipped),
+            folder,
+            skipped[0].name,
+            ", ".join(IMAGE_SUFFIXES),
         )
     if not images:
         raise DataFolderError(
@@ -304,8 +318,9 @@ def _read_dicom(path: Path) -> RawImage:
             f"re-download or remove the file. (pydicom: {exc})"
         ) from exc
     except (ValueError, EOFError, OSError, AttributeError, TypeError) as exc:
-        raise ImageReadError(f"{path}: corrupt or truncated DICOM pixel data ({exc}). "
-                             "Re-download or remove it.") from exc
+        raise ImageReadError(
+            f"{path}: corrupt or truncated DICOM pixel data ({exc}). Re-download or remove it."
+        ) from exc
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()
     if pixels.ndim == 3 and photometric.startswith(("RGB", "YBR")):
         pixels, photometric = rgb2gray(pixels), "MONOCHROME2"

@@ -12,6 +12,7 @@ works on reduced copies so the quick profile prepares 8 scans in seconds):
 Coordinates written to the manifest are in the ORIGINAL pixel frame of the
 file, before the laterality flip, so they can be drawn on the raw scan.
 """
+
 from __future__ import annotations
 
 import logging

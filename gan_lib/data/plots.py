@@ -1,4 +1,5 @@
 """Figures for inspecting the data stage (notebook 01): preprocessing steps, masks, histograms, patch locations."""
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -36,8 +37,12 @@ def preprocessing_figure(items: Sequence[tuple[str, PreprocessedMammogram]]) -> 
         extent = _extent(pre)
         axes[0, column].imshow(_display(pre.raw), cmap="gray", extent=extent)
         axes[0, column].contour(
-            np.linspace(0, extent[1], pre.mask.shape[1]), np.linspace(0, extent[2], pre.mask.shape[0]),
-            pre.mask, levels=[0.5], colors="red", linewidths=1,
+            np.linspace(0, extent[1], pre.mask.shape[1]),
+            np.linspace(0, extent[2], pre.mask.shape[0]),
+            pre.mask,
+            levels=[0.5],
+            colors="red",
+            linewidths=1,
         )
         axes[0, column].set_title(title, fontsize=9)
         axes[1, column].imshow(pre.mask, cmap="gray", extent=extent)
@@ -68,14 +73,23 @@ def histogram_figure(items: Sequence[tuple[str, PreprocessedMammogram]], splits:
     return fig
 
 
-def patch_location_figure(pre: PreprocessedMammogram, rows: pd.DataFrame, *, title: str = "",
-                          limit: int = 60) -> Figure:
+def patch_location_figure(
+    pre: PreprocessedMammogram, rows: pd.DataFrame, *, title: str = "", limit: int = 60
+) -> Figure:
     """Patch squares (yellow) from manifest ``rows`` drawn on the raw scan, in its original pixel frame."""
     fig, ax = plt.subplots(figsize=(5, 7))
     ax.imshow(_display(pre.raw), cmap="gray", extent=_extent(pre))
     for row in rows.head(limit).itertuples():
-        ax.add_patch(Rectangle((row.patch_x, row.patch_y), row.patch_size, row.patch_size, fill=False,
-                               edgecolor="yellow", linewidth=0.7))
+        ax.add_patch(
+            Rectangle(
+                (row.patch_x, row.patch_y),
+                row.patch_size,
+                row.patch_size,
+                fill=False,
+                edgecolor="yellow",
+                linewidth=0.7,
+            )
+        )
     ax.set_title(f"{title}\n{min(limit, len(rows))} of {len(rows)} patches (original pixels)", fontsize=9)
     fig.tight_layout()
     return fig

@@ -8,6 +8,7 @@ exists is finished, so an interrupted preparation continues where it stopped
 in flight at a time, so peak memory grows with the workers, not with the
 number of files.  Every error names its file.
 """
+
 from __future__ import annotations
 
 import concurrent.futures as futures
@@ -35,8 +36,9 @@ class NoBreastInFileError(NoBreastFoundError):
     """An image file holds no breast; ``path`` names it and the message says the fix."""
 
     def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
-        super().__init__(f"{path}: no breast found ({reason}). Remove the file, or set skip_bad_images=True to skip "
-                         "such images.")
+        super().__init__(
+            f"{path}: no breast found ({reason}). Remove the file, or set skip_bad_images=True to skip such images."
+        )
         self.path, self.reason = Path(path), reason
 
     def __reduce__(self) -> tuple:  # survives the trip back from a worker process
@@ -55,8 +57,11 @@ def _metadata(path: Path, raw: RawImage, listed: dict[str, str] | None, folder: 
     if raw.patient_id:
         name_meta = metadata_from_name(Path(raw.patient_id))
         patient = name_meta[0] if name_meta[1] else raw.patient_id
-        return {"patient_id": patient, "laterality": raw.laterality or name_meta[1],
-                "view": raw.view or name_meta[2]}, "dicom"
+        return {
+            "patient_id": patient,
+            "laterality": raw.laterality or name_meta[1],
+            "view": raw.view or name_meta[2],
+        }, "dicom"
     patient, laterality, view = metadata_from_name(path, root=folder)
     return {"patient_id": patient, "laterality": laterality, "view": view}, "filename"
 
@@ -67,8 +72,9 @@ def _record(out: Path, stem: str, record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def prepare_file(index: int, path: Path, listed: dict[str, str] | None, folder: Path, config: DataConfig,
-                 out: Path) -> dict[str, Any]:
+def prepare_file(
+    index: int, path: Path, listed: dict[str, str] | None, folder: Path, config: DataConfig, out: Path
+) -> dict[str, Any]:
     """Decode, preprocess and store file ``index`` (``path``) under ``out``; return its record.
 
     Patch mode stores the working image, mask and corner runs
@@ -95,8 +101,9 @@ def prepare_file(index: int, path: Path, listed: dict[str, str] | None, folder: 
         raise
 
 
-def _prepare_file(index: int, path: Path, listed: dict[str, str] | None, folder: Path, config: DataConfig,
-                  out: Path) -> dict[str, Any]:
+def _prepare_file(
+    index: int, path: Path, listed: dict[str, str] | None, folder: Path, config: DataConfig, out: Path
+) -> dict[str, Any]:
     """The work of :func:`prepare_file`."""
     stem = f"{index:06d}"
     try:
@@ -116,23 +123,32 @@ def _prepare_file(index: int, path: Path, listed: dict[str, str] | None, folder:
         return _record(out, stem, {"skipped": "no breast", "name": path.name})
     del raw
     image, mask = pre.image, pre.flipped_mask
-    record = {**meta, "source_file": str(path), "metadata_source": source, "flipped": pre.flipped,
-              "chest_wall": pre.chest_wall, "original_height": pre.original_shape[0],
-              "original_width": pre.original_shape[1], "scale_rows": pre.scale[0], "scale_cols": pre.scale[1],
-              "work_height": image.shape[0], "work_width": image.shape[1],
-              "crop_box": " ".join(map(str, pre.box_to_original(bounding_box(mask, margin=config.crop_margin))))}
+    record = {
+        **meta,
+        "source_file": str(path),
+        "metadata_source": source,
+        "flipped": pre.flipped,
+        "chest_wall": pre.chest_wall,
+        "original_height": pre.original_shape[0],
+        "original_width": pre.original_shape[1],
+        "scale_rows": pre.scale[0],
+        "scale_cols": pre.scale[1],
+        "work_height": image.shape[0],
+        "work_width": image.shape[1],
+        "crop_box": " ".join(map(str, pre.box_to_original(bounding_box(mask, margin=config.crop_margin)))),
+    }
     expected = {"L": "left", "R": "right"}.get(meta["laterality"])
     record["side_disagrees"] = bool(expected and expected != pre.chest_wall)
     if config.mode == "whole":
-        example, box = whole_image(image, mask, size=config.image_size, chest_wall=config.flip_to,
-                                   margin=config.crop_margin)
+        example, box = whole_image(
+            image, mask, size=config.image_size, chest_wall=config.flip_to, margin=config.crop_margin
+        )
         record["crop_box"] = " ".join(map(str, pre.box_to_original(box)))
         record["whole_scale"] = config.image_size / max(box[1] - box[0], box[3] - box[2]) * sum(pre.scale) / 2
         with atomic_path(out / f"{stem}.example.npy") as tmp:
             np.save(tmp, unit_to_model_range(example))
     else:
-        runs = corner_runs(valid_corners(mask, size=config.image_size,
-                                         min_tissue_fraction=config.min_tissue_fraction))
+        runs = corner_runs(valid_corners(mask, size=config.image_size, min_tissue_fraction=config.min_tissue_fraction))
         write_working(out, stem, image=image, mask=mask, runs=runs)
         record["valid_corners"] = int(runs[:, 2].sum())
     return _record(out, stem, record)
@@ -143,8 +159,16 @@ def _finished(out: Path, index: int) -> dict[str, Any] | None:
     return json.loads(marker.read_text()) if marker.is_file() else None
 
 
-def prepare_files(files: list[Path], listed: dict[Path, dict[str, str]], folder: Path, config: DataConfig,
-                  out: Path, *, workers: int, progress: bool) -> list[dict[str, Any]]:
+def prepare_files(
+    files: list[Path],
+    listed: dict[Path, dict[str, str]],
+    folder: Path,
+    config: DataConfig,
+    out: Path,
+    *,
+    workers: int,
+    progress: bool,
+) -> list[dict[str, Any]]:
     """Prepare every file of ``files`` not yet finished under ``out``; the records in file order.
 
     ``workers == 1`` works in this process; more start a pool of processes
@@ -163,8 +187,7 @@ def prepare_files(files: list[Path], listed: dict[Path, dict[str, str]], folder:
             todo.append(i)
         else:
             records[i] = done
-    bar = tqdm(total=len(files), initial=len(records), desc="Preparing mammograms", unit="image",
-               disable=not progress)
+    bar = tqdm(total=len(files), initial=len(records), desc="Preparing mammograms", unit="image", disable=not progress)
     args = [(i, files[i], listed.get(files[i]), folder, config, out) for i in todo]
     try:
         if workers == 1 or len(todo) <= 1:

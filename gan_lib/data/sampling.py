@@ -1,4 +1,5 @@
 """Turn one preprocessed mammogram into training examples: tissue patches or one whole image."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,7 +41,7 @@ def valid_corners(mask: np.ndarray, *, size: int, min_tissue_fraction: float) ->
     table = np.pad(mask.astype(np.int64).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
     # tissue[r, c] = mask pixels in the patch with top-left (r, c), for every valid corner.
     tissue = table[size:, size:] - table[:-size, size:] - table[size:, :-size] + table[:-size, :-size]
-    centre = mask[size // 2: size // 2 + tissue.shape[0], size // 2: size // 2 + tissue.shape[1]]
+    centre = mask[size // 2 : size // 2 + tissue.shape[0], size // 2 : size // 2 + tissue.shape[1]]
     return (tissue >= min_tissue_fraction * size * size) & centre
 
 
@@ -135,7 +136,7 @@ def sample_patches(
     if candidates.size == 0:
         return np.empty((0, size, size), np.float32), np.empty((0, 2), np.int64)
     chosen = candidates[rng.choice(len(candidates), size=min(count, len(candidates)), replace=False)]
-    patches = np.stack([image[r:r + size, c:c + size] for r, c in chosen]).astype(np.float32)
+    patches = np.stack([image[r : r + size, c : c + size] for r, c in chosen]).astype(np.float32)
     return patches, chosen.astype(np.int64)
 
 

@@ -1,4 +1,5 @@
 """``DataConfig``: every setting of the data stage, with the quick and full profiles."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

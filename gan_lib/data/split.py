@@ -9,6 +9,7 @@
   real-vs-real reference floor without sharing a pixel with the training set;
   in patch mode every patch of a held-out image is held out with it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -66,8 +67,8 @@ def split_patients(
     order = np.random.default_rng(seed).permutation(n)
     shuffled = [unique[i] for i in order]
     result = {p: "test" for p in shuffled[:n_test]}
-    result.update({p: "val" for p in shuffled[n_test:n_test + n_val]})
-    result.update({p: "train" for p in shuffled[n_test + n_val:]})
+    result.update({p: "val" for p in shuffled[n_test : n_test + n_val]})
+    result.update({p: "train" for p in shuffled[n_test + n_val :]})
     return result
 
 
@@ -101,7 +102,10 @@ def assign_splits(
         if take < heldout_per_patient:
             log.warning(
                 "Training patient %s has %d image(s): holding out %d instead of %d so that it still trains.",
-                patient, len(images), take, heldout_per_patient,
+                patient,
+                len(images),
+                take,
+                heldout_per_patient,
             )
         for i in rng.choice(images, size=take, replace=False):
             splits[int(i)] = "heldout"

@@ -23,6 +23,7 @@ value, up to 2.4e-4 just below 1 (32 x worse where the dense tissue is).
 :class:`CropTable` reads crops of such images through memory maps that each
 process opens lazily, so it can be pickled into ``DataLoader`` workers.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,8 +68,11 @@ def uint16_to_model_range(codes: np.ndarray) -> np.ndarray:
 
 def write_working(folder: Path, stem: str, *, image: np.ndarray, mask: np.ndarray, runs: np.ndarray) -> None:
     """Write one mammogram's working image (quantised), mask and corner runs atomically under ``folder``."""
-    for name, array in (("image", quantise(image)), ("mask", np.packbits(np.asarray(mask, dtype=bool), axis=1)),
-                        ("runs", np.asarray(runs, dtype=np.int32))):
+    for name, array in (
+        ("image", quantise(image)),
+        ("mask", np.packbits(np.asarray(mask, dtype=bool), axis=1)),
+        ("runs", np.asarray(runs, dtype=np.int32)),
+    ):
         with atomic_path(Path(folder) / f"{stem}.{name}.npy") as tmp:
             np.save(tmp, array)
 
@@ -153,8 +157,7 @@ class CropTable:
         """``count`` crops drawn with seed 0 (``float32 (count, size, size)``), for checks and speed probes."""
         return self.crops(*self.draw(np.random.default_rng(0), count))
 
-    def draw(self, rng: np.random.Generator, count: int, *,
-             weighting: str = "corner") -> tuple[np.ndarray, np.ndarray]:
+    def draw(self, rng: np.random.Generator, count: int, *, weighting: str = "corner") -> tuple[np.ndarray, np.ndarray]:
         """``count`` random crops: ``(image index int64 (count,), corner (row, col) int64 (count, 2))``.
 
         ``weighting="corner"`` draws uniformly among all valid crops of all
@@ -167,8 +170,9 @@ class CropTable:
             local = flat - (self._ends[images] - self.counts[images])
         elif weighting == "image":
             images = rng.integers(0, len(self), size=count)
-            local = np.minimum(np.floor(rng.random(count) * self.counts[images]).astype(np.int64),
-                               self.counts[images] - 1)
+            local = np.minimum(
+                np.floor(rng.random(count) * self.counts[images]).astype(np.int64), self.counts[images] - 1
+            )
         else:
             raise ValueError(f"CropTable.draw: weighting must be one of {WEIGHTINGS}; got {weighting!r}.")
         corners = np.empty((count, 2), np.int64)
@@ -182,7 +186,7 @@ class CropTable:
         s = self.size
         codes = np.empty((len(images), s, s), np.uint16)
         for j, (i, (r, c)) in enumerate(zip(images, corners)):
-            codes[j] = self.image(int(i))[r:r + s, c:c + s]
+            codes[j] = self.image(int(i))[r : r + s, c : c + s]
         if flips is not None:
             codes[flips] = codes[flips, :, ::-1]
         return uint16_to_model_range(codes)

@@ -26,6 +26,7 @@ write ``from gan_lib import evaluation; evaluation.metrics_table(...)``:
 - :mod:`~gan_lib.evaluation.folder_sets` — image sets read from folders (PNG, TIFF, DICOM) or ``.npy``;
 - :mod:`~gan_lib.evaluation.compare_folders` — Table 1's metrics on two folders (``python -m gan_lib.metrics``).
 """
+
 from .compare_folders import FOLDER_METRICS, compare_folders
 from .config import FULL, QUICK, EvaluationConfig, evaluation_config
 from .folder_sets import load_image_folder, to_model_space

@@ -17,6 +17,7 @@ Each cell has n, its interval and the CPU seconds it took.  ``python -m
 gan_lib.evaluation.calibration`` runs it on the embedded data and writes
 ``docs/results/readers.md`` (and ``readers_calibration.csv`` beside it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,16 @@ from gan_lib.metrics.spectral import (
     spectral_reader_auc,
 )
 
-__all__ = ["READERS", "INTRO", "RANKING", "calibration_sets", "calibration_table", "calibration_markdown",
-           "render_readers_doc", "main"]
+__all__ = [
+    "READERS",
+    "INTRO",
+    "RANKING",
+    "calibration_sets",
+    "calibration_table",
+    "calibration_markdown",
+    "render_readers_doc",
+    "main",
+]
 
 Reader = Callable[[np.ndarray, np.ndarray], Estimate]
 
@@ -57,8 +66,9 @@ READERS: dict[str, Reader] = {
 }
 
 
-def calibration_sets(train: np.ndarray, heldout: np.ndarray, test: np.ndarray, *, max_images: int = 192,
-                     seed: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def calibration_sets(
+    train: np.ndarray, heldout: np.ndarray, test: np.ndarray, *, max_images: int = 192, seed: int = 0
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """``(reference, {condition: images})``: one random half of ``train``, and the sets read against it.
 
     Each read set holds at most ``max_images`` images (the blur-aware reader's cap; Table 1's generated set is 256);
@@ -91,8 +101,13 @@ def calibration_sets(train: np.ndarray, heldout: np.ndarray, test: np.ndarray, *
     return reference, sets
 
 
-def calibration_table(reference: np.ndarray, sets: dict[str, np.ndarray], *,
-                      readers: dict[str, Reader] | None = None, log: Callable[[str], None] = print) -> pd.DataFrame:
+def calibration_table(
+    reference: np.ndarray,
+    sets: dict[str, np.ndarray],
+    *,
+    readers: dict[str, Reader] | None = None,
+    log: Callable[[str], None] = print,
+) -> pd.DataFrame:
     """Every reader on every set against ``reference``: one row per (condition, reader) with n, CI and CPU s.
 
     ``cpu_s`` is the process CPU time of the call (all threads), ``wall_s`` its wall-clock time.
@@ -102,11 +117,20 @@ def calibration_table(reference: np.ndarray, sets: dict[str, np.ndarray], *,
         for name, reader in (readers or READERS).items():
             cpu, wall = time.process_time(), time.perf_counter()
             estimate = reader(images, reference)
-            rows.append({"condition": condition, "reader": name, "value": estimate.value,
-                         "ci_low": estimate.ci_low, "ci_high": estimate.ci_high, "n": estimate.n,
-                         "n_reference": estimate.n_reference if estimate.n_reference is not None else len(reference),
-                         "cpu_s": time.process_time() - cpu, "wall_s": time.perf_counter() - wall,
-                         "note": estimate.note})
+            rows.append(
+                {
+                    "condition": condition,
+                    "reader": name,
+                    "value": estimate.value,
+                    "ci_low": estimate.ci_low,
+                    "ci_high": estimate.ci_high,
+                    "n": estimate.n,
+                    "n_reference": estimate.n_reference if estimate.n_reference is not None else len(reference),
+                    "cpu_s": time.process_time() - cpu,
+                    "wall_s": time.perf_counter() - wall,
+                    "note": estimate.note,
+                }
+            )
             log(f"{condition:32s} {name:24s} {estimate.value:8.3f}  ({rows[-1]['wall_s']:.1f} s)")
     return pd.DataFrame(rows)
 
@@ -121,16 +145,24 @@ def calibration_markdown(table: pd.DataFrame, *, header: str = "") -> str:
     readers = list(dict.fromkeys(table["reader"]))
     conditions = list(dict.fromkeys(table["condition"]))
     cells = table.set_index(["condition", "reader"])
-    lines = [header, "", "| condition | n vs reference | " + " | ".join(readers) + " |",
-             "|---|---|" + "---|" * len(readers)]
+    lines = [
+        header,
+        "",
+        "| condition | n vs reference | " + " | ".join(readers) + " |",
+        "|---|---|" + "---|" * len(readers),
+    ]
     for condition in conditions:
         first = cells.loc[(condition, readers[0])]
-        lines.append(f"| {condition} | {int(first['n'])} vs {int(first['n_reference'])} | "
-                     + " | ".join(_cell(cells.loc[(condition, r)]) for r in readers) + " |")
+        lines.append(
+            f"| {condition} | {int(first['n'])} vs {int(first['n_reference'])} | "
+            + " | ".join(_cell(cells.loc[(condition, r)]) for r in readers)
+            + " |"
+        )
     cpu = table.groupby("reader", sort=False)["cpu_s"].mean()
     wall = table.groupby("reader", sort=False)["wall_s"].mean()
-    lines.append("| *CPU s per call (mean; wall s)* | | "
-                 + " | ".join(f"{cpu[r]:.1f} ({wall[r]:.1f})" for r in readers) + " |")
+    lines.append(
+        "| *CPU s per call (mean; wall s)* | | " + " | ".join(f"{cpu[r]:.1f} ({wall[r]:.1f})" for r in readers) + " |"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -189,8 +221,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/results"), help="folder of readers.md and the CSV")
     parser.add_argument("--from-csv", type=Path, default=None, help="re-render readers.md from this CSV")
-    parser.add_argument("--cpu", default=f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
-                        f"{torch.get_num_threads()} threads", help="the machine, as the document names it")
+    parser.add_argument(
+        "--cpu",
+        default=f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads",
+        help="the machine, as the document names it",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.from_csv is not None:

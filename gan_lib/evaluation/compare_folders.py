@@ -15,6 +15,7 @@ FID here is pytorch-fid's on the same images: ``python -m pytorch_fid REAL_DIR
 FAKE_DIR`` given the same weights file agrees to float rounding
 (``docs/metrics.md`` shows how, and how to reproduce a published FID).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,34 +53,45 @@ _INCEPTION_METRICS = ("fid", "kid", "pr")
 _COLUMN = "fake vs real"
 
 
-def _feature_rows(features: np.ndarray, reference: np.ndarray, wanted: Sequence[str],
-                  config: EvaluationConfig) -> dict[str, Estimate]:
+def _feature_rows(
+    features: np.ndarray, reference: np.ndarray, wanted: Sequence[str], config: EvaluationConfig
+) -> dict[str, Estimate]:
     """FID, KID, precision and recall as Table 1 computes them (only those in ``wanted``)."""
     rows: dict[str, Estimate] = {}
     if "fid" in wanted:
         try:
-            rows[FEATURE_ROWS["FID"]] = fid(features, reference, min_images=config.fid_min_images,
-                                            n_bootstrap=config.n_costly_bootstrap, seed=config.seed)
+            rows[FEATURE_ROWS["FID"]] = fid(
+                features,
+                reference,
+                min_images=config.fid_min_images,
+                n_bootstrap=config.n_costly_bootstrap,
+                seed=config.seed,
+            )
         except TooFewImagesError:
             rows[FEATURE_ROWS["FID"]] = not_computed(
                 f"needs >= {config.fid_min_images} images per set; have {len(features)} and {len(reference)}",
-                n=len(features), n_reference=len(reference))
+                n=len(features),
+                n_reference=len(reference),
+            )
     if "kid" in wanted:
-        rows[FEATURE_ROWS["KID"]] = kid(features, reference, subset_size=config.kid_subset_size,
-                                        n_subsets=config.kid_subsets, seed=config.seed)
+        rows[FEATURE_ROWS["KID"]] = kid(
+            features, reference, subset_size=config.kid_subset_size, n_subsets=config.kid_subsets, seed=config.seed
+        )
     if "pr" in wanted:
         pr = precision_recall(features, reference, k=config.pr_k)
         rows[FEATURE_ROWS["precision"]], rows[FEATURE_ROWS["recall"]] = pr["precision"], pr["recall"]
     return rows
 
 
-def _image_rows(fake: np.ndarray, real: np.ndarray, wanted: Sequence[str],
-                config: EvaluationConfig) -> dict[str, Estimate]:
+def _image_rows(
+    fake: np.ndarray, real: np.ndarray, wanted: Sequence[str], config: EvaluationConfig
+) -> dict[str, Estimate]:
     """SWD (per level and average) and the two readers' AUCs, as Table 1 computes them."""
     rows: dict[str, Estimate] = {}
     if "swd" in wanted:
-        result = swd(fake, real, max_images=config.swd_max_images, n_bootstrap=config.n_costly_bootstrap,
-                     seed=config.seed)
+        result = swd(
+            fake, real, max_images=config.swd_max_images, n_bootstrap=config.n_costly_bootstrap, seed=config.seed
+        )
         rows.update({f"SWD x1e3, {size} px level": est for size, est in result.levels.items()})
         rows["SWD x1e3, average"] = result.average
     if "c2st" in wanted:
@@ -130,6 +142,7 @@ def compare_folders(
 
             def features_of(images: np.ndarray) -> np.ndarray:
                 return inception_features(images, model=inception)
+
         rows.update(_feature_rows(features_of(fake), features_of(real), metrics, config))
     rows.update(_image_rows(fake, real, metrics, config))
     return tidy_table({metric: {_COLUMN: estimate} for metric, estimate in rows.items()})
@@ -139,16 +152,31 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gan_lib.metrics", description=__doc__.split("\n\n")[0])
     parser.add_argument("real_dir", help="folder of real images (PNG, TIFF, DICOM, ...) or a .npy array")
     parser.add_argument("fake_dir", help="folder of generated images, or a .npy array")
-    parser.add_argument("--metrics", default="fid,kid,pr,swd,c2st",
-                        help=f"comma-separated, from {','.join(FOLDER_METRICS)} (default fid,kid,pr,swd,c2st)")
+    parser.add_argument(
+        "--metrics",
+        default="fid,kid,pr,swd,c2st",
+        help=f"comma-separated, from {','.join(FOLDER_METRICS)} (default fid,kid,pr,swd,c2st)",
+    )
     parser.add_argument("--json", default=None, help="also write the table (and the settings) to this JSON file")
-    parser.add_argument("--profile", default="quick", choices=("quick", "full"),
-                        help="Table 1's settings: resamples, subset sizes (default quick)")
+    parser.add_argument(
+        "--profile",
+        default="quick",
+        choices=("quick", "full"),
+        help="Table 1's settings: resamples, subset sizes (default quick)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of subsets and resampling (default 0)")
-    parser.add_argument("--bootstrap", type=int, default=None,
-                        help="bootstrap replicates behind the FID and SWD intervals (>= 2; default: the profile's)")
-    parser.add_argument("--fid-min-images", type=int, default=2048,
-                        help="refuse FID below this many images per set (default 2048; lower = biased, noted)")
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=None,
+        help="bootstrap replicates behind the FID and SWD intervals (>= 2; default: the profile's)",
+    )
+    parser.add_argument(
+        "--fid-min-images",
+        type=int,
+        default=2048,
+        help="refuse FID below this many images per set (default 2048; lower = biased, noted)",
+    )
     parser.add_argument("--fid-weights", default=None, help="TF-Inception weights file (default: found locally)")
     parser.add_argument("--device", default="cpu", help="where Inception and the CNN reader run (default cpu)")
     parser.add_argument("--batch-size", type=int, default=32, help="images per Inception forward pass (32)")
@@ -160,23 +188,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     real, real_files = load_image_folder(args.real_dir, name="REAL_DIR")
     fake, fake_files = load_image_folder(args.fake_dir, name="FAKE_DIR")
-    config = evaluation_config(args.profile, {"seed": args.seed, "fid_min_images": args.fid_min_images,
-                                              "inception_max_images": 0, "n_costly_bootstrap": args.bootstrap})
+    config = evaluation_config(
+        args.profile,
+        {
+            "seed": args.seed,
+            "fid_min_images": args.fid_min_images,
+            "inception_max_images": 0,
+            "n_costly_bootstrap": args.bootstrap,
+        },
+    )
     inception, features_of = None, None
     if any(m in metrics for m in _INCEPTION_METRICS):
         inception = load_inception(args.fid_weights, device=args.device)
 
         def features_of(images: np.ndarray) -> np.ndarray:
             return inception_features(images, model=inception, batch_size=args.batch_size)
+
     table = compare_folders(real, fake, metrics=metrics, config=config, features_of=features_of)
     print(f"{len(fake)} fake images ({args.fake_dir}) vs {len(real)} real images ({args.real_dir})")
     print(display_table(table, row_name="metric", column_name="comparison", digits=6).to_string())
     if args.json:
-        records = [{key: (None if pd.isna(value) else value) for key, value in row.items()}
-                   for row in table.astype(object).to_dict("records")]
-        atomic_write_json(Path(args.json), {
-            "real_dir": str(args.real_dir), "fake_dir": str(args.fake_dir), "n_real": len(real_files),
-            "n_fake": len(fake_files), "settings": {"profile": args.profile, **vars(config)},
-            "metrics": records})
+        records = [
+            {key: (None if pd.isna(value) else value) for key, value in row.items()}
+            for row in table.astype(object).to_dict("records")
+        ]
+        atomic_write_json(
+            Path(args.json),
+            {
+                "real_dir": str(args.real_dir),
+                "fake_dir": str(args.fake_dir),
+                "n_real": len(real_files),
+                "n_fake": len(fake_files),
+                "settings": {"profile": args.profile, **vars(config)},
+                "metrics": records,
+            },
+        )
         print(f"wrote {args.json}")
     return 0

@@ -5,6 +5,7 @@
 :func:`evaluation_config`, as for the data and training configs
 (``gan_lib.config.apply_overrides`` refuses unknown keys).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -24,8 +25,8 @@ class EvaluationConfig:
     seed: int = 0  # seeds generation, subsets, pairings, bootstrap and SWD draws
     max_real: int = 1024  # at most this many training images (the reference set; random subset without replacement)
     real_crops: int = 0  # > 0: every real set is this many fresh random crops of its split's working images (patch
-                         # mode, each view weighted equally, with replacement) instead of the fixed patch set; FID
-                         # needs >= fid_min_images (2048) per set, so set n_generated to the same number
+    # mode, each view weighted equally, with replacement) instead of the fixed patch set; FID
+    # needs >= fid_min_images (2048) per set, so set n_generated to the same number
     swd_max_images: int = 256  # SWD compares random subsets of at most this many images per set (cost ~ linear)
     n_resamples: int = 1000  # percentile-bootstrap resamples of cheap statistics (means, MPVD, GLCM shift)
     n_costly_bootstrap: int = 4  # bootstrap replicates behind the SWD and FID intervals (normal approximation)
@@ -45,12 +46,26 @@ class EvaluationConfig:
 #: Inception costs 0.11-0.16 s per image on a 2-core CPU, so the quick profile takes its
 #: features of 96 images per set (4 x 128 took 77 s of Table 1; 96 keeps ``make pipeline``
 #: inside its 12 minutes); FID needs 2048 anyway.
-QUICK: dict[str, Any] = {"n_generated": 256, "max_real": 1024, "swd_max_images": 256, "n_resamples": 1000,
-                         "n_costly_bootstrap": 4, "texture_resamples": 200, "diversity_pairs": 1000,
-                         "inception_max_images": 96}
+QUICK: dict[str, Any] = {
+    "n_generated": 256,
+    "max_real": 1024,
+    "swd_max_images": 256,
+    "n_resamples": 1000,
+    "n_costly_bootstrap": 4,
+    "texture_resamples": 200,
+    "diversity_pairs": 1000,
+    "inception_max_images": 96,
+}
 #: Full profile: the study's numbers (FID becomes possible once both sets reach 2048 images).
-FULL: dict[str, Any] = {"n_generated": 10000, "max_real": 10000, "swd_max_images": 4096, "n_resamples": 2000,
-                        "n_costly_bootstrap": 20, "texture_resamples": 1000, "diversity_pairs": 5000}
+FULL: dict[str, Any] = {
+    "n_generated": 10000,
+    "max_real": 10000,
+    "swd_max_images": 4096,
+    "n_resamples": 2000,
+    "n_costly_bootstrap": 20,
+    "texture_resamples": 1000,
+    "diversity_pairs": 5000,
+}
 
 
 def evaluation_config(profile: str = "quick", overrides: Mapping[str, Any] | None = None) -> EvaluationConfig:

@@ -10,6 +10,7 @@ range); MONOCHROME1 images are inverted so that dense is bright.
 Floating-point pixels must already be in [-1, 1].  Every image must have the
 same size: the metrics other than FID compare pixels directly.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,7 +35,7 @@ def to_model_space(pixels: np.ndarray, *, bits: int | None = None, photometric: 
     array([[ 1., -1.]], dtype=float32)
     """
     if np.issubdtype(pixels.dtype, np.integer):
-        top = float(2 ** bits - 1) if bits else float(np.iinfo(pixels.dtype).max)
+        top = float(2**bits - 1) if bits else float(np.iinfo(pixels.dtype).max)
         image = pixels.astype(np.float64) / (top / 2.0) - 1.0
     else:
         image = pixels.astype(np.float64)
@@ -83,8 +84,10 @@ def load_image_folder(source: str | os.PathLike[str], *, name: str = "folder") -
         raw = read_image(path)
         image = to_model_space(raw.pixels, bits=_bits_stored(path), photometric=raw.photometric)
         if images and image.shape != images[0].shape:
-            raise ValueError(f"{name}: {path} is {image.shape[1]}x{image.shape[0]} px but {files[0]} is "
-                             f"{images[0].shape[1]}x{images[0].shape[0]}; every image must have the same size "
-                             "(crop or resize them first).")
+            raise ValueError(
+                f"{name}: {path} is {image.shape[1]}x{image.shape[0]} px but {files[0]} is "
+                f"{images[0].shape[1]}x{images[0].shape[0]}; every image must have the same size "
+                "(crop or resize them first)."
+            )
         images.append(image)
     return check_image_set(np.stack(images), name=f"{name} {source}"), files

@@ -6,6 +6,7 @@ only, never downloaded); without it the feature rows of Tables 1 and 2 say
 "not computed", and :func:`load_inception_with_note` tells the reader how to
 install the weights.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,11 +42,15 @@ def load_inception_with_note(weights: str | os.PathLike[str] | None = None) -> t
     """
     inception, missing = try_load_inception(weights)
     if inception is None:
-        return None, ("**FID, KID and precision/recall are skipped: the Inception weights are not on this machine "
-                      "(they are never downloaded).** The tables say *not computed*. To compute them:\n\n"
-                      f"```\n{missing}\n```")
-    return inception, ("TF-Inception weights found; FID/KID/precision/recall will be computed "
-                       f"(layout: {inception.memory_format_reason}).")
+        return None, (
+            "**FID, KID and precision/recall are skipped: the Inception weights are not on this machine "
+            "(they are never downloaded).** The tables say *not computed*. To compute them:\n\n"
+            f"```\n{missing}\n```"
+        )
+    return inception, (
+        "TF-Inception weights found; FID/KID/precision/recall will be computed "
+        f"(layout: {inception.memory_format_reason})."
+    )
 
 
 def feature_cache_dir(run_name: str) -> Path:

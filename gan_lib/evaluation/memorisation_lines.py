@@ -6,6 +6,7 @@ exists, and :func:`gan_lib.evaluation.writers.add_memorisation_to_table1` adds
 them to a Table 1 written before it.  Old lines are always replaced, never
 duplicated (they are recognised by :data:`MEMORISATION_PREFIX`).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -43,18 +44,40 @@ def memorisation_rows(memorisation: pd.DataFrame) -> pd.DataFrame:
     rows: dict[str, dict[str, Estimate]] = {}
     for line in memorisation.itertuples(index=False):
         q = float(line.threshold_quantile)
-        rows[f"{MEMORISATION_PREFIX}near-copy fraction ({line.space})"] = {"generated": Estimate(
-            float(line.near_copy_fraction), float(line.near_copy_ci_low), float(line.near_copy_ci_high),
-            int(line.n_generated), int(line.n_train), "Wilson score interval",
-            f"expected {q:g} without memorisation (threshold: {q:g} quantile of {int(line.n_heldout)} held-out "
-            f"DCRs); one-sided binomial p = {float(line.near_copy_p_value):.3g}")}
-        rows[f"{MEMORISATION_PREFIX}DCR AUC vs held-out ({line.space})"] = {"generated": Estimate(
-            float(line.dcr_auc), float(line.dcr_auc_ci_low), float(line.dcr_auc_ci_high), int(line.n_generated),
-            int(line.n_heldout), "percentile bootstrap", "0.5 = generated no closer to train than new real images")}
-        rows[f"{MEMORISATION_PREFIX}membership-inference AUC ({line.space})"] = {"generated": Estimate(
-            float(line.mia_auc), float(line.mia_auc_ci_low), float(line.mia_auc_ci_high), int(line.n_train),
-            int(line.n_heldout), "percentile bootstrap",
-            f"GAN-Leaks: train vs held-out by distance to the {int(line.n_generated)} generated; 0.5 = no leak")}
+        rows[f"{MEMORISATION_PREFIX}near-copy fraction ({line.space})"] = {
+            "generated": Estimate(
+                float(line.near_copy_fraction),
+                float(line.near_copy_ci_low),
+                float(line.near_copy_ci_high),
+                int(line.n_generated),
+                int(line.n_train),
+                "Wilson score interval",
+                f"expected {q:g} without memorisation (threshold: {q:g} quantile of {int(line.n_heldout)} held-out "
+                f"DCRs); one-sided binomial p = {float(line.near_copy_p_value):.3g}",
+            )
+        }
+        rows[f"{MEMORISATION_PREFIX}DCR AUC vs held-out ({line.space})"] = {
+            "generated": Estimate(
+                float(line.dcr_auc),
+                float(line.dcr_auc_ci_low),
+                float(line.dcr_auc_ci_high),
+                int(line.n_generated),
+                int(line.n_heldout),
+                "percentile bootstrap",
+                "0.5 = generated no closer to train than new real images",
+            )
+        }
+        rows[f"{MEMORISATION_PREFIX}membership-inference AUC ({line.space})"] = {
+            "generated": Estimate(
+                float(line.mia_auc),
+                float(line.mia_auc_ci_low),
+                float(line.mia_auc_ci_high),
+                int(line.n_train),
+                int(line.n_heldout),
+                "percentile bootstrap",
+                f"GAN-Leaks: train vs held-out by distance to the {int(line.n_generated)} generated; 0.5 = no leak",
+            )
+        }
     return tidy_table(rows)
 
 

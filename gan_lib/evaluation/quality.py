@@ -26,6 +26,7 @@ real-vs-real floors, so a blurrier generator could score better
 (``docs/results/readers.md``); the quality-vs-time benchmark keeps it beside
 its earlier results.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -39,8 +40,14 @@ from gan_lib.metrics.cnn_reader import cnn_reader
 from .config import EvaluationConfig
 from .spectral_rows import ladder_values, spectral_row_names, spectral_rows
 
-__all__ = ["QUALITY_METRICS", "QUALITY_ROWS", "TABLE1_METRICS", "quality_metrics", "within_set_diversity",
-           "quality_row_label"]
+__all__ = [
+    "QUALITY_METRICS",
+    "QUALITY_ROWS",
+    "TABLE1_METRICS",
+    "quality_metrics",
+    "within_set_diversity",
+    "quality_row_label",
+]
 
 #: Keys of the ``spectral`` metric and their Table 1 labels (against the training set).
 _SPECTRAL_KEYS = dict(zip(("slope", "fine_band", "spectral_reader", "blur_sigma"), spectral_row_names("train")))
@@ -51,19 +58,25 @@ QualityMetric = Callable[[np.ndarray, np.ndarray, EvaluationConfig], dict[str, E
 
 def within_set_diversity(images: np.ndarray, config: EvaluationConfig) -> Estimate:
     """Mean pairwise MS-SSIM within ``images (N, H, W)`` over ``config.diversity_pairs`` pairs, with its interval."""
-    return ms_ssim_diversity(images, max_pairs=config.diversity_pairs, seed=config.seed,
-                             n_resamples=config.n_resamples)
+    return ms_ssim_diversity(images, max_pairs=config.diversity_pairs, seed=config.seed, n_resamples=config.n_resamples)
 
 
 def _swd(images: np.ndarray, train: np.ndarray, config: EvaluationConfig) -> dict[str, Estimate]:
-    result = swd(images, train, max_images=config.swd_max_images, n_bootstrap=config.n_costly_bootstrap,
-                 seed=config.seed)
+    result = swd(
+        images, train, max_images=config.swd_max_images, n_bootstrap=config.n_costly_bootstrap, seed=config.seed
+    )
     return {**{f"swd_{res}px": est for res, est in result.levels.items()}, "swd": result.average}
 
 
 def _spectral(images: np.ndarray, train: np.ndarray, config: EvaluationConfig) -> dict[str, Estimate]:
-    rows = spectral_rows(images, train, reference_name="train", ladder=ladder_values(train),
-                         n_resamples=config.n_resamples, seed=config.seed)
+    rows = spectral_rows(
+        images,
+        train,
+        reference_name="train",
+        ladder=ladder_values(train),
+        n_resamples=config.n_resamples,
+        seed=config.seed,
+    )
     return {key: rows[label] for key, label in _SPECTRAL_KEYS.items()}
 
 
@@ -74,7 +87,8 @@ QUALITY_METRICS: dict[str, QualityMetric] = {
     "spectral": _spectral,
     "cnn_reader": lambda images, train, config: {"cnn_reader": cnn_reader(train, images, seed=config.seed).auc},
     "statistics_reader": lambda images, train, config: {
-        "statistics_reader": statistics_reader(train, images, seed=config.seed).auc},
+        "statistics_reader": statistics_reader(train, images, seed=config.seed).auc
+    },
     "c2st": lambda images, train, config: {"c2st": c2st(train, images, seed=config.seed).auc},
 }
 
@@ -105,8 +119,9 @@ def quality_row_label(key: str) -> str:
     return QUALITY_ROWS[key]
 
 
-def quality_metrics(images: np.ndarray, train: np.ndarray, config: EvaluationConfig, *,
-                    metrics: Sequence[str] = tuple(QUALITY_METRICS)) -> dict[str, Estimate]:
+def quality_metrics(
+    images: np.ndarray, train: np.ndarray, config: EvaluationConfig, *, metrics: Sequence[str] = tuple(QUALITY_METRICS)
+) -> dict[str, Estimate]:
     """The ``metrics`` of :data:`QUALITY_METRICS` for ``images`` against ``train``, in registry order.
 
     Parameters
@@ -134,8 +149,10 @@ def quality_metrics(images: np.ndarray, train: np.ndarray, config: EvaluationCon
     if not np.all(np.isfinite(images)):
         reason = "generated images hold NaN/inf (training diverged)"
         keys = [key for name in metrics for key in (_SPECTRAL_KEYS if name == "spectral" else (name,))]
-        return {key: not_computed(reason, n=len(images), n_reference=None if key in ("diversity", "slope") else
-                                  len(train)) for key in keys}
+        return {
+            key: not_computed(reason, n=len(images), n_reference=None if key in ("diversity", "slope") else len(train))
+            for key in keys
+        }
     out: dict[str, Estimate] = {}
     for name in metrics:
         out.update(QUALITY_METRICS[name](images, train, config))

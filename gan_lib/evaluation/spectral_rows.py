@@ -13,6 +13,7 @@ the same way (:mod:`gan_lib.metrics.spectral`):
   fine-band interval mapped through the same ladder; a value clipped at an
   end of the ladder says so in its note.
 """
+
 from __future__ import annotations
 
 import math
@@ -37,8 +38,7 @@ from gan_lib.metrics.spectral import (
 from .config import EvaluationConfig
 from .image_sets import EvaluationSets
 
-__all__ = ["SLOPE_ROW", "spectral_row_names", "ladder_values", "blur_sigma_estimate", "spectral_rows",
-           "spectral_table"]
+__all__ = ["SLOPE_ROW", "spectral_row_names", "ladder_values", "blur_sigma_estimate", "spectral_rows", "spectral_table"]
 
 #: Row label of the within-set slope (its band, 2-24 cycles/patch from 64 px up, is in each row's note).
 SLOPE_ROW = "spectral slope beta (power ~ f^-beta), median"
@@ -52,8 +52,12 @@ def spectral_row_names(reference: str) -> tuple[str, str, str, str]:
     >>> spectral_row_names("train")[1]
     'fine-band power (>= 16 cycles/patch) vs train [dB]'
     """
-    return (SLOPE_ROW, f"fine-band power (>= {FINE_BAND_MIN:g} cycles/patch) vs {reference} [dB]",
-            f"spectral-reader AUC vs {reference}", f"blur-equivalent sigma of {reference} [px], from fine band")
+    return (
+        SLOPE_ROW,
+        f"fine-band power (>= {FINE_BAND_MIN:g} cycles/patch) vs {reference} [dB]",
+        f"spectral-reader AUC vs {reference}",
+        f"blur-equivalent sigma of {reference} [px], from fine band",
+    )
 
 
 def ladder_values(reference: np.ndarray, *, sigmas: tuple[float, ...] = LADDER_SIGMAS) -> dict[float, float]:
@@ -81,19 +85,27 @@ def blur_sigma_estimate(fine_band: Estimate, ladder: dict[float, float]) -> Esti
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LadderRangeWarning)
-        value, *ends = (blur_equivalent_sigma(v, ladder) for v in (fine_band.value, fine_band.ci_low,
-                                                                      fine_band.ci_high))
+        value, *ends = (
+            blur_equivalent_sigma(v, ladder) for v in (fine_band.value, fine_band.ci_low, fine_band.ci_high)
+        )
     low, high = (min(ends), max(ends)) if not any(math.isnan(e) for e in ends) else (math.nan, math.nan)
     clipped = any(issubclass(w.category, LadderRangeWarning) for w in caught)
     rungs = ", ".join(f"{s:g}: {v:.1f} dB" for s, v in ladder.items())
-    note = (f"fine band mapped onto the blur ladder ({rungs}); "
-            + ("clipped at an end of the ladder (beyond it: at least that sharp / blurred)" if clipped else
-               "interpolated"))
+    note = f"fine band mapped onto the blur ladder ({rungs}); " + (
+        "clipped at an end of the ladder (beyond it: at least that sharp / blurred)" if clipped else "interpolated"
+    )
     return Estimate(value, low, high, fine_band.n, fine_band.n_reference, fine_band.ci_method, note)
 
 
-def spectral_rows(images: np.ndarray, reference: np.ndarray, *, reference_name: str,
-                  ladder: dict[float, float], n_resamples: int = 1000, seed: int = 0) -> dict[str, Estimate]:
+def spectral_rows(
+    images: np.ndarray,
+    reference: np.ndarray,
+    *,
+    reference_name: str,
+    ladder: dict[float, float],
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, Estimate]:
     """The four spectral rows of one set against ``reference`` (labels from :func:`spectral_row_names`).
 
     Parameters
@@ -113,9 +125,12 @@ def spectral_rows(images: np.ndarray, reference: np.ndarray, *, reference_name: 
     """
     slope, fine, reader, sigma = spectral_row_names(reference_name)
     fine_band = fine_band_estimate(images, reference, n_resamples=n_resamples, seed=seed)
-    return {slope: slope_estimate(images, seed=seed), fine: fine_band,
-            reader: spectral_reader_auc(images, reference, seed=seed),
-            sigma: blur_sigma_estimate(fine_band, ladder)}
+    return {
+        slope: slope_estimate(images, seed=seed),
+        fine: fine_band,
+        reader: spectral_reader_auc(images, reference, seed=seed),
+        sigma: blur_sigma_estimate(fine_band, ladder),
+    }
 
 
 def spectral_table(sets: EvaluationSets, config: EvaluationConfig) -> pd.DataFrame:
@@ -129,8 +144,9 @@ def spectral_table(sets: EvaluationSets, config: EvaluationConfig) -> pd.DataFra
     for column, images in sets.compared().items():
         if images is None:
             continue
-        for metric, estimate in spectral_rows(images, sets.train, reference_name="train", ladder=ladder,
-                                              n_resamples=config.n_resamples, seed=config.seed).items():
+        for metric, estimate in spectral_rows(
+            images, sets.train, reference_name="train", ladder=ladder, n_resamples=config.n_resamples, seed=config.seed
+        ).items():
             rows.setdefault(metric, {})[column] = estimate
     rows[SLOPE_ROW]["train"] = slope_estimate(sets.train, seed=config.seed)
     return tidy_table(rows)

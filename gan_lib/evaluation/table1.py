@@ -12,6 +12,7 @@ real-vs-real floors, so a blurrier generator could score better
 (same-patient floor), ``test`` (other-patient floor) and ``train`` (within-set
 rows).  :func:`gan_lib.evaluation.writers.save_table1` writes it.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,12 +45,18 @@ from .quality import QUALITY_ROWS, TABLE1_METRICS, quality_metrics, quality_row_
 __all__ = ["FEATURE_ROWS", "nearest_train_scores", "metrics_table"]
 
 #: Table 1's rows in the TF-Inception pool3 space, each naming it (metric key -> row label).
-FEATURE_ROWS: dict[str, str] = {metric: f"{metric} (Inception TF-2015)"
-                                 for metric in ("FID", "KID", "precision", "recall")}
+FEATURE_ROWS: dict[str, str] = {
+    metric: f"{metric} (Inception TF-2015)" for metric in ("FID", "KID", "precision", "recall")
+}
 
 _TABLE1_ROWS = (
-    "MSE, nearest train image", "SSIM, nearest train image", "MSE, random train image", "SSIM, random train image",
-    "MPV [0-255]", "MPVD vs train [0-255]", *FEATURE_ROWS.values(),
+    "MSE, nearest train image",
+    "SSIM, nearest train image",
+    "MSE, random train image",
+    "SSIM, random train image",
+    "MPV [0-255]",
+    "MPVD vs train [0-255]",
+    *FEATURE_ROWS.values(),
     *(label for key, label in QUALITY_ROWS.items() if key != "c2st"),
 )
 
@@ -150,8 +157,11 @@ def nearest_train_scores(sets: EvaluationSets, config: EvaluationConfig) -> dict
         Column (``generated``, ``heldout``, ``test``; absent splits left out) →
         :class:`~gan_lib.metrics.pixel.NearestRealScores` of that set against ``sets.train``.
     """
-    return {column: _nearest_of(images, sets.train, config)
-            for column, images in sets.compared().items() if images is not None}
+    return {
+        column: _nearest_of(images, sets.train, config)
+        for column, images in sets.compared().items()
+        if images is not None
+    }
 
 
 def _completed_nearest(
@@ -163,14 +173,21 @@ def _completed_nearest(
     resamples = f"percentile bootstrap, {config.n_resamples} resamples"
     for column, scores in given.items():
         images = compared.get(column)
-        if (images is None or (scores.mse.n, scores.mse.n_reference) != (len(images), len(sets.train))
-                or scores.mse.ci_method not in ("", resamples)):
+        if (
+            images is None
+            or (scores.mse.n, scores.mse.n_reference) != (len(images), len(sets.train))
+            or scores.mse.ci_method not in ("", resamples)
+        ):
             raise ValueError(
                 f"metrics_table: nearest[{column!r}] does not belong to these sets and config (it holds "
                 f"{scores.mse.n} images vs {scores.mse.n_reference}, {scores.mse.ci_method or 'no interval'}); "
-                "pass nearest=nearest_train_scores(sets, config), or leave nearest out.")
-    return {column: given[column] if column in given else _nearest_of(images, sets.train, config)
-            for column, images in compared.items() if images is not None}
+                "pass nearest=nearest_train_scores(sets, config), or leave nearest out."
+            )
+    return {
+        column: given[column] if column in given else _nearest_of(images, sets.train, config)
+        for column, images in compared.items()
+        if images is not None
+    }
 
 
 def _nearest_of(images: np.ndarray, train: np.ndarray, config: EvaluationConfig) -> NearestRealScores:
@@ -198,26 +215,36 @@ def _inception_extractor(
 
 
 def _feature_rows(
-    images: np.ndarray, features_train: np.ndarray | None, config: EvaluationConfig,
-    features_of: Callable[[np.ndarray], np.ndarray], missing: str,
+    images: np.ndarray,
+    features_train: np.ndarray | None,
+    config: EvaluationConfig,
+    features_of: Callable[[np.ndarray], np.ndarray],
+    missing: str,
 ) -> dict[str, Estimate]:
     """FID, KID, precision and recall of one set against train (or "not computed" rows)."""
     if features_train is None:
         return {label: not_computed(missing) for label in FEATURE_ROWS.values()}
     features = features_of(images)
     try:
-        fid_estimate = fid(features, features_train, min_images=config.fid_min_images,
-                           n_bootstrap=config.n_costly_bootstrap, seed=config.seed)
+        fid_estimate = fid(
+            features,
+            features_train,
+            min_images=config.fid_min_images,
+            n_bootstrap=config.n_costly_bootstrap,
+            seed=config.seed,
+        )
     except TooFewImagesError:
         fid_estimate = not_computed(
             f"needs >= {config.fid_min_images} images per set; have {len(features)} and {len(features_train)}",
-            n=len(features), n_reference=len(features_train),
+            n=len(features),
+            n_reference=len(features_train),
         )
     pr = precision_recall(features, features_train, k=config.pr_k)
     return {
         FEATURE_ROWS["FID"]: fid_estimate,
-        FEATURE_ROWS["KID"]: kid(features, features_train, subset_size=config.kid_subset_size,
-                                 n_subsets=config.kid_subsets, seed=config.seed),
+        FEATURE_ROWS["KID"]: kid(
+            features, features_train, subset_size=config.kid_subset_size, n_subsets=config.kid_subsets, seed=config.seed
+        ),
         FEATURE_ROWS["precision"]: pr["precision"],
         FEATURE_ROWS["recall"]: pr["recall"],
     }

@@ -5,6 +5,7 @@ One row per set: the generated set as sampled, one per denoising method of
 train like the generated ones) and ``train`` itself (within-set values).
 :func:`gan_lib.evaluation.writers.save_table2` writes it.
 """
+
 from __future__ import annotations
 
 import os
@@ -77,13 +78,18 @@ def compare_denoisers(
     if unknown:
         raise ValueError(f"compare_denoisers: params given for method(s) {unknown} not in methods={list(methods)}.")
     denoised = {method: denoise(generated, method, **params.get(method, {})) for method in methods}
-    candidates: dict[str, np.ndarray | None] = {"generated": generated, **denoised,
-                                                 "heldout": sets.heldout, "test": sets.test}
+    candidates: dict[str, np.ndarray | None] = {
+        "generated": generated,
+        **denoised,
+        "heldout": sets.heldout,
+        "test": sets.test,
+    }
     threshold = edge_threshold_of(sets.train, config)
     train_features = texture_features(sets.train, config, edge_threshold=threshold)
     largest = max(len(images) for images in candidates.values() if images is not None)
-    fid_of = _fid_against_train(sets.train, config, largest=largest, inception=inception,
-                                missing=inception_missing, feature_cache=feature_cache)
+    fid_of = _fid_against_train(
+        sets.train, config, largest=largest, inception=inception, missing=inception_missing, feature_cache=feature_cache
+    )
     rows: dict[str, dict[str, Estimate]] = {}
     for name, images in candidates.items():
         if images is None:
@@ -101,7 +107,11 @@ def compare_denoisers(
 
 
 def _denoising_row(
-    images: np.ndarray, train: np.ndarray, train_features: pd.DataFrame, config: EvaluationConfig, *,
+    images: np.ndarray,
+    train: np.ndarray,
+    train_features: pd.DataFrame,
+    config: EvaluationConfig,
+    *,
     edge_threshold: float,
 ) -> dict[str, Estimate]:
     """Table 2's columns but FID for one set against ``train`` (its texture features already in ``train_features``)."""
@@ -114,13 +124,19 @@ def _denoising_row(
         "MPVD vs train [0-255]": mpvd(images, train, n_resamples=boot, seed=seed),
         "SSIM, nearest train image": nearest_real_scores(images, train, n_resamples=boot, seed=seed).ssim,
         "edge density": bootstrap_mean(table["edge_density"].to_numpy(), n_resamples=boot, seed=seed),
-        "GLCM shift vs train": texture_shift(table, train_features, columns=glcm_columns,
-                                             n_resamples=config.texture_resamples, seed=seed),
+        "GLCM shift vs train": texture_shift(
+            table, train_features, columns=glcm_columns, n_resamples=config.texture_resamples, seed=seed
+        ),
     }
 
 
 def _fid_against_train(
-    train: np.ndarray, config: EvaluationConfig, *, largest: int, inception: Any, missing: str,
+    train: np.ndarray,
+    config: EvaluationConfig,
+    *,
+    largest: int,
+    inception: Any,
+    missing: str,
     feature_cache: str | os.PathLike[str] | None,
 ) -> Callable[[np.ndarray], Estimate]:
     """``images -> Estimate``: Table 2's FID cell against ``train``, or "not computed" and why.
@@ -130,16 +146,25 @@ def _fid_against_train(
     ``config.fid_min_images``.
     """
     fid_possible = min(len(train), largest) >= config.fid_min_images
-    features_train = (inception_features(train, model=inception, cache_dir=feature_cache)
-                      if inception is not None and fid_possible else None)
+    features_train = (
+        inception_features(train, model=inception, cache_dir=feature_cache)
+        if inception is not None and fid_possible
+        else None
+    )
 
     def fid_of(images: np.ndarray) -> Estimate:
         if inception is None:
             return not_computed(missing)
         if features_train is None or len(images) < config.fid_min_images:
-            return not_computed(f"needs >= {config.fid_min_images} images per set", n=len(images),
-                                n_reference=len(train))
-        return fid(inception_features(images, model=inception, cache_dir=feature_cache), features_train,
-                   min_images=config.fid_min_images, n_bootstrap=config.n_costly_bootstrap, seed=config.seed)
+            return not_computed(
+                f"needs >= {config.fid_min_images} images per set", n=len(images), n_reference=len(train)
+            )
+        return fid(
+            inception_features(images, model=inception, cache_dir=feature_cache),
+            features_train,
+            min_images=config.fid_min_images,
+            n_bootstrap=config.n_costly_bootstrap,
+            seed=config.seed,
+        )
 
     return fid_of

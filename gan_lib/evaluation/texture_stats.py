@@ -7,6 +7,7 @@ by feature (KS test and Wasserstein-1, :func:`gan_lib.texture.texture_statistics
 and summarised as one number, the mean Wasserstein-1 shift in training
 standard deviations (:func:`gan_lib.texture.texture_shift`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -72,7 +73,8 @@ def texture_comparison(
     named = {**sets.compared(), "train": sets.train}
     features = {
         name: texture_features(images, config, edge_threshold=threshold)
-        for name, images in named.items() if images is not None
+        for name, images in named.items()
+        if images is not None
     }
     return features, texture_statistics(features, reference="train"), threshold
 

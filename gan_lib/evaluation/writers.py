@@ -9,6 +9,7 @@
 The CSV files hold the tidy tables (every number with its interval and sizes),
 the ``.tex`` files the formatted ones (value [95 % CI] (n)).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -45,9 +46,13 @@ def save_table1(run_name: str, table: pd.DataFrame) -> tuple[Path, Path]:
     if folder.config_path.exists():
         recipe = " (training recipe: " + recipe_label(folder.read_config()["train"]).replace("_", r"\_") + ")"
     return write_table(
-        table, display_table(table, headers=TABLE1_COLUMNS), run_paths(run_name).tables / "table1_metrics",
-        caption=(f"Evaluation metrics of the WGAN-GP generator{recipe} against the real training set, next to real "
-                 "held-out views of the training patient and another patient's images (value [95\\% CI] (n))."),
+        table,
+        display_table(table, headers=TABLE1_COLUMNS),
+        run_paths(run_name).tables / "table1_metrics",
+        caption=(
+            f"Evaluation metrics of the WGAN-GP generator{recipe} against the real training set, next to real "
+            "held-out views of the training patient and another patient's images (value [95\\% CI] (n))."
+        ),
         label="tab:metrics",
     )
 
@@ -69,9 +74,13 @@ def save_table2(run_name: str, table: pd.DataFrame) -> tuple[Path, Path]:
     """Write Table 2 to ``runs/<run_name>/tables/table2_denoising.csv/.tex`` (methods as rows)."""
     display = display_table(table, row_name="method", column_name="metric")
     return write_table(
-        table, display, run_paths(run_name).tables / "table2_denoising",
-        caption=("Denoising the generated images: MPV, MPVD and what each method costs in texture, "
-                 "with the real sets for reference (value [95\\% CI] (n))."),
+        table,
+        display,
+        run_paths(run_name).tables / "table2_denoising",
+        caption=(
+            "Denoising the generated images: MPV, MPVD and what each method costs in texture, "
+            "with the real sets for reference (value [95\\% CI] (n))."
+        ),
         label="tab:denoising",
     )
 

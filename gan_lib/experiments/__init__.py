@@ -12,6 +12,7 @@
 - :mod:`~gan_lib.experiments.features`, :mod:`~gan_lib.experiments.spaces` — named feature spaces;
 - :mod:`~gan_lib.experiments.config` — :class:`ExperimentConfig` with QUICK/FULL profiles.
 """
+
 from gan_lib.experiments.config import FULL, QUICK, ExperimentConfig, experiment_config
 
 __all__ = ["ExperimentConfig", "QUICK", "FULL", "experiment_config"]

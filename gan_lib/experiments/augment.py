@@ -24,6 +24,7 @@ References
    convolutional neural networks applied to visual document analysis",
    ICDAR 2003. doi:10.1109/ICDAR.2003.1227801
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -63,8 +64,9 @@ def _elastic(image: np.ndarray, rng: np.random.Generator, *, alpha: float, sigma
     return ndimage.map_coordinates(image, [rows + fields[0], cols + fields[1]], order=1, mode="reflect")
 
 
-def augment_image(image: np.ndarray, rng: np.random.Generator, *,
-                  config: AugmentConfig = AugmentConfig()) -> np.ndarray:
+def augment_image(
+    image: np.ndarray, rng: np.random.Generator, *, config: AugmentConfig = AugmentConfig()
+) -> np.ndarray:
     """Apply one random draw of the traditional augmentations to an ``(H, W)`` image in [-1, 1].
 
     Parameters

@@ -17,6 +17,7 @@ Evaluation reports, on the held-out patient's images:
 each with a stratified bootstrap 95 % confidence interval over test images
 (positives and negatives resampled separately, so each replicate has both).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,8 +66,12 @@ def small_cnn(*, width: int = 16) -> nn.Module:
     chans = [1, width, 2 * width, 4 * width, 4 * width]
     layers: list[nn.Module] = []
     for c_in, c_out in zip(chans[:-1], chans[1:]):
-        layers += [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
-                   nn.MaxPool2d(2)]
+        layers += [
+            nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),
+        ]
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(chans[-1], 1), nn.Flatten(0))
 
 
@@ -152,8 +157,10 @@ def predict_proba(model: nn.Module, images: np.ndarray, *, batch_size: int = 256
     """Lesion probabilities ``float64 (N,)`` in [0, 1] for an ``(N, H, W)`` set in [-1, 1]."""
     images = check_image_set(images, name="predict_proba: images")
     model.eval()
-    out = [torch.sigmoid(model(torch.from_numpy(images[i : i + batch_size]).unsqueeze(1))).double().numpy()
-           for i in range(0, len(images), batch_size)]
+    out = [
+        torch.sigmoid(model(torch.from_numpy(images[i : i + batch_size]).unsqueeze(1))).double().numpy()
+        for i in range(0, len(images), batch_size)
+    ]
     return np.concatenate(out)
 
 
@@ -233,11 +240,15 @@ def evaluate_predictions(
     pos_scores, neg_scores = scores[labels == 1], scores[labels == 0]
     point = {key: float(v[0]) for key, v in _batched_metrics(pos_scores[None], neg_scores[None], specificity).items()}
     rng = np.random.default_rng(seed)
-    boot = _batched_metrics(
-        rng.choice(pos_scores, (n_bootstrap, len(pos_scores))),
-        rng.choice(neg_scores, (n_bootstrap, len(neg_scores))),
-        specificity,
-    ) if n_bootstrap > 0 else None
+    boot = (
+        _batched_metrics(
+            rng.choice(pos_scores, (n_bootstrap, len(pos_scores))),
+            rng.choice(neg_scores, (n_bootstrap, len(neg_scores))),
+            specificity,
+        )
+        if n_bootstrap > 0
+        else None
+    )
     out: dict[str, float] = {}
     for key, value in point.items():
         low, high = (float("nan"),) * 2 if boot is None else percentile_interval(boot[key], confidence=confidence)

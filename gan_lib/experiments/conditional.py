@@ -28,6 +28,7 @@ training run folders (``config.json``, ``checkpoints/last.pt``,
 as ``<cache_root>/pool_class_<label>.npy`` with a JSON stamp (count, seed,
 checkpoint time) so re-running the notebook reuses it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,19 +48,38 @@ from ..config import RunPaths
 from ..imaging import check_image_set
 from .labelled import LabelledSet
 
-__all__ = ["GENERATOR_FIELDS", "generators_root", "class_gan_config", "conditional_gan_config", "class_run_dir",
-           "conditional_run_dir",
-           "train_class_generators", "train_conditional_generator", "generate_class_pools"]
+__all__ = [
+    "GENERATOR_FIELDS",
+    "generators_root",
+    "class_gan_config",
+    "conditional_gan_config",
+    "class_run_dir",
+    "conditional_run_dir",
+    "train_class_generators",
+    "train_conditional_generator",
+    "generate_class_pools",
+]
 
 #: The ``ExperimentConfig`` fields that define the labelled task's training images and the generators trained on them.
 GENERATOR_FIELDS: tuple[str, ...] = (
-    "lesion_kinds", "contrast", "radius_fraction", "positive_fraction", "task_image_size", "max_task_images",
-    "class_gan_profile", "class_gan_steps", "conditional_gan_steps", "class_gan_batch_size",
+    "lesion_kinds",
+    "contrast",
+    "radius_fraction",
+    "positive_fraction",
+    "task_image_size",
+    "max_task_images",
+    "class_gan_profile",
+    "class_gan_steps",
+    "conditional_gan_steps",
+    "class_gan_batch_size",
 )
 
 #: The networks of the class-conditional generator (``TrainConfig`` fields).
-CONDITIONAL_NETWORKS: dict[str, Any] = {"generator": "conditional_hybrid_generator", "critic": "projection_critic",
-                                        "num_classes": 2}
+CONDITIONAL_NETWORKS: dict[str, Any] = {
+    "generator": "conditional_hybrid_generator",
+    "critic": "projection_critic",
+    "num_classes": 2,
+}
 
 
 def generators_root(run_folder: str | Path, config: Any, *, seed: int, labelled_manifest: str = "") -> Path:
@@ -86,16 +106,27 @@ def class_gan_config(profile: str, *, image_size: int, steps: int, batch_size: i
     # Checkpoints and sample grids only at the end: these runs are short and numerous.  One torch thread: on the
     # shared 2-core box a 32-px class generator ran at 0.56 s/step with 1 thread and 7-15 s/step with 2
     # (threads spin-waiting under load); on an idle machine the difference is small.
-    return train_config_for_profile(profile, {"image_size": image_size, "steps": steps, "batch_size": batch_size,
-                                              "seed": seed, "sample_every": steps, "checkpoint_every": steps,
-                                              "num_threads": 1})
+    return train_config_for_profile(
+        profile,
+        {
+            "image_size": image_size,
+            "steps": steps,
+            "batch_size": batch_size,
+            "seed": seed,
+            "sample_every": steps,
+            "checkpoint_every": steps,
+            "num_threads": 1,
+        },
+    )
 
 
 def conditional_gan_config(profile: str, *, image_size: int, steps: int, batch_size: int, seed: int = 0) -> Any:
     """:func:`class_gan_config` with the class-conditional networks of :mod:`gan_lib.models.conditional`."""
 
-    return apply_overrides(class_gan_config(profile, image_size=image_size, steps=steps, batch_size=batch_size,
-                                            seed=seed), CONDITIONAL_NETWORKS)
+    return apply_overrides(
+        class_gan_config(profile, image_size=image_size, steps=steps, batch_size=batch_size, seed=seed),
+        CONDITIONAL_NETWORKS,
+    )
 
 
 def class_run_dir(root: str | Path, label: int) -> Path:
@@ -137,8 +168,9 @@ def train_class_generators(
 
     checkpoints = {}
     for label in (0, 1):
-        images = check_image_set(train.of_class(label), name=f"train_class_generators: class {label} images",
-                                 min_count=2)
+        images = check_image_set(
+            train.of_class(label), name=f"train_class_generators: class {label} images", min_count=2
+        )
         folder = class_run_dir(root, label)
         has_checkpoint = RunPaths(folder).last_checkpoint.exists()
         train_gan(train_config, images, folder, resume=resume and has_checkpoint)
@@ -161,8 +193,10 @@ def train_conditional_generator(
     """
 
     if getattr(train_config, "num_classes", 0) != 2:
-        raise ValueError("train_conditional_generator: train_config must be class-conditional with 2 classes; "
-                         "build it with conditional_gan_config(...).")
+        raise ValueError(
+            "train_conditional_generator: train_config must be class-conditional with 2 classes; "
+            "build it with conditional_gan_config(...)."
+        )
     images = check_image_set(train.images, name="train_conditional_generator: images", min_count=2)
     folder = conditional_run_dir(root)
     has_checkpoint = RunPaths(folder).last_checkpoint.exists()
@@ -189,11 +223,15 @@ def generate_class_pools(
     for label, checkpoint in checkpoints.items():
         checkpoint = Path(checkpoint)
         if not checkpoint.is_file():
-            raise FileNotFoundError(f"generate_class_pools: no checkpoint {checkpoint}; train the class generators "
-                                    "first (train_class_generators).")
+            raise FileNotFoundError(
+                f"generate_class_pools: no checkpoint {checkpoint}; train the class generators "
+                "first (train_class_generators)."
+            )
         conditional = load_checkpoint(checkpoint)["train_config"].get("num_classes", 0) > 0
         options = {"seed": seed + label, "labels": label if conditional else None}
-        pools[label] = (generate(checkpoint, n_per_class, **options) if cache_root is None else
-                        cached_generate(checkpoint, n_per_class, **options,
-                                        cache=Path(cache_root) / f"pool_class_{label}"))
+        pools[label] = (
+            generate(checkpoint, n_per_class, **options)
+            if cache_root is None
+            else cached_generate(checkpoint, n_per_class, **options, cache=Path(cache_root) / f"pool_class_{label}")
+        )
     return pools

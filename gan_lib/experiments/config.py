@@ -8,6 +8,7 @@ generators trained 2000 steps), sized to finish in about an hour on that CPU.
 Apply a profile with ``experiment_config("quick")`` or override single fields
 with :func:`gan_lib.config.apply_overrides`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -62,14 +63,18 @@ class ExperimentConfig:
 
     def __post_init__(self) -> None:
         if self.feature_space not in FEATURE_SPACES:
-            raise ValueError(f"ExperimentConfig: feature_space must be one of {FEATURE_SPACES}; "
-                             f"got {self.feature_space!r}.")
+            raise ValueError(
+                f"ExperimentConfig: feature_space must be one of {FEATURE_SPACES}; got {self.feature_space!r}."
+            )
         if not 0.0 < self.positive_fraction < 1.0:
-            raise ValueError(f"ExperimentConfig: positive_fraction must lie in (0, 1), e.g. 0.1 for a rare finding; "
-                             f"got {self.positive_fraction!r}.")
+            raise ValueError(
+                f"ExperimentConfig: positive_fraction must lie in (0, 1), e.g. 0.1 for a rare finding; "
+                f"got {self.positive_fraction!r}."
+            )
         if self.class_gan_profile not in PROFILES:
-            raise ValueError(f"ExperimentConfig: class_gan_profile must be one of {PROFILES}; "
-                             f"got {self.class_gan_profile!r}.")
+            raise ValueError(
+                f"ExperimentConfig: class_gan_profile must be one of {PROFILES}; got {self.class_gan_profile!r}."
+            )
 
 
 #: Toy scale for the pipeline and the notebook tests (2-3 min for 08 + 09 on 2 CPU cores).  The class generators'

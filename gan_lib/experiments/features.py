@@ -15,6 +15,7 @@ a weight-free substitute is never mistaken for Inception:
 * ``"inception-pool3"`` — the 2048-d pool3 features of pytorch-fid's Inception,
   via ``gan_lib.metrics`` and only when its weights are on disk.
 """
+
 from __future__ import annotations
 
 import numpy as np

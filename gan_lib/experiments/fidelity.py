@@ -12,6 +12,7 @@ samples carry their label as well as real images do scores like them; one
 whose positives are smooth tissue scores like a coin with the classifier's
 bias.
 """
+
 from __future__ import annotations
 
 from typing import Mapping
@@ -68,6 +69,14 @@ def label_fidelity(
             p_intended = p_positive if label == 1 else 1.0 - p_positive
             assigned = int(((p_positive >= threshold) == bool(label)).sum())
             share = proportion_estimate(assigned, len(images), method="wilson", confidence=confidence)
-            rows.append({"source": source, "label": int(label), "n": len(images), "n_assigned": assigned,
-                         **estimate_columns("share", share), "mean_probability": float(p_intended.mean())})
+            rows.append(
+                {
+                    "source": source,
+                    "label": int(label),
+                    "n": len(images),
+                    "n_assigned": assigned,
+                    **estimate_columns("share", share),
+                    "mean_probability": float(p_intended.mean()),
+                }
+            )
     return pd.DataFrame(rows)

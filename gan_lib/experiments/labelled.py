@@ -16,6 +16,7 @@ Two sources give the same :class:`LabelledSet` (images, 0/1 labels, patient ids)
   (``train``/``test``).  :func:`split_by_patient` then splits by patient when
   the manifest has no ``split`` column.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -127,13 +128,21 @@ def insert_lesions(
     for i in range(n):
         row: dict = {"label": int(labels[i])}
         if labels[i]:
-            spec = random_lesion_spec(images.shape[1:], rng, kinds=kinds, contrast=contrast,
-                                      radius_fraction=radius_fraction)
+            spec = random_lesion_spec(
+                images.shape[1:], rng, kinds=kinds, contrast=contrast, radius_fraction=radius_fraction
+            )
             out[i] = insert_lesion(images[i], spec)
             # What survives clipping at 1: in bright (dense) tissue a lesion can be partly or wholly invisible.
             delivered = float((out[i].astype(np.float64) - images[i]).max())
-            row.update(kind=spec.kind, center_row=spec.center[0], center_col=spec.center[1], radius=spec.radius,
-                       contrast=spec.contrast, delivered_contrast=delivered, lesion_seed=spec.seed)
+            row.update(
+                kind=spec.kind,
+                center_row=spec.center[0],
+                center_col=spec.center[1],
+                radius=spec.radius,
+                contrast=spec.contrast,
+                delivered_contrast=delivered,
+                lesion_seed=spec.seed,
+            )
         rows.append(row)
     return out, labels, pd.DataFrame(rows)
 
@@ -182,16 +191,24 @@ def lesion_task(
                 f"both {splits}. Prepare data with at least two patients."
             )
         if len(rows) != len(images):
-            raise ValueError(f"lesion_task: manifest has {len(rows)} rows for split {split!r} but images() "
-                             f"returned {len(images)}; the prepared dataset is inconsistent, re-prepare it.")
+            raise ValueError(
+                f"lesion_task: manifest has {len(rows)} rows for split {split!r} but images() "
+                f"returned {len(images)}; the prepared dataset is inconsistent, re-prepare it."
+            )
         keep = np.arange(len(images))
         if max_images and len(images) > max_images:
             keep = np.sort(np.random.default_rng(seed + offset).choice(len(images), max_images, replace=False))
         images, rows = images[keep], rows.iloc[keep]
         if image_size and image_size != images.shape[1]:
             images = np.clip(np.stack([resize(img, (image_size, image_size)) for img in images]), -1, 1)
-        lesioned, labels, info = insert_lesions(images, seed=seed + offset, kinds=kinds, contrast=contrast,
-                                                radius_fraction=radius_fraction, positive_fraction=positive_fraction)
+        lesioned, labels, info = insert_lesions(
+            images,
+            seed=seed + offset,
+            kinds=kinds,
+            contrast=contrast,
+            radius_fraction=radius_fraction,
+            positive_fraction=positive_fraction,
+        )
         info.insert(0, "source_index", rows["index"].to_numpy() if "index" in rows else np.arange(len(rows)))
         out[split] = LabelledSet(lesioned, labels, rows["patient_id"].astype(str).to_numpy(), info)
     return out
@@ -251,8 +268,12 @@ def load_labelled_manifest(csv_path: str | Path, *, image_size: int) -> Labelled
         )
     paths = [Path(p) if Path(p).is_absolute() else csv_path.parent / p for p in table["path"].astype(str)]
     images = np.stack([read_labelled_image(p, image_size=image_size) for p in paths])
-    return LabelledSet(images, labels.to_numpy(dtype=np.int64), table["patient_id"].astype(str).to_numpy(),
-                       table.reset_index(drop=True))
+    return LabelledSet(
+        images,
+        labels.to_numpy(dtype=np.int64),
+        table["patient_id"].astype(str).to_numpy(),
+        table.reset_index(drop=True),
+    )
 
 
 def split_by_patient(labelled: LabelledSet, *, test_fraction: float = 0.3, seed: int = 0) -> dict[str, LabelledSet]:
@@ -262,8 +283,10 @@ def split_by_patient(labelled: LabelledSet, *, test_fraction: float = 0.3, seed:
         parts = {name: labelled.subset(np.flatnonzero(split == name)) for name in ("train", "test")}
         overlap = set(parts["train"].patient_ids) & set(parts["test"].patient_ids)
         if overlap:
-            raise ValueError(f"split_by_patient: the manifest's split puts patient(s) {sorted(overlap)[:3]} in both "
-                             "train and test; fix the split column or drop it to split automatically.")
+            raise ValueError(
+                f"split_by_patient: the manifest's split puts patient(s) {sorted(overlap)[:3]} in both "
+                "train and test; fix the split column or drop it to split automatically."
+            )
     else:
         if len(np.unique(labelled.patient_ids)) < 2:
             raise ValueError("split_by_patient: need images of at least two patients to split by patient.")
@@ -272,6 +295,7 @@ def split_by_patient(labelled: LabelledSet, *, test_fraction: float = 0.3, seed:
         parts = {"train": labelled.subset(train_idx), "test": labelled.subset(test_idx)}
     for name, part in parts.items():
         if len(np.unique(part.labels)) < 2:
-            raise ValueError(f"split_by_patient: the {name} split holds only one class; use more patients or "
-                             "another seed.")
+            raise ValueError(
+                f"split_by_patient: the {name} split holds only one class; use more patients or another seed."
+            )
     return parts

@@ -45,6 +45,7 @@ References
    in digital mammography", Med. Phys. 39(6):3202-3213, 2012.
    doi:10.1118/1.4718571
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -187,8 +188,9 @@ def spiculated_mass_profile(
     rng = np.random.default_rng(seed)
     # Evenly spread angles with a random jitter, so spicules do not bunch up.
     base = np.linspace(0.0, 2 * np.pi, n_spicules, endpoint=False)
-    angles = (base + rng.uniform(0, 2 * np.pi)
-              + rng.uniform(-0.3, 0.3, size=n_spicules) * (2 * np.pi / max(n_spicules, 1)))
+    angles = (
+        base + rng.uniform(0, 2 * np.pi) + rng.uniform(-0.3, 0.3, size=n_spicules) * (2 * np.pi / max(n_spicules, 1))
+    )
     for angle in angles:
         ur, uc = np.sin(angle), np.cos(angle)
         along = dr * ur + dc * uc  # position along the axis, pixels
@@ -313,8 +315,11 @@ def random_lesion_spec(
         raise ValueError(f"kinds must be a non-empty subset of {LESION_KINDS}; got {kinds!r}.")
     h, w = shape
     kind = str(rng.choice(list(kinds)))
-    center = (float(rng.uniform(margin_fraction * h, (1 - margin_fraction) * h)),
-              float(rng.uniform(margin_fraction * w, (1 - margin_fraction) * w)))
+    center = (
+        float(rng.uniform(margin_fraction * h, (1 - margin_fraction) * h)),
+        float(rng.uniform(margin_fraction * w, (1 - margin_fraction) * w)),
+    )
     radius = float(rng.uniform(*radius_fraction) * min(h, w))
-    return LesionSpec(kind=kind, center=center, radius=max(radius, 1.0), contrast=float(contrast),
-                      seed=int(rng.integers(2**31)))
+    return LesionSpec(
+        kind=kind, center=center, radius=max(radius, 1.0), contrast=float(contrast), seed=int(rng.integers(2**31))
+    )

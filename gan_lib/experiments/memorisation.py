@@ -38,6 +38,7 @@ References
    inference attacks against generative models", ACM CCS 2020.
    doi:10.1145/3372297.3417238
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -219,20 +220,39 @@ def training_views(train: np.ndarray, *, horizontal_flips: bool = True) -> tuple
 def closest_pairs(result: MemorisationResult, *, k: int = 8) -> pd.DataFrame:
     """The ``k`` generated images closest to a training image: ``generated_index, train_index, dcr, flagged``."""
     order = np.argsort(result.dcr_generated)[:k]
-    return pd.DataFrame({
-        "generated_index": order,
-        "train_index": result.nearest_train_of_generated[order],
-        "dcr": result.dcr_generated[order],
-        "flagged": result.flagged[order],
-    })
+    return pd.DataFrame(
+        {
+            "generated_index": order,
+            "train_index": result.nearest_train_of_generated[order],
+            "dcr": result.dcr_generated[order],
+            "flagged": result.flagged[order],
+        }
+    )
 
 
 #: Columns of ``runs/<name>/tables/memorisation.csv`` (one row per feature space; a line of Table 1 each).
 MEMORISATION_COLUMNS = (
-    "run", "space", "n_generated", "n_train", "n_heldout", "n_test",
-    "dcr_generated_median", "dcr_heldout_median", "dcr_test_median",
-    "threshold_quantile", "threshold", "n_flagged", "near_copy_fraction", "near_copy_ci_low", "near_copy_ci_high",
-    "near_copy_p_value", "dcr_auc", "dcr_auc_ci_low", "dcr_auc_ci_high", "mia_auc", "mia_auc_ci_low",
+    "run",
+    "space",
+    "n_generated",
+    "n_train",
+    "n_heldout",
+    "n_test",
+    "dcr_generated_median",
+    "dcr_heldout_median",
+    "dcr_test_median",
+    "threshold_quantile",
+    "threshold",
+    "n_flagged",
+    "near_copy_fraction",
+    "near_copy_ci_low",
+    "near_copy_ci_high",
+    "near_copy_p_value",
+    "dcr_auc",
+    "dcr_auc_ci_low",
+    "dcr_auc_ci_high",
+    "mia_auc",
+    "mia_auc_ci_low",
     "mia_auc_ci_high",
 )
 

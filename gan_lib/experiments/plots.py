@@ -1,4 +1,5 @@
 """Figures of notebooks 08 and 09 (matplotlib/seaborn; each returns the Figure, saving is the caller's)."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -26,8 +27,9 @@ def image_rows(rows: dict[str, np.ndarray], *, per_row: int = 8, size: float = 1
     return fig
 
 
-def estimate_panels(tidy: pd.DataFrame, *, row_name: str = "metric", column_name: str = "set",
-                    ncols: int = 3) -> Figure:
+def estimate_panels(
+    tidy: pd.DataFrame, *, row_name: str = "metric", column_name: str = "set", ncols: int = 3
+) -> Figure:
     """One panel per metric: point estimate and 95 % CI of every set (rows not computed are left out)."""
     computed = tidy[tidy["value"].notna()]
     metrics = list(dict.fromkeys(computed[row_name]))
@@ -43,14 +45,15 @@ def estimate_panels(tidy: pd.DataFrame, *, row_name: str = "metric", column_name
         ax.invert_yaxis()
         space = part["feature_space"].iloc[0] if "feature_space" in part and len(part) else ""
         ax.set_title(f"{metric}" + (f"\n[{space}]" if space and space not in ("pixel",) else ""), fontsize=8)
-    for ax in list(axes.flat)[len(metrics):]:
+    for ax in list(axes.flat)[len(metrics) :]:
         ax.set_axis_off()
     fig.tight_layout()
     return fig
 
 
-def rq2_figure(summary: pd.DataFrame, *, metrics: tuple[str, ...] = ("auc", "balanced_accuracy",
-                                                                        "sensitivity_at_spec")) -> Figure:
+def rq2_figure(
+    summary: pd.DataFrame, *, metrics: tuple[str, ...] = ("auc", "balanced_accuracy", "sensitivity_at_spec")
+) -> Figure:
     """Mean +- 95 % CI over seeds of each metric, per arm, against the real-data budget (one line per arm/ratio)."""
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.3), squeeze=False)
     summary = summary.assign(
@@ -64,8 +67,9 @@ def rq2_figure(summary: pd.DataFrame, *, metrics: tuple[str, ...] = ("auc", "bal
             x = np.array([budgets.index(b) for b in part["budget_label"]]) + (i - 2) * 0.06
             mean = part[f"{metric}_mean"].to_numpy()
             err = np.vstack([mean - part[f"{metric}_ci_low"], part[f"{metric}_ci_high"] - mean])
-            ax.errorbar(x, mean, yerr=np.nan_to_num(np.abs(err)), fmt="o-", capsize=3, label=label,
-                        color=palette[label])
+            ax.errorbar(
+                x, mean, yerr=np.nan_to_num(np.abs(err)), fmt="o-", capsize=3, label=label, color=palette[label]
+            )
         ax.set_xticks(range(len(budgets)), budgets)
         ax.set_xlabel("real images per class")
         ax.set_title(metric.replace("_", " "), fontsize=9)
@@ -83,8 +87,13 @@ def dcr_figure(results: list[MemorisationResult]) -> Figure:
             parts["test real (other patient)"] = result.dcr_test
         for name, values in parts.items():
             sns.kdeplot(values, ax=ax, label=f"{name} (n={len(values)})", cut=0, warn_singular=False)
-        ax.axvline(result.summary["threshold"], color="k", ls="--", lw=1,
-                   label=f"near-copy threshold (q={result.summary['threshold_quantile']:g} of held-out)")
+        ax.axvline(
+            result.summary["threshold"],
+            color="k",
+            ls="--",
+            lw=1,
+            label=f"near-copy threshold (q={result.summary['threshold_quantile']:g} of held-out)",
+        )
         ax.set_xlabel(f"distance to nearest training image [{result.summary['space']}]")
         ax.legend(fontsize=7)
     fig.tight_layout()

@@ -38,6 +38,7 @@ Metrics (each an :class:`~gan_lib.metrics.Estimate` with n and 95 % CI):
   reference's standard deviation (:func:`gan_lib.texture.texture_shift`; bootstrap CI over the images of
   both sets).
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -105,13 +106,13 @@ def rq1_sets(
     sets["traditional"] = augment_set(train, n, seed=seed)[0]
     sets["GAN"] = take(generated, n)
     half = n // 2
-    sets["traditional + GAN"] = np.concatenate([augment_set(train, half, seed=seed + 1)[0],
-                                                take(generated, n - half)])
+    sets["traditional + GAN"] = np.concatenate([augment_set(train, half, seed=seed + 1)[0], take(generated, n - half)])
     return sets
 
 
-def feature_spread(features: np.ndarray, *, max_pairs: int = 2000, n_resamples: int = 1000, seed: int = 0,
-                   note: str = "") -> Estimate:
+def feature_spread(
+    features: np.ndarray, *, max_pairs: int = 2000, n_resamples: int = 1000, seed: int = 0, note: str = ""
+) -> Estimate:
     """Mean pairwise Euclidean distance between distinct feature vectors (bootstrap CI over pairs)."""
     features = np.asarray(features, dtype=np.float64)
     if len(features) < 2:
@@ -121,8 +122,9 @@ def feature_spread(features: np.ndarray, *, max_pairs: int = 2000, n_resamples: 
     second = (first + rng.integers(1, len(features), max_pairs)) % len(features)  # never the same vector
     distances = np.linalg.norm(features[first] - features[second], axis=1)
     estimate = bootstrap_mean(distances, n_resamples=n_resamples, seed=seed, note=f"{max_pairs} pairs; {note}")
-    return Estimate(estimate.value, estimate.ci_low, estimate.ci_high, len(features), None, estimate.ci_method,
-                    estimate.note)
+    return Estimate(
+        estimate.value, estimate.ci_low, estimate.ci_high, len(features), None, estimate.ci_method, estimate.note
+    )
 
 
 def rq1_table(
@@ -177,37 +179,58 @@ def rq1_table(
     for name, images in sets.items():
         images = check_image_set(images, name=f"rq1_table: set {name!r}", min_count=4)
         feats = features(images)
-        put("SWD x1e3 vs held-out (lower = closer)", name,
-            swd(images, reference, descriptors_per_image=swd_descriptors, n_bootstrap=n_costly_bootstrap,
-                seed=seed).average, "pixel")
+        put(
+            "SWD x1e3 vs held-out (lower = closer)",
+            name,
+            swd(
+                images, reference, descriptors_per_image=swd_descriptors, n_bootstrap=n_costly_bootstrap, seed=seed
+            ).average,
+            "pixel",
+        )
         if inception:
             try:
-                estimate = fid(feats, ref_features, min_images=fid_min_images, n_bootstrap=n_costly_bootstrap,
-                               seed=seed)
+                estimate = fid(
+                    feats, ref_features, min_images=fid_min_images, n_bootstrap=n_costly_bootstrap, seed=seed
+                )
             except TooFewImagesError as error:
                 estimate = not_computed(str(error).split(";")[0], n=len(feats), n_reference=len(ref_features))
         else:
             estimate = not_computed("needs Inception weights (pytorch-fid); see gan_lib.metrics.find_fid_weights")
         put("FID vs held-out", name, estimate, feature_space if inception else INCEPTION_SPACE)
         # Subsets of half the smaller set, so that the 100 subsets differ and their spread means something.
-        put("KID vs held-out", name, kid(feats, ref_features, subset_size=1000,
-                                         n_subsets=100, seed=seed), feature_space)
+        put(
+            "KID vs held-out", name, kid(feats, ref_features, subset_size=1000, n_subsets=100, seed=seed), feature_space
+        )
         try:
             pr = precision_recall(feats, ref_features, k=3)
         except ValueError as error:  # reported in the table rather than hiding the other metrics
-            pr = {key: not_computed(f"precision_recall raised: {error}", n=len(feats), n_reference=len(ref_features))
-                  for key in ("precision", "recall")}
+            pr = {
+                key: not_computed(f"precision_recall raised: {error}", n=len(feats), n_reference=len(ref_features))
+                for key in ("precision", "recall")
+            }
         put("precision (fidelity)", name, pr["precision"], feature_space)
         put("recall (coverage)", name, pr["recall"], feature_space)
-        put("MS-SSIM within set (lower = more diverse)", name,
-            ms_ssim_diversity(images, max_pairs=diversity_pairs, seed=seed, n_resamples=n_resamples), "pixel")
-        put("feature spread within set (higher = more diverse)", name,
+        put(
+            "MS-SSIM within set (lower = more diverse)",
+            name,
+            ms_ssim_diversity(images, max_pairs=diversity_pairs, seed=seed, n_resamples=n_resamples),
+            "pixel",
+        )
+        put(
+            "feature spread within set (higher = more diverse)",
+            name,
             feature_spread(feats, max_pairs=diversity_pairs, n_resamples=n_resamples, seed=seed, note=feature_space),
-            feature_space)
-        put("GLCM texture distance vs held-out (W1/std)", name,
-            texture_shift(glcm_feature_table(images), ref_texture, n_resamples=n_resamples, seed=seed), "GLCM")
-        for metric, estimate in spectral_rows(images, reference, reference_name="held-out", ladder=ladder,
-                                              n_resamples=n_resamples, seed=seed).items():
+            feature_space,
+        )
+        put(
+            "GLCM texture distance vs held-out (W1/std)",
+            name,
+            texture_shift(glcm_feature_table(images), ref_texture, n_resamples=n_resamples, seed=seed),
+            "GLCM",
+        )
+        for metric, estimate in spectral_rows(
+            images, reference, reference_name="held-out", ladder=ladder, n_resamples=n_resamples, seed=seed
+        ).items():
             put(metric, name, estimate, "spectrum")
     table = tidy_table(rows, row_name="metric", column_name="set")
     return table.assign(feature_space=table["metric"].map(space_of))

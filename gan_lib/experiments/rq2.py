@@ -30,6 +30,7 @@ Design
 Results are appended to a CSV cache after every classifier run (atomically),
 so an interrupted full study resumes where it stopped.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -93,8 +94,10 @@ def synthetic_images(
         if pool is None or len(pool) == 0:
             raise ValueError(f"synthetic_images: arm {arm!r} needs a generated pool for this class; got none.")
         if pool.shape[1:] != shape:
-            raise ValueError(f"synthetic_images: generated pool has image shape {pool.shape[1:]}, real images "
-                             f"{shape}; generate at the dataset's image size.")
+            raise ValueError(
+                f"synthetic_images: generated pool has image shape {pool.shape[1:]}, real images "
+                f"{shape}; generate at the dataset's image size."
+            )
         return pool[rng.choice(len(pool), k, replace=k > len(pool))]
 
     if arm == "real+traditional":
@@ -162,9 +165,13 @@ def run_rq2(
     if len(np.unique(test.labels)) < 2:
         raise ValueError("run_rq2: the test set needs both classes.")
     clf_config = classifier_config(config)
-    jobs = [(arm, budget, 0.0 if arm == "real" else ratio, seed)
-            for budget in config.budgets for seed in range(config.n_seeds) for arm in arms
-            for ratio in (config.synthetic_ratios if arm != "real" else (0.0,))]
+    jobs = [
+        (arm, budget, 0.0 if arm == "real" else ratio, seed)
+        for budget in config.budgets
+        for seed in range(config.n_seeds)
+        for arm in arms
+        for ratio in (config.synthetic_ratios if arm != "real" else (0.0,))
+    ]
     cache_path = Path(cache_path) if cache_path else None
     done = _read_cache(cache_path) if cache_path and cache_path.is_file() else pd.DataFrame()
     done_keys = {_run_key(r.arm, int(r.budget), float(r.ratio), int(r.seed)) for r in done.itertuples()}
@@ -186,11 +193,20 @@ def run_rq2(
                 n_synthetic += n
         model = train_classifier(np.concatenate(images), np.concatenate(labels), config=clf_config, seed=seed)
         scores = predict_proba(model, test.images)
-        metrics = evaluate_predictions(test.labels, scores, specificity=config.specificity,
-                                       n_bootstrap=config.n_bootstrap, seed=seed)
-        row = {"arm": arm, "budget": budget, "ratio": ratio, "seed": seed, "n_real": len(real),
-               "n_synthetic": n_synthetic, "n_train": len(real) + n_synthetic, **metrics,
-               "specificity": config.specificity}
+        metrics = evaluate_predictions(
+            test.labels, scores, specificity=config.specificity, n_bootstrap=config.n_bootstrap, seed=seed
+        )
+        row = {
+            "arm": arm,
+            "budget": budget,
+            "ratio": ratio,
+            "seed": seed,
+            "n_real": len(real),
+            "n_synthetic": n_synthetic,
+            "n_train": len(real) + n_synthetic,
+            **metrics,
+            "specificity": config.specificity,
+        }
         rows.append(row)
         if on_row:
             on_row(row)
@@ -206,8 +222,13 @@ def run_rq2(
 def _read_cache(path: Path) -> pd.DataFrame:
     """The finished runs in ``path``; caches written before 2026-12-02 spell the intervals ``<metric>_lo/_hi``."""
     done = pd.read_csv(path)
-    return done.rename(columns={f"{metric}_{old}": f"{metric}_ci_{new}" for metric in _METRICS
-                                for old, new in (("lo", "low"), ("hi", "high"))})
+    return done.rename(
+        columns={
+            f"{metric}_{old}": f"{metric}_ci_{new}"
+            for metric in _METRICS
+            for old, new in (("lo", "low"), ("hi", "high"))
+        }
+    )
 
 
 def summarise_rq2(results: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
@@ -219,19 +240,27 @@ def summarise_rq2(results: pd.DataFrame, *, confidence: float = 0.95) -> pd.Data
     """
     rows = []
     for (arm, budget, ratio), group in results.groupby(["arm", "budget", "ratio"], sort=False):
-        row = {"arm": arm, "budget": budget, "ratio": ratio, "n_seeds": len(group),
-               "n_real": int(group["n_real"].median()), "n_synthetic": int(group["n_synthetic"].median()),
-               "n_test": int(group["n_test"].iloc[0])}
+        row = {
+            "arm": arm,
+            "budget": budget,
+            "ratio": ratio,
+            "n_seeds": len(group),
+            "n_real": int(group["n_real"].median()),
+            "n_synthetic": int(group["n_synthetic"].median()),
+            "n_test": int(group["n_test"].iloc[0]),
+        }
         for metric in _METRICS:
             # Every metric lives in [0, 1]; a t-interval from few seeds can overshoot, so it is clipped there.
             mean = t_estimate(group[metric].to_numpy(float), confidence=confidence, bounds=(0.0, 1.0))
-            row.update({f"{metric}_mean": mean.value, f"{metric}_ci_low": mean.ci_low,
-                        f"{metric}_ci_high": mean.ci_high})
+            row.update(
+                {f"{metric}_mean": mean.value, f"{metric}_ci_low": mean.ci_low, f"{metric}_ci_high": mean.ci_high}
+            )
         rows.append(row)
     order = {arm: i for i, arm in enumerate(ARMS)}
     table = pd.DataFrame(rows)
-    return table.sort_values(["budget", "ratio", "arm"], key=lambda c: c.map(order) if c.name == "arm" else c
-                             ).reset_index(drop=True)
+    return table.sort_values(
+        ["budget", "ratio", "arm"], key=lambda c: c.map(order) if c.name == "arm" else c
+    ).reset_index(drop=True)
 
 
 def paired_tests(
@@ -260,13 +289,27 @@ def paired_tests(
         arm_values = group.set_index(["budget", "seed"])[metric]
         common = arm_values.index.intersection(base.index)
         diff = (arm_values.loc[common] - base.loc[common]).to_numpy(float)
-        low, high = (percentile_interval(rng.choice(diff, (n_bootstrap, len(diff))).mean(axis=1)) if len(diff)
-                     else (np.nan, np.nan))
+        low, high = (
+            percentile_interval(rng.choice(diff, (n_bootstrap, len(diff))).mean(axis=1))
+            if len(diff)
+            else (np.nan, np.nan)
+        )
         p = np.nan
         if len(diff) >= 2 and np.any(diff != 0):
             p = float(stats.wilcoxon(diff, alternative="two-sided").pvalue)
-        rows.append({"arm": arm, "ratio": ratio, "metric": metric, "baseline": baseline, "n_pairs": len(diff),
-                     "mean_difference": float(diff.mean()) if len(diff) else np.nan,
-                     "ci_low": low, "ci_high": high,
-                     "n_better": int((diff > 0).sum()), "n_worse": int((diff < 0).sum()), "p_value": p})
+        rows.append(
+            {
+                "arm": arm,
+                "ratio": ratio,
+                "metric": metric,
+                "baseline": baseline,
+                "n_pairs": len(diff),
+                "mean_difference": float(diff.mean()) if len(diff) else np.nan,
+                "ci_low": low,
+                "ci_high": high,
+                "n_better": int((diff > 0).sum()),
+                "n_worse": int((diff < 0).sum()),
+                "p_value": p,
+            }
+        )
     return pd.DataFrame(rows)

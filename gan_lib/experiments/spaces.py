@@ -3,6 +3,7 @@
 The substitute is never called Inception: every row computed in it carries its
 name (:func:`gan_lib.experiments.features.random_projection_name`).
 """
+
 from __future__ import annotations
 
 import os
@@ -66,7 +67,9 @@ def feature_space(
         return FeatureSpace(name, extract, False, f"feature-space rows use {name} (weight-free), as the profile sets")
     model, missing = try_load_inception(weights)
     if model is not None:
-        return FeatureSpace(INCEPTION_SPACE, lambda x: inception_features(x, model=model, cache_dir=cache_dir),
-                            True, "")
-    return FeatureSpace(name, extract, False,
-                        f"Inception weights missing, so feature-space rows use {name} (weight-free): {missing}")
+        return FeatureSpace(
+            INCEPTION_SPACE, lambda x: inception_features(x, model=model, cache_dir=cache_dir), True, ""
+        )
+    return FeatureSpace(
+        name, extract, False, f"Inception weights missing, so feature-space rows use {name} (weight-free): {missing}"
+    )

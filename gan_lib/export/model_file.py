@@ -21,6 +21,7 @@ entry, ``mammo_wgan``, a JSON object::
 :func:`load_generator` rebuilds the network from that file alone, through the
 model registry (:func:`gan_lib.models.get_model`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,8 +41,16 @@ from ..models import get_model
 from ..training.checkpoint import build_generator, load_checkpoint
 from ..training.recipes import recipe_label
 
-__all__ = ["MODEL_FORMAT", "INTENSITY", "LATENT", "export_generator", "load_generator", "read_model_metadata",
-           "file_sha256", "load_any_generator"]
+__all__ = [
+    "MODEL_FORMAT",
+    "INTENSITY",
+    "LATENT",
+    "export_generator",
+    "load_generator",
+    "read_model_metadata",
+    "file_sha256",
+    "load_any_generator",
+]
 
 #: Identifies the layout of the metadata; bumped when it changes incompatibly.
 MODEL_FORMAT = "mammo-wgan-generator/1"
@@ -51,7 +60,7 @@ INTENSITY = {
     "dtype": "float32",
     "shape": "(N, 1, H, W)",
     "convention": "MONOCHROME2: -1 = no signal (background, dark), +1 = densest tissue (bright); "
-                  "8-bit display value round((x + 1) * 127.5), 16-bit round((x + 1) * 32767.5)",
+    "8-bit display value round((x + 1) * 127.5), 16-bit round((x + 1) * 32767.5)",
 }
 #: How the latent vector of a seed is drawn (gan_lib.latents.seed_latents).
 LATENT = "z = torch.randn(latent_dim, generator=torch.Generator().manual_seed(seed)), float32, on the CPU"
@@ -103,14 +112,24 @@ def _metadata(state: dict[str, Any], model: nn.Module, checkpoint: Path) -> dict
     return {
         "format": MODEL_FORMAT,
         "generator": {"name": state["generator_spec"]["name"], "kwargs": state["generator_spec"]["kwargs"]},
-        "image_size": int(model.image_size), "latent_dim": int(model.latent_dim),
-        "num_classes": int(getattr(model, "num_classes", 0)), "channels": 1,
-        "intensity": INTENSITY, "latent": LATENT,
+        "image_size": int(model.image_size),
+        "latent_dim": int(model.latent_dim),
+        "num_classes": int(getattr(model, "num_classes", 0)),
+        "channels": 1,
+        "intensity": INTENSITY,
+        "latent": LATENT,
         "weights": "generator_ema" if "generator_ema" in state else "generator",
-        "recipe": {"label": recipe_label(state["train_config"]), "train_config": state["train_config"],
-                   "data_config": data or None},
-        "source_checkpoint": {"file": checkpoint.name, "sha256": file_sha256(checkpoint), "step": int(state["step"]),
-                              "elapsed_seconds": float(state.get("elapsed_seconds", 0.0))},
+        "recipe": {
+            "label": recipe_label(state["train_config"]),
+            "train_config": state["train_config"],
+            "data_config": data or None,
+        },
+        "source_checkpoint": {
+            "file": checkpoint.name,
+            "sha256": file_sha256(checkpoint),
+            "step": int(state["step"]),
+            "elapsed_seconds": float(state.get("elapsed_seconds", 0.0)),
+        },
         "images_sha256": state.get("images_sha256", ""),
         "software": {"mammo-wgan": _version("mammo-wgan"), "torch": torch.__version__},
     }
@@ -131,16 +150,19 @@ def read_model_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"model file {path} does not exist; write one with "
-                                "python -m gan_lib.export --run NAME --out DIR.")
+        raise FileNotFoundError(
+            f"model file {path} does not exist; write one with python -m gan_lib.export --run NAME --out DIR."
+        )
     try:
         with safe_open(str(path), framework="pt") as file:
             raw = (file.metadata() or {}).get(_METADATA_KEY)
     except Exception as error:  # noqa: BLE001  (safetensors raises its own error types for a non-safetensors file)
         raise ValueError(f"{path} is not a safetensors file ({error}).") from error
     if raw is None:
-        raise ValueError(f"{path} holds no '{_METADATA_KEY}' metadata: it was not written by "
-                         "gan_lib.export.export_generator, so the network cannot be rebuilt from it.")
+        raise ValueError(
+            f"{path} holds no '{_METADATA_KEY}' metadata: it was not written by "
+            "gan_lib.export.export_generator, so the network cannot be rebuilt from it."
+        )
     info = json.loads(raw)
     if info.get("format") != MODEL_FORMAT:
         raise ValueError(f"{path}: model format {info.get('format')!r}; this version reads {MODEL_FORMAT!r}.")

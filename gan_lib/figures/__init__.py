@@ -17,6 +17,7 @@ Power spectra and the blur ladder         :func:`spectra.spectra_figure`
 Tables 1-2 (copied from the run)          :func:`tables.copy_run_table`
 ========================================  ===========================================
 """
+
 from gan_lib.figures.denoising import denoising_grid
 from gan_lib.figures.grids import comparison_grid, real_vs_generated_grid
 from gan_lib.figures.manifest import FIGURE_FILES, render_readme, write_readme

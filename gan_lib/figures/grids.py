@@ -1,4 +1,5 @@
 """Image grids: the shuffled real/generated mix (thesis Fig 4) and the three-example comparison (Fig 8)."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -67,10 +68,26 @@ def real_vs_generated_grid(
     for position, (ax, (source, index)) in enumerate(zip(axes.flat, cells)):
         image = real[index] if source == "real" else generated[index]
         image_axis(ax, image)
-        ax.text(0.04, 0.96, str(position + 1), transform=ax.transAxes, ha="left", va="top", fontsize=7,
-                color="white", bbox={"boxstyle": "round,pad=0.15", "fc": "black", "alpha": 0.6, "lw": 0})
-        rows.append({"panel": position + 1, "row": position // n_cols, "col": position % n_cols,
-                     "source": source, "index": index})
+        ax.text(
+            0.04,
+            0.96,
+            str(position + 1),
+            transform=ax.transAxes,
+            ha="left",
+            va="top",
+            fontsize=7,
+            color="white",
+            bbox={"boxstyle": "round,pad=0.15", "fc": "black", "alpha": 0.6, "lw": 0},
+        )
+        rows.append(
+            {
+                "panel": position + 1,
+                "row": position // n_cols,
+                "col": position % n_cols,
+                "source": source,
+                "index": index,
+            }
+        )
     fig.suptitle("Real or generated? (key in a separate file)")
     return fig, pd.DataFrame(rows)
 
@@ -122,8 +139,10 @@ def comparison_grid(
     edges = np.asarray(edges, dtype=np.float32)
     for name, arr in (("nearest_real", nearest_real), ("denoised", denoised), ("edges", edges)):
         if arr.shape != generated.shape:
-            raise ValueError(f"comparison_grid: {name} has shape {arr.shape}; expected {generated.shape} "
-                             "(one image per generated example, same size).")
+            raise ValueError(
+                f"comparison_grid: {name} has shape {arr.shape}; expected {generated.shape} "
+                "(one image per generated example, same size)."
+            )
     if not np.all(np.isfinite(edges)) or edges.min() < 0:
         raise ValueError("comparison_grid: edges must be finite, non-negative gradient magnitudes.")
     if nearest_ssim is not None and len(nearest_ssim) != k:

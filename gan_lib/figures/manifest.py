@@ -1,4 +1,5 @@
 """The catalogue of ``figures/``: every file, what makes it, and ``figures/README.md`` rendered from it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,47 +27,106 @@ class FigureFile:
 #: Everything the pipeline writes into ``figures/``, in thesis order (notebook 06, plus notebook 05's spectra and
 #: notebook 07's reader-study figure).
 FIGURE_FILES: tuple[FigureFile, ...] = (
-    FigureFile("fig4_real_vs_generated", ("png", "pdf"), "Fig 4",
-               "Shuffled grid of real and generated images, numbered cells only (a quiz).",
-               "gan_lib.figures.grids.real_vs_generated_grid", "real training images + eval/generated.npy"),
-    FigureFile("fig4_key", ("csv",), "Fig 4 key",
-               "Which numbered cell of Fig 4 is real or generated, and its index in its set.",
-               "gan_lib.figures.grids.real_vs_generated_grid", "as Fig 4"),
-    FigureFile("fig5_denoising", ("png", "pdf"), "Fig 5",
-               "Generated examples before/after each denoising method, with the removed component.",
-               "gan_lib.figures.denoising.denoising_grid", "eval/generated.npy + eval/denoised_<method>.npy"),
-    FigureFile("fig6_sobel", ("png", "pdf"), "Fig 6",
-               "Sobel edge maps of real and generated images and the edge-magnitude distributions.",
-               "gan_lib.figures.texture.sobel_figure", "Sobel maps via gan_lib.texture"),
-    FigureFile("fig7_glcm", ("png", "pdf"), "Fig 7",
-               "Per-image GLCM feature distributions, real vs generated, with KS and Wasserstein statistics.",
-               "gan_lib.figures.texture.glcm_distributions", "GLCM features via gan_lib.texture"),
-    FigureFile("fig8_comparison", ("png", "pdf"), "Fig 8",
-               "Three generated examples: the image, its nearest real image, denoised version, Sobel edges.",
-               "gan_lib.figures.grids.comparison_grid", "eval/ arrays + nearest neighbours via gan_lib.metrics"),
-    FigureFile("fig_spectra", ("png", "pdf"), "Spectra (beyond the thesis)",
-               "Mean radial power spectra of real (train, held-out, test), generated and the training set blurred "
-               "by sigma 0.5-2 px, and each relative to train in dB: blur shows as a drop at high frequency.",
-               "gan_lib.figures.spectra.spectra_figure (notebook 05)", "eval/generated.npy + real splits"),
-    FigureFile("fig_training_curves", ("png", "pdf"), "Training curves",
-               "Critic/generator losses, Wasserstein estimate and gradient penalty per generator step.",
-               "gan_lib.figures.training.training_curves", "train_log.csv"),
-    FigureFile("table1_metrics", ("csv", "tex"), "Table 1",
-               "Evaluation metrics of the WGAN-GP model with sample sizes, CIs and real-vs-real references.",
-               "gan_lib.figures.tables.copy_run_table", "copy of tables/table1_metrics.csv/.tex (notebook 04)"),
-    FigureFile("table2_denoising", ("csv", "tex"), "Table 2",
-               "MPV and MPVD (and texture cost) for each denoising method.",
-               "gan_lib.figures.tables.copy_run_table", "copy of tables/table2_denoising.csv/.tex (notebook 03)"),
-    FigureFile("reader_study_realism_SIMULATED", ("png",), "Reader study (X-I)",
-               "Realism scores of real vs synthetic images. The _SIMULATED file comes from simulated readers "
-               "(a demo, not data from people); with a real export the file has no suffix.",
-               "notebooks/07_reader_study.ipynb", "a reader-study export (gan_lib.validation)"),
+    FigureFile(
+        "fig4_real_vs_generated",
+        ("png", "pdf"),
+        "Fig 4",
+        "Shuffled grid of real and generated images, numbered cells only (a quiz).",
+        "gan_lib.figures.grids.real_vs_generated_grid",
+        "real training images + eval/generated.npy",
+    ),
+    FigureFile(
+        "fig4_key",
+        ("csv",),
+        "Fig 4 key",
+        "Which numbered cell of Fig 4 is real or generated, and its index in its set.",
+        "gan_lib.figures.grids.real_vs_generated_grid",
+        "as Fig 4",
+    ),
+    FigureFile(
+        "fig5_denoising",
+        ("png", "pdf"),
+        "Fig 5",
+        "Generated examples before/after each denoising method, with the removed component.",
+        "gan_lib.figures.denoising.denoising_grid",
+        "eval/generated.npy + eval/denoised_<method>.npy",
+    ),
+    FigureFile(
+        "fig6_sobel",
+        ("png", "pdf"),
+        "Fig 6",
+        "Sobel edge maps of real and generated images and the edge-magnitude distributions.",
+        "gan_lib.figures.texture.sobel_figure",
+        "Sobel maps via gan_lib.texture",
+    ),
+    FigureFile(
+        "fig7_glcm",
+        ("png", "pdf"),
+        "Fig 7",
+        "Per-image GLCM feature distributions, real vs generated, with KS and Wasserstein statistics.",
+        "gan_lib.figures.texture.glcm_distributions",
+        "GLCM features via gan_lib.texture",
+    ),
+    FigureFile(
+        "fig8_comparison",
+        ("png", "pdf"),
+        "Fig 8",
+        "Three generated examples: the image, its nearest real image, denoised version, Sobel edges.",
+        "gan_lib.figures.grids.comparison_grid",
+        "eval/ arrays + nearest neighbours via gan_lib.metrics",
+    ),
+    FigureFile(
+        "fig_spectra",
+        ("png", "pdf"),
+        "Spectra (beyond the thesis)",
+        "Mean radial power spectra of real (train, held-out, test), generated and the training set blurred "
+        "by sigma 0.5-2 px, and each relative to train in dB: blur shows as a drop at high frequency.",
+        "gan_lib.figures.spectra.spectra_figure (notebook 05)",
+        "eval/generated.npy + real splits",
+    ),
+    FigureFile(
+        "fig_training_curves",
+        ("png", "pdf"),
+        "Training curves",
+        "Critic/generator losses, Wasserstein estimate and gradient penalty per generator step.",
+        "gan_lib.figures.training.training_curves",
+        "train_log.csv",
+    ),
+    FigureFile(
+        "table1_metrics",
+        ("csv", "tex"),
+        "Table 1",
+        "Evaluation metrics of the WGAN-GP model with sample sizes, CIs and real-vs-real references.",
+        "gan_lib.figures.tables.copy_run_table",
+        "copy of tables/table1_metrics.csv/.tex (notebook 04)",
+    ),
+    FigureFile(
+        "table2_denoising",
+        ("csv", "tex"),
+        "Table 2",
+        "MPV and MPVD (and texture cost) for each denoising method.",
+        "gan_lib.figures.tables.copy_run_table",
+        "copy of tables/table2_denoising.csv/.tex (notebook 03)",
+    ),
+    FigureFile(
+        "reader_study_realism_SIMULATED",
+        ("png",),
+        "Reader study (X-I)",
+        "Realism scores of real vs synthetic images. The _SIMULATED file comes from simulated readers "
+        "(a demo, not data from people); with a real export the file has no suffix.",
+        "notebooks/07_reader_study.ipynb",
+        "a reader-study export (gan_lib.validation)",
+    ),
 )
 
 
 def render_readme(
-    *, run_name: str | None = None, commit: str | None = None, created: str | None = None,
-    recipe: str | None = None, files: Iterable[FigureFile] = FIGURE_FILES,
+    *,
+    run_name: str | None = None,
+    commit: str | None = None,
+    created: str | None = None,
+    recipe: str | None = None,
+    files: Iterable[FigureFile] = FIGURE_FILES,
 ) -> str:
     """Markdown for ``figures/README.md``.
 
@@ -76,14 +136,18 @@ def render_readme(
     produced the files.
     """
     if run_name is None:
-        provenance = ("No figures have been generated in this checkout yet: `make pipeline` (or notebook "
-                      "`06_thesis_figures.ipynb` after a finished run) writes them and rewrites this file "
-                      "with the run and commit that produced them.")
+        provenance = (
+            "No figures have been generated in this checkout yet: `make pipeline` (or notebook "
+            "`06_thesis_figures.ipynb` after a finished run) writes them and rewrites this file "
+            "with the run and commit that produced them."
+        )
     else:
         trained = f", training recipe `{recipe}`" if recipe else ""
-        provenance = (f"Generated by `notebooks/06_thesis_figures.ipynb` from run `runs/{run_name}/`{trained} "
-                      f"(code commit `{commit or 'unknown: not a git checkout'}`) at {created or 'unknown time'}. "
-                      f"The run's `pipeline.json` and `config.json` hold its full settings.")
+        provenance = (
+            f"Generated by `notebooks/06_thesis_figures.ipynb` from run `runs/{run_name}/`{trained} "
+            f"(code commit `{commit or 'unknown: not a git checkout'}`) at {created or 'unknown time'}. "
+            f"The run's `pipeline.json` and `config.json` hold its full settings."
+        )
     lines = [
         "# figures/",
         "",

@@ -1,4 +1,5 @@
 """Writing figures and their companion CSV files atomically into ``figures/``."""
+
 from __future__ import annotations
 
 from pathlib import Path

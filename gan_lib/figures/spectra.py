@@ -1,4 +1,5 @@
 """Mean radial power spectra of real, generated and blurred real sets: blur seen at a glance."""
+
 from __future__ import annotations
 
 from typing import Mapping
@@ -13,8 +14,9 @@ from gan_lib.metrics.spectral import DEFAULT_BAND, FINE_BAND_MIN, radial_power_s
 __all__ = ["spectra_figure"]
 
 
-def spectra_figure(sets: Mapping[str, np.ndarray], ladder: Mapping[float, np.ndarray], *,
-                   reference: str = "train") -> Figure:
+def spectra_figure(
+    sets: Mapping[str, np.ndarray], ladder: Mapping[float, np.ndarray], *, reference: str = "train"
+) -> Figure:
     """Mean log radial power spectrum of each set (left) and its difference to ``reference`` in dB (right).
 
     Parameters
@@ -42,10 +44,13 @@ def spectra_figure(sets: Mapping[str, np.ndarray], ladder: Mapping[float, np.nda
     reference_mean = reference_power.mean(axis=0)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     greys = plt.get_cmap("Greys")(np.linspace(0.35, 0.85, max(len(ladder), 1)))
-    styled = [(name, dict(color=COLORS.get(name), lw=2 if name in ("generated", reference) else 1.4))
-              for name in curves]
-    styled += [(f"{reference} blurred, sigma {sigma:g} px", dict(color=greys[i], ls="--", lw=1.2))
-               for i, sigma in enumerate(ladder)]
+    styled = [
+        (name, dict(color=COLORS.get(name), lw=2 if name in ("generated", reference) else 1.4)) for name in curves
+    ]
+    styled += [
+        (f"{reference} blurred, sigma {sigma:g} px", dict(color=greys[i], ls="--", lw=1.2))
+        for i, sigma in enumerate(ladder)
+    ]
     for (name, style), images in zip(styled, [*sets.values(), *ladder.values()]):
         power = curves[name][1] if name in curves else radial_power_spectrum(images)[1]
         mean = power.mean(axis=0)

@@ -7,6 +7,7 @@ images without interpolation smoothing).  The same two colours mark real and
 generated data in every figure (:data:`COLORS`), from seaborn's colour-blind
 safe palette.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -6,6 +6,7 @@ CSV (value, 95 % CI, sample sizes, CI method — nothing lost) and a LaTeX table
 of formatted estimates.  The thesis copies are byte-identical to those, so the
 numbers in ``figures/`` can never drift from the run they come from.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +19,11 @@ __all__ = ["copy_run_table"]
 
 
 def copy_run_table(
-    source: Path, name: str, *, directory: Path = FIGURES_DIR, suffixes: Sequence[str] = ("csv", "tex"),
+    source: Path,
+    name: str,
+    *,
+    directory: Path = FIGURES_DIR,
+    suffixes: Sequence[str] = ("csv", "tex"),
     made_by: str = "the evaluation notebooks",
 ) -> list[Path]:
     """Copy ``<source>.csv`` and ``<source>.tex`` to ``<directory>/<name>.csv`` / ``.tex`` atomically.

@@ -1,4 +1,5 @@
 """Texture figures: Sobel edge analysis (thesis Fig 6) and GLCM feature distributions (Fig 7)."""
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -19,8 +20,10 @@ __all__ = ["sobel_figure", "glcm_distributions"]
 def _check_edges(edges: np.ndarray, images: np.ndarray, name: str) -> np.ndarray:
     edges = np.asarray(edges, dtype=np.float32)
     if edges.shape != images.shape:
-        raise ValueError(f"sobel_figure: {name} has shape {edges.shape}; expected {images.shape}, one edge map "
-                         "per image (e.g. skimage.filters.sobel of each image).")
+        raise ValueError(
+            f"sobel_figure: {name} has shape {edges.shape}; expected {images.shape}, one edge map "
+            "per image (e.g. skimage.filters.sobel of each image)."
+        )
     if not np.all(np.isfinite(edges)) or edges.min() < 0:
         raise ValueError(f"sobel_figure: {name} must be finite, non-negative gradient magnitudes.")
     return edges
@@ -65,19 +68,29 @@ def sobel_figure(
     real_examples, generated_examples = list(real_examples), list(generated_examples)
     n_examples = len(real_examples)
     if n_examples == 0 or len(generated_examples) != n_examples:
-        raise ValueError(f"sobel_figure: real_examples and generated_examples must be equally long and non-empty; "
-                         f"got {len(real_examples)} and {len(generated_examples)}.")
-    for name, chosen, size in (("real_examples", real_examples, len(real)),
-                               ("generated_examples", generated_examples, len(generated))):
+        raise ValueError(
+            f"sobel_figure: real_examples and generated_examples must be equally long and non-empty; "
+            f"got {len(real_examples)} and {len(generated_examples)}."
+        )
+    for name, chosen, size in (
+        ("real_examples", real_examples, len(real)),
+        ("generated_examples", generated_examples, len(generated)),
+    ):
         if min(chosen) < 0 or max(chosen) >= size:
             raise ValueError(f"sobel_figure: {name}={chosen} indexes outside the set of {size} images.")
-    shown = {"real": (real[real_examples], real_edges[real_examples]),
-             "generated": (generated[generated_examples], generated_edges[generated_examples])}
+    shown = {
+        "real": (real[real_examples], real_edges[real_examples]),
+        "generated": (generated[generated_examples], generated_edges[generated_examples]),
+    }
     low, high = edge_display_range(np.concatenate([shown["real"][1], shown["generated"][1]]))
     fig = plt.figure(figsize=(1.3 * n_examples + 3.2, 5.4))
     grid = fig.add_gridspec(4, n_examples + 1, width_ratios=[1] * n_examples + [2.4])
-    rows = (("Real", shown["real"][0]), ("Real: Sobel", shown["real"][1]),
-            ("Generated", shown["generated"][0]), ("Generated: Sobel", shown["generated"][1]))
+    rows = (
+        ("Real", shown["real"][0]),
+        ("Real: Sobel", shown["real"][1]),
+        ("Generated", shown["generated"][0]),
+        ("Generated: Sobel", shown["generated"][1]),
+    )
     for r, (label, data) in enumerate(rows):
         for c in range(n_examples):
             ax = fig.add_subplot(grid[r, c])
@@ -90,8 +103,15 @@ def sobel_figure(
     hist = fig.add_subplot(grid[:, n_examples])
     edges_bins = np.linspace(0.0, float(max(real_edges.max(), generated_edges.max())) or 1.0, bins + 1)
     for name, data in (("real", real_edges), ("generated", generated_edges)):
-        hist.hist(data.ravel(), bins=edges_bins, density=True, histtype="step", lw=1.3, color=COLORS[name],
-                  label=f"{name} (n={len(data)} images)")
+        hist.hist(
+            data.ravel(),
+            bins=edges_bins,
+            density=True,
+            histtype="step",
+            lw=1.3,
+            color=COLORS[name],
+            label=f"{name} (n={len(data)} images)",
+        )
     hist.set_yscale("log")
     hist.set_xlabel("Sobel gradient magnitude")
     hist.set_ylabel("density (all pixels)")
@@ -136,19 +156,24 @@ def glcm_distributions(
         One axis per feature (unused grid cells are removed).
     """
     if source_column not in features.columns:
-        raise ValueError(f"glcm_distributions: features lacks the {source_column!r} column naming each row's set "
-                         f"(real/generated); columns are {list(features.columns)}.")
+        raise ValueError(
+            f"glcm_distributions: features lacks the {source_column!r} column naming each row's set "
+            f"(real/generated); columns are {list(features.columns)}."
+        )
     if feature_names is None:
         feature_names = [c for c in features.select_dtypes("number").columns if c != "index"]
     feature_names = list(feature_names)
     missing = [f for f in feature_names if f not in features.columns]
     if missing or not feature_names:
-        raise ValueError(f"glcm_distributions: feature column(s) {missing or '(none)'} not in features; "
-                         f"numeric columns are {list(features.select_dtypes('number').columns)}.")
+        raise ValueError(
+            f"glcm_distributions: feature column(s) {missing or '(none)'} not in features; "
+            f"numeric columns are {list(features.select_dtypes('number').columns)}."
+        )
     unknown = sorted(set(features[source_column]) - set(COLORS))
     if unknown:
-        raise ValueError(f"glcm_distributions: unknown set name(s) {unknown} in {source_column!r}; "
-                         f"use {sorted(COLORS)}.")
+        raise ValueError(
+            f"glcm_distributions: unknown set name(s) {unknown} in {source_column!r}; use {sorted(COLORS)}."
+        )
     if stats is not None:
         needed = {"ks_statistic", "ks_pvalue", "wasserstein"}
         if not needed <= set(stats.columns):
@@ -158,8 +183,20 @@ def glcm_distributions(
     n_rows = -(-len(feature_names) // n_cols)
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.4 * n_cols, 2.2 * n_rows), squeeze=False)
     for ax, feature in zip(axes.flat, feature_names):
-        sns.violinplot(data=features, x=source_column, y=feature, hue=source_column, order=order, hue_order=order,
-                       palette=COLORS, cut=0, inner="quartile", linewidth=0.8, legend=False, ax=ax)
+        sns.violinplot(
+            data=features,
+            x=source_column,
+            y=feature,
+            hue=source_column,
+            order=order,
+            hue_order=order,
+            palette=COLORS,
+            cut=0,
+            inner="quartile",
+            linewidth=0.8,
+            legend=False,
+            ax=ax,
+        )
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.set_xticks(range(len(order)), [f"{s}\nn={counts[s]}" for s in order])
@@ -168,8 +205,14 @@ def glcm_distributions(
             row = stats.loc[feature]
             title += f"\nKS D={row['ks_statistic']:.2f}, p={row['ks_pvalue']:.2g}; W1={row['wasserstein']:.3g}"
         ax.set_title(title)
-    for ax in axes.flat[len(feature_names):]:
+    for ax in axes.flat[len(feature_names) :]:
         ax.remove()
-    fig.suptitle("GLCM features per image" + (f" (under each title: {stats_label}, two-sample KS test and "
-                                                "Wasserstein-1 distance)" if stats is not None else ""))
+    fig.suptitle(
+        "GLCM features per image"
+        + (
+            f" (under each title: {stats_label}, two-sample KS test and Wasserstein-1 distance)"
+            if stats is not None
+            else ""
+        )
+    )
     return fig

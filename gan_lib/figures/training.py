@@ -1,4 +1,5 @@
 """Training curves of a WGAN-GP run: losses (``train_log.csv``), quality and critic diagnostics (``metrics.jsonl``)."""
+
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
@@ -36,8 +37,10 @@ def training_curves(log: pd.DataFrame, *, smooth: int | None = None) -> Figure:
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in log.columns]
     if missing:
-        raise ValueError(f"training_curves: log lacks column(s) {missing}; expected the train_log.csv of a run "
-                         f"with columns {list(REQUIRED_COLUMNS)}.")
+        raise ValueError(
+            f"training_curves: log lacks column(s) {missing}; expected the train_log.csv of a run "
+            f"with columns {list(REQUIRED_COLUMNS)}."
+        )
     if log.empty:
         raise ValueError("training_curves: log has no rows; the run has not logged a step yet.")
     window = smooth or max(1, len(log) // 50)
@@ -45,8 +48,7 @@ def training_curves(log: pd.DataFrame, *, smooth: int | None = None) -> Figure:
 
     def draw(ax, column: str, label: str, color) -> None:
         ax.plot(step, log[column], color=color, alpha=0.25, lw=0.6)
-        ax.plot(step, log[column].rolling(window, center=True, min_periods=1).mean(), color=color, lw=1.2,
-                label=label)
+        ax.plot(step, log[column].rolling(window, center=True, min_periods=1).mean(), color=color, lw=1.2, label=label)
 
     fig, axes = plt.subplots(1, 3, figsize=(7.0, 2.3))
     draw(axes[0], "critic_loss", "critic", COLORS["real"])
@@ -66,23 +68,31 @@ def training_curves(log: pd.DataFrame, *, smooth: int | None = None) -> Figure:
 
 
 #: Panels of :func:`quality_curves`: (column of metrics.jsonl, title).
-QUALITY_PANELS = (("swd", "SWD x1e3 (16 descriptors/image)"),
-                  ("beta_gap", r"spectral slope gap $\beta_G - \beta_{real}$"),
-                  ("fine_band_db", "fine-band power vs real (dB)"), ("reader_auc", "spectral reader AUC"),
-                  ("ms_ssim", "MS-SSIM within generated"), ("score", "selection score (1 = 1-px blur)"))
+QUALITY_PANELS = (
+    ("swd", "SWD x1e3 (16 descriptors/image)"),
+    ("beta_gap", r"spectral slope gap $\beta_G - \beta_{real}$"),
+    ("fine_band_db", "fine-band power vs real (dB)"),
+    ("reader_auc", "spectral reader AUC"),
+    ("ms_ssim", "MS-SSIM within generated"),
+    ("score", "selection score (1 = 1-px blur)"),
+)
 #: Panels of :func:`critic_diagnostics`: (title, columns drawn).
-CRITIC_PANELS = (("Wasserstein estimates", ("w_train", "w_heldout", "w_train_heldout")),
-                 (r"ADA $r_t = E[\mathrm{sign}\,D(x_{train})]$", ("r_t",)),
-                 ("gradient penalty (x lambda)", ("gradient_penalty",)),
-                 (r"$\|\nabla_x D\|$ at images", ("grad_norm_real", "grad_norm_generated")),
-                 ("W estimate by band (sigma 1 px)", ("w_lowpass", "w_highpass")))
+CRITIC_PANELS = (
+    ("Wasserstein estimates", ("w_train", "w_heldout", "w_train_heldout")),
+    (r"ADA $r_t = E[\mathrm{sign}\,D(x_{train})]$", ("r_t",)),
+    ("gradient penalty (x lambda)", ("gradient_penalty",)),
+    (r"$\|\nabla_x D\|$ at images", ("grad_norm_real", "grad_norm_generated")),
+    ("W estimate by band (sigma 1 px)", ("w_lowpass", "w_highpass")),
+)
 
 
 def _check_metrics(metrics: pd.DataFrame, columns: Sequence[str], owner: str) -> None:
     missing = [c for c in ("step", *columns) if c not in metrics.columns]
     if missing or metrics.empty:
-        raise ValueError(f"{owner}: metrics need rows with columns {missing or list(columns)}; pass Run.metrics() of "
-                         "a run trained with eval_every > 0 (runs/<name>/metrics.jsonl).")
+        raise ValueError(
+            f"{owner}: metrics need rows with columns {missing or list(columns)}; pass Run.metrics() of "
+            "a run trained with eval_every > 0 (runs/<name>/metrics.jsonl)."
+        )
 
 
 def _mark_best(ax, metrics: pd.DataFrame) -> None:

@@ -18,6 +18,7 @@ feature arrays ``(N, D)``, each returning :class:`Estimate` objects (value,
 - :mod:`~gan_lib.metrics.bootstrap` — the :class:`Estimate` type and interval helpers;
 - :mod:`~gan_lib.metrics.table` — Table 1/Table 2 as DataFrames, CSV and LaTeX.
 """
+
 from gan_lib.metrics.artifacts import block_edge_ratio, border_contrast, frame_share
 from gan_lib.metrics.bootstrap import Estimate, not_computed
 from gan_lib.metrics.c2st import ReaderResult, c2st, statistics_reader

@@ -1,4 +1,5 @@
 """Input checks shared by the feature-based metrics (FID, KID, precision/recall)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -9,6 +9,7 @@ file (:func:`nvidia_to_pytorch_fid`, tables ``_NVIDIA_CONVS``), so that
 :mod:`gan_lib.metrics.inception_weights` loads either file into the same
 network.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -43,44 +44,69 @@ PACKAGED_SHA1 = "a16e4d89c0ecbc17a915dd76ea9e41211aa82562"
 # in both (checked against the TorchScript's ``torch.cat`` order).
 _INCEPTION_A = {  # Mixed_5b-d, 35×35
     "conv": "branch1x1",
-    "tower.conv": "branch5x5_1", "tower.conv_1": "branch5x5_2",
-    "tower_1.conv": "branch3x3dbl_1", "tower_1.conv_1": "branch3x3dbl_2", "tower_1.conv_2": "branch3x3dbl_3",
+    "tower.conv": "branch5x5_1",
+    "tower.conv_1": "branch5x5_2",
+    "tower_1.conv": "branch3x3dbl_1",
+    "tower_1.conv_1": "branch3x3dbl_2",
+    "tower_1.conv_2": "branch3x3dbl_3",
     "tower_2.conv": "branch_pool",
 }
 _INCEPTION_B = {  # Mixed_6a, 35×35 → 17×17
     "conv": "branch3x3",
-    "tower.conv": "branch3x3dbl_1", "tower.conv_1": "branch3x3dbl_2", "tower.conv_2": "branch3x3dbl_3",
+    "tower.conv": "branch3x3dbl_1",
+    "tower.conv_1": "branch3x3dbl_2",
+    "tower.conv_2": "branch3x3dbl_3",
 }
 _INCEPTION_C = {  # Mixed_6b-e, 17×17, factorised 7×7
     "conv": "branch1x1",
-    "tower.conv": "branch7x7_1", "tower.conv_1": "branch7x7_2", "tower.conv_2": "branch7x7_3",
-    "tower_1.conv": "branch7x7dbl_1", "tower_1.conv_1": "branch7x7dbl_2", "tower_1.conv_2": "branch7x7dbl_3",
-    "tower_1.conv_3": "branch7x7dbl_4", "tower_1.conv_4": "branch7x7dbl_5",
+    "tower.conv": "branch7x7_1",
+    "tower.conv_1": "branch7x7_2",
+    "tower.conv_2": "branch7x7_3",
+    "tower_1.conv": "branch7x7dbl_1",
+    "tower_1.conv_1": "branch7x7dbl_2",
+    "tower_1.conv_2": "branch7x7dbl_3",
+    "tower_1.conv_3": "branch7x7dbl_4",
+    "tower_1.conv_4": "branch7x7dbl_5",
     "tower_2.conv": "branch_pool",
 }
 _INCEPTION_D = {  # Mixed_7a, 17×17 → 8×8
-    "tower.conv": "branch3x3_1", "tower.conv_1": "branch3x3_2",
-    "tower_1.conv": "branch7x7x3_1", "tower_1.conv_1": "branch7x7x3_2", "tower_1.conv_2": "branch7x7x3_3",
+    "tower.conv": "branch3x3_1",
+    "tower.conv_1": "branch3x3_2",
+    "tower_1.conv": "branch7x7x3_1",
+    "tower_1.conv_1": "branch7x7x3_2",
+    "tower_1.conv_2": "branch7x7x3_3",
     "tower_1.conv_3": "branch7x7x3_4",
 }
 _INCEPTION_E = {  # Mixed_7b-c, 8×8; NVIDIA joins these scope names with "_"
     "conv": "branch1x1",
-    "tower_conv": "branch3x3_1", "tower_mixed_conv": "branch3x3_2a", "tower_mixed_conv_1": "branch3x3_2b",
-    "tower_1_conv": "branch3x3dbl_1", "tower_1_conv_1": "branch3x3dbl_2",
-    "tower_1_mixed_conv": "branch3x3dbl_3a", "tower_1_mixed_conv_1": "branch3x3dbl_3b",
+    "tower_conv": "branch3x3_1",
+    "tower_mixed_conv": "branch3x3_2a",
+    "tower_mixed_conv_1": "branch3x3_2b",
+    "tower_1_conv": "branch3x3dbl_1",
+    "tower_1_conv_1": "branch3x3dbl_2",
+    "tower_1_mixed_conv": "branch3x3dbl_3a",
+    "tower_1_mixed_conv_1": "branch3x3dbl_3b",
     "tower_2_conv": "branch_pool",
 }
 _STEM = {
-    "conv": "Conv2d_1a_3x3", "conv_1": "Conv2d_2a_3x3", "conv_2": "Conv2d_2b_3x3",
-    "conv_3": "Conv2d_3b_1x1", "conv_4": "Conv2d_4a_3x3",
+    "conv": "Conv2d_1a_3x3",
+    "conv_1": "Conv2d_2a_3x3",
+    "conv_2": "Conv2d_2b_3x3",
+    "conv_3": "Conv2d_3b_1x1",
+    "conv_4": "Conv2d_4a_3x3",
 }
 _MIXED = (
-    ("mixed", "Mixed_5b", _INCEPTION_A), ("mixed_1", "Mixed_5c", _INCEPTION_A), ("mixed_2", "Mixed_5d", _INCEPTION_A),
+    ("mixed", "Mixed_5b", _INCEPTION_A),
+    ("mixed_1", "Mixed_5c", _INCEPTION_A),
+    ("mixed_2", "Mixed_5d", _INCEPTION_A),
     ("mixed_3", "Mixed_6a", _INCEPTION_B),
-    ("mixed_4", "Mixed_6b", _INCEPTION_C), ("mixed_5", "Mixed_6c", _INCEPTION_C),
-    ("mixed_6", "Mixed_6d", _INCEPTION_C), ("mixed_7", "Mixed_6e", _INCEPTION_C),
+    ("mixed_4", "Mixed_6b", _INCEPTION_C),
+    ("mixed_5", "Mixed_6c", _INCEPTION_C),
+    ("mixed_6", "Mixed_6d", _INCEPTION_C),
+    ("mixed_7", "Mixed_6e", _INCEPTION_C),
     ("mixed_8", "Mixed_7a", _INCEPTION_D),
-    ("mixed_9", "Mixed_7b", _INCEPTION_E), ("mixed_10", "Mixed_7c", _INCEPTION_E),
+    ("mixed_9", "Mixed_7b", _INCEPTION_E),
+    ("mixed_10", "Mixed_7c", _INCEPTION_E),
 )
 #: NVIDIA layer (under ``net.layers.``) → pytorch-fid layer,
 #: e.g. ``mixed_2.tower_1.conv_2`` → ``Mixed_5d.branch3x3dbl_3``.

@@ -14,6 +14,7 @@ real-image reference value beside it:
 The statistics reader of :mod:`gan_lib.metrics.c2st` uses :func:`border_contrast`
 as one of its per-image statistics.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -87,7 +88,9 @@ def block_edge_ratio(images: np.ndarray, block: int = 2) -> float:
     side = min(images.shape[1:])
     if block < 2 or block % 2 or block >= side:
         raise ValueError(f"block_edge_ratio: block must be an even number of pixels from 2 to {side - 1}; got {block}.")
-    steps = (np.abs(np.diff(images, axis=2)).mean(axis=(0, 1))[: side - 1]
-             + np.abs(np.diff(images, axis=1)).mean(axis=(0, 2))[: side - 1]) / 2  # steps[j]: between j and j + 1
+    steps = (
+        np.abs(np.diff(images, axis=2)).mean(axis=(0, 1))[: side - 1]
+        + np.abs(np.diff(images, axis=1)).mean(axis=(0, 2))[: side - 1]
+    ) / 2  # steps[j]: between j and j + 1
     position = np.arange(side - 1)
     return float(steps[position % block == block - 1].mean() / steps[position % 2 == 0].mean())

@@ -10,6 +10,7 @@ statistic is cheap, and from a normal approximation to a small number of
 bootstrap replicates (:func:`normal_interval`) where each replicate is costly
 (SWD, FID).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -113,13 +114,22 @@ def bootstrap_mean(
     if len(values) < 2:
         return Estimate(float(values.mean()), math.nan, math.nan, len(values), n_reference, "", note)
     result = scipy.stats.bootstrap(
-        (values,), np.mean, confidence_level=CONFIDENCE, n_resamples=n_resamples,
-        method="percentile", rng=seed,
+        (values,),
+        np.mean,
+        confidence_level=CONFIDENCE,
+        n_resamples=n_resamples,
+        method="percentile",
+        rng=seed,
     )
     ci = result.confidence_interval
     return Estimate(
-        float(values.mean()), float(ci.low), float(ci.high), len(values), n_reference,
-        f"percentile bootstrap, {n_resamples} resamples", note,
+        float(values.mean()),
+        float(ci.low),
+        float(ci.high),
+        len(values),
+        n_reference,
+        f"percentile bootstrap, {n_resamples} resamples",
+        note,
     )
 
 
@@ -164,13 +174,23 @@ def bootstrap_statistic(
     if min(len(s) for s in samples) < 2:
         return Estimate(value, math.nan, math.nan, len(samples[0]), n_reference, "", note)
     result = scipy.stats.bootstrap(
-        tuple(samples), statistic, confidence_level=CONFIDENCE, n_resamples=n_resamples,
-        method="percentile", paired=False, rng=seed,
+        tuple(samples),
+        statistic,
+        confidence_level=CONFIDENCE,
+        n_resamples=n_resamples,
+        method="percentile",
+        paired=False,
+        rng=seed,
     )
     ci = result.confidence_interval
     return Estimate(
-        value, float(ci.low), float(ci.high), len(samples[0]), n_reference,
-        f"percentile bootstrap, {n_resamples} resamples", note,
+        value,
+        float(ci.low),
+        float(ci.high),
+        len(samples[0]),
+        n_reference,
+        f"percentile bootstrap, {n_resamples} resamples",
+        note,
     )
 
 
@@ -210,8 +230,13 @@ def normal_interval(
     z = float(scipy.stats.norm.ppf(0.5 + CONFIDENCE / 2))
     sd = float(np.std(replicates, ddof=1))
     return Estimate(
-        float(value), float(value - z * sd), float(value + z * sd), n, n_reference,
-        f"normal approximation, sd of {len(replicates)} bootstrap replicates", note,
+        float(value),
+        float(value - z * sd),
+        float(value + z * sd),
+        n,
+        n_reference,
+        f"normal approximation, sd of {len(replicates)} bootstrap replicates",
+        note,
     )
 
 

@@ -23,6 +23,7 @@ precision than that).  Compare any value with the same reader's real-vs-real
 floor (held-out views against the training set): distinct real patients are
 told apart too.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,7 +48,11 @@ __all__ = ["STATISTICS", "ReaderResult", "hanley_mcneil_variance", "image_statis
 
 #: Per-image statistics of :func:`image_statistics`, in column order.
 STATISTICS: tuple[str, ...] = (
-    "mean", "std", "border minus inner mean", "Laplacian variance (log)", "Nyquist energy (log)",
+    "mean",
+    "std",
+    "border minus inner mean",
+    "Laplacian variance (log)",
+    "Nyquist energy (log)",
 )
 
 
@@ -83,8 +88,9 @@ def hanley_mcneil_variance(auc: float, n_positive: int, n_negative: int) -> floa
     )
 
 
-def _split_estimate(aucs: list[float], variances: list[float], *, n: int, n_reference: int, method: str,
-                    note: str) -> Estimate:
+def _split_estimate(
+    aucs: list[float], variances: list[float], *, n: int, n_reference: int, method: str, note: str
+) -> Estimate:
     """Mean AUC over splits with a normal interval: mean Hanley-McNeil variance + variance of the mean over splits."""
     mean = float(np.mean(aucs))
     between = float(np.var(aucs, ddof=1)) / len(aucs) if len(aucs) > 1 else 0.0
@@ -115,26 +121,30 @@ def image_statistics(images: np.ndarray) -> np.ndarray:
     power = np.abs(np.fft.fft2(images - images.mean(axis=(1, 2), keepdims=True))) ** 2
     nyquist = power[:, h // 2, :].sum(axis=1) + power[:, :, w // 2].sum(axis=1) - power[:, h // 2, w // 2]
     tiny = 1e-12
-    return np.column_stack([
-        images.mean(axis=(1, 2)),
-        images.std(axis=(1, 2)),
-        border_contrast(images),
-        np.log(laplacian_var + tiny),
-        np.log(nyquist / (power.sum(axis=(1, 2)) + tiny) + tiny),
-    ])
+    return np.column_stack(
+        [
+            images.mean(axis=(1, 2)),
+            images.std(axis=(1, 2)),
+            border_contrast(images),
+            np.log(laplacian_var + tiny),
+            np.log(nyquist / (power.sum(axis=(1, 2)) + tiny) + tiny),
+        ]
+    )
 
 
 def _two_sets(real: np.ndarray, generated: np.ndarray, owner: str) -> tuple[np.ndarray, np.ndarray]:
     real = check_image_set(real, name=f"{owner}: real", min_count=4)
     generated = check_image_set(generated, name=f"{owner}: generated", min_count=4)
     if real.shape[1:] != generated.shape[1:]:
-        raise ValueError(f"{owner}: real images are {real.shape[1:]} px, generated {generated.shape[1:]}; "
-                         "compare sets of one size.")
+        raise ValueError(
+            f"{owner}: real images are {real.shape[1:]} px, generated {generated.shape[1:]}; compare sets of one size."
+        )
     return real, generated
 
 
-def statistics_reader(real: np.ndarray, generated: np.ndarray, *, folds: int = 5, repeats: int = 3,
-                      seed: int = 0) -> ReaderResult:
+def statistics_reader(
+    real: np.ndarray, generated: np.ndarray, *, folds: int = 5, repeats: int = 3, seed: int = 0
+) -> ReaderResult:
     """Logistic regression on :func:`image_statistics`: cross-validated AUC of real vs generated.
 
     Parameters
@@ -170,10 +180,13 @@ def statistics_reader(real: np.ndarray, generated: np.ndarray, *, folds: int = 5
         per_statistic[name] = max(auc, 1.0 - auc)
     top = max(per_statistic, key=per_statistic.get)
     estimate = _split_estimate(
-        aucs, variances, n=len(generated), n_reference=len(real),
+        aucs,
+        variances,
+        n=len(generated),
+        n_reference=len(real),
         method=f"normal approximation, Hanley-McNeil variance over {repeats} x {folds}-fold cross-validation",
         note=f"logistic regression on {len(STATISTICS)} per-image statistics; most telling alone: {top} "
-             f"(AUC {per_statistic[top]:.2f})",
+        f"(AUC {per_statistic[top]:.2f})",
     )
     return ReaderResult(estimate, per_statistic)
 
@@ -196,8 +209,15 @@ class _ReaderCNN(nn.Module):
         return self.head(torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3))], dim=1)).squeeze(1)
 
 
-def _train_and_score(train_x: torch.Tensor, train_y: torch.Tensor, test_x: torch.Tensor, *, epochs: int,
-                     batch_size: int, generator: torch.Generator) -> np.ndarray:
+def _train_and_score(
+    train_x: torch.Tensor,
+    train_y: torch.Tensor,
+    test_x: torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int,
+    generator: torch.Generator,
+) -> np.ndarray:
     """Train a fresh :class:`_ReaderCNN` on ``(train_x, train_y)`` with random flips; logits of ``test_x``."""
     model = _ReaderCNN()
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -223,8 +243,16 @@ def _train_and_score(train_x: torch.Tensor, train_y: torch.Tensor, test_x: torch
         return torch.cat([model(test_x[i : i + 512]) for i in range(0, len(test_x), 512)]).numpy()
 
 
-def c2st(real: np.ndarray, generated: np.ndarray, *, splits: int = 3, epochs: int = 4, batch_size: int = 64,
-         max_images: int = 1000, seed: int = 0) -> ReaderResult:
+def c2st(
+    real: np.ndarray,
+    generated: np.ndarray,
+    *,
+    splits: int = 3,
+    epochs: int = 4,
+    batch_size: int = 64,
+    max_images: int = 1000,
+    seed: int = 0,
+) -> ReaderResult:
     """Classifier two-sample test with a small CNN: held-out ROC AUC of generated vs real.
 
     For each of ``splits`` random splits, a fresh CNN (four stride-2 conv
@@ -272,8 +300,9 @@ def c2st(real: np.ndarray, generated: np.ndarray, *, splits: int = 3, epochs: in
     """
     real, generated = _two_sets(real, generated, "c2st")
     if splits < 1 or epochs < 1 or batch_size < 2:
-        raise ValueError(f"c2st: splits and epochs must be >= 1 and batch_size >= 2; got {splits}, {epochs}, "
-                         f"{batch_size}.")
+        raise ValueError(
+            f"c2st: splits and epochs must be >= 1 and batch_size >= 2; got {splits}, {epochs}, {batch_size}."
+        )
     rng = np.random.default_rng(seed)
     real = real[np.sort(rng.choice(len(real), min(len(real), max_images), replace=False))]
     generated = generated[np.sort(rng.choice(len(generated), min(len(generated), max_images), replace=False))]
@@ -288,15 +317,26 @@ def c2st(real: np.ndarray, generated: np.ndarray, *, splits: int = 3, epochs: in
             for value in (1.0, 0.0):  # a random half of each class
                 members = np.flatnonzero(labels.numpy() == value)
                 train_mask[rng.choice(members, len(members) // 2, replace=False)] = True
-            train_index, test_index = (torch.from_numpy(np.flatnonzero(train_mask)),
-                                       torch.from_numpy(np.flatnonzero(~train_mask)))
-            scores = _train_and_score(images[train_index], labels[train_index], images[test_index], epochs=epochs,
-                                      batch_size=batch_size, generator=generator)
+            train_index, test_index = (
+                torch.from_numpy(np.flatnonzero(train_mask)),
+                torch.from_numpy(np.flatnonzero(~train_mask)),
+            )
+            scores = _train_and_score(
+                images[train_index],
+                labels[train_index],
+                images[test_index],
+                epochs=epochs,
+                batch_size=batch_size,
+                generator=generator,
+            )
             test_labels = labels[test_index].numpy()
             aucs.append(float(roc_auc_score(test_labels, scores)))
             variances.append(hanley_mcneil_variance(aucs[-1], int(test_labels.sum()), int((1 - test_labels).sum())))
     estimate = _split_estimate(
-        aucs, variances, n=len(generated), n_reference=len(real),
+        aucs,
+        variances,
+        n=len(generated),
+        n_reference=len(real),
         method=f"normal approximation, Hanley-McNeil variance over {splits} half/half splits",
         note=f"small CNN, {epochs} epochs per split; 0.5 = indistinguishable",
     )

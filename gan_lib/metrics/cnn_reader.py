@@ -31,6 +31,7 @@ It returns the same :class:`~gan_lib.metrics.c2st.ReaderResult` as the other
 readers; :mod:`gan_lib.evaluation.calibration` reads its calibration (blur
 ladder, noise, a grid, and the real-vs-real floors) on the embedded data.
 """
+
 from __future__ import annotations
 
 import copy
@@ -74,8 +75,16 @@ def _flipped(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return torch.where(flip_v[:, None, None, None], x.flip(-2), x)
 
 
-def _fit_with_early_stop(x: torch.Tensor, y: torch.Tensor, *, max_epochs: int, patience: int, batch_size: int,
-                         seed: int, generator: torch.Generator) -> tuple[nn.Module, int]:
+def _fit_with_early_stop(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    max_epochs: int,
+    patience: int,
+    batch_size: int,
+    seed: int,
+    generator: torch.Generator,
+) -> tuple[nn.Module, int]:
     """Train a :class:`_ReaderCNN` on 4/5 of ``(x, y)``; the weights of its best epoch on the other fifth."""
     fit, val = train_test_split(np.arange(len(y)), test_size=0.2, stratify=y.numpy(), random_state=seed)
     fit, val = torch.from_numpy(fit), torch.from_numpy(val)
@@ -102,8 +111,17 @@ def _fit_with_early_stop(x: torch.Tensor, y: torch.Tensor, *, max_epochs: int, p
     return model.eval(), best_epoch
 
 
-def cnn_reader(real: np.ndarray, generated: np.ndarray, *, folds: int = 2, max_images: int = 192,
-               max_epochs: int = 10, patience: int = 3, batch_size: int = 32, seed: int = 0) -> ReaderResult:
+def cnn_reader(
+    real: np.ndarray,
+    generated: np.ndarray,
+    *,
+    folds: int = 2,
+    max_images: int = 192,
+    max_epochs: int = 10,
+    patience: int = 3,
+    batch_size: int = 32,
+    seed: int = 0,
+) -> ReaderResult:
     """Blur-aware CNN two-sample test: cross-fitted ROC AUC of ``generated`` against ``real``.
 
     Parameters
@@ -138,8 +156,10 @@ def cnn_reader(real: np.ndarray, generated: np.ndarray, *, folds: int = 2, max_i
     """
     real, generated = _two_sets(real, generated, "cnn_reader")
     if folds < 2 or max_epochs < 1 or patience < 1 or batch_size < 2:
-        raise ValueError(f"cnn_reader: need folds >= 2, max_epochs >= 1, patience >= 1 and batch_size >= 2; got "
-                         f"{folds}, {max_epochs}, {patience}, {batch_size}.")
+        raise ValueError(
+            f"cnn_reader: need folds >= 2, max_epochs >= 1, patience >= 1 and batch_size >= 2; got "
+            f"{folds}, {max_epochs}, {patience}, {batch_size}."
+        )
     rng = np.random.default_rng(seed)
     count = min(len(real), len(generated), max_images)
     real = real[np.sort(rng.choice(len(real), count, replace=False))]
@@ -153,17 +173,28 @@ def cnn_reader(real: np.ndarray, generated: np.ndarray, *, folds: int = 2, max_i
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
         for fold, (train_index, test_index) in enumerate(splitter.split(np.zeros(len(y)), y.numpy())):
             train_index, test_index = torch.from_numpy(train_index), torch.from_numpy(test_index)
-            model, best_epoch = _fit_with_early_stop(x[train_index], y[train_index], max_epochs=max_epochs,
-                                                     patience=patience, batch_size=batch_size, seed=seed + fold,
-                                                     generator=generator)
+            model, best_epoch = _fit_with_early_stop(
+                x[train_index],
+                y[train_index],
+                max_epochs=max_epochs,
+                patience=patience,
+                batch_size=batch_size,
+                seed=seed + fold,
+                generator=generator,
+            )
             with torch.inference_mode():
                 scores = torch.cat([model(x[test_index][i : i + 256]) for i in range(0, len(test_index), 256)])
             labels = y[test_index].numpy()
             aucs.append(float(roc_auc_score(labels, scores.numpy())))
             variances.append(hanley_mcneil_variance(aucs[-1], int(labels.sum()), int((1 - labels).sum())))
             epochs.append(best_epoch)
-    return ReaderResult(_split_estimate(
-        aucs, variances, n=count, n_reference=count,
-        method=f"normal approximation, Hanley-McNeil variance over {folds} cross-fitting folds",
-        note=f"blur-aware CNN on the per-image scaled Laplacian, best at epochs {epochs}; 0.5 = indistinguishable",
-    ))
+    return ReaderResult(
+        _split_estimate(
+            aucs,
+            variances,
+            n=count,
+            n_reference=count,
+            method=f"normal approximation, Hanley-McNeil variance over {folds} cross-fitting folds",
+            note=f"blur-aware CNN on the per-image scaled Laplacian, best at epochs {epochs}; 0.5 = indistinguishable",
+        )
+    )

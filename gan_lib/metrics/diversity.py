@@ -29,6 +29,7 @@ Choices made here, all documented in the result's note:
   the fractional powers, as torchmetrics' ``normalize="relu"`` does; otherwise
   the product is undefined.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -157,23 +158,25 @@ def ms_ssim_diversity(
     images = check_image_set(images, name="images", min_count=2)
     first, second = _distinct_pairs(len(images), max_pairs=max_pairs, seed=seed)
     n_scales = ms_ssim_scales(min(images.shape[1:]))
-    values = np.concatenate([
-        ms_ssim(images[first[i : i + batch_size]], images[second[i : i + batch_size]])
-        for i in tqdm(range(0, len(first), batch_size), desc="MS-SSIM pairs", unit="batch", leave=False,
-                      disable=not progress)
-    ])
+    values = np.concatenate(
+        [
+            ms_ssim(images[first[i : i + batch_size]], images[second[i : i + batch_size]])
+            for i in tqdm(
+                range(0, len(first), batch_size), desc="MS-SSIM pairs", unit="batch", leave=False, disable=not progress
+            )
+        ]
+    )
     note = (
         f"{len(first)} pairs; {n_scales} of 5 scales ({images.shape[1]}->{images.shape[1] // 2 ** (n_scales - 1)} px)"
         + (", weights renormalised" if n_scales < 5 else "")
     )
     estimate = bootstrap_mean(values, n_resamples=n_resamples, seed=seed, note=note)
-    return Estimate(estimate.value, estimate.ci_low, estimate.ci_high, len(images), None,
-                    estimate.ci_method + " over pairs", note)
+    return Estimate(
+        estimate.value, estimate.ci_low, estimate.ci_high, len(images), None, estimate.ci_method + " over pairs", note
+    )
 
 
-def _ssim_terms(
-    a: np.ndarray, b: np.ndarray, *, c1: float, c2: float, win_size: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _ssim_terms(a: np.ndarray, b: np.ndarray, *, c1: float, c2: float, win_size: int) -> tuple[np.ndarray, np.ndarray]:
     """Luminance and contrast-structure maps (border of ``(win_size-1)//2`` cropped), as skimage computes them."""
     size = (1, win_size, win_size)
     cov_norm = win_size**2 / (win_size**2 - 1)
@@ -201,8 +204,10 @@ def _distinct_pairs(n: int, *, max_pairs: int, seed: int) -> tuple[np.ndarray, n
     mapped back to ``(i, j)`` in closed form, so no ``N²`` array is built.
     """
     total = n * (n - 1) // 2
-    codes = np.arange(total) if total <= max_pairs else np.sort(
-        np.random.default_rng(seed).choice(total, max_pairs, replace=False)
+    codes = (
+        np.arange(total)
+        if total <= max_pairs
+        else np.sort(np.random.default_rng(seed).choice(total, max_pairs, replace=False))
     )
     first = n - 2 - np.floor(np.sqrt(-8.0 * codes + 4.0 * n * (n - 1) - 7) / 2.0 - 0.5).astype(np.int64)
     second = codes + first + 1 - total + (n - first) * (n - first - 1) // 2

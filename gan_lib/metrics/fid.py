@@ -28,6 +28,7 @@ FIDs, not TF FIDs to the last digit.
 KID (:mod:`gan_lib.metrics.kid`) and precision/recall
 (:mod:`gan_lib.metrics.precision_recall`) use the same features.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -100,8 +101,10 @@ def inception_features(
     cached = None
     if cache_dir is not None:
         if not hasattr(model, "weights_id"):
-            raise ValueError("inception_features: cache_dir needs a network from load_inception, whose weights_id "
-                             "keys the cache; features of another network would be stored under the wrong name.")
+            raise ValueError(
+                "inception_features: cache_dir needs a network from load_inception, whose weights_id "
+                "keys the cache; features of another network would be stored under the wrong name."
+            )
         key = hashlib.sha1(pixels.tobytes() + repr((pixels.shape, model.weights_id)).encode())
         cached = Path(cache_dir) / f"inception_{key.hexdigest()[:20]}.npy"
         if cached.is_file():
@@ -123,9 +126,7 @@ def inception_features(
     return features
 
 
-def frechet_distance(
-    mu_a: np.ndarray, sigma_a: np.ndarray, mu_b: np.ndarray, sigma_b: np.ndarray
-) -> float:
+def frechet_distance(mu_a: np.ndarray, sigma_a: np.ndarray, mu_b: np.ndarray, sigma_b: np.ndarray) -> float:
     """Fréchet distance between N(mu_a, sigma_a) and N(mu_b, sigma_b) (pytorch-fid's implementation).
 
     ``|mu_a - mu_b|² + tr(sigma_a + sigma_b - 2 (sigma_a sigma_b)^{1/2})``.

@@ -21,6 +21,7 @@ NVIDIA's TorchScript itself agree to ~1e-6
 tensor by tensor.  How images are prepared for the network, and FID itself,
 are in :mod:`gan_lib.metrics.fid`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,8 +68,10 @@ FID_WEIGHTS_URL = fid_inception.FID_WEIGHTS_URL
 #: Environment variable naming the weights file (or a folder holding it).
 FID_WEIGHTS_ENV = "MAMMO_WGAN_FID_WEIGHTS"
 #: Memory layouts :func:`load_inception` can run the network in.
-MEMORY_FORMATS: dict[str, torch.memory_format] = {"contiguous": torch.contiguous_format,
-                                                  "channels_last": torch.channels_last}
+MEMORY_FORMATS: dict[str, torch.memory_format] = {
+    "contiguous": torch.contiguous_format,
+    "channels_last": torch.channels_last,
+}
 #: Dimension of the Inception pool3 features.
 FEATURE_DIM = 2048
 _SHA256_PREFIX = FID_WEIGHTS_FILENAME.rsplit("-", 1)[1].split(".")[0]
@@ -190,8 +193,9 @@ def load_inception(
     if memory_format == "auto":
         memory_format, model.memory_format_reason = _fastest_memory_format(model)
     elif memory_format not in MEMORY_FORMATS:
-        raise ValueError(f"load_inception: memory_format must be 'auto' or one of {MEMORY_FORMATS}; "
-                         f"got {memory_format!r}.")
+        raise ValueError(
+            f"load_inception: memory_format must be 'auto' or one of {MEMORY_FORMATS}; got {memory_format!r}."
+        )
     else:
         model.memory_format_reason = f"{memory_format} (as asked)"
     return model.to(memory_format=MEMORY_FORMATS[memory_format])
@@ -226,9 +230,7 @@ def try_load_inception(
         return None, str(error)
 
 
-def write_pytorch_fid_weights(
-    target: str | os.PathLike[str], *, weights: str | os.PathLike[str] | None = None
-) -> Path:
+def write_pytorch_fid_weights(target: str | os.PathLike[str], *, weights: str | os.PathLike[str] | None = None) -> Path:
     """Save the weights :func:`load_inception` uses as a pytorch-fid ``.pth``, so that pytorch-fid itself runs them.
 
     With ``target = $TORCH_HOME/hub/checkpoints/pt_inception-2015-12-05-6726825d.pth``,
@@ -323,7 +325,8 @@ def _check_state_dict(state: Mapping[str, torch.Tensor], expected: Mapping[str, 
     unexpected = sorted(state.keys() - expected.keys())
     misshapen = [
         f"{key} {tuple(state[key].shape)} (expected {tuple(expected[key].shape)})"
-        for key in sorted(state.keys() & expected.keys()) if state[key].shape != expected[key].shape
+        for key in sorted(state.keys() & expected.keys())
+        if state[key].shape != expected[key].shape
     ]
     if missing or unexpected or misshapen:
         raise ValueError(
@@ -338,6 +341,7 @@ def _fid_inception_v3(state: Mapping[str, torch.Tensor], *, source: Path) -> fid
     ``state`` uses the names of pytorch-fid's weights file; every tensor is
     checked (:func:`_check_state_dict`) before pytorch-fid loads it.
     """
+
     def load_local(url: str, *args: object, **kwargs: object) -> Mapping[str, torch.Tensor]:
         return state
 
@@ -347,10 +351,14 @@ def _fid_inception_v3(state: Mapping[str, torch.Tensor], *, source: Path) -> fid
         _check_state_dict(state_dict, inception.state_dict(), source=source)
         return torch.nn.Module.load_state_dict(inception, state_dict, strict=False)
 
-    with mock.patch.object(fid_inception, "load_state_dict_from_url", load_local), \
-            mock.patch.object(torchvision.models.Inception3, "load_state_dict", load_checked):
+    with (
+        mock.patch.object(fid_inception, "load_state_dict_from_url", load_local),
+        mock.patch.object(torchvision.models.Inception3, "load_state_dict", load_checked),
+    ):
         model = fid_inception.InceptionV3(
             [fid_inception.InceptionV3.BLOCK_INDEX_BY_DIM[FEATURE_DIM]],
-            resize_input=True, normalize_input=True, use_fid_inception=True,
+            resize_input=True,
+            normalize_input=True,
+            use_fid_inception=True,
         )
     return model.eval()

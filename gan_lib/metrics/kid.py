@@ -12,6 +12,7 @@ slightly negative by chance.
 Reference: M. Bińkowski, D. J. Sutherland, M. Arbel, A. Gretton, "Demystifying
 MMD GANs", ICLR 2018, arXiv:1801.01401.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -108,12 +109,19 @@ def kid(
     if size < subset_size:
         note += f" (capped from {subset_size} at half the smaller set)"
     rng = np.random.default_rng(seed)
-    values = np.array([
-        mmd2_unbiased(a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)])
-        for _ in tqdm(range(n_subsets), desc="KID subsets", leave=False)
-    ])
+    values = np.array(
+        [
+            mmd2_unbiased(a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)])
+            for _ in tqdm(range(n_subsets), desc="KID subsets", leave=False)
+        ]
+    )
     low, high = percentile_interval(values)
     return Estimate(
-        float(values.mean()), low, high, len(a), len(b),
-        f"2.5-97.5 % range of {n_subsets} subset estimates", note,
+        float(values.mean()),
+        low,
+        high,
+        len(a),
+        len(b),
+        f"2.5-97.5 % range of {n_subsets} subset estimates",
+        note,
     )

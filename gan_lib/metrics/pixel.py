@@ -20,6 +20,7 @@ All sets are ``float32 (N, H, W)`` in model space [-1, 1] (``docs/ARCHITECTURE.m
 MSE and SSIM are computed there with ``data_range=2.0``; MPV is reported in
 display units [0, 255] via :func:`gan_lib.imaging.to_uint8`.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -147,9 +148,7 @@ def mpv(images: np.ndarray, *, n_resamples: int = 1000, seed: int = 0) -> Estima
     return bootstrap_mean(mean_pixel_values(images), n_resamples=n_resamples, seed=seed)
 
 
-def mpvd(
-    images: np.ndarray, reference: np.ndarray, *, n_resamples: int = 1000, seed: int = 0
-) -> Estimate:
+def mpvd(images: np.ndarray, reference: np.ndarray, *, n_resamples: int = 1000, seed: int = 0) -> Estimate:
     """Mean pixel value difference ``|MPV(images) - MPV(reference)|`` in [0, 255] (thesis X-H5).
 
     The interval resamples the images of both sets independently.
@@ -173,8 +172,10 @@ def mpvd(
     25.0
     """
     return bootstrap_statistic(
-        _abs_mean_difference, [mean_pixel_values(images), mean_pixel_values(reference)],
-        n_resamples=n_resamples, seed=seed,
+        _abs_mean_difference,
+        [mean_pixel_values(images), mean_pixel_values(reference)],
+        n_resamples=n_resamples,
+        seed=seed,
     )
 
 
@@ -266,8 +267,9 @@ def nearest_real_scores(
     similarity = ssim(images, reference[indices])
     note = "each image vs its nearest reference image (nearest by MSE)"
     kwargs = dict(n_resamples=n_resamples, seed=seed, n_reference=len(reference), note=note)
-    return NearestRealScores(bootstrap_mean(errors, **kwargs), bootstrap_mean(similarity, **kwargs),
-                             indices, errors, similarity)
+    return NearestRealScores(
+        bootstrap_mean(errors, **kwargs), bootstrap_mean(similarity, **kwargs), indices, errors, similarity
+    )
 
 
 def random_pair_scores(

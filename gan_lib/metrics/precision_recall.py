@@ -14,6 +14,7 @@ Reference: T. Kynkäänniemi, T. Karras, S. Laine, J. Lehtinen, T. Aila,
 "Improved Precision and Recall Metric for Assessing Generative Models",
 NeurIPS 2019, arXiv:1904.06991.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -68,15 +69,14 @@ def manifold_coverage(queries: np.ndarray, support: np.ndarray, radii: np.ndarra
     -------
     ndarray, shape (N,), bool
     """
+
     def reduce(chunk: np.ndarray, start: int) -> np.ndarray:
         return np.any(chunk <= radii[None, :], axis=1)
 
     return np.concatenate(list(pairwise_distances_chunked(queries, support, reduce_func=reduce)))
 
 
-def precision_recall(
-    features: np.ndarray, reference_features: np.ndarray, *, k: int = 3
-) -> dict[str, Estimate]:
+def precision_recall(features: np.ndarray, reference_features: np.ndarray, *, k: int = 3) -> dict[str, Estimate]:
     """Improved precision and recall of ``features`` (generated) against ``reference_features`` (real).
 
     Parameters

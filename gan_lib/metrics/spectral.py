@@ -23,6 +23,7 @@ field of view (64 px at 1/8 scale, 128 px at 1/4 scale), so a frequency in
 cycles/patch is the same physical frequency in both; only the Nyquist limit
 (``size / 2``) differs, and every band is checked against it.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,9 +41,20 @@ from gan_lib.imaging import check_image_set
 from gan_lib.metrics.bootstrap import Estimate, bootstrap_statistic
 from gan_lib.metrics.stats import auc_estimate, percentile_interval
 
-__all__ = ["DEFAULT_BAND", "FINE_BAND_MIN", "LADDER_SIGMAS", "LadderRangeWarning", "radial_power_spectrum",
-           "spectral_slope", "fine_band_power_db", "spectral_reader_auc", "slope_estimate", "fine_band_estimate",
-           "blur_ladder", "blur_equivalent_sigma"]
+__all__ = [
+    "DEFAULT_BAND",
+    "FINE_BAND_MIN",
+    "LADDER_SIGMAS",
+    "LadderRangeWarning",
+    "radial_power_spectrum",
+    "spectral_slope",
+    "fine_band_power_db",
+    "spectral_reader_auc",
+    "slope_estimate",
+    "fine_band_estimate",
+    "blur_ladder",
+    "blur_equivalent_sigma",
+]
 
 #: Frequency band (cycles/patch) of :func:`spectral_slope`: above the patch scale, below the noisiest fine bins.
 DEFAULT_BAND: tuple[float, float] = (2.0, 24.0)
@@ -60,8 +72,10 @@ class LadderRangeWarning(UserWarning):
 def _square_set(images: np.ndarray, name: str, min_count: int = 1) -> np.ndarray:
     images = check_image_set(images, name=name, min_count=min_count)
     if images.shape[1] != images.shape[2] or images.shape[1] < 8:
-        raise ValueError(f"{name}: spectra need square images of at least 8 px; got {images.shape[1:]}. "
-                         "Crop to a square patch first.")
+        raise ValueError(
+            f"{name}: spectra need square images of at least 8 px; got {images.shape[1:]}. "
+            "Crop to a square patch first."
+        )
     return images
 
 
@@ -123,9 +137,11 @@ def _band_mask(frequencies: np.ndarray, band: tuple[float, float], owner: str) -
     nyquist = float(frequencies[-1])
     mask = (frequencies >= low) & (frequencies <= high)
     if not 0 < low < high <= nyquist or mask.sum() < 3:
-        raise ValueError(f"{owner}: band must satisfy 0 < low < high <= Nyquist ({nyquist:g} cycles/patch for "
-                         f"{2 * int(nyquist)}-px images) and hold >= 3 annuli; got {band}. For these images use e.g. "
-                         f"band=({nyquist / 16:g}, {0.75 * nyquist:g}).")
+        raise ValueError(
+            f"{owner}: band must satisfy 0 < low < high <= Nyquist ({nyquist:g} cycles/patch for "
+            f"{2 * int(nyquist)}-px images) and hold >= 3 annuli; got {band}. For these images use e.g. "
+            f"band=({nyquist / 16:g}, {0.75 * nyquist:g})."
+        )
     return mask
 
 
@@ -177,8 +193,10 @@ def _fine_spectra(images: np.ndarray, min_frequency: float, owner: str) -> np.nd
     """``(N, K_fine)``: each image's power in the annuli from ``min_frequency`` cycles/patch to Nyquist."""
     frequencies, power = radial_power_spectrum(images)
     if not 0 < min_frequency <= frequencies[-1]:
-        raise ValueError(f"{owner}: min_frequency must lie in (0, {frequencies[-1]:g}] cycles/patch (Nyquist of "
-                         f"{2 * int(frequencies[-1])}-px images); got {min_frequency}.")
+        raise ValueError(
+            f"{owner}: min_frequency must lie in (0, {frequencies[-1]:g}] cycles/patch (Nyquist of "
+            f"{2 * int(frequencies[-1])}-px images); got {min_frequency}."
+        )
     return power[:, frequencies >= min_frequency]
 
 
@@ -206,8 +224,7 @@ def fine_band_power_db(images: np.ndarray, reference: np.ndarray, *, min_frequen
     -6.02
     """
     owner = "fine_band_power_db"
-    fine, fine_reference = (_fine_spectra(images, min_frequency, owner),
-                            _fine_spectra(reference, min_frequency, owner))
+    fine, fine_reference = (_fine_spectra(images, min_frequency, owner), _fine_spectra(reference, min_frequency, owner))
     return float(_db_of_means(fine.mean(axis=0), fine_reference.mean(axis=0)))
 
 
@@ -218,8 +235,9 @@ def _log_spectrum_features(images: np.ndarray) -> np.ndarray:
     return log_p - log_p.mean(axis=1, keepdims=True)
 
 
-def spectral_reader_auc(images: np.ndarray, reference: np.ndarray, *, folds: int = 5, repeats: int = 3,
-                        seed: int = 0) -> Estimate:
+def spectral_reader_auc(
+    images: np.ndarray, reference: np.ndarray, *, folds: int = 5, repeats: int = 3, seed: int = 0
+) -> Estimate:
     """Cross-validated AUC of a logistic regression telling ``images`` from ``reference`` by spectral shape.
 
     Features are the log10 radial power spectra (:func:`radial_power_spectrum`,
@@ -263,17 +281,33 @@ def spectral_reader_auc(images: np.ndarray, reference: np.ndarray, *, folds: int
     images = _square_set(images, "spectral_reader_auc: images", folds)
     reference = _square_set(reference, "spectral_reader_auc: reference", folds)
     if images.shape[1:] != reference.shape[1:]:
-        raise ValueError(f"spectral_reader_auc: images are {images.shape[1:]} px, reference {reference.shape[1:]}; "
-                         "compare sets of one size.")
+        raise ValueError(
+            f"spectral_reader_auc: images are {images.shape[1:]} px, reference {reference.shape[1:]}; "
+            "compare sets of one size."
+        )
     features = np.concatenate([_log_spectrum_features(images), _log_spectrum_features(reference)])
     labels = np.concatenate([np.ones(len(images)), np.zeros(len(reference))])
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-    scores = np.mean([cross_val_predict(model, features, labels, method="decision_function",
-                                        cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + r))
-                      for r in range(repeats)], axis=0)
-    return auc_estimate(scores[labels == 1], scores[labels == 0], seed=seed,
-                        note=f"logistic regression on normalised log radial spectra, {repeats} x {folds}-fold "
-                             "cross-validated; 0.5 = indistinguishable")
+    scores = np.mean(
+        [
+            cross_val_predict(
+                model,
+                features,
+                labels,
+                method="decision_function",
+                cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + r),
+            )
+            for r in range(repeats)
+        ],
+        axis=0,
+    )
+    return auc_estimate(
+        scores[labels == 1],
+        scores[labels == 0],
+        seed=seed,
+        note=f"logistic regression on normalised log radial spectra, {repeats} x {folds}-fold "
+        "cross-validated; 0.5 = indistinguishable",
+    )
 
 
 def slope_estimate(images: np.ndarray, *, band: tuple[float, float] | None = None, seed: int = 0) -> Estimate:
@@ -292,12 +326,22 @@ def slope_estimate(images: np.ndarray, *, band: tuple[float, float] | None = Non
     if band is None:
         band = (DEFAULT_BAND[0], min(DEFAULT_BAND[1], 0.375 * np.shape(images)[-1]))
     betas = spectral_slope(images, band=band)
-    return bootstrap_statistic(np.median, [betas[np.isfinite(betas)]], seed=seed,
-                               note=f"median beta over {band[0]:g}-{band[1]:g} cycles/patch, Hann window")
+    return bootstrap_statistic(
+        np.median,
+        [betas[np.isfinite(betas)]],
+        seed=seed,
+        note=f"median beta over {band[0]:g}-{band[1]:g} cycles/patch, Hann window",
+    )
 
 
-def fine_band_estimate(images: np.ndarray, reference: np.ndarray, *, min_frequency: float = FINE_BAND_MIN,
-                       n_resamples: int = 1000, seed: int = 0) -> Estimate:
+def fine_band_estimate(
+    images: np.ndarray,
+    reference: np.ndarray,
+    *,
+    min_frequency: float = FINE_BAND_MIN,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> Estimate:
     """:func:`fine_band_power_db` with a percentile-bootstrap interval (images of both sets resampled).
 
     Examples
@@ -309,18 +353,24 @@ def fine_band_estimate(images: np.ndarray, reference: np.ndarray, *, min_frequen
     (0.0, True, 16)
     """
     owner = "fine_band_estimate"
-    fine, fine_reference = (_fine_spectra(images, min_frequency, owner),
-                            _fine_spectra(reference, min_frequency, owner))
+    fine, fine_reference = (_fine_spectra(images, min_frequency, owner), _fine_spectra(reference, min_frequency, owner))
     value = float(_db_of_means(fine.mean(axis=0), fine_reference.mean(axis=0)))
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(len(fine), np.full(len(fine), 1 / len(fine)), size=n_resamples)
-    counts_reference = rng.multinomial(len(fine_reference), np.full(len(fine_reference), 1 / len(fine_reference)),
-                                       size=n_resamples)
+    counts_reference = rng.multinomial(
+        len(fine_reference), np.full(len(fine_reference), 1 / len(fine_reference)), size=n_resamples
+    )
     replicates = _db_of_means(counts @ fine / len(fine), counts_reference @ fine_reference / len(fine_reference))
     low, high = percentile_interval(replicates)
-    return Estimate(value, low, high, len(fine), len(fine_reference),
-                    f"percentile bootstrap, {n_resamples} resamples",
-                    f"fine band {min_frequency:g} cycles/patch to Nyquist vs the reference, dB")
+    return Estimate(
+        value,
+        low,
+        high,
+        len(fine),
+        len(fine_reference),
+        f"percentile bootstrap, {n_resamples} resamples",
+        f"fine band {min_frequency:g} cycles/patch to Nyquist vs the reference, dB",
+    )
 
 
 def blur_ladder(reference: np.ndarray, *, sigmas: tuple[float, ...] = LADDER_SIGMAS) -> dict[float, np.ndarray]:
@@ -342,8 +392,10 @@ def blur_ladder(reference: np.ndarray, *, sigmas: tuple[float, ...] = LADDER_SIG
     reference = check_image_set(reference, name="blur_ladder: reference")
     if not sigmas or min(sigmas) <= 0:
         raise ValueError(f"blur_ladder: sigmas must be a non-empty list of positive pixel widths; got {sigmas}.")
-    return {float(s): scipy.ndimage.gaussian_filter(reference, sigma=(0, s, s), mode="reflect").astype(np.float32)
-            for s in sorted(sigmas)}
+    return {
+        float(s): scipy.ndimage.gaussian_filter(reference, sigma=(0, s, s), mode="reflect").astype(np.float32)
+        for s in sorted(sigmas)
+    }
 
 
 def blur_equivalent_sigma(value: float, ladder_values: dict[float, float]) -> float:
@@ -372,8 +424,10 @@ def blur_equivalent_sigma(value: float, ladder_values: dict[float, float]) -> fl
     (0.0, 2.0)
     """
     if len(ladder_values) < 2:
-        raise ValueError(f"blur_equivalent_sigma: ladder_values needs >= 2 rungs (sigma -> value, with 0.0 for the "
-                         f"reference itself); got {ladder_values}.")
+        raise ValueError(
+            f"blur_equivalent_sigma: ladder_values needs >= 2 rungs (sigma -> value, with 0.0 for the "
+            f"reference itself); got {ladder_values}."
+        )
     if math.isnan(value):
         return math.nan
     sigmas = np.array(sorted(ladder_values), dtype=np.float64)
@@ -385,9 +439,12 @@ def blur_equivalent_sigma(value: float, ladder_values: dict[float, float]) -> fl
     target = value if increasing else -value
     if target < ordered[0] or target > ordered[-1]:
         end = float(sigmas[0] if target < ordered[0] else sigmas[-1])
-        warnings.warn(f"blur_equivalent_sigma: value {value:.4g} lies outside the ladder's span "
-                      f"[{min(values):.4g}, {max(values):.4g}]; clipped to sigma {end:g}.", LadderRangeWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"blur_equivalent_sigma: value {value:.4g} lies outside the ladder's span "
+            f"[{min(values):.4g}, {max(values):.4g}]; clipped to sigma {end:g}.",
+            LadderRangeWarning,
+            stacklevel=2,
+        )
         return end
     # Linear interpolation; on a flat stretch the first (smallest) sigma reaching the target wins.
     first = np.searchsorted(ordered, target, side="left")

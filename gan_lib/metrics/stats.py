@@ -18,6 +18,7 @@ Each returns an :class:`~gan_lib.metrics.bootstrap.Estimate`, so a table column
 pair is always spelled ``<name>_ci_low`` / ``<name>_ci_high``
 (:func:`estimate_columns`).
 """
+
 from __future__ import annotations
 
 import math
@@ -118,17 +119,21 @@ def auc_estimate(
     """
     positive, negative = np.asarray(positive, float).ravel(), np.asarray(negative, float).ravel()
     if len(positive) == 0 or len(negative) == 0:
-        raise ValueError(f"auc_estimate: both score sets must be non-empty; got {len(positive)} positive and "
-                         f"{len(negative)} negative scores.")
+        raise ValueError(
+            f"auc_estimate: both score sets must be non-empty; got {len(positive)} positive and "
+            f"{len(negative)} negative scores."
+        )
     auc = float(rank_auc(positive, negative)[0])
     if n_resamples <= 0:
         return Estimate(auc, math.nan, math.nan, len(positive), len(negative), "", note)
     rng = np.random.default_rng(seed)
-    replicates = rank_auc(rng.choice(positive, (n_resamples, len(positive))),
-                          rng.choice(negative, (n_resamples, len(negative))))
+    replicates = rank_auc(
+        rng.choice(positive, (n_resamples, len(positive))), rng.choice(negative, (n_resamples, len(negative)))
+    )
     low, high = percentile_interval(replicates, confidence=confidence)
-    return Estimate(auc, low, high, len(positive), len(negative),
-                    f"stratified percentile bootstrap, {n_resamples} resamples", note)
+    return Estimate(
+        auc, low, high, len(positive), len(negative), f"stratified percentile bootstrap, {n_resamples} resamples", note
+    )
 
 
 def proportion_estimate(
@@ -159,10 +164,16 @@ def proportion_estimate(
         raise ValueError(f"proportion_estimate: need 0 <= successes <= trials; got {successes} of {trials}.")
     if trials == 0:
         return Estimate(math.nan, math.nan, math.nan, 0, None, "", note)
-    ci = scipy.stats.binomtest(int(successes), int(trials)).proportion_ci(confidence_level=confidence,
-                                                                          method=method)
-    return Estimate(successes / trials, float(ci.low), float(ci.high), int(trials), None,
-                    f"{'Wilson score' if method == 'wilson' else 'exact Clopper-Pearson'} interval", note)
+    ci = scipy.stats.binomtest(int(successes), int(trials)).proportion_ci(confidence_level=confidence, method=method)
+    return Estimate(
+        successes / trials,
+        float(ci.low),
+        float(ci.high),
+        int(trials),
+        None,
+        f"{'Wilson score' if method == 'wilson' else 'exact Clopper-Pearson'} interval",
+        note,
+    )
 
 
 def t_estimate(
@@ -198,8 +209,14 @@ def t_estimate(
     half = 0.0
     if values.std() > 0:
         half = scipy.stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-    return Estimate(mean, float(max(mean - half, bounds[0])), float(min(mean + half, bounds[1])), len(values), None,
-                    f"Student t over {len(values)} runs")
+    return Estimate(
+        mean,
+        float(max(mean - half, bounds[0])),
+        float(min(mean + half, bounds[1])),
+        len(values),
+        None,
+        f"Student t over {len(values)} runs",
+    )
 
 
 def estimate_columns(name: str, estimate: Estimate) -> dict[str, float]:

@@ -35,6 +35,7 @@ reports the number used).  Intervals come from bootstrap replicates over
 images (descriptors are extracted once; each replicate resamples images,
 re-normalises and re-projects) with a normal approximation.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -327,19 +328,24 @@ def swd(
     levels_a = laplacian_pyramid(a, min_size=min_size)
     levels_b = laplacian_pyramid(b, min_size=min_size)
     resolutions = [level.shape[1] for level in levels_a]
-    desc_a = [neighbourhood_descriptors(lv, per_image=descriptors_per_image, size=neighbourhood, rng=rng)
-              for lv in levels_a]
-    desc_b = [neighbourhood_descriptors(lv, per_image=descriptors_per_image, size=neighbourhood, rng=rng)
-              for lv in levels_b]
+    desc_a = [
+        neighbourhood_descriptors(lv, per_image=descriptors_per_image, size=neighbourhood, rng=rng) for lv in levels_a
+    ]
+    desc_b = [
+        neighbourhood_descriptors(lv, per_image=descriptors_per_image, size=neighbourhood, rng=rng) for lv in levels_b
+    ]
     count = min(len(a), len(b)) * descriptors_per_image
     settings = dict(n_repeats=n_repeats, directions_per_repeat=directions_per_repeat, count=count)
 
     estimate = _swd_per_level(desc_a, desc_b, np.arange(len(a)), np.arange(len(b)), rng=rng, **settings)
-    replicates = np.array([
-        _swd_per_level(desc_a, desc_b, rng.integers(0, len(a), len(a)), rng.integers(0, len(b), len(b)),
-                       rng=rng, **settings)
-        for _ in tqdm(range(n_bootstrap), desc="SWD bootstrap", leave=False, disable=not progress)
-    ]).reshape(n_bootstrap, len(resolutions))
+    replicates = np.array(
+        [
+            _swd_per_level(
+                desc_a, desc_b, rng.integers(0, len(a), len(a)), rng.integers(0, len(b), len(b)), rng=rng, **settings
+            )
+            for _ in tqdm(range(n_bootstrap), desc="SWD bootstrap", leave=False, disable=not progress)
+        ]
+    ).reshape(n_bootstrap, len(resolutions))
     note = f"x1e3; {count} descriptors of {neighbourhood}x{neighbourhood} per level and set; levels {resolutions} px"
     for label, used, given in (("images", len(a), sizes_before[0]), ("reference", len(b), sizes_before[1])):
         if used < given:
@@ -366,10 +372,16 @@ def _swd_per_level(
     for level_a, level_b in zip(desc_a, desc_b):
         flat_a = _take(level_a[images_a].reshape(-1, level_a.shape[-1]), count, rng)
         flat_b = _take(level_b[images_b].reshape(-1, level_b.shape[-1]), count, rng)
-        values.append(SWD_SCALE * sliced_wasserstein(
-            normalise_descriptors(flat_a), normalise_descriptors(flat_b),
-            n_repeats=n_repeats, directions_per_repeat=directions_per_repeat, rng=rng,
-        ))
+        values.append(
+            SWD_SCALE
+            * sliced_wasserstein(
+                normalise_descriptors(flat_a),
+                normalise_descriptors(flat_b),
+                n_repeats=n_repeats,
+                directions_per_repeat=directions_per_repeat,
+                rng=rng,
+            )
+        )
     return np.array(values)
 
 

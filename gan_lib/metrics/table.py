@@ -16,6 +16,7 @@ views of the training patient (same-patient floor), real images of another
 patient (other-patient floor), each against the training set, and the
 training set itself for the within-set rows (MPV, diversity).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -103,6 +104,7 @@ def display_table(
     pandas.DataFrame
         Strings; empty cells are ``"—"``.
     """
+
     def cell(line: pd.Series) -> str:
         fields = {k: line[k] for k in _FIELDS}
         fields["n_reference"] = None if pd.isna(fields["n_reference"]) else int(fields["n_reference"])
@@ -149,7 +151,8 @@ def write_table(
     csv_path, tex_path = stem.with_suffix(".csv"), stem.with_suffix(".tex")
     with atomic_path(csv_path) as tmp:
         tidy.to_csv(tmp, index=False)
-    latex = display.to_latex(caption=caption, label=label, escape=True,
-                             column_format="l" + "p{3.6cm}" * len(display.columns))
+    latex = display.to_latex(
+        caption=caption, label=label, escape=True, column_format="l" + "p{3.6cm}" * len(display.columns)
+    )
     atomic_write_text(tex_path, latex)
     return csv_path, tex_path

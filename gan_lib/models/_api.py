@@ -9,6 +9,7 @@ Builders are registered by name so that a papermill parameter or a
     >>> get_model("critic", image_size=32, width=0.125)(torch.zeros(2, 1, 32, 32)).shape
     torch.Size([2, 1])
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence, TypeVar

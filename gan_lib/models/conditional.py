@@ -19,6 +19,7 @@ what the classes have in common (the tissue) and differ where the label says
 Both carry ``num_classes``; the trainer and :func:`gan_lib.generate.generate`
 pass labels to models that have it.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -31,16 +32,20 @@ from .critic import CRITIC_CHANNELS, Critic
 from .generator import _UPSAMPLE_MODES, GENERATOR_CHANNELS, _stage_modes, _upsample
 
 __all__ = [
-    "CONDITIONAL_MODELS", "call_with_labels", "ConditionalBatchNorm", "ConditionalHybridGenerator", "ProjectionCritic",
-    "conditional_hybrid_generator", "projection_critic",
+    "CONDITIONAL_MODELS",
+    "call_with_labels",
+    "ConditionalBatchNorm",
+    "ConditionalHybridGenerator",
+    "ProjectionCritic",
+    "conditional_hybrid_generator",
+    "projection_critic",
 ]
 
 #: Registered builders that take ``num_classes`` and whose forward takes ``(x, labels)``.
 CONDITIONAL_MODELS: tuple[str, ...] = ("conditional_hybrid_generator", "projection_critic")
 
 
-def call_with_labels(model: Callable[..., torch.Tensor], x: torch.Tensor,
-                     labels: torch.Tensor | None) -> torch.Tensor:
+def call_with_labels(model: Callable[..., torch.Tensor], x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
     """``model(x)``, or ``model(x, labels)`` for a class-conditional network (``labels`` not None)."""
     return model(x) if labels is None else model(x, labels)
 
@@ -48,8 +53,9 @@ def call_with_labels(model: Callable[..., torch.Tensor], x: torch.Tensor,
 def _check_labels(owner: str, labels: torch.Tensor, batch: int) -> None:
     """Shape and dtype of a label batch (its range is checked once, where the labels enter: train/generate)."""
     if labels.shape != (batch,) or labels.dtype not in (torch.int32, torch.int64):
-        raise ValueError(f"{owner}: labels must be an integer tensor of shape ({batch},); "
-                         f"got {labels.dtype} {tuple(labels.shape)}.")
+        raise ValueError(
+            f"{owner}: labels must be an integer tensor of shape ({batch},); got {labels.dtype} {tuple(labels.shape)}."
+        )
 
 
 class ConditionalBatchNorm(nn.Module):
@@ -109,14 +115,20 @@ class ConditionalHybridGenerator(nn.Module):
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
             raise ValueError(f"ConditionalHybridGenerator: num_classes must be an integer >= 2; got {num_classes!r}.")
         if 4 * 2 ** len(channels) != image_size:
-            raise ValueError(f"ConditionalHybridGenerator: {len(channels)} channel entries give "
-                             f"{4 * 2 ** len(channels)} px, not image_size={image_size}.")
+            raise ValueError(
+                f"ConditionalHybridGenerator: {len(channels)} channel entries give "
+                f"{4 * 2 ** len(channels)} px, not image_size={image_size}."
+            )
         if upsample not in _UPSAMPLE_MODES or (upsample == "convtranspose" and padding_mode != "zeros"):
-            raise ValueError(f"ConditionalHybridGenerator: upsample must be one of {_UPSAMPLE_MODES} (with "
-                             f"padding_mode='zeros' for 'convtranspose'); got {upsample!r}, {padding_mode!r}.")
+            raise ValueError(
+                f"ConditionalHybridGenerator: upsample must be one of {_UPSAMPLE_MODES} (with "
+                f"padding_mode='zeros' for 'convtranspose'); got {upsample!r}, {padding_mode!r}."
+            )
         if latent_dim < 1 or label_dim < 1 or any(int(h) < 1 for h in mlp_hidden):
-            raise ValueError("ConditionalHybridGenerator: latent_dim, label_dim and mlp_hidden widths must be "
-                             f"positive; got {latent_dim}, {label_dim}, {list(mlp_hidden)}.")
+            raise ValueError(
+                "ConditionalHybridGenerator: latent_dim, label_dim and mlp_hidden widths must be "
+                f"positive; got {latent_dim}, {label_dim}, {list(mlp_hidden)}."
+            )
         modes = _stage_modes("ConditionalHybridGenerator", upsample, len(channels), bilinear_stages)
         self.num_classes = num_classes
         self.image_size = image_size
@@ -131,15 +143,17 @@ class ConditionalHybridGenerator(nn.Module):
             for c_in, c_out, mode in zip(channels[:-1], channels[1:], modes)
         )
         self.up_norms = nn.ModuleList(ConditionalBatchNorm(c, num_classes, spatial=True) for c in channels[1:])
-        self.to_image = nn.Sequential(*_upsample(channels[-1], 1, modes[-1], bias=True, padding_mode=padding_mode),
-                                      nn.Tanh())
+        self.to_image = nn.Sequential(
+            *_upsample(channels[-1], 1, modes[-1], bias=True, padding_mode=padding_mode), nn.Tanh()
+        )
         self.activation = nn.LeakyReLU(negative_slope)
         self.apply(init_weights)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"ConditionalHybridGenerator: z must have shape (N, {self.latent_dim}); "
-                             f"got {tuple(z.shape)}.")
+            raise ValueError(
+                f"ConditionalHybridGenerator: z must have shape (N, {self.latent_dim}); got {tuple(z.shape)}."
+            )
         _check_labels("ConditionalHybridGenerator", labels, z.shape[0])
         x = torch.cat([z, self.label_embedding(labels).to(z.dtype)], dim=1)  # N x (latent + label_dim)
         for linear, norm in zip(self.mlp_linears, self.mlp_norms):
@@ -201,12 +215,21 @@ def conditional_hybrid_generator(
     >>> g(torch.zeros(3, 128), torch.tensor([0, 1, 1])).shape
     torch.Size([3, 1, 32, 32])
     """
-    resolved = _resolve_channels("conditional_hybrid_generator", image_size=image_size, table=GENERATOR_CHANNELS,
-                                 channels=channels, width=width)
-    return ConditionalHybridGenerator(num_classes=num_classes, image_size=image_size, latent_dim=latent_dim,
-                                      channels=resolved, mlp_hidden=tuple(mlp_hidden), label_dim=label_dim,
-                                      upsample=upsample, padding_mode=padding_mode, negative_slope=negative_slope,
-                                      bilinear_stages=bilinear_stages)
+    resolved = _resolve_channels(
+        "conditional_hybrid_generator", image_size=image_size, table=GENERATOR_CHANNELS, channels=channels, width=width
+    )
+    return ConditionalHybridGenerator(
+        num_classes=num_classes,
+        image_size=image_size,
+        latent_dim=latent_dim,
+        channels=resolved,
+        mlp_hidden=tuple(mlp_hidden),
+        label_dim=label_dim,
+        upsample=upsample,
+        padding_mode=padding_mode,
+        negative_slope=negative_slope,
+        bilinear_stages=bilinear_stages,
+    )
 
 
 @register_model()
@@ -231,7 +254,14 @@ def projection_critic(
     >>> d(torch.zeros(5, 1, 32, 32), torch.tensor([0, 1, 0, 1, 1])).shape
     torch.Size([5, 1])
     """
-    resolved = _resolve_channels("projection_critic", image_size=image_size, table=CRITIC_CHANNELS,
-                                 channels=channels, width=width)
-    return ProjectionCritic(num_classes=num_classes, image_size=image_size, channels=resolved, norm_layer=norm_layer,
-                            padding_mode=padding_mode, negative_slope=negative_slope)
+    resolved = _resolve_channels(
+        "projection_critic", image_size=image_size, table=CRITIC_CHANNELS, channels=channels, width=width
+    )
+    return ProjectionCritic(
+        num_classes=num_classes,
+        image_size=image_size,
+        channels=resolved,
+        norm_layer=norm_layer,
+        padding_mode=padding_mode,
+        negative_slope=negative_slope,
+    )

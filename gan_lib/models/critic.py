@@ -8,6 +8,7 @@ BatchNorm would make each sample's score depend on the rest of the batch and
 so invalidate that per-sample penalty; the critic therefore offers only
 per-sample normalisation (layer or instance norm) or none.
 """
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -135,8 +136,9 @@ class Critic(nn.Module):
         """The last feature map ``(N, C, 4, 4)`` of images ``x (N, in_channels, image_size, image_size)``, checked."""
         expected = (self.in_channels, self.image_size, self.image_size)
         if x.ndim != 4 or x.shape[1:] != expected:
-            raise ValueError(f"{type(self).__name__}: x must have shape (N, {', '.join(map(str, expected))}); "
-                             f"got {tuple(x.shape)}.")
+            raise ValueError(
+                f"{type(self).__name__}: x must have shape (N, {', '.join(map(str, expected))}); got {tuple(x.shape)}."
+            )
         return self.features(x)
 
     def score(self, h: torch.Tensor) -> torch.Tensor:
@@ -196,6 +198,12 @@ def critic(
     torch.Size([5, 1])
     """
     return _build(
-        image_size=image_size, width=width, channels=channels, norm_layer=norm_layer, padding_mode=padding_mode,
-        negative_slope=negative_slope, in_channels=in_channels, head=head,
+        image_size=image_size,
+        width=width,
+        channels=channels,
+        norm_layer=norm_layer,
+        padding_mode=padding_mode,
+        negative_slope=negative_slope,
+        in_channels=in_channels,
+        head=head,
     )

@@ -15,6 +15,7 @@ texture — the "hybrid" of the title.  With ``mlp_hidden=()`` the MLP reduces t
 the single projection layer of DCGAN (registered as ``dcgan_generator``, the
 ablation baseline).
 """
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,15 @@ from torch import nn
 
 from ._api import PADDING_MODES, _ovewrite_named_param, _resolve_channels, init_weights, register_model
 
-__all__ = ["HybridGenerator", "GENERATOR_CHANNELS", "Blur", "NoiseInjection", "binomial_blur", "hybrid_generator",
-           "dcgan_generator"]
+__all__ = [
+    "HybridGenerator",
+    "GENERATOR_CHANNELS",
+    "Blur",
+    "NoiseInjection",
+    "binomial_blur",
+    "hybrid_generator",
+    "dcgan_generator",
+]
 
 #: Feature-map widths per output resolution: the first entry is the ``C`` of the
 #: ``C x 4 x 4`` map that the MLP produces, each further entry the output width of
@@ -127,28 +135,44 @@ def _stage_modes(owner: str, upsample: str, n_stages: int, bilinear_stages: int)
     >>> _stage_modes("g", "nearest", 4, 2)
     ['nearest', 'nearest', 'bilinear', 'bilinear']
     """
-    if (isinstance(bilinear_stages, bool) or not isinstance(bilinear_stages, int)
-            or not 0 <= bilinear_stages <= n_stages):
-        raise ValueError(f"{owner}: bilinear_stages must be an integer from 0 to the {n_stages} upsampling stages; "
-                         f"got {bilinear_stages!r}.")
+    if (
+        isinstance(bilinear_stages, bool)
+        or not isinstance(bilinear_stages, int)
+        or not 0 <= bilinear_stages <= n_stages
+    ):
+        raise ValueError(
+            f"{owner}: bilinear_stages must be an integer from 0 to the {n_stages} upsampling stages; "
+            f"got {bilinear_stages!r}."
+        )
     if bilinear_stages and upsample != "nearest":
-        raise ValueError(f"{owner}: bilinear_stages replaces nearest-neighbour stages, so it needs "
-                         f"upsample='nearest'; got upsample={upsample!r} with bilinear_stages={bilinear_stages}.")
+        raise ValueError(
+            f"{owner}: bilinear_stages replaces nearest-neighbour stages, so it needs "
+            f"upsample='nearest'; got upsample={upsample!r} with bilinear_stages={bilinear_stages}."
+        )
     return [upsample] * (n_stages - bilinear_stages) + ["bilinear"] * bilinear_stages
 
 
 def _finest_stages(owner: str, name: str, value: Any, upsample: str, n_stages: int, allowed: tuple[str, ...]) -> int:
     """Check a "finest ``value`` of ``n_stages`` stages" option that works with the upsampling modes ``allowed``."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= n_stages:
-        raise ValueError(f"{owner}: {name} must be an integer from 0 to the {n_stages} upsampling stages; "
-                         f"got {value!r}.")
+        raise ValueError(
+            f"{owner}: {name} must be an integer from 0 to the {n_stages} upsampling stages; got {value!r}."
+        )
     if value and upsample not in allowed:
         raise ValueError(f"{owner}: {name} needs upsample in {allowed}; got upsample={upsample!r} with {name}={value}.")
     return value
 
 
-def _upsample(in_channels: int, out_channels: int, mode: str, *, bias: bool, padding_mode: str,
-              blur: bool = False, noise: bool = False) -> list[nn.Module]:
+def _upsample(
+    in_channels: int,
+    out_channels: int,
+    mode: str,
+    *,
+    bias: bool,
+    padding_mode: str,
+    blur: bool = False,
+    noise: bool = False,
+) -> list[nn.Module]:
     """Layers doubling the spatial size: ``(N, in, H, W) -> (N, out, 2H, 2W)``.
 
     ``blur`` follows the interpolation (or the transposed convolution) by
@@ -156,15 +180,21 @@ def _upsample(in_channels: int, out_channels: int, mode: str, *, bias: bool, pad
     interpolated ``in``-channel map, before the 3x3 conv shapes it.
     """
     if mode == "convtranspose":
-        return [nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1, bias=bias),
-                *([Blur()] if blur else [])]
+        return [
+            nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1, bias=bias),
+            *([Blur()] if blur else []),
+        ]
     if mode == "pixelshuffle":
         return [PixelShuffleUpsample(in_channels, out_channels, bias=bias, padding_mode=padding_mode)]
     # Interpolation + conv avoids the checkerboard artefacts of strided transposed
     # convolutions (Odena et al., Distill 2016).
     interpolate = nn.Upsample(scale_factor=2, mode=mode, **({"align_corners": False} if mode == "bilinear" else {}))
-    return [interpolate, *([Blur()] if blur else []), *([NoiseInjection(in_channels)] if noise else []),
-            nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias, padding_mode=padding_mode)]
+    return [
+        interpolate,
+        *([Blur()] if blur else []),
+        *([NoiseInjection(in_channels)] if noise else []),
+        nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias, padding_mode=padding_mode),
+    ]
 
 
 class HybridGenerator(nn.Module):
@@ -244,8 +274,9 @@ class HybridGenerator(nn.Module):
             )
         modes = _stage_modes("HybridGenerator", upsample, len(channels), bilinear_stages)
         n = len(channels)
-        blurs = _finest_stages("HybridGenerator", "blur_stages", blur_stages, upsample, n,
-                               ("convtranspose", "nearest", "bilinear"))
+        blurs = _finest_stages(
+            "HybridGenerator", "blur_stages", blur_stages, upsample, n, ("convtranspose", "nearest", "bilinear")
+        )
         noises = _finest_stages("HybridGenerator", "noise_stages", noise_stages, upsample, n, ("nearest", "bilinear"))
         blur = [i >= n - blurs for i in range(n)]
         noise = [i >= n - noises for i in range(n)]
@@ -256,24 +287,29 @@ class HybridGenerator(nn.Module):
         mlp: list[nn.Module] = []
         widths = [latent_dim, *mlp_hidden, channels[0] * 4 * 4]
         for w_in, w_out in zip(widths[:-1], widths[1:]):
-            mlp += [nn.Linear(w_in, w_out, bias=False), nn.BatchNorm1d(w_out),
-                    nn.LeakyReLU(negative_slope, inplace=True)]
+            mlp += [
+                nn.Linear(w_in, w_out, bias=False),
+                nn.BatchNorm1d(w_out),
+                nn.LeakyReLU(negative_slope, inplace=True),
+            ]
         self.mlp = nn.Sequential(*mlp)
 
         blocks: list[nn.Module] = []
         for i, (c_in, c_out) in enumerate(zip(channels, [*channels[1:], 1])):
             last = i == n - 1
             # Conv biases are dropped where a BatchNorm follows, which cancels them.
-            blocks += _upsample(c_in, c_out, modes[i], bias=last, padding_mode=padding_mode, blur=blur[i],
-                                noise=noise[i])
+            blocks += _upsample(
+                c_in, c_out, modes[i], bias=last, padding_mode=padding_mode, blur=blur[i], noise=noise[i]
+            )
             blocks += [nn.Tanh()] if last else [nn.BatchNorm2d(c_out), nn.LeakyReLU(negative_slope, inplace=True)]
         self.cnn = nn.Sequential(*blocks)
         #: Side lengths (px) of the noise images, coarsest first (one per noise stage).
         self.noise_sizes: tuple[int, ...] = tuple(image_size >> (n - 1 - i) for i in range(n) if noise[i])
         self.apply(init_weights)
 
-    def draw_noise(self, n: int, *, generator: torch.Generator | None = None,
-                   device: torch.device | str | None = None) -> list[torch.Tensor]:
+    def draw_noise(
+        self, n: int, *, generator: torch.Generator | None = None, device: torch.device | str | None = None
+    ) -> list[torch.Tensor]:
         """Standard-normal noise images ``(n, 1, s, s)`` for each size in :attr:`noise_sizes`, drawn in that order.
 
         Drawing them from the generator the latent vectors came from, right
@@ -284,14 +320,14 @@ class HybridGenerator(nn.Module):
     def forward(self, z: torch.Tensor, noise: Sequence[torch.Tensor] | None = None) -> torch.Tensor:
         """``z (N, latent_dim)`` and, with noise stages, ``noise`` as from :meth:`draw_noise` -> ``(N, 1, H, W)``."""
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"HybridGenerator: z must have shape (N, {self.latent_dim}); got {tuple(z.shape)}."
-            )
+            raise ValueError(f"HybridGenerator: z must have shape (N, {self.latent_dim}); got {tuple(z.shape)}.")
         if noise is None:
             noise = self.draw_noise(z.shape[0], device=z.device)
         elif [tuple(t.shape) for t in noise] != [(z.shape[0], 1, s, s) for s in self.noise_sizes]:
-            raise ValueError(f"HybridGenerator: noise must be {len(self.noise_sizes)} tensors of shapes "
-                             f"(N, 1, s, s) for s in {self.noise_sizes}; got {[tuple(t.shape) for t in noise]}.")
+            raise ValueError(
+                f"HybridGenerator: noise must be {len(self.noise_sizes)} tensors of shapes "
+                f"(N, 1, s, s) for s in {self.noise_sizes}; got {[tuple(t.shape) for t in noise]}."
+            )
         x = self.mlp(z)  # N x (C*16)
         x = x.view(-1, self.base_channels, 4, 4)  # N x C x 4 x 4
         images = iter(noise)

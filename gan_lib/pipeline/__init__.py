@@ -40,6 +40,7 @@ Behaviour a user can rely on
   its bars, e.g. the training loop's) is streamed to the terminal as it comes.
   ``--verbose`` streams their ``stdout`` too.
 """
+
 from gan_lib.pipeline.cli import main
 from gan_lib.pipeline.errors import PipelineError, StageFailed
 from gan_lib.pipeline.record import source_commit

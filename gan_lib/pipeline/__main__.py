@@ -1,4 +1,5 @@
 """``python -m gan_lib.pipeline``."""
+
 import sys
 
 from gan_lib.pipeline.cli import main

@@ -1,4 +1,5 @@
 """``python -m gan_lib.pipeline``: the command line of :func:`~gan_lib.pipeline.runner.run_pipeline`."""
+
 from __future__ import annotations
 
 import argparse
@@ -23,15 +24,24 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Stages of the main study, in order: " + ", ".join(STAGES) + ". STAGE may be given by name, number "
         "(3) or words (denoising). Exit status: 0 done, 1 a stage failed, 2 refused before running.",
     )
-    parser.add_argument("--profile", choices=PROFILES, default="quick",
-                        help="quick: minutes on a CPU; full: the real study (default: quick)")
-    parser.add_argument("--data", metavar="DIR", default=None,
-                        help="folder of your mammograms (default: the embedded CBIS-DDSM sample)")
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="quick",
+        help="quick: minutes on a CPU; full: the real study (default: quick)",
+    )
+    parser.add_argument(
+        "--data", metavar="DIR", default=None, help="folder of your mammograms (default: the embedded CBIS-DDSM sample)"
+    )
     parser.add_argument("--run", metavar="NAME", default=None, help="run folder under runs/ (default: the profile)")
     parser.add_argument("--seed", type=int, default=0, help="seed passed to every notebook (default: 0)")
-    parser.add_argument("--study", choices=tuple(STUDIES), default="main",
-                        help="main: every notebook once (default); research-questions: the CPU-scale study of "
-                             "RQ1, RQ2 (two seeds) and the memorisation audit")
+    parser.add_argument(
+        "--study",
+        choices=tuple(STUDIES),
+        default="main",
+        help="main: every notebook once (default); research-questions: the CPU-scale study of "
+        "RQ1, RQ2 (two seeds) and the memorisation audit",
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--resume", action="store_true", help="continue at the first stage that is not done")
     group.add_argument("--from", dest="from_stage", metavar="STAGE", help="re-run STAGE and every later stage")
@@ -45,9 +55,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     started = time.time()
     try:
-        record = run_pipeline(profile=args.profile, run_name=args.run, data_dir=args.data, seed=args.seed,
-                              resume=args.resume, from_stage=args.from_stage, only=args.only, study=args.study,
-                              verbose=args.verbose)
+        record = run_pipeline(
+            profile=args.profile,
+            run_name=args.run,
+            data_dir=args.data,
+            seed=args.seed,
+            resume=args.resume,
+            from_stage=args.from_stage,
+            only=args.only,
+            study=args.study,
+            verbose=args.verbose,
+        )
     except PipelineError as error:
         print(f"pipeline: {error}", file=sys.stderr)
         return 2
@@ -57,6 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("pipeline: interrupted; continue later with --resume.", file=sys.stderr)
         return 130
     done = sum(s["status"] == "done" for s in record["stages"])
-    print(f"pipeline: {done}/{len(record['stages'])} stages done in {format_duration(time.time() - started)}; "
-          f"record: {relative(RUNS_DIR / record['run_name'] / RECORD_NAME, WORK_ROOT)}", file=sys.stderr)
+    print(
+        f"pipeline: {done}/{len(record['stages'])} stages done in {format_duration(time.time() - started)}; "
+        f"record: {relative(RUNS_DIR / record['run_name'] / RECORD_NAME, WORK_ROOT)}",
+        file=sys.stderr,
+    )
     return 0

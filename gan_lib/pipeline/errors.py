@@ -1,4 +1,5 @@
 """The two ways a study run stops: refused before a stage ran, or a stage's notebook raised."""
+
 from __future__ import annotations
 
 __all__ = ["PipelineError", "StageFailed"]

@@ -1,4 +1,5 @@
 """``runs/<name>/pipeline.json``: the settings of a study run and, per stage, its status, timing and outputs."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,8 +14,15 @@ from gan_lib.config import PROJECT_ROOT
 from gan_lib.pipeline.errors import PipelineError
 from gan_lib.pipeline.report import relative
 
-__all__ = ["RECORD_NAME", "RunRecord", "now", "new_stage_entry", "check_same_settings", "files_newer_than",
-           "source_commit"]
+__all__ = [
+    "RECORD_NAME",
+    "RunRecord",
+    "now",
+    "new_stage_entry",
+    "check_same_settings",
+    "files_newer_than",
+    "source_commit",
+]
 
 RECORD_NAME = "pipeline.json"
 _STATUSES = ("pending", "running", "done", "failed")
@@ -35,7 +43,11 @@ def source_commit(root: Path = PROJECT_ROOT) -> str | None:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root, capture_output=True, text=True, check=True, timeout=10,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
@@ -70,13 +82,23 @@ class RunRecord:
 
 
 def new_stage_entry(name: str) -> dict[str, Any]:
-    return {"name": name, "status": "pending", "started": None, "duration_s": None,
-            "notebook": None, "executed_notebook": None, "parameters": None, "outputs": [], "error": None}
+    return {
+        "name": name,
+        "status": "pending",
+        "started": None,
+        "duration_s": None,
+        "notebook": None,
+        "executed_notebook": None,
+        "parameters": None,
+        "outputs": [],
+        "error": None,
+    }
 
 
 def check_same_settings(record: RunRecord, settings: dict[str, Any], run_name: str) -> None:
-    differing = {k: (record.data["settings"].get(k), v) for k, v in settings.items()
-                 if record.data["settings"].get(k) != v}
+    differing = {
+        k: (record.data["settings"].get(k), v) for k, v in settings.items() if record.data["settings"].get(k) != v
+    }
     if differing:
         detail = "; ".join(f"{k}: run has {old!r}, asked for {new!r}" for k, (old, new) in differing.items())
         raise PipelineError(

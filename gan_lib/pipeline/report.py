@@ -1,4 +1,5 @@
 """What a person sees while a study runs: stage lines between the notebooks' progress bars, and failure reports."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Execute a study's stages in order with papermill, keeping ``pipeline.json`` up to date (:func:`run_pipeline`)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -112,12 +113,15 @@ def run_pipeline(
     only = resolve_stage(only, names) if only else None
     run_folder = Path(runs_dir) / run_name
     settings = {"profile": profile, "data_dir": data_dir, "seed": seed}
-    record, todo = _open_record(run_folder, run_name, settings, names, resume=resume, from_stage=from_stage,
-                                only=only)
+    record, todo = _open_record(run_folder, run_name, settings, names, resume=resume, from_stage=from_stage, only=only)
     core = {"run_name": run_name, **settings, "figures_dir": str(figures_dir)}
-    hint = f"python -m gan_lib.pipeline --profile {profile} --run {run_name}" + (
-        f" --study {study}" if study != "main" else "") + (
-        f" --data {data_dir}" if data_dir else "") + (f" --seed {seed}" if seed else "") + " --resume"
+    hint = (
+        f"python -m gan_lib.pipeline --profile {profile} --run {run_name}"
+        + (f" --study {study}" if study != "main" else "")
+        + (f" --data {data_dir}" if data_dir else "")
+        + (f" --seed {seed}" if seed else "")
+        + " --resume"
+    )
     width = len(f"[{len(names)}/{len(names)}] ") + max(len(s) for s in names) + 4
     stream = ProgressStream(out)
     if not todo:
@@ -125,9 +129,19 @@ def run_pipeline(
     for name in todo:
         label = f"[{names.index(name) + 1}/{len(names)}] {name} ".ljust(width, ".")
         parameters = {k: v for k, v in core.items() if k in plan.declared[name]} | dict(plan.stages[name].parameters)
-        _run_stage(name, plan.notebooks[name], record, parameters=parameters, run_folder=run_folder,
-                   watch_dirs=watch_dirs, kernel_name=kernel_name, verbose=verbose, stream=stream, label=label,
-                   resume_hint=hint)
+        _run_stage(
+            name,
+            plan.notebooks[name],
+            record,
+            parameters=parameters,
+            run_folder=run_folder,
+            watch_dirs=watch_dirs,
+            kernel_name=kernel_name,
+            verbose=verbose,
+            stream=stream,
+            label=label,
+            resume_hint=hint,
+        )
     return record.data
 
 
@@ -165,21 +179,30 @@ def _load_plan(stages: Sequence[str | Stage] | None, study: str, notebooks_dir: 
     missing = [relative(p, PROJECT_ROOT) for p in notebooks.values() if not p.exists()]
     if missing:
         raise PipelineError(
-            "the study's notebooks are incomplete; missing: " + ", ".join(missing)
+            "the study's notebooks are incomplete; missing: "
+            + ", ".join(missing)
             + ". Restore them from git (git checkout -- notebooks/) before running the pipeline."
         )
     declared = {name: notebook_parameters(path) for name, path in notebooks.items()}
     for name, stage in plan.items():
         unknown = sorted(dict(stage.parameters).keys() - declared[name])
         if unknown:
-            raise PipelineError(f"stage {name}: {notebooks[name].name} declares no parameter {', '.join(unknown)}; "
-                                "add it to the notebook's parameters cell or remove it from the stage.")
+            raise PipelineError(
+                f"stage {name}: {notebooks[name].name} declares no parameter {', '.join(unknown)}; "
+                "add it to the notebook's parameters cell or remove it from the stage."
+            )
     return _Plan(plan, notebooks, declared)
 
 
 def _open_record(
-    run_folder: Path, run_name: str, settings: dict[str, Any], names: list[str], *,
-    resume: bool, from_stage: str | None, only: str | None,
+    run_folder: Path,
+    run_name: str,
+    settings: dict[str, Any],
+    names: list[str],
+    *,
+    resume: bool,
+    from_stage: str | None,
+    only: str | None,
 ) -> tuple[RunRecord, list[str]]:
     """The run's record (continued or new, saved) and the stages to run now."""
     continuing = bool(resume or from_stage or only)
@@ -192,11 +215,18 @@ def _open_record(
         check_same_settings(record, settings, run_name)
     todo = _stages_to_run(names, record, resume=resume, from_stage=from_stage, only=only)
     if record is None or not continuing:
-        record = RunRecord(run_folder / RECORD_NAME, {
-            "run_name": run_name, "settings": settings, "created": now(), "updated": None,
-            "commit": source_commit(), "work_root": str(WORK_ROOT),
-            "stages": [new_stage_entry(s) for s in names],
-        })
+        record = RunRecord(
+            run_folder / RECORD_NAME,
+            {
+                "run_name": run_name,
+                "settings": settings,
+                "created": now(),
+                "updated": None,
+                "commit": source_commit(),
+                "work_root": str(WORK_ROOT),
+                "stages": [new_stage_entry(s) for s in names],
+            },
+        )
     for name in todo:
         record.stage(name).update(new_stage_entry(name))
     record.data["commit"] = source_commit()
@@ -205,8 +235,17 @@ def _open_record(
 
 
 def _run_stage(
-    name: str, notebook: Path, record: RunRecord, *, parameters: dict[str, Any], run_folder: Path,
-    watch_dirs: Sequence[Path], kernel_name: str, verbose: bool, stream: ProgressStream, label: str,
+    name: str,
+    notebook: Path,
+    record: RunRecord,
+    *,
+    parameters: dict[str, Any],
+    run_folder: Path,
+    watch_dirs: Sequence[Path],
+    kernel_name: str,
+    verbose: bool,
+    stream: ProgressStream,
+    label: str,
     resume_hint: str,
 ) -> None:
     """Execute one stage's notebook into ``runs/<run>/notebooks/<name>.ipynb``, recording it before and after.
@@ -218,17 +257,29 @@ def _run_stage(
     executed = RunPaths(run_folder).notebooks / f"{name}.ipynb"
     entry = record.stage(name)
     start = time.time()
-    entry.update(status="running", started=now(), notebook=relative(notebook, PROJECT_ROOT),
-                 executed_notebook=relative(executed, WORK_ROOT), parameters=parameters, error=None)
+    entry.update(
+        status="running",
+        started=now(),
+        notebook=relative(notebook, PROJECT_ROOT),
+        executed_notebook=relative(executed, WORK_ROOT),
+        parameters=parameters,
+        error=None,
+    )
     record.save()
     stream.line(f"{label} running")
     executed.parent.mkdir(parents=True, exist_ok=True)
     error: BaseException | None = None
     try:
         papermill.execute_notebook(
-            str(notebook), str(executed), parameters=parameters, kernel_name=kernel_name,
-            progress_bar=False, log_output=False, cwd=str(notebook.parent),
-            stderr_file=stream, stdout_file=stream if verbose else None,
+            str(notebook),
+            str(executed),
+            parameters=parameters,
+            kernel_name=kernel_name,
+            progress_bar=False,
+            log_output=False,
+            cwd=str(notebook.parent),
+            stderr_file=stream,
+            stdout_file=stream if verbose else None,
             # the kernel process's own log (e.g. ipykernel's transport notice) is not the notebook's output
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
@@ -238,8 +289,9 @@ def _run_stage(
     entry.update(
         status="failed" if error else "done",
         duration_s=round(duration, 2),
-        outputs=files_newer_than([run_folder, *watch_dirs], start,
-                                 exclude=[RunPaths(run_folder).notebooks, record.path], root=WORK_ROOT),
+        outputs=files_newer_than(
+            [run_folder, *watch_dirs], start, exclude=[RunPaths(run_folder).notebooks, record.path], root=WORK_ROOT
+        ),
         error=error_summary(error) if error else None,
     )
     record.save()

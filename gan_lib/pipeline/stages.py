@@ -4,6 +4,7 @@ Nothing here runs a notebook: the stage lists, the lookup of a stage by name,
 number or words, the parameters a notebook declares as papermill sees them,
 and the check that the Jupyter kernel runs this interpreter.
 """
+
 from __future__ import annotations
 
 import ast
@@ -14,8 +15,17 @@ from typing import Any, Sequence
 
 from gan_lib.pipeline.errors import PipelineError
 
-__all__ = ["STAGES", "CORE_PARAMETERS", "Stage", "RESEARCH_QUESTIONS", "STUDIES", "KERNEL_NAME", "resolve_stage",
-           "notebook_parameters", "check_kernel"]
+__all__ = [
+    "STAGES",
+    "CORE_PARAMETERS",
+    "Stage",
+    "RESEARCH_QUESTIONS",
+    "STUDIES",
+    "KERNEL_NAME",
+    "resolve_stage",
+    "notebook_parameters",
+    "check_kernel",
+]
 
 #: The study, in execution order: notebook file names (without ``.ipynb``) in
 #: ``notebooks/``.  Numbered so that file order, nbval order and pipeline order agree.
@@ -70,8 +80,11 @@ RESEARCH_QUESTIONS: tuple[Stage, ...] = (
     Stage("02_train_wgan_gp", parameters=(("steps", 3000),)),
     Stage("04_metrics", parameters=(("n_generated", 2048), ("real_crops", 2048), ("inception_max_images", 0))),
     Stage("08_augmentation_vs_gan", parameters=(("profile", "full"),)),
-    Stage("08_augmentation_vs_gan_seed1", "08_augmentation_vs_gan",
-          (("profile", "full"), ("seed", 1), ("run_rq1", False), ("output_suffix", "_seed1"))),
+    Stage(
+        "08_augmentation_vs_gan_seed1",
+        "08_augmentation_vs_gan",
+        (("profile", "full"), ("seed", 1), ("run_rq1", False), ("output_suffix", "_seed1")),
+    ),
     Stage("09_memorisation_audit", parameters=(("profile", "full"),)),
 )
 
@@ -98,7 +111,8 @@ def resolve_stage(name: str, stages: Sequence[str] = STAGES) -> str:
     if name in stages:
         return name
     matches = [
-        s for s in stages
+        s
+        for s in stages
         if (name.isdigit() and s.split("_", 1)[0].isdigit() and int(s.split("_", 1)[0]) == int(name))
         or s.split("_", 1)[-1] == name
     ]
@@ -137,8 +151,9 @@ def notebook_parameters(notebook: Path) -> set[str]:
         raise PipelineError(f"{notebook}: needs exactly one cell tagged 'parameters' (papermill); found {len(cells)}.")
     assigned = {}
     for node in ast.parse(cells[0].source).body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
-            node, ast.AnnAssign) else []
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
         for target in targets:
             if isinstance(target, ast.Name):
                 assigned[target.id] = ast.get_source_segment(cells[0].source, node)
@@ -149,7 +164,7 @@ def notebook_parameters(notebook: Path) -> set[str]:
         raise PipelineError(
             f"{notebook.name}: papermill cannot read the parameter line(s) {lines}, so they would never receive "
             "the pipeline's values. papermill skips a line holding more than one '=' (its comment included) and "
-            "type hints such as str | None; write e.g. data_dir: \"Optional[str]\" = None  # None: embedded data"
+            'type hints such as str | None; write e.g. data_dir: "Optional[str]" = None  # None: embedded data'
         )
     return seen
 
@@ -174,7 +189,8 @@ def check_kernel(name: str = KERNEL_NAME) -> None:
         spec = KernelSpecManager().get_kernel_spec(name)
     except NoSuchKernel:
         raise PipelineError(
-            f"Jupyter kernel {name!r} is not installed for this environment; install it with: {fix}") from None
+            f"Jupyter kernel {name!r} is not installed for this environment; install it with: {fix}"
+        ) from None
     executable = spec.argv[0] if spec.argv else ""
     generic = {"python", f"python{sys.version_info[0]}", "python%d.%d" % sys.version_info[:2]}
     # jupyter_client replaces a bare "python" with sys.executable; an absolute path must be this interpreter.

@@ -26,6 +26,7 @@ than ``min_tissue_fraction`` tissue (default 0.5) are skipped and counted.
 Contrast and dissimilarity are therefore in units of quantised grey levels
 (``levels - 1`` tissue levels spanning [0, 255]).
 """
+
 from gan_lib.texture._comparison import compare_distributions, texture_shift, texture_statistics
 from gan_lib.texture._features import (
     GLCM_ANGLES,

@@ -1,4 +1,5 @@
 """Texture compared between sets: per-feature KS tests and Wasserstein-1 distances, and the one-number shift."""
+
 from __future__ import annotations
 
 from typing import Mapping, Sequence
@@ -43,11 +44,19 @@ def compare_distributions(features: pd.DataFrame, reference: pd.DataFrame) -> pd
         ks = scipy.stats.ks_2samp(a, b)
         distance = scipy.stats.wasserstein_distance(a, b)
         spread = b.std(ddof=1) if len(b) > 1 else np.nan
-        rows.append({
-            "feature": column, "n": len(a), "n_reference": len(b), "mean": a.mean(), "reference_mean": b.mean(),
-            "ks_statistic": ks.statistic, "ks_pvalue": ks.pvalue, "wasserstein": distance,
-            "wasserstein_rel": distance / spread if spread > 0 else np.nan,
-        })
+        rows.append(
+            {
+                "feature": column,
+                "n": len(a),
+                "n_reference": len(b),
+                "mean": a.mean(),
+                "reference_mean": b.mean(),
+                "ks_statistic": ks.statistic,
+                "ks_pvalue": ks.pvalue,
+                "wasserstein": distance,
+                "wasserstein_rel": distance / spread if spread > 0 else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -90,26 +99,44 @@ def texture_shift(
     """
     columns = [c for c in reference.columns if c != "image_index"] if columns is None else list(columns)
     if len(features) < 2 or len(reference) < 2:
-        return not_computed(f"too few images with enough tissue ({len(features)} and {len(reference)})",
-                            n=len(features), n_reference=len(reference))
+        return not_computed(
+            f"too few images with enough tissue ({len(features)} and {len(reference)})",
+            n=len(features),
+            n_reference=len(reference),
+        )
     a, b = features[columns].to_numpy(float), reference[columns].to_numpy(float)
     spread = b.std(axis=0, ddof=1)
     spread[spread == 0] = np.nan
 
     def statistic(rows_a: np.ndarray, rows_b: np.ndarray) -> float:
-        distances = [scipy.stats.wasserstein_distance(a[rows_a, j], b[rows_b, j]) / spread[j]
-                     for j in range(len(columns)) if np.isfinite(spread[j])]
+        distances = [
+            scipy.stats.wasserstein_distance(a[rows_a, j], b[rows_b, j]) / spread[j]
+            for j in range(len(columns))
+            if np.isfinite(spread[j])
+        ]
         return float(np.mean(distances)) if distances else float("nan")
 
     value = statistic(np.arange(len(a)), np.arange(len(b)))
     result = scipy.stats.bootstrap(
-        (np.arange(len(a)), np.arange(len(b))), statistic, vectorized=False, paired=False,
-        n_resamples=n_resamples, confidence_level=CONFIDENCE, method="percentile", rng=seed,
+        (np.arange(len(a)), np.arange(len(b))),
+        statistic,
+        vectorized=False,
+        paired=False,
+        n_resamples=n_resamples,
+        confidence_level=CONFIDENCE,
+        method="percentile",
+        rng=seed,
     )
     ci = result.confidence_interval
-    return Estimate(value, float(ci.low), float(ci.high), len(a), len(b),
-                    f"percentile bootstrap over the images of both sets, {n_resamples} resamples",
-                    f"mean over {len(columns)} features of W1 / reference sd")
+    return Estimate(
+        value,
+        float(ci.low),
+        float(ci.high),
+        len(a),
+        len(b),
+        f"percentile bootstrap over the images of both sets, {n_resamples} resamples",
+        f"mean over {len(columns)} features of W1 / reference sd",
+    )
 
 
 def texture_statistics(feature_tables: Mapping[str, pd.DataFrame], *, reference: str = "train") -> pd.DataFrame:
@@ -132,7 +159,8 @@ def texture_statistics(feature_tables: Mapping[str, pd.DataFrame], *, reference:
         raise ValueError(f"texture_statistics: reference set {reference!r} not among {sorted(feature_tables)}.")
     parts = [
         compare_distributions(table, feature_tables[reference]).assign(comparison=f"{name} vs {reference}")
-        for name, table in feature_tables.items() if name != reference
+        for name, table in feature_tables.items()
+        if name != reference
     ]
     frame = pd.concat(parts, ignore_index=True)
     return frame[["comparison", *[c for c in frame.columns if c != "comparison"]]]

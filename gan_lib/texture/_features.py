@@ -1,4 +1,5 @@
 """Per-image texture descriptors inside the breast tissue: Sobel edge statistics and GLCM properties."""
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -128,11 +129,13 @@ def edge_feature_table(
     counts = mask.sum(axis=(1, 2))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_magnitude = np.where(counts > 0, (magnitudes * mask).sum(axis=(1, 2)) / counts, np.nan)
-    frame = pd.DataFrame({
-        "image_index": np.arange(len(magnitudes)),
-        "sobel_mean": mean_magnitude,
-        "edge_density": edge_density(magnitudes, threshold=threshold, mask=mask),
-    })
+    frame = pd.DataFrame(
+        {
+            "image_index": np.arange(len(magnitudes)),
+            "sobel_mean": mean_magnitude,
+            "edge_density": edge_density(magnitudes, threshold=threshold, mask=mask),
+        }
+    )
     return frame.dropna().reset_index(drop=True)
 
 

@@ -1,4 +1,5 @@
 """WGAN-GP training: configuration and recipes, losses, hardware choices, the loop and its checkpoints."""
+
 from .checkpoint import build_generator, load_checkpoint
 from .config import EXECUTION_FIELDS, FULL, QUICK, TrainConfig, train_config_for_profile
 from .hardware import Hardware, resolve_hardware
@@ -11,10 +12,31 @@ from .step import train_step
 from .trainer import TrainingDiverged, TrainResult, train
 
 __all__ = [
-    "TrainConfig", "QUICK", "FULL", "EXECUTION_FIELDS", "train_config_for_profile",
-    "RECIPES", "DEFAULT_RECIPE", "recipe_label",
-    "gradient_penalty", "critic_loss", "generator_loss", "wasserstein_estimate",
-    "Hardware", "resolve_hardware", "RunFolder", "STAT_NAMES", "LOG_COLUMNS",
-    "TrainState", "TrainResult", "TrainingDiverged", "build_state", "train", "train_step", "prepare_run", "PreparedRun",
-    "load_checkpoint", "build_generator",
+    "TrainConfig",
+    "QUICK",
+    "FULL",
+    "EXECUTION_FIELDS",
+    "train_config_for_profile",
+    "RECIPES",
+    "DEFAULT_RECIPE",
+    "recipe_label",
+    "gradient_penalty",
+    "critic_loss",
+    "generator_loss",
+    "wasserstein_estimate",
+    "Hardware",
+    "resolve_hardware",
+    "RunFolder",
+    "STAT_NAMES",
+    "LOG_COLUMNS",
+    "TrainState",
+    "TrainResult",
+    "TrainingDiverged",
+    "build_state",
+    "train",
+    "train_step",
+    "prepare_run",
+    "PreparedRun",
+    "load_checkpoint",
+    "build_generator",
 ]

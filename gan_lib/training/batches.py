@@ -13,6 +13,7 @@ flips from the same seed and keeps its slice (``shard``), so the ranks' batches
 together are exactly the single-process batch and the batcher's state is the
 same on every rank (a checkpoint resumes on any number of processes).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -54,16 +55,25 @@ class TensorBatcher:
     torch.Size([4, 1, 1, 1])
     """
 
-    def __init__(self, images: torch.Tensor, *, batch_size: int, flips: bool, seed: int,
-                 shard: Distributed = SINGLE, labels: torch.Tensor | None = None) -> None:
+    def __init__(
+        self,
+        images: torch.Tensor,
+        *,
+        batch_size: int,
+        flips: bool,
+        seed: int,
+        shard: Distributed = SINGLE,
+        labels: torch.Tensor | None = None,
+    ) -> None:
         if images.ndim != 4 or images.shape[0] < batch_size:
             raise ValueError(
                 f"TensorBatcher: images must have shape (N, 1, H, W) with N >= batch_size={batch_size}; "
                 f"got {tuple(images.shape)}. Lower batch_size or provide more images."
             )
         if labels is not None and labels.shape != (images.shape[0],):
-            raise ValueError(f"TensorBatcher: labels must have shape ({images.shape[0]},), one per image; "
-                             f"got {tuple(labels.shape)}.")
+            raise ValueError(
+                f"TensorBatcher: labels must have shape ({images.shape[0]},), one per image; got {tuple(labels.shape)}."
+            )
         self.images = images
         self.labels = labels
         self.batch_size = batch_size
@@ -111,8 +121,9 @@ class TensorBatcher:
 
 def images_tensor(images: np.ndarray, *, device: str, memory_format: torch.memory_format) -> torch.Tensor:
     """``(N, H, W)`` float32 images as the ``(N, 1, H, W)`` tensor a :class:`TensorBatcher` slices, on ``device``."""
-    return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(
-        memory_format=memory_format)
+    return (
+        torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1).to(device).contiguous(memory_format=memory_format)
+    )
 
 
 def labels_tensor(labels: np.ndarray, *, device: str) -> torch.Tensor:

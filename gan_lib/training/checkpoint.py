@@ -24,6 +24,7 @@ A checkpoint is a ``dict`` saved with ``torch.save`` holding::
 :func:`restore_checkpoint` puts it back.  Everything is a tensor, number,
 string, list or dict, so it loads with ``torch.load(..., weights_only=True)``.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,8 +46,17 @@ from .crops import CropSource
 from .hardware import Hardware
 from .state import TrainState
 
-__all__ = ["CHECKPOINT_FORMAT", "network_specs", "make_checkpoint", "restore_checkpoint", "save_checkpoint",
-           "load_checkpoint", "capture_rng", "restore_rng", "build_generator"]
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "network_specs",
+    "make_checkpoint",
+    "restore_checkpoint",
+    "save_checkpoint",
+    "load_checkpoint",
+    "capture_rng",
+    "restore_rng",
+    "build_generator",
+]
 
 CHECKPOINT_FORMAT = 1
 
@@ -96,21 +106,33 @@ def make_checkpoint(
         Processes training the run.
     """
     return {
-        "format": CHECKPOINT_FORMAT, "step": state.step, "elapsed_seconds": elapsed_seconds,
-        "generator": state.generator.state_dict(), "critic": state.critic.state_dict(),
+        "format": CHECKPOINT_FORMAT,
+        "step": state.step,
+        "elapsed_seconds": elapsed_seconds,
+        "generator": state.generator.state_dict(),
+        "critic": state.critic.state_dict(),
         **({"generator_ema": state.generator_ema.state_dict()} if state.generator_ema is not None else {}),
-        "opt_generator": state.opt_generator.state_dict(), "opt_critic": state.opt_critic.state_dict(),
-        **network_specs(config), "train_config": config_to_dict(config), "data_config": data_config,
-        "hardware": hardware.to_dict(), "rng": capture_rng(state.noise), "batcher": batches.state_dict(),
-        "fixed_noise": fixed_noise, "images_sha256": images_sha256, "world_size": world_size,
+        "opt_generator": state.opt_generator.state_dict(),
+        "opt_critic": state.opt_critic.state_dict(),
+        **network_specs(config),
+        "train_config": config_to_dict(config),
+        "data_config": data_config,
+        "hardware": hardware.to_dict(),
+        "rng": capture_rng(state.noise),
+        "batcher": batches.state_dict(),
+        "fixed_noise": fixed_noise,
+        "images_sha256": images_sha256,
+        "world_size": world_size,
         **({"fixed_labels": fixed_labels} if fixed_labels is not None else {}),
-        **({"scaler_critic": state.scaler_critic.state_dict(), "scaler_generator": state.scaler_generator.state_dict()}
-           if state.scaler_critic.is_enabled() else {}),
+        **(
+            {"scaler_critic": state.scaler_critic.state_dict(), "scaler_generator": state.scaler_generator.state_dict()}
+            if state.scaler_critic.is_enabled()
+            else {}
+        ),
     }
 
 
-def restore_checkpoint(checkpoint: dict[str, Any], state: TrainState,
-                       batches: TensorBatcher | CropSource) -> None:
+def restore_checkpoint(checkpoint: dict[str, Any], state: TrainState, batches: TensorBatcher | CropSource) -> None:
     """Put ``checkpoint`` back into ``state`` (its step too), the global RNGs and ``batches``.
 
     The inverse of :func:`make_checkpoint`; ``state`` must be built for the
@@ -139,9 +161,12 @@ def capture_rng(noise: torch.Generator) -> dict[str, Any]:
     np_state = np.random.get_state(legacy=False)
     state: dict[str, Any] = {
         "python": _python_state_to_tensor(random.getstate()),
-        "numpy": {"key": torch.from_numpy(np_state["state"]["key"].astype(np.int64)),
-                  "pos": int(np_state["state"]["pos"]),
-                  "has_gauss": int(np_state["has_gauss"]), "gauss": float(np_state["gauss"])},
+        "numpy": {
+            "key": torch.from_numpy(np_state["state"]["key"].astype(np.int64)),
+            "pos": int(np_state["state"]["pos"]),
+            "has_gauss": int(np_state["has_gauss"]),
+            "gauss": float(np_state["gauss"]),
+        },
         "torch": torch.get_rng_state(),
         "noise": noise.get_state(),
     }
@@ -154,12 +179,14 @@ def restore_rng(state: dict[str, Any], noise: torch.Generator) -> None:
     """Inverse of :func:`capture_rng` (CUDA states only when this machine has the same number of GPUs)."""
     random.setstate(_python_state_from_tensor(state["python"]))
     np_state = state["numpy"]
-    np.random.set_state({
-        "bit_generator": "MT19937",
-        "state": {"key": np_state["key"].numpy().astype(np.uint32), "pos": np_state["pos"]},
-        "has_gauss": np_state["has_gauss"],
-        "gauss": np_state["gauss"],
-    })
+    np.random.set_state(
+        {
+            "bit_generator": "MT19937",
+            "state": {"key": np_state["key"].numpy().astype(np.uint32), "pos": np_state["pos"]},
+            "has_gauss": np_state["has_gauss"],
+            "gauss": np_state["gauss"],
+        }
+    )
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all(state["cuda"])
@@ -175,8 +202,9 @@ def _python_state_from_tensor(state: dict[str, Any]) -> tuple:
     return (state["version"], tuple(int(v) for v in state["internal"].tolist()), state["gauss"])
 
 
-def save_checkpoint(checkpoint: dict[str, Any], checkpoints_dir: str | os.PathLike[str], *,
-                    keep_step_copy: bool = True) -> Path:
+def save_checkpoint(
+    checkpoint: dict[str, Any], checkpoints_dir: str | os.PathLike[str], *, keep_step_copy: bool = True
+) -> Path:
     """Write ``checkpoint`` atomically to ``checkpoints_dir/last.pt`` (+ ``step_XXXXXX.pt``); return ``last.pt``.
 
     The step copy is a hard link to ``last.pt`` where the file system allows it

@@ -17,6 +17,7 @@ the caller's overrides on top::
     >>> train_config_for_profile("quick").recipe, train_config_for_profile("quick", {"recipe": "thesis"}).upsample
     ('project', 'convtranspose')
 """
+
 from __future__ import annotations
 
 import math
@@ -50,8 +51,8 @@ class TrainConfig:
     image_size: int = 64  # side of the square training images in px: 32, 64, 128 or 256
     flips: bool = True  # random horizontal flips of real batches (mammograms exist in both lateralities)
     real_data: str = "crops"  # patch-mode data: "crops" = fresh random valid crops of the working images each batch
-                              # (CropSource), "patches" = the fixed patch set in memory (TensorBatcher); whole-mode
-                              # data and arrays passed to train() always use the fixed set
+    # (CropSource), "patches" = the fixed patch set in memory (TensorBatcher); whole-mode
+    # data and arrays passed to train() always use the fixed set
     crop_weighting: str = "corner"  # crops: "corner" = uniform over all valid crops, "image" = every view equally
     # --- models ---
     generator: str = "hybrid_generator"  # registered generator builder (gan_lib.models.list_models())
@@ -83,7 +84,7 @@ class TrainConfig:
     betas: tuple[float, float] = (0.0, 0.9)  # Adam (beta1, beta2)
     gp_lambda: float = 10.0  # gradient-penalty weight lambda
     gp_every: int = 1  # lazy penalty: only every k-th critic update, weighted k * lambda (Karras et al. 2020);
-                       # 1 = always
+    # 1 = always
     drift: float = 0.0  # epsilon of the drift term eps * E[D(real)^2] (Karras et al. use 0.001; 0 = off)
     diffaugment: str = ""  # DiffAugment policy, e.g. "translation,cutout" (Zhao et al. 2020); "" = off
     ema_kimg: float = 0.0  # half-life of the generator weight average in thousands of images; 0 = no EMA
@@ -92,18 +93,18 @@ class TrainConfig:
     # --- execution (may change when a run is resumed) ---
     device: str = "auto"  # "auto" (CUDA if present, else CPU), "cpu", "cuda", "cuda:1", ...
     precision: str = "auto"  # "auto" (measured/detected per machine), "fp32", "bf16" or "fp16" (autocast; fp16 with
-                             # GradScaler, for GPUs without bf16)
+    # GradScaler, for GPUs without bf16)
     memory_format: str = "auto"  # "auto" (measured per machine), "contiguous" or "channels_last"
     compile: bool = False  # torch.compile the generator (the critic's double backward cannot be compiled)
     loader_workers: int = -1  # crops: DataLoader processes preparing batches ahead; -1 = auto (CUDA: min(4, CPUs-1),
-                              # CPU: 0, read in the training process)
+    # CPU: 0, read in the training process)
     num_threads: int = 0  # CPU threads for torch; 0 = measured per run: torch's default or 1, whichever is faster
     log_every: int = 25  # write train_log.csv and check losses for NaN/inf every this many steps
     sample_every: int = 100  # save a fixed-noise sample grid every this many steps
     checkpoint_every: int = 100  # save checkpoints/last.pt and step_XXXXXX.pt every this many steps
     sample_count: int = 64  # images in each fixed-noise sample grid (a square number looks best)
     eval_every: int = 0  # score the sampling generator and the critic every this many steps (metrics.jsonl,
-                         # checkpoints/best.pt; gan_lib.training.monitor); 0 = never
+    # checkpoints/best.pt; gan_lib.training.monitor); 0 = never
     eval_count: int = 128  # generated images and fixed real training images per evaluation (>= 5)
     tensorboard: str = "auto"  # TensorBoard log in runs/<name>/tensorboard/: "auto" (if installed), "on" or "off"
 
@@ -117,17 +118,34 @@ class TrainConfig:
         for name in ("generator", "critic"):
             if getattr(self, name) not in models:
                 fail(name, f"a registered model name, one of {models}")
-        if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int) or self.num_classes < 0 \
-                or self.num_classes == 1:
+        if (
+            isinstance(self.num_classes, bool)
+            or not isinstance(self.num_classes, int)
+            or self.num_classes < 0
+            or self.num_classes == 1
+        ):
             fail("num_classes", "0 (unconditional) or an integer >= 2")
         for name in ("generator", "critic"):
             if (getattr(self, name) in CONDITIONAL_MODELS) != (self.num_classes > 0):
-                fail(name, f"one of {list(CONDITIONAL_MODELS)} when num_classes > 0 and none of them when "
-                           f"num_classes = 0 (num_classes is {self.num_classes})")
+                fail(
+                    name,
+                    f"one of {list(CONDITIONAL_MODELS)} when num_classes > 0 and none of them when "
+                    f"num_classes = 0 (num_classes is {self.num_classes})",
+                )
         if self.recipe not in RECIPES:
             fail("recipe", f"one of {sorted(RECIPES)}")
-        for name in ("latent_dim", "batch_size", "steps", "n_critic", "gp_every", "log_every", "sample_every",
-                     "checkpoint_every", "sample_count", "eval_count"):
+        for name in (
+            "latent_dim",
+            "batch_size",
+            "steps",
+            "n_critic",
+            "gp_every",
+            "log_every",
+            "sample_every",
+            "checkpoint_every",
+            "sample_count",
+            "eval_count",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 fail(name, "a positive integer")
@@ -151,23 +169,34 @@ class TrainConfig:
                 fail(name, "a finite number >= 0")
         if not math.isfinite(self.sobolev_s):
             fail("sobolev_s", "a finite number")
-        for name, allowed in (("precision", _PRECISIONS), ("memory_format", _MEMORY_FORMATS),
-                              ("real_data", _REAL_DATA), ("crop_weighting", _CROP_WEIGHTINGS),
-                              ("critic_norm", _CRITIC_NORMS), ("upsample", _UPSAMPLE),
-                              ("padding_mode", PADDING_MODES), ("critic_head", CRITIC_HEADS),
-                              ("penalty_norm", tuple(CRITIC_VIEWS)),
-                              ("tensorboard", TENSORBOARD_SETTINGS)):
+        for name, allowed in (
+            ("precision", _PRECISIONS),
+            ("memory_format", _MEMORY_FORMATS),
+            ("real_data", _REAL_DATA),
+            ("crop_weighting", _CROP_WEIGHTINGS),
+            ("critic_norm", _CRITIC_NORMS),
+            ("upsample", _UPSAMPLE),
+            ("padding_mode", PADDING_MODES),
+            ("critic_head", CRITIC_HEADS),
+            ("penalty_norm", tuple(CRITIC_VIEWS)),
+            ("tensorboard", TENSORBOARD_SETTINGS),
+        ):
             if getattr(self, name) not in allowed:
                 fail(name, f"one of {allowed}")
         if self.upsample == "convtranspose" and self.padding_mode != "zeros":
             fail("padding_mode", "'zeros' with upsample='convtranspose' (ConvTranspose2d pads only with zeros)")
         stages = int(math.log2(self.image_size // 4))
-        if isinstance(self.bilinear_stages, bool) or not isinstance(self.bilinear_stages, int) \
-                or not 0 <= self.bilinear_stages <= stages:
+        if (
+            isinstance(self.bilinear_stages, bool)
+            or not isinstance(self.bilinear_stages, int)
+            or not 0 <= self.bilinear_stages <= stages
+        ):
             fail("bilinear_stages", f"an integer from 0 to the generator's {stages} upsampling stages")
         if self.bilinear_stages and self.upsample != "nearest":
-            fail("bilinear_stages",
-                 f"0 unless upsample='nearest' (it replaces nearest stages; upsample is {self.upsample!r})")
+            fail(
+                "bilinear_stages",
+                f"0 unless upsample='nearest' (it replaces nearest stages; upsample is {self.upsample!r})",
+            )
         self._check_stage_options(stages, fail)
         try:
             object.__setattr__(self, "diffaugment", ",".join(parse_policy(self.diffaugment)))
@@ -175,8 +204,11 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.diffaugment: {error}") from None
         if not (self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda")):
             fail("device", "'auto', 'cpu' or 'cuda[:index]'")
-        if isinstance(self.loader_workers, bool) or not isinstance(self.loader_workers, int) \
-                or self.loader_workers < -1:
+        if (
+            isinstance(self.loader_workers, bool)
+            or not isinstance(self.loader_workers, int)
+            or self.loader_workers < -1
+        ):
             fail("loader_workers", "an integer >= 0, or -1 for auto")
         if isinstance(self.num_threads, bool) or not isinstance(self.num_threads, int) or self.num_threads < 0:
             fail("num_threads", "an integer >= 0 (0 = torch's default)")
@@ -185,8 +217,10 @@ class TrainConfig:
 
     def _check_stage_options(self, stages: int, fail: Any) -> None:
         """blur/noise stages within the generator and fitting ``upsample``; options the conditional nets lack."""
-        for name, allowed in (("blur_stages", ("convtranspose", "nearest", "bilinear")),
-                              ("noise_stages", ("nearest", "bilinear"))):
+        for name, allowed in (
+            ("blur_stages", ("convtranspose", "nearest", "bilinear")),
+            ("noise_stages", ("nearest", "bilinear")),
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= stages:
                 fail(name, f"an integer from 0 to the generator's {stages} upsampling stages")
@@ -197,8 +231,11 @@ class TrainConfig:
                 if getattr(self, name) != plain:
                     fail(name, f"{plain!r} for the class-conditional networks (num_classes > 0)")
             if view_channels(self.penalty_norm) != 1:
-                fail("penalty_norm", "one whose critic sees one channel ('pixel', 'sobolev_fft' or 'whitening') "
-                                     "for the class-conditional networks (num_classes > 0)")
+                fail(
+                    "penalty_norm",
+                    "one whose critic sees one channel ('pixel', 'sobolev_fft' or 'whitening') "
+                    "for the class-conditional networks (num_classes > 0)",
+                )
 
     def generator_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for the generator builder ``gan_lib.models.get_model(self.generator, ...)``.
@@ -206,17 +243,31 @@ class TrainConfig:
         Options at their defaults are left out, so a spec reads as it did before they existed.
         """
         extra = {name: getattr(self, name) for name in ("blur_stages", "noise_stages") if getattr(self, name)}
-        return {"image_size": self.image_size, "latent_dim": self.latent_dim, "width": self.generator_width,
-                "mlp_hidden": list(self.mlp_hidden), "upsample": self.upsample, "padding_mode": self.padding_mode,
-                "bilinear_stages": self.bilinear_stages, **extra, **self._class_kwargs()}
+        return {
+            "image_size": self.image_size,
+            "latent_dim": self.latent_dim,
+            "width": self.generator_width,
+            "mlp_hidden": list(self.mlp_hidden),
+            "upsample": self.upsample,
+            "padding_mode": self.padding_mode,
+            "bilinear_stages": self.bilinear_stages,
+            **extra,
+            **self._class_kwargs(),
+        }
 
     def critic_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for the critic builder (options at their defaults left out, as above)."""
         norm = None if self.critic_norm == "none" else self.critic_norm
         extra = {"in_channels": view_channels(self.penalty_norm)} if view_channels(self.penalty_norm) != 1 else {}
         extra.update({"head": self.critic_head} if self.critic_head != "linear" else {})
-        return {"image_size": self.image_size, "width": self.critic_width, "norm_layer": norm,
-                "padding_mode": self.padding_mode, **extra, **self._class_kwargs()}
+        return {
+            "image_size": self.image_size,
+            "width": self.critic_width,
+            "norm_layer": norm,
+            "padding_mode": self.padding_mode,
+            **extra,
+            **self._class_kwargs(),
+        }
 
     def _class_kwargs(self) -> dict[str, Any]:
         return {"num_classes": self.num_classes} if self.num_classes else {}
@@ -226,8 +277,18 @@ class TrainConfig:
 #: resumed (e.g. raise ``steps`` to train longer, or move it to a GPU).  Every
 #: other field defines the experiment and must match the checkpoint.
 EXECUTION_FIELDS: tuple[str, ...] = (
-    "steps", "device", "precision", "memory_format", "compile", "num_threads", "loader_workers",
-    "log_every", "sample_every", "checkpoint_every", "eval_every", "tensorboard",
+    "steps",
+    "device",
+    "precision",
+    "memory_format",
+    "compile",
+    "num_threads",
+    "loader_workers",
+    "log_every",
+    "sample_every",
+    "checkpoint_every",
+    "eval_every",
+    "tensorboard",
 )
 
 #: Minutes on a 2-core CPU: small networks (1/4 of the default generator widths,
@@ -286,5 +347,9 @@ def train_config_for_profile(profile: str = "quick", overrides: Mapping[str, Any
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     recipe = overrides.get("recipe", _PROFILES.get(profile, {}).get("recipe"))
     # The recipe's settings replace the profile's; an unknown recipe lays none and TrainConfig's own check refuses it.
-    return profile_config(TrainConfig(), {name: {**settings, **RECIPES.get(recipe, {}), "recipe": recipe}
-                                          for name, settings in _PROFILES.items()}, profile, overrides)
+    return profile_config(
+        TrainConfig(),
+        {name: {**settings, **RECIPES.get(recipe, {}), "recipe": recipe} for name, settings in _PROFILES.items()},
+        profile,
+        overrides,
+    )

@@ -38,6 +38,7 @@ the critic 1-Lipschitz in ``||T x||_2`` instead, a norm of the user's choice:
 The third Sobolev option, BWGAN's dual-norm penalty, changes the penalty
 itself, not the critic's input (:func:`gan_lib.training.losses.sobolev_dual_norm`).
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -48,8 +49,13 @@ import torch.nn.functional as F
 __all__ = ["CRITIC_VIEWS", "view_channels", "laplacian_stack", "whitening_gain", "whiten", "make_critic_view"]
 
 #: Values of ``TrainConfig.penalty_norm`` and the critic's input channels each needs.
-CRITIC_VIEWS: dict[str, int] = {"pixel": 1, "laplacian_stack": 2, "sobolev_fft": 1, "whitening": 1,
-                                "whitening_stack": 2}
+CRITIC_VIEWS: dict[str, int] = {
+    "pixel": 1,
+    "laplacian_stack": 2,
+    "sobolev_fft": 1,
+    "whitening": 1,
+    "whitening_stack": 2,
+}
 
 
 def view_channels(penalty_norm: str) -> int:
@@ -119,8 +125,9 @@ def whiten(x: torch.Tensor, *, beta: float) -> torch.Tensor:
     return torch.fft.ifft2(torch.fft.fft2(even) * gain).real[..., :h, :w].to(x.dtype)
 
 
-def make_critic_view(penalty_norm: str, *, laplacian_scale: float = 6.0,
-                     whitening_beta: float = 3.4) -> Callable[[torch.Tensor], torch.Tensor] | None:
+def make_critic_view(
+    penalty_norm: str, *, laplacian_scale: float = 6.0, whitening_beta: float = 3.4
+) -> Callable[[torch.Tensor], torch.Tensor] | None:
     """The transform of ``penalty_norm`` (``(N, 1, H, W) -> (N, C, H, W)``), or None where the critic sees pixels.
 
     ``"pixel"`` and ``"sobolev_fft"`` (which changes the penalty instead) need no transform.

@@ -20,6 +20,7 @@ On the CPU the crops are read from the memory maps in the training process
 ``loader_workers`` processes and pinned memory prepares batches ahead so the
 GPU never waits on data.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -99,9 +100,19 @@ class CropSource:
 
     labels = None  # unconditional: step.py samples generated classes only for a labelled batcher
 
-    def __init__(self, table: CropTable, *, batch_size: int, flips: bool, seed: int, shard: Distributed = SINGLE,
-                 weighting: str = "corner", device: str = "cpu",
-                 memory_format: torch.memory_format = torch.contiguous_format, workers: int = 0) -> None:
+    def __init__(
+        self,
+        table: CropTable,
+        *,
+        batch_size: int,
+        flips: bool,
+        seed: int,
+        shard: Distributed = SINGLE,
+        weighting: str = "corner",
+        device: str = "cpu",
+        memory_format: torch.memory_format = torch.contiguous_format,
+        workers: int = 0,
+    ) -> None:
         if weighting not in WEIGHTINGS:
             raise ValueError(f"CropSource: weighting must be one of {WEIGHTINGS}; got {weighting!r}.")
         if workers < 0:
@@ -134,8 +145,14 @@ class CropSource:
             return torch.from_numpy(self.local_crops(k)).unsqueeze(1)
         if self._loader is None:
             loader = torch.utils.data.DataLoader(
-                _Batches(self), batch_size=None, sampler=itertools.count(k), num_workers=self.workers,
-                pin_memory=self.device.type == "cuda", prefetch_factor=4, persistent_workers=False)
+                _Batches(self),
+                batch_size=None,
+                sampler=itertools.count(k),
+                num_workers=self.workers,
+                pin_memory=self.device.type == "cuda",
+                prefetch_factor=4,
+                persistent_workers=False,
+            )
             self._loader = iter(loader)
         return next(self._loader)
 
@@ -158,7 +175,9 @@ class CropSource:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if "crop_batch" not in state:
-            raise ValueError("CropSource.load_state_dict: the checkpoint was trained on the fixed patch set "
-                             "(real_data='patches'); resume it with real_data='patches'.")
+            raise ValueError(
+                "CropSource.load_state_dict: the checkpoint was trained on the fixed patch set "
+                "(real_data='patches'); resume it with real_data='patches'."
+            )
         self._next = int(state["crop_batch"])
         self._loader = None  # a DataLoader started elsewhere in the sequence is dropped

@@ -38,6 +38,7 @@ Critic (:func:`critic_numbers`, on plain images: DiffAugment is not applied here
 Frequencies are in cycles per patch; both data profiles give a patch one field of view, so the bands are the
 spectral module's defaults wherever they fit below Nyquist (:func:`spectral_bands`).
 """
+
 from __future__ import annotations
 
 import math
@@ -54,14 +55,33 @@ from ..metrics.swd import swd
 from ..models import call_with_labels
 from .losses import gradient_penalty
 
-__all__ = ["QUALITY_NAMES", "CRITIC_NAMES", "SCORE_TERMS", "SPLIT_SIGMA", "spectral_bands", "quality_numbers",
-           "critic_numbers", "blur", "selection_scales", "selection_score"]
+__all__ = [
+    "QUALITY_NAMES",
+    "CRITIC_NAMES",
+    "SCORE_TERMS",
+    "SPLIT_SIGMA",
+    "spectral_bands",
+    "quality_numbers",
+    "critic_numbers",
+    "blur",
+    "selection_scales",
+    "selection_score",
+]
 
 #: Keys of :func:`quality_numbers`.
 QUALITY_NAMES = ("swd", "beta_generated", "beta_real", "beta_gap", "fine_band_db", "reader_auc", "ms_ssim")
 #: Keys of :func:`critic_numbers`.
-CRITIC_NAMES = ("w_train", "w_heldout", "w_train_heldout", "r_t", "gradient_penalty", "grad_norm_real",
-                "grad_norm_generated", "w_lowpass", "w_highpass")
+CRITIC_NAMES = (
+    "w_train",
+    "w_heldout",
+    "w_train_heldout",
+    "r_t",
+    "gradient_penalty",
+    "grad_norm_real",
+    "grad_norm_generated",
+    "w_lowpass",
+    "w_highpass",
+)
 #: Quality numbers of the selection score, each taken as an absolute value (:func:`selection_score`).
 SCORE_TERMS = ("swd", "beta_gap", "fine_band_db")
 #: Gaussian sigma (px) of the low-/high-pass split of the critic's diagnostics and of the selection's scale.
@@ -89,8 +109,9 @@ def _score_numbers(generated: np.ndarray, real: np.ndarray, *, seed: int) -> dic
     beta_generated = float(np.nanmedian(spectral_slope(generated, band=band)))
     beta_real = float(np.nanmedian(spectral_slope(real, band=band)))
     return {
-        "swd": float(swd(generated, real, descriptors_per_image=16, n_bootstrap=0, seed=seed,
-                         progress=False).average.value),
+        "swd": float(
+            swd(generated, real, descriptors_per_image=16, n_bootstrap=0, seed=seed, progress=False).average.value
+        ),
         "beta_generated": beta_generated,
         "beta_real": beta_real,
         "beta_gap": beta_generated - beta_real,
@@ -107,8 +128,7 @@ def quality_numbers(generated: np.ndarray, real: np.ndarray, *, seed: int = 0) -
     return {
         **_score_numbers(generated, real, seed=seed),
         "reader_auc": float(spectral_reader_auc(generated, real, folds=5, repeats=1, seed=seed).value),
-        "ms_ssim": float(ms_ssim_diversity(generated, max_pairs=128, n_resamples=2, seed=seed,
-                                           progress=False).value),
+        "ms_ssim": float(ms_ssim_diversity(generated, max_pairs=128, n_resamples=2, seed=seed, progress=False).value),
     }
 
 
@@ -124,14 +144,19 @@ def blur(images: torch.Tensor, sigma: float = SPLIT_SIGMA) -> torch.Tensor:
     return gaussian_blur(images, [size, size], [sigma, sigma])
 
 
-def _scores_and_norms(critic: nn.Module, images: torch.Tensor, labels: torch.Tensor | None,
-                      chunk: int, view: Callable[[torch.Tensor], torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+def _scores_and_norms(
+    critic: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor | None,
+    chunk: int,
+    view: Callable[[torch.Tensor], torch.Tensor],
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Critic scores ``(N,)`` and gradient norms ``(N,)`` at its input ``view(images)``, in chunks of ``chunk``
     images (fp32)."""
     scores, norms = [], []
     for start in range(0, len(images), chunk):
-        x = view(images[start:start + chunk].detach().float()).detach().requires_grad_(True)
-        part = None if labels is None else labels[start:start + chunk]
+        x = view(images[start : start + chunk].detach().float()).detach().requires_grad_(True)
+        part = None if labels is None else labels[start : start + chunk]
         s = call_with_labels(critic, x, part).flatten()
         (grad,) = torch.autograd.grad(s.sum(), x)  # inputs only: the critic's .grad is left alone
         scores.append(s.detach())
@@ -139,11 +164,19 @@ def _scores_and_norms(critic: nn.Module, images: torch.Tensor, labels: torch.Ten
     return torch.cat(scores), torch.cat(norms)
 
 
-def critic_numbers(critic: nn.Module, real: torch.Tensor, generated: torch.Tensor, *,
-                   heldout: torch.Tensor | None = None, labels: torch.Tensor | None = None,
-                   gp_lambda: float = 10.0, alpha: torch.Tensor, chunk: int = 64,
-                   view: Callable[[torch.Tensor], torch.Tensor] | None = None,
-                   dual_norm: Callable[[torch.Tensor], torch.Tensor] | None = None) -> dict[str, float | None]:
+def critic_numbers(
+    critic: nn.Module,
+    real: torch.Tensor,
+    generated: torch.Tensor,
+    *,
+    heldout: torch.Tensor | None = None,
+    labels: torch.Tensor | None = None,
+    gp_lambda: float = 10.0,
+    alpha: torch.Tensor,
+    chunk: int = 64,
+    view: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    dual_norm: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> dict[str, float | None]:
     """The critic's diagnostics (module docstring) on ``real`` and ``generated (N, 1, H, W)`` on its device.
 
     Parameters
@@ -178,14 +211,28 @@ def critic_numbers(critic: nn.Module, real: torch.Tensor, generated: torch.Tenso
         band_real, _ = _scores_and_norms(critic, transform(real), labels, chunk, view)
         band_fake, _ = _scores_and_norms(critic, transform(generated), labels, chunk, view)
         split[f"w_{name}"] = float(band_real.mean() - band_fake.mean())
-    penalties = [gradient_penalty(critic, view(real[i:i + chunk].float()), view(generated[i:i + chunk].float()),
-                                  weight=gp_lambda, alpha=alpha[i:i + chunk], dual_norm=dual_norm,
-                                  labels=None if labels is None else labels[i:i + chunk])[0]
-                 .detach() * len(real[i:i + chunk]) for i in range(0, len(real), chunk)]
+    penalties = [
+        gradient_penalty(
+            critic,
+            view(real[i : i + chunk].float()),
+            view(generated[i : i + chunk].float()),
+            weight=gp_lambda,
+            alpha=alpha[i : i + chunk],
+            dual_norm=dual_norm,
+            labels=None if labels is None else labels[i : i + chunk],
+        )[0].detach()
+        * len(real[i : i + chunk])
+        for i in range(0, len(real), chunk)
+    ]
     numbers: dict[str, float | None] = {
-        "w_train": float(d_real.mean() - d_fake.mean()), "w_heldout": None, "w_train_heldout": None,
-        "r_t": float(torch.sign(d_real).mean()), "gradient_penalty": float(torch.stack(penalties).sum() / len(real)),
-        "grad_norm_real": float(g_real.mean()), "grad_norm_generated": float(g_fake.mean()), **split,
+        "w_train": float(d_real.mean() - d_fake.mean()),
+        "w_heldout": None,
+        "w_train_heldout": None,
+        "r_t": float(torch.sign(d_real).mean()),
+        "gradient_penalty": float(torch.stack(penalties).sum() / len(real)),
+        "grad_norm_real": float(g_real.mean()),
+        "grad_norm_generated": float(g_fake.mean()),
+        **split,
     }
     if heldout is not None and labels is None:
         d_held, _ = _scores_and_norms(critic, heldout, None, chunk, view)

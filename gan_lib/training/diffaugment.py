@@ -31,6 +31,7 @@ the global batch's parameters from the shared generator and keep its slice.
     >>> apply_params(x, params).shape
     torch.Size([2, 1, 8, 8])
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -128,7 +129,10 @@ def _cutout(x: torch.Tensor, centre: torch.Tensor) -> torch.Tensor:
 
 
 _APPLY: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "brightness": _brightness, "contrast": _contrast, "translation": _translation, "cutout": _cutout,
+    "brightness": _brightness,
+    "contrast": _contrast,
+    "translation": _translation,
+    "cutout": _cutout,
 }
 
 
@@ -148,4 +152,3 @@ def apply_params(x: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tens
         if name in params:
             x = _APPLY[name](x, params[name])
     return x
-

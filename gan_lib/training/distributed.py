@@ -21,6 +21,7 @@ Semantics are those of one process with the same *global* batch:
   implemented, every rank runs the generator on the global latent batch and
   keeps its slice (the critic, the dominant cost, is still split).
 """
+
 from __future__ import annotations
 
 import os
@@ -92,8 +93,11 @@ def torchrun_world() -> Distributed:
     """The ``Distributed`` described by torchrun's environment variables (``SINGLE`` without them)."""
     if "WORLD_SIZE" not in os.environ or "RANK" not in os.environ:
         return SINGLE
-    return Distributed(rank=int(os.environ["RANK"]), world_size=int(os.environ["WORLD_SIZE"]),
-                       local_rank=int(os.environ.get("LOCAL_RANK", os.environ["RANK"])))
+    return Distributed(
+        rank=int(os.environ["RANK"]),
+        world_size=int(os.environ["WORLD_SIZE"]),
+        local_rank=int(os.environ.get("LOCAL_RANK", os.environ["RANK"])),
+    )
 
 
 def init_distributed(device: str) -> Distributed:

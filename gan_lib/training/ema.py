@@ -12,6 +12,7 @@ BatchNorm running statistics are buffers, not weights; they are copied from
 the trained generator at every update (as StyleGAN2-ADA copies buffers), so
 the averaged generator normalises with current statistics in eval mode.
 """
+
 from __future__ import annotations
 
 import copy

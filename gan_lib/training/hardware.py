@@ -16,6 +16,7 @@ training loop).  The choice for a training run — a checkpoint's choice reused,
 the run's own step timed, rank 0's choice broadcast under torchrun — is
 :func:`gan_lib.training.run_hardware.resolve_run_hardware`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -91,8 +92,9 @@ def time_per_call(fn: Callable[[], None], *, repeats: int = 3) -> float:
     return best
 
 
-def _faster(measure: Callable[[str], float], options: tuple[str, str], *, margin: float = 0.1,
-            rounds: int = 2) -> tuple[str, str]:
+def _faster(
+    measure: Callable[[str], float], options: tuple[str, str], *, margin: float = 0.1, rounds: int = 2
+) -> tuple[str, str]:
     """Pick ``options[1]`` only if it is at least ``margin`` faster than ``options[0]``; returns (choice, note).
 
     The two are measured alternately, ``rounds`` times each, and the best time
@@ -175,15 +177,17 @@ def resolve_hardware(
     dev = torch.device(device)
     if dev.type == "cuda":
         if not torch.cuda.is_available():
-            raise ValueError(f"device={device!r} was requested but torch sees no CUDA device; "
-                             "use device='cpu' or 'auto'.")
+            raise ValueError(
+                f"device={device!r} was requested but torch sees no CUDA device; use device='cpu' or 'auto'."
+            )
         dev = torch.device("cuda", dev.index if dev.index is not None else torch.cuda.current_device())
     if num_threads > 0:
         torch.set_num_threads(num_threads)
     elif dev.type == "cpu" and probe is not None and torch.get_num_threads() > 1:
         default = torch.get_num_threads()
-        choice, note = _faster(lambda n: _with_threads(int(n), lambda: probe("fp32", "contiguous")),
-                               (str(default), "1"))
+        choice, note = _faster(
+            lambda n: _with_threads(int(n), lambda: probe("fp32", "contiguous")), (str(default), "1")
+        )
         torch.set_num_threads(int(choice))
         reasons.append(f"num_threads: {choice} (measured: {note})")
 
@@ -192,8 +196,9 @@ def resolve_hardware(
         capability = "sm_%d%d" % torch.cuda.get_device_capability(dev)
         if precision == "auto":
             precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-            reasons.append(f"precision: {precision} (GPU bf16 support: {precision == 'bf16'}; "
-                           "fp16 runs with gradient scaling)")
+            reasons.append(
+                f"precision: {precision} (GPU bf16 support: {precision == 'bf16'}; fp16 runs with gradient scaling)"
+            )
         if memory_format == "auto":
             memory_format = "channels_last"
             reasons.append("memory_format: channels_last (NHWC convolutions on CUDA)")

@@ -16,6 +16,7 @@ The penalty's norm of the input gradient is the dual of the norm the critic
 is held 1-Lipschitz in: l2 for pixels (the default), or BWGAN's Sobolev dual
 norm (:func:`sobolev_dual_norm`, Adler & Lunz, NeurIPS 2018).
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -131,8 +132,10 @@ def gradient_penalty(
     10.0
     """
     if real.shape != fake.shape:
-        raise ValueError("gradient_penalty: real and fake must have the same shape; "
-                         f"got {tuple(real.shape)} and {tuple(fake.shape)}.")
+        raise ValueError(
+            "gradient_penalty: real and fake must have the same shape; "
+            f"got {tuple(real.shape)} and {tuple(fake.shape)}."
+        )
     if alpha is None:
         alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype, generator=generator)
     # fake may be in autocast's half precision; interpolate in the real images' dtype.

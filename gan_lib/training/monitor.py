@@ -32,6 +32,7 @@ evaluations of an uninterrupted one exactly: records after the checkpoint
 resumed from are dropped and recomputed, and best.pt is rewritten with the same
 content.  Only rank 0 evaluates and writes.
 """
+
 from __future__ import annotations
 
 import functools
@@ -62,8 +63,10 @@ from .tensorboard import open_tensorboard
 __all__ = ["Monitor", "SELECTION_RULE", "read_metrics", "evaluation_share"]
 
 #: The rule of ``checkpoints/best.pt``, as recorded in ``config.json`` and in best.pt.
-SELECTION_RULE = ("lowest selection score = mean over (" + ", ".join(SCORE_TERMS) + ") of |value| / the real "
-                  "subset blurred by sigma 1 px; strictly lower than every earlier evaluation")
+SELECTION_RULE = (
+    "lowest selection score = mean over (" + ", ".join(SCORE_TERMS) + ") of |value| / the real "
+    "subset blurred by sigma 1 px; strictly lower than every earlier evaluation"
+)
 _EVAL_SEED = 3  # offset of the fixed inputs' seeds from TrainConfig.seed (0-2 seed weights, noise and batches)
 
 
@@ -117,8 +120,16 @@ class Monitor:
         Whether this process writes (rank 0).
     """
 
-    def __init__(self, folder: RunFolder, config: TrainConfig, images: np.ndarray, *, labels: np.ndarray | None,
-                 heldout: np.ndarray | None, main: bool) -> None:
+    def __init__(
+        self,
+        folder: RunFolder,
+        config: TrainConfig,
+        images: np.ndarray,
+        *,
+        labels: np.ndarray | None,
+        heldout: np.ndarray | None,
+        main: bool,
+    ) -> None:
         self.folder, self.config, self.main = folder, config, main
         self.enabled = config.eval_every > 0 and main
         rng = np.random.default_rng(config.seed + _EVAL_SEED)
@@ -133,10 +144,14 @@ class Monitor:
         self.scales: dict[str, float] = {}
         self.tensorboard = None
         # the critic sees images through the run's view and is penalised in its dual norm, as in training
-        self.view = make_critic_view(config.penalty_norm, laplacian_scale=config.laplacian_scale,
-                                     whitening_beta=config.whitening_beta)
-        self.dual_norm = None if config.penalty_norm != "sobolev_fft" else functools.partial(
-            sobolev_dual_norm, s=config.sobolev_s, c=config.sobolev_c)
+        self.view = make_critic_view(
+            config.penalty_norm, laplacian_scale=config.laplacian_scale, whitening_beta=config.whitening_beta
+        )
+        self.dual_norm = (
+            None
+            if config.penalty_norm != "sobolev_fft"
+            else functools.partial(sobolev_dual_norm, s=config.sobolev_s, c=config.sobolev_c)
+        )
 
     def start(self, *, resumed_from: int | None) -> dict[str, Any]:
         """Load the records up to ``resumed_from`` (none for a new run), measure the references, open TensorBoard.
@@ -147,8 +162,9 @@ class Monitor:
         """
         if not self.main:
             return {}
-        self.tensorboard = open_tensorboard(self.config.tensorboard, self.folder.paths.tensorboard,
-                                            resumed_from=resumed_from)
+        self.tensorboard = open_tensorboard(
+            self.config.tensorboard, self.folder.paths.tensorboard, resumed_from=resumed_from
+        )
         if not self.enabled:
             return {"eval_every": 0}
         started = time.perf_counter()
@@ -156,33 +172,53 @@ class Monitor:
         self.records = [r for r in kept if resumed_from is not None and r["step"] <= resumed_from]
         self._write()
         self.scales = selection_scales(self.real, seed=self.config.seed)
-        floor = None if self.heldout is None or len(self.heldout) < 5 else quality_numbers(
-            self.heldout, self.real, seed=self.config.seed)
-        return {"eval_every": self.config.eval_every, "eval_count": len(self.real), "rule": SELECTION_RULE,
-                "scales": self.scales, "heldout_floor": floor,
-                "heldout_count": 0 if self.heldout is None else len(self.heldout),
-                "heldout_sha256": None if self.heldout is None else hashlib.sha256(self.heldout.tobytes()).hexdigest(),
-                "seconds": time.perf_counter() - started}
+        floor = (
+            None
+            if self.heldout is None or len(self.heldout) < 5
+            else quality_numbers(self.heldout, self.real, seed=self.config.seed)
+        )
+        return {
+            "eval_every": self.config.eval_every,
+            "eval_count": len(self.real),
+            "rule": SELECTION_RULE,
+            "scales": self.scales,
+            "heldout_floor": floor,
+            "heldout_count": 0 if self.heldout is None else len(self.heldout),
+            "heldout_sha256": None if self.heldout is None else hashlib.sha256(self.heldout.tobytes()).hexdigest(),
+            "seconds": time.perf_counter() - started,
+        }
 
     def due(self, step: int, *, is_last: bool) -> bool:
         """Whether ``step`` is an evaluation step (every ``eval_every`` steps and the last)."""
         return self.enabled and (step % self.config.eval_every == 0 or is_last)
 
-    def evaluate(self, state: TrainState, step: int, *, seconds: float,
-                 save: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def evaluate(
+        self, state: TrainState, step: int, *, seconds: float, save: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]:
         """Score the run at ``step``, append the record and write ``best.pt`` (``save()`` -> the checkpoint)
         when the score is the run's lowest so far; ``seconds`` is the training wall time so far."""
         started = time.perf_counter()
         device = next(state.critic.parameters()).device
         generated = self._generate(state, device)
-        record: dict[str, Any] = {"step": step, "generator": "generator_ema" if state.generator_ema is not None
-                                  else "generator"}
+        record: dict[str, Any] = {
+            "step": step,
+            "generator": "generator_ema" if state.generator_ema is not None else "generator",
+        }
         record.update(quality_numbers(generated[:, 0].cpu().numpy(), self.real, seed=self.config.seed))
-        record.update(critic_numbers(
-            state.critic, torch.from_numpy(self.real[:, None]).to(device), generated,
-            heldout=None if self.heldout is None else torch.from_numpy(self.heldout[:, None]).to(device),
-            labels=None if self.labels is None else self.labels.to(device), gp_lambda=self.config.gp_lambda,
-            alpha=self.alpha.to(device), chunk=self.config.batch_size, view=self.view, dual_norm=self.dual_norm))
+        record.update(
+            critic_numbers(
+                state.critic,
+                torch.from_numpy(self.real[:, None]).to(device),
+                generated,
+                heldout=None if self.heldout is None else torch.from_numpy(self.heldout[:, None]).to(device),
+                labels=None if self.labels is None else self.labels.to(device),
+                gp_lambda=self.config.gp_lambda,
+                alpha=self.alpha.to(device),
+                chunk=self.config.batch_size,
+                view=self.view,
+                dual_norm=self.dual_norm,
+            )
+        )
         record["score"] = selection_score(record, self.scales)
         previous = [r["score"] for r in self.records if np.isfinite(r["score"])]
         record["best"] = bool(np.isfinite(record["score"]) and all(record["score"] < s for s in previous))
@@ -191,8 +227,12 @@ class Monitor:
         self.records.append(record)
         self._write()
         if record["best"]:
-            self.folder.write_best({**save(), "selection": {"rule": SELECTION_RULE, "score": record["score"],
-                                                            "step": step, "record": record}})
+            self.folder.write_best(
+                {
+                    **save(),
+                    "selection": {"rule": SELECTION_RULE, "score": record["score"], "step": step, "record": record},
+                }
+            )
         if self.tensorboard is not None:
             self.tensorboard.log_record(record)
         return record
@@ -219,8 +259,10 @@ class Monitor:
         try:
             with torch.no_grad():
                 labels = None if self.labels is None else self.labels.to(device)
-                chunks = [call_with_labels(model, z.to(device), None if labels is None else labels[i:i + len(z)])
-                          for i, z in zip(range(0, len(self.noise), 256), self.noise.split(256))]
+                chunks = [
+                    call_with_labels(model, z.to(device), None if labels is None else labels[i : i + len(z)])
+                    for i, z in zip(range(0, len(self.noise), 256), self.noise.split(256))
+                ]
         finally:
             model.train(was_training)
         return torch.cat(chunks).float().contiguous()

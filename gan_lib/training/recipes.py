@@ -76,6 +76,7 @@ recipes do today, and docs/results/generator_probes.md has their probes.
 - ``diffaugment="translation"`` instead of ``"translation,cutout"``: cutout
   off (ADA's default pipeline, Karras et al., NeurIPS 2020, has none).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -125,6 +126,9 @@ def recipe_label(train: Any) -> str:
     """
     values = train if isinstance(train, dict) else vars(train)
     name = values.get("recipe", "thesis")
-    changed = [f"{key}={values[key]!r}" for key, value in RECIPES.get(name, {}).items()
-               if key in values and values[key] != value]
+    changed = [
+        f"{key}={values[key]!r}"
+        for key, value in RECIPES.get(name, {}).items()
+        if key in values and values[key] != value
+    ]
     return f"{name} ({', '.join(changed)})" if changed else name

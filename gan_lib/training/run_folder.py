@@ -14,6 +14,7 @@ Keeping all file output here means a multi-process (DDP) trainer only has to
 give rank 0 a :class:`RunFolder` for the run to be written once.  Every file is
 written atomically (``gan_lib.atomic``).
 """
+
 from __future__ import annotations
 
 import csv
@@ -120,4 +121,3 @@ class RunFolder:
     def sample_paths(self) -> list[Path]:
         """Saved sample grids, in step order."""
         return sorted(self.samples_dir.glob("step_*.png"))
-

@@ -9,6 +9,7 @@ resolves with the probe, and under torchrun makes every process take rank 0's
 choice.  The run's set-up (:mod:`~gan_lib.training.run_setup`) imports this module; nothing here
 imports the set-up or the trainer.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,8 +28,9 @@ from .step import train_step
 __all__ = ["probe_step_time", "resolve_run_hardware"]
 
 
-def probe_step_time(config: TrainConfig, images: np.ndarray, device: str, *,
-                    labels: np.ndarray | None = None) -> Callable[[str, str], float]:
+def probe_step_time(
+    config: TrainConfig, images: np.ndarray, device: str, *, labels: np.ndarray | None = None
+) -> Callable[[str, str], float]:
     """``probe(precision, memory_format) -> seconds`` of one short training step of this run's networks.
 
     Parameters
@@ -59,14 +61,21 @@ def probe_step_time(config: TrainConfig, images: np.ndarray, device: str, *,
             real = images_tensor(images[: config.batch_size], device=device, memory_format=fmt)
             batch_labels = None if labels is None else labels_tensor(labels[: config.batch_size], device=device)
             batches = TensorBatcher(real, batch_size=config.batch_size, flips=False, seed=0, labels=batch_labels)
-            return time_per_call(lambda: train_step(state, batches, config=probe_config, precision=precision).cpu(),
-                                 repeats=1)
+            return time_per_call(
+                lambda: train_step(state, batches, config=probe_config, precision=precision).cpu(), repeats=1
+            )
 
     return measure
 
 
-def resolve_run_hardware(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None = None, *,
-                         labels: np.ndarray | None = None, world: Distributed = SINGLE) -> Hardware:
+def resolve_run_hardware(
+    config: TrainConfig,
+    images: np.ndarray,
+    previous: dict[str, Any] | None = None,
+    *,
+    labels: np.ndarray | None = None,
+    world: Distributed = SINGLE,
+) -> Hardware:
     """Execution settings of a training run, the same on every process.
 
     Rank 0 decides.  Resuming from ``previous`` with the same requested
@@ -108,8 +117,9 @@ def resolve_run_hardware(config: TrainConfig, images: np.ndarray, previous: dict
     return dataclasses.replace(hardware, device=local_device(world, hardware.device))
 
 
-def _run_choice(config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None, *,
-                labels: np.ndarray | None) -> Hardware:
+def _run_choice(
+    config: TrainConfig, images: np.ndarray, previous: dict[str, Any] | None, *, labels: np.ndarray | None
+) -> Hardware:
     """Rank 0's settings: the checkpoint's when the request is unchanged (exact resume), else resolved afresh."""
     recorded = _recorded(config, previous) if previous is not None else None
     if recorded is not None:

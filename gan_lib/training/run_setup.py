@@ -11,6 +11,7 @@ resume, everything :func:`~gan_lib.training.checkpoint.restore_checkpoint`
 puts back.  :meth:`PreparedRun.checkpoint` writes the one checkpoint schema of
 :mod:`gan_lib.training.checkpoint`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,10 +55,18 @@ class PreparedRun:
 
         ``elapsed_seconds`` is the training wall time so far, all sessions together.
         """
-        return make_checkpoint(self.state, self.batches, elapsed_seconds=elapsed_seconds, config=self.config,
-                               data_config=self.data_config, hardware=self.hardware, fixed_noise=self.fixed_noise,
-                               fixed_labels=self.fixed_labels, images_sha256=self.images_sha256,
-                               world_size=self.world.world_size)
+        return make_checkpoint(
+            self.state,
+            self.batches,
+            elapsed_seconds=elapsed_seconds,
+            config=self.config,
+            data_config=self.data_config,
+            hardware=self.hardware,
+            fixed_noise=self.fixed_noise,
+            fixed_labels=self.fixed_labels,
+            images_sha256=self.images_sha256,
+            world_size=self.world.world_size,
+        )
 
 
 def images_fingerprint(images: np.ndarray, labels: np.ndarray | None = None) -> str:
@@ -77,8 +86,15 @@ def grid_inputs(config: TrainConfig, *, conditional: bool) -> tuple[torch.Tensor
     return noise, labels
 
 
-def real_batches(images: np.ndarray, crops: CropTable | None, labels: np.ndarray | None, *, config: TrainConfig,
-                 hardware: Hardware, world: Distributed) -> TensorBatcher | CropSource:
+def real_batches(
+    images: np.ndarray,
+    crops: CropTable | None,
+    labels: np.ndarray | None,
+    *,
+    config: TrainConfig,
+    hardware: Hardware,
+    world: Distributed,
+) -> TensorBatcher | CropSource:
     """The run's real batches: fresh crops of ``crops`` (a :class:`CropSource`), else the fixed ``images``.
 
     Both are seeded with ``config.seed + 2`` and, under torchrun, give each
@@ -86,12 +102,25 @@ def real_batches(images: np.ndarray, crops: CropTable | None, labels: np.ndarray
     """
     device, fmt = hardware.device, hardware.torch_memory_format
     if crops is not None:
-        return CropSource(crops, batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
-                          weighting=config.crop_weighting, device=device, memory_format=fmt,
-                          workers=auto_loader_workers(device, config.loader_workers))
-    return TensorBatcher(images_tensor(images, device=device, memory_format=fmt),
-                         batch_size=config.batch_size, flips=config.flips, seed=config.seed + 2, shard=world,
-                         labels=None if labels is None else labels_tensor(labels, device=device))
+        return CropSource(
+            crops,
+            batch_size=config.batch_size,
+            flips=config.flips,
+            seed=config.seed + 2,
+            shard=world,
+            weighting=config.crop_weighting,
+            device=device,
+            memory_format=fmt,
+            workers=auto_loader_workers(device, config.loader_workers),
+        )
+    return TensorBatcher(
+        images_tensor(images, device=device, memory_format=fmt),
+        batch_size=config.batch_size,
+        flips=config.flips,
+        seed=config.seed + 2,
+        shard=world,
+        labels=None if labels is None else labels_tensor(labels, device=device),
+    )
 
 
 def prepare_run(
@@ -150,7 +179,16 @@ def prepare_run(
         elapsed = checkpoint["elapsed_seconds"]
     if images_sha256 is None:
         images_sha256 = crops.fingerprint() if crops is not None else images_fingerprint(images, labels)
-    return PreparedRun(config=config, state=state, batches=batches, hardware=hardware, world=world,
-                       fixed_noise=fixed_noise, fixed_labels=fixed_labels, images_sha256=images_sha256,
-                       data_config=data_config, elapsed_seconds=elapsed,
-                       resumed_from=state.step if checkpoint is not None else None)
+    return PreparedRun(
+        config=config,
+        state=state,
+        batches=batches,
+        hardware=hardware,
+        world=world,
+        fixed_noise=fixed_noise,
+        fixed_labels=fixed_labels,
+        images_sha256=images_sha256,
+        data_config=data_config,
+        elapsed_seconds=elapsed,
+        resumed_from=state.step if checkpoint is not None else None,
+    )

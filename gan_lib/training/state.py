@@ -4,6 +4,7 @@
 it for data-parallel training, :func:`gan_lib.training.trainer.train_step`
 advances it, and :mod:`gan_lib.training.checkpoint` saves and restores it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,8 +40,9 @@ class TrainState:
     scaler_generator: torch.amp.GradScaler = field(default_factory=lambda: torch.amp.GradScaler("cpu", enabled=False))
 
 
-def build_state(config: TrainConfig, *, device: str, memory_format: torch.memory_format,
-                precision: str = "fp32") -> TrainState:
+def build_state(
+    config: TrainConfig, *, device: str, memory_format: torch.memory_format, precision: str = "fp32"
+) -> TrainState:
     """Fresh networks (seeded with ``config.seed``) and Adam optimisers on ``device``.
 
     ``config.ema_kimg > 0`` adds the generator's weight average (a copy of the

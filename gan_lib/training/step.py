@@ -18,6 +18,7 @@ generator graph is built only to be discarded), the critic's weights do not
 require gradients during the generator update, and statistics stay on the
 device until the caller reads them.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -86,13 +87,16 @@ def train_step(
         read it in blocks (``torch.stack(...).cpu()``) at log steps.
     """
     if precision == "fp16" and not state.scaler_critic.is_enabled():
-        raise ValueError("train_step: precision='fp16' needs gradient scaling; prepare the state with "
-                         "build_state(..., precision='fp16').")
+        raise ValueError(
+            "train_step: precision='fp16' needs gradient scaling; prepare the state with "
+            "build_state(..., precision='fp16')."
+        )
     generate = generator_fn or state.generator_ddp or state.generator
     device = next(state.generator.parameters()).device
     policy = parse_policy(config.diffaugment)
-    view = make_critic_view(config.penalty_norm, laplacian_scale=config.laplacian_scale,
-                            whitening_beta=config.whitening_beta)
+    view = make_critic_view(
+        config.penalty_norm, laplacian_scale=config.laplacian_scale, whitening_beta=config.whitening_beta
+    )
 
     def augment(images: torch.Tensor) -> torch.Tensor:
         """DiffAugment with draws for the global batch, of which this rank keeps its slice; then the critic's view."""
@@ -105,17 +109,26 @@ def train_step(
     applied = 0  # critic updates applied (fp16 loss scaling skips those whose gradients overflowed)
     for i in range(config.n_critic):
         with_penalty = (state.step * config.n_critic + i) % config.gp_every == 0
-        stats = _critic_update(state, batches, config=config, precision=precision, generate=generate, augment=augment,
-                               with_penalty=with_penalty)
+        stats = _critic_update(
+            state,
+            batches,
+            config=config,
+            precision=precision,
+            generate=generate,
+            augment=augment,
+            with_penalty=with_penalty,
+        )
         if stats is not None:
             applied += 1
             sums += stats
-    g_loss, g_norm = _generator_update(state, batches, config=config, precision=precision, generate=generate,
-                                       augment=augment)
+    g_loss, g_norm = _generator_update(
+        state, batches, config=config, precision=precision, generate=generate, augment=augment
+    )
     if state.generator_ema is not None:
         images_seen = state.step * config.batch_size  # before this step's batch, as StyleGAN2-ADA counts
-        beta = ema_beta(images_seen, batch_size=config.batch_size, ema_kimg=config.ema_kimg,
-                        ema_rampup=config.ema_rampup)
+        beta = ema_beta(
+            images_seen, batch_size=config.batch_size, ema_kimg=config.ema_kimg, ema_rampup=config.ema_rampup
+        )
         update_ema(state.generator_ema, state.generator, beta)
     # All n_critic updates skipped (repeated fp16 overflow) leaves nothing to report: NaN, which the
     # divergence guard then reports.
@@ -123,9 +136,16 @@ def train_step(
     return torch.stack([means[0], g_loss, means[1], means[2], means[3], g_norm]).float()
 
 
-def _critic_update(state: TrainState, batches: TensorBatcher, *, config: TrainConfig, precision: str,
-                   generate: Callable[..., torch.Tensor], augment: Callable[[torch.Tensor], torch.Tensor],
-                   with_penalty: bool) -> torch.Tensor | None:
+def _critic_update(
+    state: TrainState,
+    batches: TensorBatcher,
+    *,
+    config: TrainConfig,
+    precision: str,
+    generate: Callable[..., torch.Tensor],
+    augment: Callable[[torch.Tensor], torch.Tensor],
+    with_penalty: bool,
+) -> torch.Tensor | None:
     """One critic update on the next real batch and generated images for its labels (see :func:`train_step`).
 
     ``generate`` is the generator's forward and ``augment`` DiffAugment (or
@@ -160,10 +180,21 @@ def _critic_update(state: TrainState, batches: TensorBatcher, *, config: TrainCo
         # backward below, whose DDP hooks fire once per parameter with the summed gradient,
         # so the all-reduce averages the whole critic gradient, penalty included.
         if with_penalty:
-            dual = None if config.penalty_norm != "sobolev_fft" else \
-                (lambda g: sobolev_dual_norm(g, s=config.sobolev_s, c=config.sobolev_c))
-            penalty, _ = gradient_penalty(D, real, fake, weight=config.gp_lambda * config.gp_every, alpha=alpha,
-                                          grad_scaler=scaler, labels=local_labels, dual_norm=dual)
+            dual = (
+                None
+                if config.penalty_norm != "sobolev_fft"
+                else (lambda g: sobolev_dual_norm(g, s=config.sobolev_s, c=config.sobolev_c))
+            )
+            penalty, _ = gradient_penalty(
+                D,
+                real,
+                fake,
+                weight=config.gp_lambda * config.gp_every,
+                alpha=alpha,
+                grad_scaler=scaler,
+                labels=local_labels,
+                dual_norm=dual,
+            )
         else:
             penalty = torch.zeros((), device=device)
         loss = critic_loss(real_scores, fake_scores, drift=config.drift) + penalty
@@ -179,9 +210,15 @@ def _critic_update(state: TrainState, batches: TensorBatcher, *, config: TrainCo
     return torch.stack([loss.detach(), wasserstein_estimate(real_scores, fake_scores), penalty.detach(), grad_norm])
 
 
-def _generator_update(state: TrainState, batches: TensorBatcher, *, config: TrainConfig, precision: str,
-                      generate: Callable[..., torch.Tensor],
-                      augment: Callable[[torch.Tensor], torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+def _generator_update(
+    state: TrainState,
+    batches: TensorBatcher,
+    *,
+    config: TrainConfig,
+    precision: str,
+    generate: Callable[..., torch.Tensor],
+    augment: Callable[[torch.Tensor], torch.Tensor],
+) -> tuple[torch.Tensor, torch.Tensor]:
     """One generator update against the critic, for classes drawn in their training proportions (if any).
 
     ``generate`` and ``augment`` are as in :func:`_critic_update`.  The
@@ -200,8 +237,11 @@ def _generator_update(state: TrainState, batches: TensorBatcher, *, config: Trai
         z = torch.randn(config.batch_size, config.latent_dim, device=device, generator=state.noise)
         labels = None
         if batches.labels is not None:  # the classes in their training proportions
-            labels = batches.labels[torch.randint(len(batches.labels), (config.batch_size,),
-                                                  device=batches.labels.device, generator=state.noise)]
+            labels = batches.labels[
+                torch.randint(
+                    len(batches.labels), (config.batch_size,), device=batches.labels.device, generator=state.noise
+                )
+            ]
         with autocast(precision, device.type):
             # The plain critic: its weights are frozen here, so there is nothing of it to synchronise.
             fake = augment(_generate_shard(generate, z, labels, state))
@@ -220,8 +260,9 @@ def _generator_update(state: TrainState, batches: TensorBatcher, *, config: Trai
     return g_loss.detach(), g_norm
 
 
-def _generate_shard(generate: Callable[..., torch.Tensor], z: torch.Tensor, labels: torch.Tensor | None,
-                    state: TrainState) -> torch.Tensor:
+def _generate_shard(
+    generate: Callable[..., torch.Tensor], z: torch.Tensor, labels: torch.Tensor | None, state: TrainState
+) -> torch.Tensor:
     """This rank's slice of ``generate(z[, labels])`` for the global batch ``z`` (all of it in one process)."""
     if not state.world.active:
         return call_with_labels(generate, z, labels)

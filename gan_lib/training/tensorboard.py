@@ -11,6 +11,7 @@ quality numbers and critic diagnostics (``eval/<name>``, the fields of
 run purges the events after the step it resumes from, so the curves show each
 step once.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -63,8 +64,9 @@ class TensorBoardLog:
         self.writer.close()
 
 
-def open_tensorboard(setting: str, log_dir: str | os.PathLike[str], *,
-                     resumed_from: int | None) -> TensorBoardLog | None:
+def open_tensorboard(
+    setting: str, log_dir: str | os.PathLike[str], *, resumed_from: int | None
+) -> TensorBoardLog | None:
     """The run's log for ``TrainConfig.tensorboard`` = ``setting``, or None when it writes none.
 
     Raises ``ImportError`` naming the extra when ``setting`` is ``"on"`` and
@@ -73,6 +75,8 @@ def open_tensorboard(setting: str, log_dir: str | os.PathLike[str], *,
     if setting == "off" or (setting == "auto" and not tensorboard_available()):
         return None
     if not tensorboard_available():
-        raise ImportError("TrainConfig.tensorboard='on' needs the tensorboard package: pip install -e "
-                          "'.[tensorboard]' (or set tensorboard='auto' to write the log only where it is installed).")
+        raise ImportError(
+            "TrainConfig.tensorboard='on' needs the tensorboard package: pip install -e "
+            "'.[tensorboard]' (or set tensorboard='auto' to write the log only where it is installed)."
+        )
     return TensorBoardLog(log_dir, purge_step=None if resumed_from is None else resumed_from + 1)

@@ -12,6 +12,7 @@ sample (or, for fresh crops of a crop table, cut from memory maps in whole
 batches, :mod:`gan_lib.training.crops`), statistics stay on the device until a log step, and precision/memory
 format are chosen per machine (:mod:`gan_lib.training.hardware`).
 """
+
 from __future__ import annotations
 
 import os
@@ -61,8 +62,9 @@ class TrainResult:
     resumed_from: int | None = None  # step of the checkpoint resumed from, if any
 
 
-def _check_images(images: Any, config: TrainConfig, *, name: str = "images", min_count: int | None = None
-                  ) -> np.ndarray:
+def _check_images(
+    images: Any, config: TrainConfig, *, name: str = "images", min_count: int | None = None
+) -> np.ndarray:
     """``images`` as float32 ``(N, H, W)`` in [-1, 1], checked: ``H == W == image_size``, ``N >= min_count``
     (default ``batch_size``)."""
     images = check_image_set(images, name=f"train: {name}", min_count=min_count or config.batch_size)
@@ -79,25 +81,32 @@ def _check_labels(labels: Any, config: TrainConfig, count: int) -> np.ndarray | 
     do not fit."""
     if config.num_classes == 0:
         if labels is not None:
-            raise ValueError("train: labels were given but config.num_classes is 0; set num_classes with the "
-                             "conditional networks (generator='conditional_hybrid_generator', "
-                             "critic='projection_critic').")
+            raise ValueError(
+                "train: labels were given but config.num_classes is 0; set num_classes with the "
+                "conditional networks (generator='conditional_hybrid_generator', "
+                "critic='projection_critic')."
+            )
         return None
     if labels is None:
-        raise ValueError(f"train: config.num_classes={config.num_classes} needs labels, one class per image "
-                         "(train(config, images, run_dir, labels=...)).")
+        raise ValueError(
+            f"train: config.num_classes={config.num_classes} needs labels, one class per image "
+            "(train(config, images, run_dir, labels=...))."
+        )
     labels = np.asarray(labels)
     if labels.shape != (count,) or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"train: labels must be {count} integers, one per image; got {labels.dtype} {labels.shape}.")
     counts = np.bincount(labels.clip(0), minlength=config.num_classes)
     if labels.min() < 0 or labels.max() >= config.num_classes or (counts == 0).any():
-        raise ValueError(f"train: labels must lie in [0, {config.num_classes}) with every class present "
-                         f"(config.num_classes); got values {np.unique(labels).tolist()}.")
+        raise ValueError(
+            f"train: labels must lie in [0, {config.num_classes}) with every class present "
+            f"(config.num_classes); got values {np.unique(labels).tolist()}."
+        )
     return labels.astype(np.int64)
 
 
-def _checkpoint_to_resume(folder: RunFolder, config: TrainConfig, data_config: dict[str, Any] | None,
-                          images_sha256: str, *, resume: bool) -> dict[str, Any] | None:
+def _checkpoint_to_resume(
+    folder: RunFolder, config: TrainConfig, data_config: dict[str, Any] | None, images_sha256: str, *, resume: bool
+) -> dict[str, Any] | None:
     """The checkpoint the run in ``folder`` continues from, or None for a new run.
 
     Raises ``FileExistsError`` for an existing run without ``resume`` and
@@ -115,13 +124,21 @@ def _checkpoint_to_resume(folder: RunFolder, config: TrainConfig, data_config: d
     return checkpoint
 
 
-def _check_resumable(checkpoint: dict[str, Any], config: TrainConfig, data_config: dict[str, Any] | None,
-                     images_sha256: str, folder: RunFolder) -> None:
+def _check_resumable(
+    checkpoint: dict[str, Any],
+    config: TrainConfig,
+    data_config: dict[str, Any] | None,
+    images_sha256: str,
+    folder: RunFolder,
+) -> None:
     """Refuse to resume a run with a different experiment (anything but EXECUTION_FIELDS) or different data."""
     before, now, defaults = checkpoint["train_config"], config_to_dict(config), config_to_dict(TrainConfig())
     # A field the checkpoint predates had its default value then.
-    changed = [f"{k}: {before.get(k, defaults[k])!r} -> {now[k]!r}" for k in now
-               if k not in EXECUTION_FIELDS and before.get(k, defaults[k]) != now[k]]
+    changed = [
+        f"{k}: {before.get(k, defaults[k])!r} -> {now[k]!r}"
+        for k in now
+        if k not in EXECUTION_FIELDS and before.get(k, defaults[k]) != now[k]
+    ]
     if checkpoint["data_config"] != data_config:
         changed.append(f"data config: {checkpoint['data_config']} -> {data_config}")
     elif checkpoint["images_sha256"] != images_sha256:
@@ -133,14 +150,25 @@ def _check_resumable(checkpoint: dict[str, Any], config: TrainConfig, data_confi
         )
 
 
-def _already_complete(folder: RunFolder, checkpoint: dict[str, Any], config: TrainConfig, *, main: bool,
-                      started: float) -> TrainResult:
+def _already_complete(
+    folder: RunFolder, checkpoint: dict[str, Any], config: TrainConfig, *, main: bool, started: float
+) -> TrainResult:
     """The result of resuming a run whose checkpoint has ``config.steps`` steps or more: nothing to train."""
     if main:
-        print(f"train: run {folder.path.name} is already complete ({checkpoint['step']}/{config.steps} steps); "
-              "nothing to do. Raise steps to train longer.")
-    return TrainResult(folder.path, checkpoint["step"], folder.last_checkpoint, folder.log_path, folder.sample_paths(),
-                       checkpoint["hardware"], time.perf_counter() - started, checkpoint["step"])
+        print(
+            f"train: run {folder.path.name} is already complete ({checkpoint['step']}/{config.steps} steps); "
+            "nothing to do. Raise steps to train longer."
+        )
+    return TrainResult(
+        folder.path,
+        checkpoint["step"],
+        folder.last_checkpoint,
+        folder.log_path,
+        folder.sample_paths(),
+        checkpoint["hardware"],
+        time.perf_counter() - started,
+        checkpoint["step"],
+    )
 
 
 def _sample(state: TrainState, z: torch.Tensor, labels: torch.Tensor | None, hardware: Hardware) -> torch.Tensor:
@@ -174,18 +202,32 @@ def _stop_if_diverged(block: torch.Tensor, first_step: int, *, last_good: int | 
     if not bad.any():
         return
     row, col = (int(i) for i in bad.nonzero()[0])
-    kept = (f"the last good checkpoint (step {last_good}) is kept at {folder.last_checkpoint}"
-            if last_good is not None else "no checkpoint had been written yet")
+    kept = (
+        f"the last good checkpoint (step {last_good}) is kept at {folder.last_checkpoint}"
+        if last_good is not None
+        else "no checkpoint had been written yet"
+    )
     raise TrainingDiverged(
         f"train: training diverged at step {first_step + row}: {STAT_NAMES[col]} = {float(block[row, col])}; "
         f"stopped, and {kept}. Lower lr, keep gp_lambda at 10, or use precision='fp32'."
     )
 
 
-def _train_steps(state: TrainState, batches: TensorBatcher | CropSource, folder: RunFolder, *, config: TrainConfig,
-                 hardware: Hardware, world: Distributed, save: Callable[..., dict[str, Any]],
-                 grid: tuple[torch.Tensor, torch.Tensor | None], elapsed: float, last_good: int | None,
-                 progress: bool, monitor: Monitor) -> None:
+def _train_steps(
+    state: TrainState,
+    batches: TensorBatcher | CropSource,
+    folder: RunFolder,
+    *,
+    config: TrainConfig,
+    hardware: Hardware,
+    world: Distributed,
+    save: Callable[..., dict[str, Any]],
+    grid: tuple[torch.Tensor, torch.Tensor | None],
+    elapsed: float,
+    last_good: int | None,
+    progress: bool,
+    monitor: Monitor,
+) -> None:
     """The loop of :func:`train`: steps ``state.step + 1`` to ``config.steps``, with logs, samples and checkpoints.
 
     Every ``log_every`` steps (and at each checkpoint and the last step) the
@@ -204,12 +246,19 @@ def _train_steps(state: TrainState, batches: TensorBatcher | CropSource, folder:
     clock = time.perf_counter() - elapsed
     pending: list[torch.Tensor] = []
     pending_seconds: list[float] = []
-    bar = tqdm(total=config.steps, initial=state.step, disable=not (progress and world.is_main), unit="step",
-               dynamic_ncols=True, desc=f"train {folder.path.name}")
+    bar = tqdm(
+        total=config.steps,
+        initial=state.step,
+        disable=not (progress and world.is_main),
+        unit="step",
+        dynamic_ncols=True,
+        desc=f"train {folder.path.name}",
+    )
     try:
         for step in range(state.step + 1, config.steps + 1):
-            pending.append(train_step(state, batches, config=config, precision=hardware.precision,
-                                      generator_fn=generator_fn))
+            pending.append(
+                train_step(state, batches, config=config, precision=hardware.precision, generator_fn=generator_fn)
+            )
             state.step = step
             pending_seconds.append(time.perf_counter() - clock)
             bar.update(1)
@@ -231,8 +280,12 @@ def _train_steps(state: TrainState, batches: TensorBatcher | CropSource, folder:
                 folder.write_samples(step, samples)
                 monitor.log_samples(step, samples)
             if evaluate:
-                monitor.evaluate(state, step, seconds=time.perf_counter() - clock,
-                                 save=lambda: save(elapsed_seconds=time.perf_counter() - clock))
+                monitor.evaluate(
+                    state,
+                    step,
+                    seconds=time.perf_counter() - clock,
+                    save=lambda: save(elapsed_seconds=time.perf_counter() - clock),
+                )
             if step % config.checkpoint_every == 0 or is_last:
                 if world.is_main:
                     folder.write_checkpoint(save(elapsed_seconds=time.perf_counter() - clock))
@@ -315,8 +368,10 @@ def train(
         raise TypeError(f"train: config must be a TrainConfig; got {type(config).__name__}.")
     crops = images if isinstance(images, CropTable) else None
     if crops is not None and labels is not None:
-        raise ValueError("train: a class-conditional run needs labelled images; pass the fixed set "
-                         "(dataset.images('train'), real_data='patches') instead of a crop table.")
+        raise ValueError(
+            "train: a class-conditional run needs labelled images; pass the fixed set "
+            "(dataset.images('train'), real_data='patches') instead of a crop table."
+        )
     images = _check_images(images if crops is None else crops.preview(config.batch_size), config)
     world = init_distributed(config.device)
     world.local_batch(config.batch_size)  # refuses a global batch that does not split over the processes
@@ -331,26 +386,67 @@ def train(
     checkpoint = _checkpoint_to_resume(folder, config, data_dict, images_sha256, resume=resume)
     if checkpoint is not None and checkpoint["step"] >= config.steps:
         return _already_complete(folder, checkpoint, config, main=main, started=started)
-    run = prepare_run(config, images, checkpoint=checkpoint, labels=labels, crops=crops, data_config=data_dict,
-                      world=world, images_sha256=images_sha256)
+    run = prepare_run(
+        config,
+        images,
+        checkpoint=checkpoint,
+        labels=labels,
+        crops=crops,
+        data_config=data_dict,
+        world=world,
+        images_sha256=images_sha256,
+    )
     state, hardware = run.state, run.hardware
     folder.load_log(up_to_step=state.step)
     # the evaluations' fixed real subset: from the fixed set, or from the crop table's seed-0 crops
-    monitor = Monitor(folder, config, images if crops is None else crops.preview(max(config.eval_count, 1)),
-                      labels=labels, main=main, heldout=None if heldout is None else
-                      _check_images(heldout, config, name="heldout", min_count=1))
+    monitor = Monitor(
+        folder,
+        config,
+        images if crops is None else crops.preview(max(config.eval_count, 1)),
+        labels=labels,
+        main=main,
+        heldout=None if heldout is None else _check_images(heldout, config, name="heldout", min_count=1),
+    )
     monitor_settings = monitor.start(resumed_from=run.resumed_from)
     if main:
-        folder.write_config({"train": config_to_dict(config), "data": data_dict, "hardware": hardware.to_dict(),
-                             "images": {"count": len(images) if crops is None else crops.total,
-                                        "sha256": images_sha256,
-                                        **({"class_counts": np.bincount(labels).tolist()}
-                                           if labels is not None else {})},
-                             "world_size": world.world_size, "monitor": monitor_settings, **network_specs(config)})
-    _train_steps(state, run.batches, folder, config=config, hardware=hardware, world=world, save=run.checkpoint,
-                 grid=(run.fixed_noise, run.fixed_labels), elapsed=run.elapsed_seconds, last_good=run.resumed_from,
-                 progress=progress, monitor=monitor)
+        folder.write_config(
+            {
+                "train": config_to_dict(config),
+                "data": data_dict,
+                "hardware": hardware.to_dict(),
+                "images": {
+                    "count": len(images) if crops is None else crops.total,
+                    "sha256": images_sha256,
+                    **({"class_counts": np.bincount(labels).tolist()} if labels is not None else {}),
+                },
+                "world_size": world.world_size,
+                "monitor": monitor_settings,
+                **network_specs(config),
+            }
+        )
+    _train_steps(
+        state,
+        run.batches,
+        folder,
+        config=config,
+        hardware=hardware,
+        world=world,
+        save=run.checkpoint,
+        grid=(run.fixed_noise, run.fixed_labels),
+        elapsed=run.elapsed_seconds,
+        last_good=run.resumed_from,
+        progress=progress,
+        monitor=monitor,
+    )
     if world.active:
         torch.distributed.barrier()  # every rank returns after rank 0 has written the final checkpoint
-    return TrainResult(folder.path, state.step, folder.last_checkpoint, folder.log_path, folder.sample_paths(),
-                       hardware.to_dict(), time.perf_counter() - started, run.resumed_from)
+    return TrainResult(
+        folder.path,
+        state.step,
+        folder.last_checkpoint,
+        folder.log_path,
+        folder.sample_paths(),
+        hardware.to_dict(),
+        time.perf_counter() - started,
+        run.resumed_from,
+    )

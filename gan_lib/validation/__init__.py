@@ -13,6 +13,7 @@ splits are ``train``/``val``/``test``/``heldout`` in :mod:`gan_lib.data`.
 
 Command line: ``python -m gan_lib.validation {create-study,add-reader,serve,export,demo} --help``.
 """
+
 from gan_lib.validation.study import Study, create_study, create_study_from_run
 
 __all__ = ["Study", "create_study", "create_study_from_run"]

@@ -1,12 +1,13 @@
 """Command line of the reader study.
 
-    python -m gan_lib.validation create-study --run runs/quick --n-real 50 --n-generated 50
-    python -m gan_lib.validation add-reader "Dr A" --study runs/quick/study
-    python -m gan_lib.validation revoke-reader "Dr A" --study runs/quick/study
-    python -m gan_lib.validation serve --study runs/quick/study
-    python -m gan_lib.validation export --study runs/quick/study --out reader_study.csv
-    python -m gan_lib.validation demo --out demo_export.csv
+python -m gan_lib.validation create-study --run runs/quick --n-real 50 --n-generated 50
+python -m gan_lib.validation add-reader "Dr A" --study runs/quick/study
+python -m gan_lib.validation revoke-reader "Dr A" --study runs/quick/study
+python -m gan_lib.validation serve --study runs/quick/study
+python -m gan_lib.validation export --study runs/quick/study --out reader_study.csv
+python -m gan_lib.validation demo --out demo_export.csv
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,13 +52,21 @@ def _add_db_options(parser: argparse.ArgumentParser) -> None:
 
 def cmd_create_study(args: argparse.Namespace) -> None:
     try:
-        study = create_study_from_run(args.run, n_real=args.n_real, n_generated=args.n_generated, seed=args.seed,
-                                      repeats=args.repeats, out_dir=args.out)
+        study = create_study_from_run(
+            args.run,
+            n_real=args.n_real,
+            n_generated=args.n_generated,
+            seed=args.seed,
+            repeats=args.repeats,
+            out_dir=args.out,
+        )
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(f"error: {error}") from None
-    print(f"Study created in {study.root}: {study.n_real} real + {study.n_generated} generated images "
-          f"({study.image_shape[0]}x{study.image_shape[1]}, {study.png_bytes} bytes each), "
-          f"{study.n_repeat_items} shown twice.")
+    print(
+        f"Study created in {study.root}: {study.n_real} real + {study.n_generated} generated images "
+        f"({study.image_shape[0]}x{study.image_shape[1]}, {study.png_bytes} bytes each), "
+        f"{study.n_repeat_items} shown twice."
+    )
     print("\nADMIN SECRET (shown once; only its hash is stored; keep it private):")
     print(f"  {study.admin_secret}\n")
     print("Next steps:")
@@ -91,8 +100,10 @@ def cmd_revoke_reader(args: argparse.Namespace) -> None:
         raise SystemExit(f"error: {error}") from None
     finally:
         conn.close()
-    print(f"{args.name!r}: {ended} session(s) ended and unused invitations voided; their answers are kept. "
-          f"To let them continue: add-reader {args.name!r} --new-invite")
+    print(
+        f"{args.name!r}: {ended} session(s) ended and unused invitations voided; their answers are kept. "
+        f"To let them continue: add-reader {args.name!r} --new-invite"
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -103,12 +114,22 @@ def cmd_serve(args: argparse.Namespace) -> None:
     except ValueError:
         loopback = args.host == "localhost"
     if not loopback:
-        print(f"WARNING: serving on {args.host} exposes the study beyond this machine; put it behind an HTTPS "
-              "reverse proxy and pass --secure-cookies.", file=sys.stderr)
+        print(
+            f"WARNING: serving on {args.host} exposes the study beyond this machine; put it behind an HTTPS "
+            "reverse proxy and pass --secure-cookies.",
+            file=sys.stderr,
+        )
     hosts = sorted({"127.0.0.1", "localhost", "[::1]", args.host, *args.allowed_host})
     app = create_app(args.study, _db_path(args), cookie_secure=args.secure_cookies, allowed_hosts=hosts)
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False,
-                            limit_concurrency=args.limit_concurrency, timeout_keep_alive=5)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        server_header=False,
+        limit_concurrency=args.limit_concurrency,
+        timeout_keep_alive=5,
+    )
     server = uvicorn.Server(config)  # Config sets up uvicorn's loggers; the filter goes on after that
     redact_invite_tokens_in_logs()
     server.run()
@@ -128,21 +149,28 @@ def cmd_demo(args: argparse.Namespace) -> None:
     if args.study is not None or args.db is not None:
         conn = db.connect(_db_path(args))
         try:
-            items = pd.DataFrame([dict(r) for r in conn.execute(
-                "SELECT item_id, label, repeat_item, source FROM items ORDER BY item_id")])
+            items = pd.DataFrame(
+                [
+                    dict(r)
+                    for r in conn.execute("SELECT item_id, label, repeat_item, source FROM items ORDER BY item_id")
+                ]
+            )
         finally:
             conn.close()
     else:
         items = demo_items(seed=args.seed)
     table = simulate_readers(items, n_readers=args.readers, seed=args.seed)
     path = db.write_export(table, args.out)
-    print(f"SIMULATED export ({args.readers} simulated readers, {len(table)} answers; not data from people) "
-          f"written to {path}")
+    print(
+        f"SIMULATED export ({args.readers} simulated readers, {len(table)} answers; not data from people) "
+        f"written to {path}"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m gan_lib.validation", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m gan_lib.validation", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("create-study", help="draw held-out real + generated images from a run into a blinded study")
@@ -172,8 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default loopback only)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--secure-cookies", action="store_true", help="mark cookies Secure (when behind HTTPS)")
-    p.add_argument("--allowed-host", action="append", default=[],
-                   help="extra Host header to accept (the public name behind a reverse proxy); repeatable")
+    p.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        help="extra Host header to accept (the public name behind a reverse proxy); repeatable",
+    )
     p.add_argument("--limit-concurrency", type=int, default=100, help="connections served at once; more get 503")
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=cmd_serve)

@@ -13,6 +13,7 @@ its sample size and an exact (Clopper-Pearson) confidence interval; the ROC AUC
 and Fleiss' kappa, which have no exact interval, with a percentile bootstrap.
 Only first showings enter the detection, agreement and realism statistics.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,8 +59,10 @@ def load_export(source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
     df = source.copy() if isinstance(source, pd.DataFrame) else pd.read_csv(source, keep_default_na=False)
     missing = [c for c in _REQUIRED if c not in df.columns]
     if missing:
-        raise ValueError(f"load_export: missing column(s) {missing}; expected a CSV written by "
-                         "`python -m gan_lib.validation export` or the admin page's export.")
+        raise ValueError(
+            f"load_export: missing column(s) {missing}; expected a CSV written by "
+            "`python -m gan_lib.validation export` or the admin page's export."
+        )
     for column in ("label", "answer"):
         bad = sorted(set(df[column].astype(str)) - set(LABELS))
         if bad:
@@ -115,18 +118,29 @@ def reader_accuracy(
         exact = {"method": "exact", "confidence": confidence_level}
         y = (group["label"] == "synthetic").to_numpy()
         score = synthetic_score(group["answer"], group["confidence"])
-        auc = (auc_estimate(score[y], score[~y], n_resamples=n_boot, confidence=confidence_level, seed=rng)
-               if 0 < y.sum() < len(y) else not_computed("one class only"))
-        rows.append({
-            "reader": reader, "n": n, "n_real": len(real), "n_synthetic": len(synth), "correct": k,
-            **estimate_columns("accuracy", proportion_estimate(k, n, **exact)),
-            "p_value": float(stats.binomtest(k, n, 0.5).pvalue) if n else float("nan"),
-            **estimate_columns("sensitivity",
-                               proportion_estimate(int((synth["answer"] == "synthetic").sum()), len(synth), **exact)),
-            **estimate_columns("specificity",
-                               proportion_estimate(int((real["answer"] == "real").sum()), len(real), **exact)),
-            **estimate_columns("auc", auc),
-        })
+        auc = (
+            auc_estimate(score[y], score[~y], n_resamples=n_boot, confidence=confidence_level, seed=rng)
+            if 0 < y.sum() < len(y)
+            else not_computed("one class only")
+        )
+        rows.append(
+            {
+                "reader": reader,
+                "n": n,
+                "n_real": len(real),
+                "n_synthetic": len(synth),
+                "correct": k,
+                **estimate_columns("accuracy", proportion_estimate(k, n, **exact)),
+                "p_value": float(stats.binomtest(k, n, 0.5).pvalue) if n else float("nan"),
+                **estimate_columns(
+                    "sensitivity", proportion_estimate(int((synth["answer"] == "synthetic").sum()), len(synth), **exact)
+                ),
+                **estimate_columns(
+                    "specificity", proportion_estimate(int((real["answer"] == "real").sum()), len(real), **exact)
+                ),
+                **estimate_columns("auc", auc),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -138,18 +152,22 @@ def format_reader_table(table: pd.DataFrame, *, digits: int = 2, confidence_leve
     ci = f"[{confidence_level:.0%} CI]"
 
     def with_ci(name: str) -> pd.Series:
-        return table.apply(lambda r: f"{r[name]:.{digits}f} [{r[name + '_ci_low']:.{digits}f}, "
-                                     f"{r[name + '_ci_high']:.{digits}f}]", axis=1)
+        return table.apply(
+            lambda r: f"{r[name]:.{digits}f} [{r[name + '_ci_low']:.{digits}f}, {r[name + '_ci_high']:.{digits}f}]",
+            axis=1,
+        )
 
-    return pd.DataFrame({
-        "reader": table["reader"],
-        "n (real/synthetic)": table.apply(lambda r: f"{r['n']} ({r['n_real']}/{r['n_synthetic']})", axis=1),
-        f"accuracy {ci}": with_ci("accuracy"),
-        "p (binomial vs 0.5)": table["p_value"].map(lambda p: f"{p:.2g}"),
-        f"sensitivity {ci}": with_ci("sensitivity"),
-        f"specificity {ci}": with_ci("specificity"),
-        f"ROC AUC {ci}": with_ci("auc"),
-    })
+    return pd.DataFrame(
+        {
+            "reader": table["reader"],
+            "n (real/synthetic)": table.apply(lambda r: f"{r['n']} ({r['n_real']}/{r['n_synthetic']})", axis=1),
+            f"accuracy {ci}": with_ci("accuracy"),
+            "p (binomial vs 0.5)": table["p_value"].map(lambda p: f"{p:.2g}"),
+            f"sensitivity {ci}": with_ci("sensitivity"),
+            f"specificity {ci}": with_ci("specificity"),
+            f"ROC AUC {ci}": with_ci("auc"),
+        }
+    )
 
 
 def fleiss_kappa(counts: np.ndarray) -> float:
@@ -178,8 +196,10 @@ def fleiss_kappa(counts: np.ndarray) -> float:
         raise ValueError(f"fleiss_kappa: counts must have shape (n_items, n_categories>=2); got {counts.shape}.")
     raters = counts.sum(axis=1)
     if not np.all(raters == raters[0]) or raters[0] < 2:
-        raise ValueError("fleiss_kappa: every item needs the same number of raters (>= 2); "
-                         f"got row sums {sorted(set(raters.astype(int).tolist()))}. Keep items rated by all readers.")
+        raise ValueError(
+            "fleiss_kappa: every item needs the same number of raters (>= 2); "
+            f"got row sums {sorted(set(raters.astype(int).tolist()))}. Keep items rated by all readers."
+        )
     n_items, n = counts.shape[0], raters[0]
     p_item = (np.sum(counts**2, axis=1) - n) / (n * (n - 1))
     p_cat = counts.sum(axis=0) / (n_items * n)
@@ -208,8 +228,13 @@ def inter_reader_agreement(
     """
     counts = answer_counts(df)
     n_readers = int(counts.sum(axis=1).iloc[0]) if len(counts) else 0
-    out = {"kappa": float("nan"), "kappa_ci_low": float("nan"), "kappa_ci_high": float("nan"),
-           "n_items": len(counts), "n_readers": n_readers}
+    out = {
+        "kappa": float("nan"),
+        "kappa_ci_low": float("nan"),
+        "kappa_ci_high": float("nan"),
+        "n_items": len(counts),
+        "n_readers": n_readers,
+    }
     if n_readers < 2 or len(counts) < 2:
         return out
     values = counts.to_numpy()
@@ -237,16 +262,25 @@ def realism_by_label(df: pd.DataFrame) -> pd.DataFrame:
     for reader, group in groups:
         real = group.loc[group["label"] == "real", "realism"].to_numpy()
         synth = group.loc[group["label"] == "synthetic", "realism"].to_numpy()
-        row = {"reader": reader, "n_real": len(real), "n_synthetic": len(synth),
-               "median_real": np.median(real) if len(real) else np.nan,
-               "median_synthetic": np.median(synth) if len(synth) else np.nan,
-               "mean_real": real.mean() if len(real) else np.nan,
-               "mean_synthetic": synth.mean() if len(synth) else np.nan,
-               "u_statistic": np.nan, "p_value": np.nan, "p_synthetic_more_realistic": np.nan}
+        row = {
+            "reader": reader,
+            "n_real": len(real),
+            "n_synthetic": len(synth),
+            "median_real": np.median(real) if len(real) else np.nan,
+            "median_synthetic": np.median(synth) if len(synth) else np.nan,
+            "mean_real": real.mean() if len(real) else np.nan,
+            "mean_synthetic": synth.mean() if len(synth) else np.nan,
+            "u_statistic": np.nan,
+            "p_value": np.nan,
+            "p_synthetic_more_realistic": np.nan,
+        }
         if len(real) and len(synth):
             test = stats.mannwhitneyu(synth, real, alternative="two-sided")
-            row.update(u_statistic=float(test.statistic), p_value=float(test.pvalue),
-                       p_synthetic_more_realistic=float(test.statistic) / (len(real) * len(synth)))
+            row.update(
+                u_statistic=float(test.statistic),
+                p_value=float(test.pvalue),
+                p_synthetic_more_realistic=float(test.statistic) / (len(real) * len(synth)),
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -275,13 +309,20 @@ def intra_reader_consistency(df: pd.DataFrame, *, confidence_level: float = 0.95
         n = len(both)
         same = int((both["answer_1"] == both["answer_2"]).sum()) if n else 0
         agreement = proportion_estimate(same, n, method="exact", confidence=confidence_level)
-        rows.append({
-            "reader": reader, "n_pairs": n, **estimate_columns("agreement", agreement),
-            "cohen_kappa": _cohen_kappa(both["answer_1"], both["answer_2"]),
-            "realism_kappa": _cohen_kappa(both["realism_1"], both["realism_2"], weights="quadratic",
-                                          labels=[1, 2, 3, 4, 5]),
-            "realism_mean_abs_diff": float((both["realism_1"] - both["realism_2"]).abs().mean()) if n else float("nan"),
-        })
+        rows.append(
+            {
+                "reader": reader,
+                "n_pairs": n,
+                **estimate_columns("agreement", agreement),
+                "cohen_kappa": _cohen_kappa(both["answer_1"], both["answer_2"]),
+                "realism_kappa": _cohen_kappa(
+                    both["realism_1"], both["realism_2"], weights="quadratic", labels=[1, 2, 3, 4, 5]
+                ),
+                "realism_mean_abs_diff": float((both["realism_1"] - both["realism_2"]).abs().mean())
+                if n
+                else float("nan"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -294,16 +335,22 @@ def plot_realism(df: pd.DataFrame, *, ax: object = None, title: str = "Realism s
     df = load_export(df)
     first = df[df["repeat"] == 0]
     shares = (first.groupby(["label", "realism"]).size() / first.groupby("label").size()).rename("share").reset_index()
-    shares = shares.set_index(["label", "realism"]).reindex(
-        pd.MultiIndex.from_product([LABELS, range(1, 6)], names=["label", "realism"]), fill_value=0).reset_index()
+    shares = (
+        shares.set_index(["label", "realism"])
+        .reindex(pd.MultiIndex.from_product([LABELS, range(1, 6)], names=["label", "realism"]), fill_value=0)
+        .reset_index()
+    )
     if ax is None:
         fig, ax = plt.subplots(figsize=(6, 3.5))
     else:
         fig = ax.figure
     sns.barplot(data=shares, x="realism", y="share", hue="label", hue_order=list(LABELS), ax=ax)
     n = first.groupby("label").size().reindex(list(LABELS), fill_value=0)
-    ax.set(xlabel="realism (1 = clearly artificial, 5 = indistinguishable)", ylabel="share of answers",
-           title=f"{title}\n{first['reader'].nunique()} readers; answers on real n={n['real']}, "
-                 f"synthetic n={n['synthetic']}")
+    ax.set(
+        xlabel="realism (1 = clearly artificial, 5 = indistinguishable)",
+        ylabel="share of answers",
+        title=f"{title}\n{first['reader'].nunique()} readers; answers on real n={n['real']}, "
+        f"synthetic n={n['synthetic']}",
+    )
     sns.move_legend(ax, "upper left", bbox_to_anchor=(1.0, 1.0), title="image")
     return fig

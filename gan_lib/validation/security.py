@@ -7,6 +7,7 @@ and only the SHA-256 digest of the verifier; a presented token is checked with
 reveals a usable credential.  SHA-256 without salt or stretching is adequate
 here because verifiers are 256-bit random values, not passwords a person chose.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -12,6 +12,7 @@ reader noise ``N(0, reader_noise)`` and the reader answers "synthetic" when the
 perceived value exceeds their criterion (drawn per reader).  Confidence grows
 with the distance from the criterion; realism falls as the perceived value grows.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,8 +31,7 @@ def demo_items(n_real: int = 50, n_generated: int = 50, *, repeats: int = 10, se
     repeat[rng.choice(n_real, repeats // 2, replace=False)] = 1
     repeat[n_real + rng.choice(n_generated, repeats - repeats // 2, replace=False)] = 1
     ids = [f"{v:032x}" for v in rng.integers(0, 2**62, len(labels))]
-    return pd.DataFrame({"item_id": ids, "label": labels, "repeat_item": repeat,
-                         "source": ["simulated"] * len(labels)})
+    return pd.DataFrame({"item_id": ids, "label": labels, "repeat_item": repeat, "source": ["simulated"] * len(labels)})
 
 
 def simulate_readers(
@@ -83,10 +83,22 @@ def simulate_readers(
             confidence = int(np.clip(1 + np.floor(abs(perceived - criterion) / 0.4), 1, 5))
             realism = int(np.clip(np.rint(3.5 - 1.2 * (perceived - separation / 2) + rng.normal(0, 0.5)), 1, 5))
             label = items["label"].iloc[i]
-            rows.append({
-                "reader": name, "reader_id": r + 1, "item_id": items["item_id"].iloc[i], "repeat": rep,
-                "position": position, "label": label, "answer": answer, "correct": int(answer == label),
-                "confidence": confidence, "realism": realism, "note": "", "answered_at": "",
-                "source": source.iloc[i], "simulated": 1,
-            })
+            rows.append(
+                {
+                    "reader": name,
+                    "reader_id": r + 1,
+                    "item_id": items["item_id"].iloc[i],
+                    "repeat": rep,
+                    "position": position,
+                    "label": label,
+                    "answer": answer,
+                    "correct": int(answer == label),
+                    "confidence": confidence,
+                    "realism": realism,
+                    "note": "",
+                    "answered_at": "",
+                    "source": source.iloc[i],
+                    "simulated": 1,
+                }
+            )
     return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))

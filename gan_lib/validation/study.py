@@ -20,6 +20,7 @@ Nothing outside the database may reveal which items are synthetic:
 - files are written in random order and all get the same modification time,
   and the database rows are inserted in random order.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -95,8 +96,8 @@ def png_chunks(data: bytes) -> list[str]:
     while offset < len(data):
         if offset + 8 > len(data):
             raise ValueError("png_chunks: truncated chunk header.")
-        (length,) = struct.unpack(">I", data[offset:offset + 4])
-        chunks.append(data[offset + 4:offset + 8].decode("latin-1"))
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        chunks.append(data[offset + 4 : offset + 8].decode("latin-1"))
         offset += 12 + length
     if offset != len(data):
         raise ValueError("png_chunks: truncated final chunk.")
@@ -178,12 +179,19 @@ def create_study(
         "real_sources": json.dumps(sorted({src for src, _ in real_sources})),
         "admin_secret_sha256": hash_verifier(admin_secret),
     }
-    meta.update({key: value if isinstance(value, str) else json.dumps(value)
-                 for key, value in (metadata or {}).items()})
+    meta.update(
+        {key: value if isinstance(value, str) else json.dumps(value) for key, value in (metadata or {}).items()}
+    )
     _write_database(db_path, rows, meta)
     return Study(
-        root=out_dir, db_path=db_path, admin_secret=admin_secret, n_real=len(real), n_generated=len(fake),
-        n_repeat_items=repeats, image_shape=tuple(real.shape[1:]), png_bytes=png_bytes,
+        root=out_dir,
+        db_path=db_path,
+        admin_secret=admin_secret,
+        n_real=len(real),
+        n_generated=len(fake),
+        n_repeat_items=repeats,
+        image_shape=tuple(real.shape[1:]),
+        png_bytes=png_bytes,
     )
 
 
@@ -245,8 +253,9 @@ def _write_items(entries: Sequence[_Entry], items_dir: Path) -> tuple[list[tuple
         chunks = png_chunks(data)
         # Pillow splits the image data of larger images (256 px and up) over several consecutive IDAT chunks.
         if [c for k, c in enumerate(chunks) if c != "IDAT" or chunks[k - 1] != "IDAT"] != list(_ALLOWED_CHUNKS):
-            raise RuntimeError(f"create_study: encoder wrote chunks {chunks}; only {_ALLOWED_CHUNKS} are allowed "
-                               "(IDAT repeated).")
+            raise RuntimeError(
+                f"create_study: encoder wrote chunks {chunks}; only {_ALLOWED_CHUNKS} are allowed (IDAT repeated)."
+            )
         item_id = new_item_id()
         path = atomic_write_bytes(items_dir / f"{item_id}.png", data)
         stamp = stamp or path.stat().st_mtime
@@ -273,7 +282,9 @@ def _write_database(db_path: Path, rows: Sequence[tuple], meta: dict[str, str]) 
             with db.transaction(conn):
                 conn.executemany(
                     "INSERT INTO items (item_id, label, source, source_index, sha256, repeat_item) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", rows)
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
                 for key, value in meta.items():
                     db.set_meta(conn, key, value)
         finally:
@@ -333,6 +344,11 @@ def create_study_from_run(
     real, sources = _draw_real(run.dataset(), n_real, rng)
     generated = run.generate(n_generated, seed=seed)
     return create_study(
-        real, generated, out_dir if out_dir is not None else RunPaths(folder).study, seed=seed, repeats=repeats,
-        real_sources=sources, metadata={"run": str(folder.resolve())},
+        real,
+        generated,
+        out_dir if out_dir is not None else RunPaths(folder).study,
+        seed=seed,
+        repeats=repeats,
+        real_sources=sources,
+        metadata={"run": str(folder.resolve())},
     )

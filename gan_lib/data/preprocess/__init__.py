@@ -20,6 +20,7 @@ convention, windowing, model range), ``_geometry`` (resampling, flip,
 framing); ``_common`` holds the shared error and the 2-D check.  Import the
 steps from here.
 """
+
 from gan_lib.data.preprocess._common import NoBreastFoundError
 from gan_lib.data.preprocess._geometry import bounding_box, crop_to_mask, downscale, flip_to_side, pad_to_square, resize
 from gan_lib.data.preprocess._intensity import normalise_intensity, to_monochrome2, unit_to_model_range

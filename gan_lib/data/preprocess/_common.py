@@ -1,4 +1,5 @@
 """What every preprocessing step shares: the 2-D image check, the chest-wall sides and the no-breast error."""
+
 from __future__ import annotations
 
 from typing import Literal

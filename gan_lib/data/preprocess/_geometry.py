@@ -1,4 +1,5 @@
 """Geometry: anti-aliased resampling, the left-right flip, and framing the breast (box, crop, square pad)."""
+
 from __future__ import annotations
 
 import math
@@ -107,8 +108,9 @@ def bounding_box(mask: np.ndarray, *, margin: float = 0.02) -> tuple[int, int, i
     return int(max(0, r0 - dr)), int(min(height, r1 + dr)), int(max(0, c0 - dc)), int(min(width, c1 + dc))
 
 
-def crop_to_mask(image: np.ndarray, mask: np.ndarray, *,
-                 margin: float = 0.02) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+def crop_to_mask(
+    image: np.ndarray, mask: np.ndarray, *, margin: float = 0.02
+) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """Crop ``image`` to the breast's bounding box; returns the crop and the box (see :func:`bounding_box`).
 
     Examples
@@ -123,7 +125,7 @@ def crop_to_mask(image: np.ndarray, mask: np.ndarray, *,
     if image.shape != np.shape(mask):
         raise ValueError(f"crop_to_mask: image {image.shape} and mask {np.shape(mask)} differ in shape.")
     box = bounding_box(mask, margin=margin)
-    return image[box[0]:box[1], box[2]:box[3]].copy(), box
+    return image[box[0] : box[1], box[2] : box[3]].copy(), box
 
 
 def pad_to_square(image: np.ndarray, *, chest_wall: Side = "left", fill: float = 0.0) -> np.ndarray:

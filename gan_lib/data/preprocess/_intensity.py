@@ -2,6 +2,7 @@
 
 The intensity conventions of the chain are set out in :mod:`gan_lib.data.preprocess`.
 """
+
 from __future__ import annotations
 
 import numpy as np

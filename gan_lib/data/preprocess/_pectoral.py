@@ -1,4 +1,5 @@
 """Pectoral muscle suppression for MLO views: a straight-line fit to the bright chest-wall corner."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -70,14 +71,14 @@ def suppress_pectoral(
         return mask.copy()
     top, bottom = rows[0], rows[-1]
     region = np.zeros_like(msk)
-    region[top:top + max(2, int((bottom - top + 1) * top_fraction)), : cols[-1] // 2 + 1] = True
+    region[top : top + max(2, int((bottom - top + 1) * top_fraction)), : cols[-1] // 2 + 1] = True
     region &= msk
     values = img[region]
     if values.size < 16 or np.ptp(values) == 0:
         return mask.copy()
     bright = region & (img > filters.threshold_otsu(values))
     labels = measure.label(bright)
-    corner = labels[top: top + max(2, (bottom - top) // 20), : max(2, cols[-1] // 20)]
+    corner = labels[top : top + max(2, (bottom - top) // 20), : max(2, cols[-1] // 20)]
     seeds = np.unique(corner[corner > 0])
     if seeds.size == 0:
         return mask.copy()

@@ -1,4 +1,5 @@
 """Segmentation: the breast mask, the chest-wall side it is attached to, and erasing what lies outside it."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -142,7 +143,7 @@ def chest_wall_side(mask: np.ndarray) -> Side:
     """
     mask = _check_2d(mask, "mask").astype(bool)
     half = mask.shape[1] // 2
-    left, right = mask[:, :half].sum(), mask[:, mask.shape[1] - half:].sum()
+    left, right = mask[:, :half].sum(), mask[:, mask.shape[1] - half :].sum()
     if left == right == 0:
         raise NoBreastFoundError("chest_wall_side: the mask is empty.")
     return "left" if left >= right else "right"

@@ -33,10 +33,20 @@ strict Content-Security-Policy.  Labels are never sent to a reader.
 - :mod:`._sessions` ``/invite``, ``/signout``, ``/admin/login``, ``/admin/logout``;
 - :mod:`._admin`    ``/admin``, ``/admin/export.csv``.
 """
+
 from gan_lib.validation.app._create import create_app
 from gan_lib.validation.app._deps import ADMIN_COOKIE, READER_COOKIE
 from gan_lib.validation.app._forms import AdminLoginForm, HealthResponse, InviteForm, RatingForm, SignOutForm
 from gan_lib.validation.app._guard import DEFAULT_MAX_BODY_BYTES
 
-__all__ = ["create_app", "RatingForm", "InviteForm", "AdminLoginForm", "HealthResponse",
-           "SignOutForm", "READER_COOKIE", "ADMIN_COOKIE", "DEFAULT_MAX_BODY_BYTES"]
+__all__ = [
+    "create_app",
+    "RatingForm",
+    "InviteForm",
+    "AdminLoginForm",
+    "HealthResponse",
+    "SignOutForm",
+    "READER_COOKIE",
+    "ADMIN_COOKIE",
+    "DEFAULT_MAX_BODY_BYTES",
+]

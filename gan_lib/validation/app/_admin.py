@@ -1,4 +1,5 @@
 """Routes of the signed-in study owner: progress per reader and the export of every answer with the key."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -20,8 +21,13 @@ def admin(request: Request, conn: Conn) -> Response:
     if session is None:
         return RedirectResponse("/admin/login", status_code=303)
     table = db.progress(conn)
-    return page(request, "admin.html", rows=table.to_dict("records"), csrf_token=session.csrf_token,
-                n_items=int(conn.execute("SELECT count(*) FROM items").fetchone()[0]))
+    return page(
+        request,
+        "admin.html",
+        rows=table.to_dict("records"),
+        csrf_token=session.csrf_token,
+        n_items=int(conn.execute("SELECT count(*) FROM items").fetchone()[0]),
+    )
 
 
 @router.get("/admin/export.csv")
@@ -29,5 +35,8 @@ def admin_export(request: Request, conn: Conn) -> Response:
     """Every answer joined with the answer key, as a CSV download (401 without an admin session)."""
     if admin_session(request, conn) is None:
         return Response("Admin sign-in required.", status_code=401, media_type="text/plain")
-    return Response(db.to_csv_text(db.export_ratings(conn)), media_type="text/csv; charset=utf-8",
-                    headers={"content-disposition": 'attachment; filename="reader_study_export.csv"'})
+    return Response(
+        db.to_csv_text(db.export_ratings(conn)),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="reader_study_export.csv"'},
+    )

@@ -1,4 +1,5 @@
 """The application for one study folder: settings, middleware, static files and the three routers."""
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,14 @@ def create_app(
     if not items_dir.is_dir():
         raise FileNotFoundError(f"study folder {study_dir} has no items/ folder; pass the folder create-study wrote.")
     height, width = _prepare_database(db_path)
-    settings = Settings(study_dir, items_dir, db_path, cookie_secure, session_ttl,
-                        (display_width, max(1, round(display_width * height / width))))
+    settings = Settings(
+        study_dir,
+        items_dir,
+        db_path,
+        cookie_secure,
+        session_ttl,
+        (display_width, max(1, round(display_width * height / width))),
+    )
 
     app = FastAPI(title="mammo-wgan reader study", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings

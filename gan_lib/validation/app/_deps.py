@@ -1,4 +1,5 @@
 """What a route reads from its request: the app's settings, a database connection, the signed-in session."""
+
 from __future__ import annotations
 
 import sqlite3

@@ -1,4 +1,5 @@
 """Typed bodies of the application: every form a page posts, and the health response."""
+
 from __future__ import annotations
 
 from typing import Literal

@@ -1,4 +1,5 @@
 """ASGI middleware in front of every route: a request-body limit and the security headers of every response."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,9 +10,11 @@ __all__ = ["Guard", "DEFAULT_MAX_BODY_BYTES", "SECURITY_HEADERS"]
 DEFAULT_MAX_BODY_BYTES = 16 * 1024
 #: Added to every response that does not set them itself.
 SECURITY_HEADERS = [
-    (b"content-security-policy",
-     b"default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; "
-     b"frame-ancestors 'none'; base-uri 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; "
+        b"frame-ancestors 'none'; base-uri 'none'",
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),  # invite tokens in URLs must not leak through Referer
     (b"x-frame-options", b"DENY"),
@@ -29,8 +32,13 @@ class Guard:
         self.max_body_bytes = max_body_bytes
 
     async def _reply(self, send: Any, status: int, text: str) -> None:
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"text/plain; charset=utf-8"), *SECURITY_HEADERS]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), *SECURITY_HEADERS],
+            }
+        )
         await send({"type": "http.response.body", "body": text.encode()})
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:

@@ -4,6 +4,7 @@ Only the slot that is due can be viewed or answered (an answer for another
 position gets 409), and only after its image was served; labels never reach
 the browser.
 """
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -37,11 +38,19 @@ def rate_page(request: Request, conn: Conn, settings: SettingsDep) -> HTMLRespon
     slot = db.next_assignment(conn, session.reader_id)
     answered = db.count_answered(conn, session.reader_id)
     if slot is None:
-        return page(request, "done.html", name=session.reader_name, answered=answered,
-                    signout_csrf=session.csrf_token)
-    return page(request, "rate.html", name=session.reader_name, slot=slot, number=answered + 1,
-                csrf_token=session.csrf_token, signout_csrf=session.csrf_token, note_max=db.NOTE_MAX_CHARS,
-                width=settings.display_size[0], height=settings.display_size[1])
+        return page(request, "done.html", name=session.reader_name, answered=answered, signout_csrf=session.csrf_token)
+    return page(
+        request,
+        "rate.html",
+        name=session.reader_name,
+        slot=slot,
+        number=answered + 1,
+        csrf_token=session.csrf_token,
+        signout_csrf=session.csrf_token,
+        note_max=db.NOTE_MAX_CHARS,
+        width=settings.display_size[0],
+        height=settings.display_size[1],
+    )
 
 
 @router.post("/rate")
@@ -51,22 +60,43 @@ def rate_submit(request: Request, form: Annotated[RatingForm, Form()], conn: Con
     if session is None:
         return not_signed_in(request)
     if not check_csrf(form.csrf_token, session.csrf_token):
-        return message(request, 403, "Form expired", "This form is no longer valid (it may come from an "
-                       "older page). Please reload the current image.", ("/rate", "Current image"))
+        return message(
+            request,
+            403,
+            "Form expired",
+            "This form is no longer valid (it may come from an older page). Please reload the current image.",
+            ("/rate", "Current image"),
+        )
     try:
-        db.record_rating(conn, session.reader_id, form.position, answer=form.answer,
-                         confidence=form.confidence, realism=form.realism, note=form.note.strip())
+        db.record_rating(
+            conn,
+            session.reader_id,
+            form.position,
+            answer=form.answer,
+            confidence=form.confidence,
+            realism=form.realism,
+            note=form.note.strip(),
+        )
     except db.OutOfSequence as error:
-        text = ("This answer is not for the image shown now; it was not saved." if error.reason == "not_due"
-                else "The image was not loaded, so the answer was not saved. Look at the image, then answer.")
+        text = (
+            "This answer is not for the image shown now; it was not saved."
+            if error.reason == "not_due"
+            else "The image was not loaded, so the answer was not saved. Look at the image, then answer."
+        )
         return message(request, 409, "Answer not saved", text, ("/rate", "Current image"))
     except LookupError:
-        return message(request, 404, "No such image", "This image is not part of your study.",
-                       ("/rate", "Current image"))
+        return message(
+            request, 404, "No such image", "This image is not part of your study.", ("/rate", "Current image")
+        )
     except db.DuplicateRating:
-        return message(request, 409, "Already answered",
-                       "You already gave your final answer for this image; answers cannot be changed. "
-                       "Your earlier answer is kept.", ("/rate", "Continue with the next image"))
+        return message(
+            request,
+            409,
+            "Already answered",
+            "You already gave your final answer for this image; answers cannot be changed. "
+            "Your earlier answer is kept.",
+            ("/rate", "Continue with the next image"),
+        )
     return RedirectResponse("/rate", status_code=303)
 
 

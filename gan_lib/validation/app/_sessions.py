@@ -4,6 +4,7 @@ Session cookies are ``HttpOnly`` and ``SameSite=Strict``; signing out needs the
 session's CSRF token and deletes the session on the server, so a copied cookie
 stops working too.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -33,17 +34,27 @@ router = APIRouter()
 def _invite_error(request: Request, reason: str) -> HTMLResponse:
     """The page for an invitation that is ``"used"`` (410), ``"expired"`` (410) or unknown (404)."""
     if reason == "used":
-        return message(request, 410, "Invitation already used",
-                       "This invitation link was already used. If you accepted it in this browser, continue "
-                       "below; otherwise ask the study owner for a new link.", ("/rate", "Continue"))
+        return message(
+            request,
+            410,
+            "Invitation already used",
+            "This invitation link was already used. If you accepted it in this browser, continue "
+            "below; otherwise ask the study owner for a new link.",
+            ("/rate", "Continue"),
+        )
     if reason == "expired":
         return message(request, 410, "Invitation expired", "Ask the study owner for a new invitation link.")
-    return message(request, 404, "Unknown invitation", "This invitation link is not valid. Check that it "
-                   "was copied completely, or ask the study owner for a new one.")
+    return message(
+        request,
+        404,
+        "Unknown invitation",
+        "This invitation link is not valid. Check that it was copied completely, or ask the study owner for a new one.",
+    )
 
 
-def _end_session(request: Request, conn: sqlite3.Connection, session: db.Session | None, csrf_token: str,
-                 back: tuple[str, str]) -> HTMLResponse | None:
+def _end_session(
+    request: Request, conn: sqlite3.Connection, session: db.Session | None, csrf_token: str, back: tuple[str, str]
+) -> HTMLResponse | None:
     """Sign ``session`` out if the form's CSRF token is its own; the 403 page if not, else ``None``."""
     if session is None:
         return None
@@ -68,8 +79,7 @@ def invite_page(request: Request, token: str, conn: Conn) -> HTMLResponse:
 
 
 @router.post("/invite")
-def invite_accept(request: Request, form: Annotated[InviteForm, Form()], conn: Conn,
-                  settings: SettingsDep) -> Response:
+def invite_accept(request: Request, form: Annotated[InviteForm, Form()], conn: Conn, settings: SettingsDep) -> Response:
     """Exchange the invitation for a reader session cookie, once."""
     parsed = parse_split_token(form.token)
     try:
@@ -79,8 +89,15 @@ def invite_accept(request: Request, form: Annotated[InviteForm, Form()], conn: C
     except db.InviteError as error:
         return _invite_error(request, error.reason)
     response = RedirectResponse("/rate", status_code=303)
-    response.set_cookie(READER_COOKIE, str(session), max_age=int(settings.session_ttl.total_seconds()),
-                        httponly=True, samesite="strict", secure=settings.cookie_secure, path="/")
+    response.set_cookie(
+        READER_COOKIE,
+        str(session),
+        max_age=int(settings.session_ttl.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        path="/",
+    )
     return response
 
 
@@ -90,8 +107,12 @@ def reader_signout(request: Request, form: Annotated[SignOutForm, Form()], conn:
     refused = _end_session(request, conn, reader_session(request, conn), form.csrf_token, ("/rate", "Current image"))
     if refused is not None:
         return refused
-    response = message(request, 200, "Signed out",
-                       "Your answers are saved. To continue later, ask the study owner for a new invitation link.")
+    response = message(
+        request,
+        200,
+        "Signed out",
+        "Your answers are saved. To continue later, ask the study owner for a new invitation link.",
+    )
     response.delete_cookie(READER_COOKIE, path="/")
     return response
 
@@ -103,16 +124,29 @@ def admin_login_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/admin/login")
-def admin_login(request: Request, form: Annotated[AdminLoginForm, Form()], conn: Conn,
-                settings: SettingsDep) -> Response:
+def admin_login(
+    request: Request, form: Annotated[AdminLoginForm, Form()], conn: Conn, settings: SettingsDep
+) -> Response:
     """Exchange the study's admin secret for an admin session cookie (8 hours, ``/admin`` only)."""
     if not db.check_admin_secret(conn, form.secret):
-        return message(request, 403, "Wrong admin secret",
-                       "Use the admin secret printed by create-study.", ("/admin/login", "Try again"))
+        return message(
+            request,
+            403,
+            "Wrong admin secret",
+            "Use the admin secret printed by create-study.",
+            ("/admin/login", "Try again"),
+        )
     token = db.create_admin_session(conn)
     response = RedirectResponse("/admin", status_code=303)
-    response.set_cookie(ADMIN_COOKIE, str(token), max_age=8 * 3600, httponly=True, samesite="strict",
-                        secure=settings.cookie_secure, path="/admin")
+    response.set_cookie(
+        ADMIN_COOKIE,
+        str(token),
+        max_age=8 * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        path="/admin",
+    )
     return response
 
 

@@ -13,6 +13,7 @@ half of one.
 - :mod:`._sequence`   each reader's order of showings and the answers that follow it;
 - :mod:`._export`     progress per reader and the answers joined with the key (CSV).
 """
+
 from gan_lib.validation.db._access import (
     InviteError,
     Session,

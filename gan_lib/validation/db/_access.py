@@ -5,6 +5,7 @@ only the SHA-256 digest of its verifier is stored, and a presented token is
 compared in constant time, with the same cost for a known and an unknown
 selector.
 """
+
 from __future__ import annotations
 
 import random
@@ -78,14 +79,14 @@ def add_reader(
     with transaction(conn):
         if conn.execute("SELECT 1 FROM readers WHERE name = ?", (name,)).fetchone():
             raise ValueError(
-                f"reader {name!r} already exists; to send them a fresh link use "
-                f"`add-reader {name!r} --new-invite`."
+                f"reader {name!r} already exists; to send them a fresh link use `add-reader {name!r} --new-invite`."
             )
         items = [r["item_id"] for r in conn.execute("SELECT item_id FROM items ORDER BY item_id")]
         if not items:
             raise ValueError("the study has no items; run create-study before adding readers.")
-        repeats = [r["item_id"]
-                   for r in conn.execute("SELECT item_id FROM items WHERE repeat_item = 1 ORDER BY item_id")]
+        repeats = [
+            r["item_id"] for r in conn.execute("SELECT item_id FROM items WHERE repeat_item = 1 ORDER BY item_id")
+        ]
         now = utc_now()
         reader_id = conn.execute("INSERT INTO readers (name, created_at) VALUES (?, ?)", (name, iso(now))).lastrowid
         sequence = reader_sequence(items, repeats, rng=random.SystemRandom())

@@ -1,4 +1,5 @@
 """Opening a study database, transactions, and the one format of stored timestamps."""
+
 from __future__ import annotations
 
 import contextlib

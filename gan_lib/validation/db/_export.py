@@ -1,4 +1,5 @@
 """What the study owner reads: progress per reader (no labels) and every answer joined with the answer key."""
+
 from __future__ import annotations
 
 import io
@@ -14,8 +15,21 @@ __all__ = ["EXPORT_COLUMNS", "progress", "export_ratings", "to_csv_text", "write
 
 #: Columns of the results export (one row per answer), in order.
 EXPORT_COLUMNS = (
-    "reader", "reader_id", "item_id", "repeat", "position", "label", "answer", "correct",
-    "confidence", "realism", "note", "answered_at", "time_on_image_s", "source", "simulated",
+    "reader",
+    "reader_id",
+    "item_id",
+    "repeat",
+    "position",
+    "label",
+    "answer",
+    "correct",
+    "confidence",
+    "realism",
+    "note",
+    "answered_at",
+    "time_on_image_s",
+    "source",
+    "simulated",
 )
 _TEXT_COLUMNS = ("reader", "note")
 
@@ -31,8 +45,9 @@ def progress(conn: sqlite3.Connection) -> pd.DataFrame:
                     THEN 'accepted' ELSE 'pending' END AS invite
         FROM readers AS r ORDER BY r.name
     """
-    return pd.DataFrame([dict(row) for row in conn.execute(query)],
-                        columns=["reader", "answered", "total", "last_answer_at", "invite"])
+    return pd.DataFrame(
+        [dict(row) for row in conn.execute(query)], columns=["reader", "answered", "total", "last_answer_at", "invite"]
+    )
 
 
 def export_ratings(conn: sqlite3.Connection) -> pd.DataFrame:

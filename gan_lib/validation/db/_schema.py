@@ -1,4 +1,5 @@
 """The tables of a study database, the upgrade of older ones, and the ``meta`` settings."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -97,8 +98,10 @@ def init_schema(conn: sqlite3.Connection) -> None:
     conn.executescript(SCHEMA)
     missing = conn.execute("SELECT reader_id, position FROM assignments WHERE showing_id IS NULL").fetchall()
     with transaction(conn):
-        conn.executemany("UPDATE assignments SET showing_id = ? WHERE reader_id = ? AND position = ?",
-                         [(new_item_id(), row["reader_id"], row["position"]) for row in missing])
+        conn.executemany(
+            "UPDATE assignments SET showing_id = ? WHERE reader_id = ? AND position = ?",
+            [(new_item_id(), row["reader_id"], row["position"]) for row in missing],
+        )
 
 
 def get_meta(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
@@ -109,5 +112,7 @@ def get_meta(conn: sqlite3.Connection, key: str, default: str | None = None) -> 
 
 def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
     """Store a study setting (call inside :func:`~gan_lib.validation.db.transaction`)."""
-    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                 (key, value))
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )

@@ -9,6 +9,7 @@ answer per reader, item and showing is enforced by the
 ``UNIQUE (reader_id, item_id, repeat)`` constraint of ``ratings``, not by
 application code.
 """
+
 from __future__ import annotations
 
 import random
@@ -54,9 +55,7 @@ class Assignment:
     showing_id: str  # the image URL's id for this slot (32 hex digits, random)
 
 
-def reader_sequence(
-    item_ids: Sequence[str], repeat_ids: Sequence[str], *, rng: random.Random
-) -> list[tuple[str, int]]:
+def reader_sequence(item_ids: Sequence[str], repeat_ids: Sequence[str], *, rng: random.Random) -> list[tuple[str, int]]:
     """A random order of all items, with each repeat item shown again later.
 
     The second showing of a repeat item is placed uniformly among the slots at
@@ -104,8 +103,7 @@ def next_assignment(conn: sqlite3.Connection, reader_id: int) -> Assignment | No
     """The reader's slot that is due (the first unanswered one in their own order), or ``None`` when finished."""
     total = int(conn.execute("SELECT count(*) FROM assignments WHERE reader_id = ?", (reader_id,)).fetchone()[0])
     row = _due_row(conn, reader_id)
-    return None if row is None else Assignment(row["position"], row["item_id"], row["repeat"], total,
-                                               row["showing_id"])
+    return None if row is None else Assignment(row["position"], row["item_id"], row["repeat"], total, row["showing_id"])
 
 
 def serve_showing(conn: sqlite3.Connection, reader_id: int, showing_id: str) -> str | None:
@@ -120,8 +118,10 @@ def serve_showing(conn: sqlite3.Connection, reader_id: int, showing_id: str) -> 
         if row is None or row["showing_id"] != showing_id:
             return None
         if row["served_at"] is None:
-            conn.execute("UPDATE assignments SET served_at = ? WHERE reader_id = ? AND position = ?",
-                         (iso(utc_now()), reader_id, row["position"]))
+            conn.execute(
+                "UPDATE assignments SET served_at = ? WHERE reader_id = ? AND position = ?",
+                (iso(utc_now()), reader_id, row["position"]),
+            )
         return str(row["item_id"])
 
 
@@ -160,8 +160,10 @@ def record_rating(
             raise LookupError(f"reader {reader_id} has no item at position {position}.")
         due = _due_row(conn, reader_id)
         if due is None or due["position"] != position:  # answered already, or not yet due
-            answered = conn.execute("SELECT 1 FROM ratings WHERE reader_id = ? AND item_id = ? AND repeat = ?",
-                                    (reader_id, slot["item_id"], slot["repeat"])).fetchone()
+            answered = conn.execute(
+                "SELECT 1 FROM ratings WHERE reader_id = ? AND item_id = ? AND repeat = ?",
+                (reader_id, slot["item_id"], slot["repeat"]),
+            ).fetchone()
             if answered:
                 raise DuplicateRating(f"reader {reader_id} already answered position {position}.")
             raise OutOfSequence("not_due")
