@@ -34,8 +34,9 @@ install: $(VENV)/.installed ## Create .venv (if missing) and install the project
 pipeline: install ## Run the whole study headlessly (PROFILE=quick|full, DATA=folder, RUN=name)
 	$(PY) -m gan_lib.pipeline --profile $(PROFILE) --run $(RUN) $(if $(DATA),--data $(DATA),)
 
-lint: install ## ruff on gan_lib, the notebooks, tests and benchmarks (settings in pyproject.toml)
+lint: install ## ruff check and ruff format --check on gan_lib, the notebooks, tests and benchmarks (pyproject.toml)
 	$(PY) -m ruff check gan_lib notebooks tests benchmarks conftest.py
+	$(PY) -m ruff format --check gan_lib notebooks tests benchmarks conftest.py
 
 test: lint ## Run the test suite: ruff, then docstring examples, unit tests and nbval on the notebooks (quick parameters)
 	$(PY) -m pytest
