@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from export_support import train_tiny_run
 from PIL import Image
 
 from gan_lib.generate import generate, main
@@ -15,28 +16,8 @@ from gan_lib.training import TrainConfig, build_generator, load_checkpoint, trai
 
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):
-    """A 2-step run of tiny networks on 32 px images (seconds)."""
-    rng = np.random.default_rng(0)
-    images = np.clip(rng.normal(0.0, 0.3, (16, 32, 32)), -1, 1).astype(np.float32)
-    config = TrainConfig(
-        image_size=32,
-        generator_width=0.03125,
-        critic_width=0.03125,
-        mlp_hidden=(16,),
-        batch_size=8,
-        steps=2,
-        checkpoint_every=2,
-        sample_every=2,
-        log_every=1,
-        sample_count=4,
-        num_threads=1,
-        precision="fp32",
-        memory_format="contiguous",
-        device="cpu",
-    )
-    folder = tmp_path_factory.mktemp("runs") / "tiny"
-    train(config, images, folder, progress=False)
-    return folder
+    """A 2-step run of tiny networks on 32 px images (seconds), without a weight average."""
+    return train_tiny_run(tmp_path_factory.mktemp("runs") / "tiny", ema_kimg=0.0)
 
 
 def test_generate_shape_dtype_and_range(trained_run):
@@ -283,28 +264,7 @@ def test_generate_cli_refuses_two_kinds_of_request(trained_run, tmp_path):
 def test_generate_cli_reads_a_runs_best_or_last_checkpoint(tmp_path, capsys):
     from gan_lib.config import run_dir, run_paths
 
-    rng = np.random.default_rng(0)
-    images = np.clip(rng.normal(0.0, 0.3, (16, 32, 32)), -1, 1).astype(np.float32)
-    config = TrainConfig(
-        image_size=32,
-        generator_width=0.03125,
-        critic_width=0.03125,
-        mlp_hidden=(16,),
-        batch_size=8,
-        steps=2,
-        checkpoint_every=2,
-        sample_every=2,
-        log_every=1,
-        sample_count=4,
-        eval_every=1,
-        eval_count=8,
-        tensorboard="off",
-        num_threads=1,
-        precision="fp32",
-        memory_format="contiguous",
-        device="cpu",
-    )
-    train(config, images, run_dir("cli-best"), progress=False)
+    train_tiny_run(run_dir("cli-best"), ema_kimg=0.0, eval_every=1, eval_count=8, tensorboard="off")
     main(["--run", "cli-best", "--checkpoint", "best", "--n", "2", "--out", str(tmp_path / "b.npy")])
     assert "checkpoint: best" in capsys.readouterr().out
     np.testing.assert_array_equal(np.load(tmp_path / "b.npy"), generate(run_paths("cli-best").best_checkpoint, 2))
