@@ -180,6 +180,7 @@ def test_critic_loss_with_drift_and_generator_loss():
         ("noise_stages", 6, "noise_stages must be an integer from 0 to the generator's 4"),
         ("noise_stages", 1, "noise_stages must be 0 unless upsample is one of"),  # convtranspose
         ("blur_stages", -1, "blur_stages must be an integer from 0"),
+        ("train_minutes", -5.0, "train_minutes must be a finite number >= 0"),
     ],
 )
 def test_train_config_rejects_bad_value(field, value, message):
@@ -392,6 +393,16 @@ def test_train_resume_of_finished_run_is_a_noop(tmp_path, capsys):
     again = train(tiny_config(steps=2), target_images(), tmp_path / "run", resume=True, progress=False)
     assert "already complete" in capsys.readouterr().out
     assert again.step == 2 and first.checkpoint.stat().st_mtime_ns == mtime
+
+
+def test_train_stops_at_its_time_budget_and_resumes_past_it_when_raised(tmp_path, capsys):
+    # 1e-6 minutes (60 us) are spent by the first step: the run ends there, well short of its 4 steps.
+    first = train(tiny_config(steps=4, train_minutes=1e-6), target_images(), tmp_path / "run", progress=False)
+    assert first.step == 1 and load_checkpoint(first.checkpoint)["step"] == 1
+    again = train(tiny_config(steps=4, train_minutes=1e-6), target_images(), tmp_path / "run", resume=True)
+    assert again.step == 1 and "already complete (1/4 steps" in capsys.readouterr().out
+    longer = train(tiny_config(steps=4, train_minutes=60.0), target_images(), tmp_path / "run", resume=True)
+    assert longer.resumed_from == 1 and longer.step == 4
 
 
 def test_train_refuses_resume_with_different_experiment(tmp_path):

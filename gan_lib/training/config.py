@@ -78,6 +78,8 @@ class TrainConfig:
     # --- optimisation ---
     batch_size: int = 64  # real and generated images per critic/generator update
     steps: int = 20_000  # generator updates (each preceded by n_critic critic updates)
+    train_minutes: float = 0.0  # stop once training has taken this many wall-clock minutes, all sessions
+    # together (checked every log_every steps); 0 = no time limit.  steps stays the cap either way
     n_critic: int = 5  # critic updates per generator update
     lr: float = 1e-4  # Adam learning rate of the generator
     critic_lr_scale: float = 1.0  # the critic's learning rate is lr * this (two time-scale rule, Heusel et al. 2017)
@@ -164,7 +166,16 @@ class TrainConfig:
             fail("betas", "two numbers in [0, 1), e.g. (0.0, 0.9)")
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))  # Adam refuses int betas
         object.__setattr__(self, "mlp_hidden", tuple(self.mlp_hidden))
-        for name in ("gp_lambda", "drift", "ema_kimg", "ema_rampup", "laplacian_scale", "sobolev_c", "whitening_beta"):
+        for name in (
+            "train_minutes",
+            "gp_lambda",
+            "drift",
+            "ema_kimg",
+            "ema_rampup",
+            "laplacian_scale",
+            "sobolev_c",
+            "whitening_beta",
+        ):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
                 fail(name, "a finite number >= 0")
         if not math.isfinite(self.sobolev_s):
@@ -278,6 +289,7 @@ class TrainConfig:
 #: other field defines the experiment and must match the checkpoint.
 EXECUTION_FIELDS: tuple[str, ...] = (
     "steps",
+    "train_minutes",
     "device",
     "precision",
     "memory_format",

@@ -150,14 +150,22 @@ def _check_resumable(
         )
 
 
+def _budget_spent(checkpoint: dict[str, Any], config: TrainConfig) -> bool:
+    """Whether the run of ``checkpoint`` has ``config.steps`` steps, or ``config.train_minutes`` of training."""
+    minutes = checkpoint["elapsed_seconds"] / 60.0
+    return checkpoint["step"] >= config.steps or (config.train_minutes > 0 and minutes >= config.train_minutes)
+
+
 def _already_complete(
     folder: RunFolder, checkpoint: dict[str, Any], config: TrainConfig, *, main: bool, started: float
 ) -> TrainResult:
-    """The result of resuming a run whose checkpoint has ``config.steps`` steps or more: nothing to train."""
+    """The result of resuming a run that has used its step or time budget: nothing to train."""
     if main:
+        minutes = checkpoint["elapsed_seconds"] / 60.0
+        limit = f" or {config.train_minutes:g}" if config.train_minutes else ""
         print(
-            f"train: run {folder.path.name} is already complete ({checkpoint['step']}/{config.steps} steps); "
-            "nothing to do. Raise steps to train longer."
+            f"train: run {folder.path.name} is already complete ({checkpoint['step']}/{config.steps} steps, "
+            f"{minutes:.1f}{limit} minutes of training); nothing to do. Raise steps or train_minutes to train longer."
         )
     return TrainResult(
         folder.path,
@@ -213,6 +221,11 @@ def _stop_if_diverged(block: torch.Tensor, first_step: int, *, last_good: int | 
     )
 
 
+def _time_is_up(clock: float, train_minutes: float, world: Distributed) -> bool:
+    """Whether ``train_minutes`` of wall time have passed since ``clock`` (False when 0), as rank 0 measured it."""
+    return bool(train_minutes) and world.broadcast(time.perf_counter() - clock >= 60.0 * train_minutes)
+
+
 def _train_steps(
     state: TrainState,
     batches: TensorBatcher | CropSource,
@@ -229,6 +242,10 @@ def _train_steps(
     monitor: Monitor,
 ) -> None:
     """The loop of :func:`train`: steps ``state.step + 1`` to ``config.steps``, with logs, samples and checkpoints.
+
+    With ``config.train_minutes`` the loop also ends at the first logging step
+    at which the run's training time, earlier sessions included, has reached
+    the budget; that step is written as the last one.
 
     Every ``log_every`` steps (and at each checkpoint and the last step) the
     statistics are averaged over the ranks, appended to the log and checked
@@ -262,7 +279,9 @@ def _train_steps(
             state.step = step
             pending_seconds.append(time.perf_counter() - clock)
             bar.update(1)
-            is_last = step == config.steps
+            is_last = step == config.steps or (
+                step % config.log_every == 0 and _time_is_up(clock, config.train_minutes, world)
+            )
             evaluate = monitor.due(step, is_last=is_last)
             if step % config.log_every == 0 or step % config.checkpoint_every == 0 or is_last or evaluate:
                 # Each rank's losses are means over its shard; their mean over ranks is the global-batch mean.
@@ -290,6 +309,8 @@ def _train_steps(
                 if world.is_main:
                     folder.write_checkpoint(save(elapsed_seconds=time.perf_counter() - clock))
                 last_good = step
+            if is_last:
+                break
     finally:
         bar.close()
         monitor.close()
@@ -384,7 +405,7 @@ def train(
     data_dict = config_to_dict(data_config) if data_config is not None else None
 
     checkpoint = _checkpoint_to_resume(folder, config, data_dict, images_sha256, resume=resume)
-    if checkpoint is not None and checkpoint["step"] >= config.steps:
+    if checkpoint is not None and _budget_spent(checkpoint, config):
         return _already_complete(folder, checkpoint, config, main=main, started=started)
     run = prepare_run(
         config,
