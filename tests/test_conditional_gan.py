@@ -187,6 +187,16 @@ def test_conditional_resume_equals_uninterrupted_run_and_records_the_classes(tmp
         train(conditional_config(steps=8), images, tmp_path / "split", labels=1 - labels, resume=True, progress=False)
 
 
+def test_conditional_run_trains_with_the_laplacian_penalty_norm(tmp_path):
+    images, labels = two_class_images()
+    config = conditional_config(penalty_norm="laplacian_stack")
+    assert config.critic_kwargs()["in_channels"] == 2
+    result = train(config, images, tmp_path / "run", labels=labels, progress=False)
+    log = np.loadtxt(result.log, delimiter=",", skiprows=1)
+    assert result.step == 4 and np.isfinite(log).all()
+    assert generate(result.checkpoint, 4, seed=0, labels=1).shape == (4, 32, 32)
+
+
 @pytest.mark.slow
 def test_conditional_generator_learns_the_class_means(tmp_path):
     images, labels = two_class_images(n=128)

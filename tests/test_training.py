@@ -207,11 +207,11 @@ def test_train_config_refuses_options_the_conditional_networks_lack():
         ("noise_stages", 1),
         ("blur_stages", 1),
         ("critic_head", "patch"),
-        ("penalty_norm", "laplacian_stack"),
     ):
         with pytest.raises(ValueError, match=f"{field} must be .* for the class-conditional networks"):
             TrainConfig(**conditional, **{field: value})
     assert TrainConfig(**conditional, penalty_norm="sobolev_fft").critic_kwargs()["num_classes"] == 2
+    assert TrainConfig(**conditional, penalty_norm="laplacian_stack").critic_kwargs()["in_channels"] == 2
 
 
 def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():

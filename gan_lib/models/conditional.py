@@ -167,7 +167,7 @@ class ConditionalHybridGenerator(nn.Module):
 class ProjectionCritic(Critic):
     """``(image, label)`` -> one unbounded score: the critic's head plus a label projection.
 
-    Shapes: ``x (N, 1, image_size, image_size)``, ``labels (N,)`` int -> ``(N, 1)``.
+    Shapes: ``x (N, in_channels, image_size, image_size)``, ``labels (N,)`` int -> ``(N, 1)``.
     ``score = head(flatten(h)) + <embed(labels), sum over pixels of h>``, with
     ``h`` the last ``C x 4 x 4`` feature map (Miyato & Koyama, ICLR 2018).
     Parameters as for :class:`~gan_lib.models.critic.Critic`, plus ``num_classes``.
@@ -242,10 +242,11 @@ def projection_critic(
     channels: Sequence[int] | None = None,
     padding_mode: str = "zeros",
     negative_slope: float = 0.2,
+    in_channels: int = 1,
 ) -> ProjectionCritic:
     """The WGAN-GP critic with a projection of the class label (Miyato & Koyama, ICLR 2018); no BatchNorm.
 
-    Shapes: ``(x (N, 1, image_size, image_size), labels (N,)) -> (N, 1)``.
+    Shapes: ``(x (N, in_channels, image_size, image_size), labels (N,)) -> (N, 1)``.
     Parameters as for :func:`~gan_lib.models.critic.critic`, plus ``num_classes``.
 
     Examples
@@ -264,4 +265,5 @@ def projection_critic(
         norm_layer=norm_layer,
         padding_mode=padding_mode,
         negative_slope=negative_slope,
+        in_channels=in_channels,
     )

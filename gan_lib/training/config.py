@@ -227,7 +227,11 @@ class TrainConfig:
             fail("seed", "an integer >= 0")
 
     def _check_stage_options(self, stages: int, fail: Any) -> None:
-        """blur/noise stages within the generator and fitting ``upsample``; options the conditional nets lack."""
+        """blur/noise stages within the generator and fitting ``upsample``; options the conditional nets lack.
+
+        The projection critic takes every penalty norm (its ``in_channels``);
+        the conditional generator has no blur or noise stages and its critic no patch head.
+        """
         for name, allowed in (
             ("blur_stages", ("convtranspose", "nearest", "bilinear")),
             ("noise_stages", ("nearest", "bilinear")),
@@ -241,12 +245,6 @@ class TrainConfig:
             for name, plain in (("blur_stages", 0), ("noise_stages", 0), ("critic_head", "linear")):
                 if getattr(self, name) != plain:
                     fail(name, f"{plain!r} for the class-conditional networks (num_classes > 0)")
-            if view_channels(self.penalty_norm) != 1:
-                fail(
-                    "penalty_norm",
-                    "one whose critic sees one channel ('pixel', 'sobolev_fft' or 'whitening') "
-                    "for the class-conditional networks (num_classes > 0)",
-                )
 
     def generator_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for the generator builder ``gan_lib.models.get_model(self.generator, ...)``.
