@@ -58,7 +58,7 @@ tensorboard: install ## Watch run RUN live in TensorBoard (installs the 'tensorb
 benchmark: install ## Training-speed benchmark: naive fp32 reference vs project defaults (~10 min)
 	$(PY) benchmarks/train_step.py
 
-benchmark-quality: install ## Recipe ablation: SWD, diversity, C2ST per training minute, thesis -> project recipe (~4 h)
+benchmark-quality: install ## Recipe ablation: SWD, diversity, C2ST per training minute, thesis -> project recipe (~5.5 h)
 	$(PY) benchmarks/quality_vs_time.py --publish
 
 research-questions: install ## The research-question study on a CPU (~1.5-2 h): 3000-step generator, 04, 08 with two seeds, 09

@@ -39,7 +39,9 @@ LADDER: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("+ DiffAugment", "diffaugment", ("diffaugment",)),
     ("+ EMA", "ema", ("ema_kimg", "ema_rampup")),
     ("+ n_critic 2, critic lr x2", "ncritic2", ("n_critic", "critic_lr_scale")),
-    ("project recipe (+ bilinear finest 2 stages)", "project", ("bilinear_stages",)),
+    ("+ bilinear finest 2 stages", "bilinear", ("bilinear_stages",)),
+    ("+ Laplacian penalty norm", "laplacian", ("penalty_norm",)),
+    ("project recipe (+ noise inputs, finest 2 stages)", "project", ("noise_stages",)),
 )
 
 

@@ -15,8 +15,11 @@ trainer's own probe), the same seed, data and network sizes:
 5. **+ EMA** — samples from the generator's weight average;
 6. **+ n_critic 2, critic lr x2** — two critic updates per generator update at twice the critic learning rate
    (the project recipe until 2026-12-02);
-7. **project recipe** — all of the above plus bilinear interpolation in the two finest upsampling stages
-   (``recipe="project"``), which removes nearest-neighbour upsampling's block grid.
+7. **+ bilinear finest 2 stages** — bilinear interpolation in the two finest upsampling stages, which removes
+   nearest-neighbour upsampling's block grid (the project recipe until 2026-12-06);
+8. **+ Laplacian penalty norm** — the critic sees each image beside 6x its Laplacian, and the gradient penalty
+   holds it 1-Lipschitz in that norm, in which blur is no longer nearly free;
+9. **project recipe** — all of the above plus per-pixel noise inputs in the two finest stages.
 
 Each contender runs until its *training* wall-clock time (``time.perf_counter``
 around set-up and every generator iteration — evaluation excluded) reaches
@@ -49,7 +52,7 @@ the last checkpoint, exactly.
 
 Usage::
 
-    python benchmarks/quality_vs_time.py                           # all 7 contenders, 2 5 10 20 min each (~4.5 h)
+    python benchmarks/quality_vs_time.py                           # all 9 contenders, 2 5 10 20 min each (~5.5 h)
     python benchmarks/quality_vs_time.py --quick                   # budgets 0.5 1 2 min: a check that everything works
     python benchmarks/quality_vs_time.py --contenders thesis project --seed 1   # a second seed of the two ends
     python benchmarks/quality_vs_time.py --publish                 # also copy table and plot to benchmarks/results/

@@ -216,11 +216,20 @@ def test_train_config_refuses_options_the_conditional_networks_lack():
 
 def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
     # Old checkpoints' specs rebuild the same networks: defaults add no builder keyword.
-    config = train_config_for_profile("quick")
+    config = train_config_for_profile("quick", {"recipe": "thesis"})
     assert not {"blur_stages", "noise_stages"} & set(config.generator_kwargs())
     assert not {"in_channels", "head"} & set(config.critic_kwargs())
     changed = train_config_for_profile(
-        "quick", {"penalty_norm": "laplacian_stack", "critic_head": "patch", "noise_stages": 2, "blur_stages": 1}
+        "quick",
+        {
+            "recipe": "thesis",
+            "upsample": "nearest",
+            "padding_mode": "reflect",
+            "penalty_norm": "laplacian_stack",
+            "critic_head": "patch",
+            "noise_stages": 2,
+            "blur_stages": 1,
+        },
     )
     assert changed.critic_kwargs()["in_channels"] == 2 and changed.critic_kwargs()["head"] == "patch"
     assert changed.generator_kwargs()["noise_stages"] == 2 and changed.generator_kwargs()["blur_stages"] == 1

@@ -79,6 +79,7 @@ CONDITIONAL_NETWORKS: dict[str, Any] = {
     "generator": "conditional_hybrid_generator",
     "critic": "projection_critic",
     "num_classes": 2,
+    "noise_stages": 0,  # the conditional generator has no noise inputs (the project recipe's generator has)
 }
 
 
@@ -99,8 +100,8 @@ def generators_root(run_folder: str | Path, config: Any, *, seed: int, labelled_
 def class_gan_config(profile: str, *, image_size: int, steps: int, batch_size: int, seed: int = 0) -> Any:
     """The :class:`gan_lib.training.TrainConfig` of each class generator: ``profile``'s settings at the task's size.
 
-    Only the image size, the number of generator steps, the batch size and the
-    seed differ from the thesis model's ``profile`` settings.
+    Only the image size, the number of generator steps (with no time budget),
+    the batch size and the seed differ from the thesis model's ``profile`` settings.
     """
 
     # Checkpoints and sample grids only at the end: these runs are short and numerous.  One torch thread: on the
@@ -111,6 +112,7 @@ def class_gan_config(profile: str, *, image_size: int, steps: int, batch_size: i
         {
             "image_size": image_size,
             "steps": steps,
+            "train_minutes": 0.0,  # a number of steps, not the quick profile's time budget
             "batch_size": batch_size,
             "seed": seed,
             "sample_every": steps,

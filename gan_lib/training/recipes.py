@@ -30,9 +30,32 @@ gradient penalty (lambda = 10) and the BatchNorm-free critic.
       the generator used for sampling, evaluation and the reader study;
     - two critic updates per generator update instead of five, with the
       critic's learning rate doubled (the two time-scale rule, Heusel et al.,
-      NeurIPS 2017): 2.5x the generator updates per CPU-minute.
+      NeurIPS 2017): 2.5x the generator updates per CPU-minute;
+    - the gradient penalty in a norm that sees fine detail
+      (``penalty_norm="laplacian_stack"``): the critic sees each image beside
+      6x its Laplacian, and is held 1-Lipschitz in that stacked norm (an
+      H^2-type Sobolev norm; Adler & Lunz, NeurIPS 2018).  In pixel distance
+      blurring a texture of spectral slope ~3 costs the generator almost
+      nothing (Schwarz, Liao & Geiger, NeurIPS 2021), and the project recipe's
+      samples were real tissue blurred by 1.2 px;
+    - per-pixel noise inputs in the two finest stages (``noise_stages=2``;
+      StyleGAN, Karras et al., CVPR 2019; FastGAN, Liu et al., ICLR 2021):
+      grain that costs no latent dimension.  Without them the Laplacian norm's
+      generator paints one diagonal lattice of specks into every sample.
 
-    The values were chosen by quality per CPU-minute: in 3-minute probes of
+    The last two were chosen by the equal-time ablation of
+    docs/results/generator_ablation.md (5 training minutes, 2 seeds, idle
+    2-core AMD EPYC with AVX-512 BF16, 2026-12-06; 256 samples per run against
+    the 768 training patches; seeds 0 / 1).  The Laplacian norm moved the
+    spectral slope beta from 7.03 / 7.26 to 3.54 / 3.57 (training patches
+    3.39), the fine band from -33.6 / -33.2 dB to -1.0 / -3.6 dB and SWD x1e3
+    from 135 / 143 to 83 / 98, but collapsed diversity (MS-SSIM 0.170 / 0.174,
+    training patches 0.126) into the lattice; the noise inputs then gave SWD
+    87 / 85, MS-SSIM 0.111 / 0.107 and a statistics reader of 0.71 / 0.74
+    (0.97 / 0.93 without them).  Every reader that sees fine texture still
+    tells the samples from real (blur-aware CNN and spectral readers 0.99-1.00).
+
+    The earlier values were chosen by quality per CPU-minute: in 3-minute probes of
     the quick profile (idle 2-core AMD EPYC, one seed each), n_critic 2 with a
     doubled critic rate took 705 steps to the 371 of n_critic 5 and lowered the
     CNN reader's AUC from 0.85 to 0.78 at the same SWD (95 vs 91), and bilinear
@@ -46,35 +69,33 @@ gradient penalty (lambda = 10) and the BatchNorm-free critic.
     ``benchmarks/quality_vs_time.py`` measures the ladder from one recipe to
     the other; the README reports it.
 
-Candidate settings, in no recipe yet: each defaults to what both
-recipes do today, and docs/results/generator_probes.md has their probes.
+Candidate settings, in no recipe: each defaults to the thesis's value, and
+docs/results/generator_probes.md and docs/results/generator_ablation.md have
+their probes.
 
-- ``penalty_norm``: the norm the gradient penalty holds the critic
-  1-Lipschitz in.  In pixel distance (``"pixel"``) blurring a texture of
-  spectral slope ~3 costs the generator almost nothing (Schwarz, Liao &
-  Geiger, NeurIPS 2021).  ``"laplacian_stack"`` stacks ``laplacian_scale``
-  (6) times the image's Laplacian onto it before the critic and the
-  interpolation, an H^2-type norm; ``"sobolev_fft"`` takes the gradient's dual
-  Sobolev norm ``W^{-s,2}`` (``sobolev_s``, ``sobolev_c``; Adler & Lunz,
-  NeurIPS 2018, "Banach Wasserstein GAN"); ``"whitening"`` filters every image
-  by the inverse of an ``f^-whitening_beta`` power spectrum first, and
-  ``"whitening_stack"`` stacks that filtered image beside the pixels
-  (:mod:`~gan_lib.training.critic_view`).
+- ``penalty_norm``: besides ``"pixel"`` (the thesis) and
+  ``"laplacian_stack"`` (the project; ``laplacian_scale`` is its factor 6),
+  ``"sobolev_fft"`` takes the gradient's dual Sobolev norm ``W^{-s,2}``
+  (``sobolev_s``, ``sobolev_c``; Adler & Lunz, NeurIPS 2018), ``"whitening"``
+  filters every image by the inverse of an ``f^-whitening_beta`` power
+  spectrum first, and ``"whitening_stack"`` stacks that filtered image beside
+  the pixels (:mod:`~gan_lib.training.critic_view`).
 - ``critic_head="patch"``: a fully convolutional critic scoring the mean of
   its 4x4 patch scores (PatchGAN, Isola et al., CVPR 2017); ``critic_width``
   scales its channels.
-- ``noise_stages``: per-pixel noise images, with zero-initialised learned
-  per-channel scales, after the interpolation of the finest stages (StyleGAN,
-  Karras et al., CVPR 2019; FastGAN, Liu et al., ICLR 2021): grain that costs
-  no latent dimension.  :func:`~gan_lib.generate.generate` draws the noise
-  after the latents from the same seed.
 - ``blur_stages``: a ``[1, 2, 1]`` binomial blur after upsampling in the
   finest stages (StyleGAN2, Karras et al., CVPR 2020): anti-aliased
   transposed convolutions, or, after bilinear stages, an order-5 binomial
   interpolation whose spectrum has weaker replicas of the coarser grid
   (the ripple of Durall et al., CVPR 2020).  After nearest it equals bilinear.
+  In the 5-minute ablation on top of the project recipe (seeds 0 / 1) it
+  raised SWD (101 / 90 against 87 / 85) and the statistics reader (0.86 /
+  0.80 against 0.71 / 0.74) and painted horizontal streaks; the blur-aware
+  CNN reader read one seed at 0.88 [0.78, 0.98] and the other at 1.00.
 - ``diffaugment="translation"`` instead of ``"translation,cutout"``: cutout
-  off (ADA's default pipeline, Karras et al., NeurIPS 2020, has none).
+  off (ADA's default pipeline, Karras et al., NeurIPS 2020, has none).  In
+  the same ablation one seed repeated its samples (MS-SSIM 0.204, SWD 119)
+  and the statistics reader rose to 0.84 / 0.88: cutout stays.
 """
 
 from __future__ import annotations
@@ -103,6 +124,8 @@ RECIPES: dict[str, dict[str, Any]] = {
         "ema_rampup": 0.05,
         "n_critic": 2,
         "critic_lr_scale": 2.0,
+        "penalty_norm": "laplacian_stack",
+        "noise_stages": 2,
     },
 }
 
