@@ -6,8 +6,8 @@ override dicts applied with :func:`gan_lib.config.apply_overrides`, which
 refuses unknown keys::
 
     >>> from gan_lib.config import apply_overrides
-    >>> apply_overrides(TrainConfig(), QUICK).steps
-    550
+    >>> apply_overrides(TrainConfig(), QUICK).train_minutes
+    5.0
 
 ``TrainConfig()``'s own defaults are the thesis as built (the ``"thesis"``
 recipe); :func:`train_config_for_profile` lays a profile, then a named recipe
@@ -301,32 +301,33 @@ EXECUTION_FIELDS: tuple[str, ...] = (
     "tensorboard",
 )
 
-#: Minutes on a 2-core CPU: small networks (1/4 of the default generator widths,
-#: 1/8 of the critic's), batch 32, 550 generator steps on 64 px patches.  With
-#: the project recipe (n_critic 2) a step took 0.26-0.29 s on an idle 2-core AVX2
-#: EPYC, so training takes about 3 min there; the generator width was chosen
-#: by 3-minute probes (1/4 lowered SWD from 172 to 91 against 1/8, 1/2 reached
-#: 117 in the same time; see gan_lib.training.recipes).  550 steps instead of
-#: 700 keep ``make pipeline`` inside its 12 minutes (with 600 it took 11 min 57 s
-#: and 12 min 5 s on two fresh clones): more steps did not help this recipe
-#: (SWD 101 after 638 steps, 124 after 1862, one seed; README).  Evaluations
-#: (gan_lib.training.monitor) of 64 images every 100 steps took 4.5 % of the run's
-#: wall time, 5.7 % with the references measured at its start (shared 2-core AMD
-#: EPYC with AVX-512 BF16, load ~10, one run, 2026-12-06; 128 images: 6.7 %), hence 64
-#: images every 110 steps and cheaper references: 2.0 % then (5 evaluations of
-#: ~1 s and 0.7 s of references in a 280 s run, notebook 02 under nbval, load ~8).
+#: Five minutes of training on a 2-core CPU (``train_minutes``; ``steps`` is only
+#: a cap): small networks (1/4 of the default generator widths, 1/2 of the
+#: critic's), batch 32, on 64 px patches.  A time budget instead of a step
+#: count, because the step time differs by 2.5x between the CPUs this runs on
+#: and by recipe: on an idle 2-core AMD EPYC with AVX-512 BF16 (2026-12-06) the
+#: project recipe took 840-860 steps in 5 minutes.  The critic width was chosen
+#: in the equal-time ablation of docs/results/generator_ablation.md (2 seeds):
+#: 1/8 -> 1/4 -> 1/2 took the blur-aware CNN reader from 1.00 / 0.99 to
+#: 1.00 / 0.99 to 0.76 / 1.00, the only change that moved it below 0.99, at a
+#: statistics reader of 0.70 / 0.75 (1/4: 0.58 / 0.60) and SWD 88 / 80 (1/4:
+#: 79 / 82).  The generator width was chosen by 3-minute probes (1/4 lowered
+#: SWD from 172 to 91 against 1/8, 1/2 reached 117 in the same time; see
+#: gan_lib.training.recipes).  Evaluations (gan_lib.training.monitor) of 64
+#: images cost about 1 s each, every 200 steps.
 QUICK: dict[str, Any] = {
     "recipe": DEFAULT_RECIPE,
     "image_size": 64,
     "generator_width": 0.25,
-    "critic_width": 0.125,
+    "critic_width": 0.5,
     "mlp_hidden": (128,),
     "batch_size": 32,
-    "steps": 550,
+    "steps": 20_000,
+    "train_minutes": 5.0,
     "log_every": 10,
-    "sample_every": 100,
-    "checkpoint_every": 100,
-    "eval_every": 110,  # 5 evaluations; see the measured share above
+    "sample_every": 200,
+    "checkpoint_every": 200,
+    "eval_every": 200,
     "eval_count": 64,
 }
 
