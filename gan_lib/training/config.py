@@ -302,24 +302,24 @@ EXECUTION_FIELDS: tuple[str, ...] = (
 )
 
 #: Five minutes of training on a 2-core CPU (``train_minutes``; ``steps`` is only
-#: a cap): small networks (1/4 of the default generator widths, 1/2 of the
-#: critic's), batch 32, on 64 px patches.  A time budget instead of a step
-#: count, because the step time differs by 2.5x between the CPUs this runs on
-#: and by recipe: on an idle 2-core AMD EPYC with AVX-512 BF16 (2026-12-06) the
-#: project recipe took 840-860 steps in 5 minutes.  The critic width was chosen
-#: in the equal-time ablation of docs/results/generator_ablation.md (2 seeds):
-#: 1/8 -> 1/4 -> 1/2 took the blur-aware CNN reader from 1.00 / 0.99 to
-#: 1.00 / 0.99 to 0.76 / 1.00, the only change that moved it below 0.99, at a
-#: statistics reader of 0.70 / 0.75 (1/4: 0.58 / 0.60) and SWD 88 / 80 (1/4:
-#: 79 / 82).  The generator width was chosen by 3-minute probes (1/4 lowered
-#: SWD from 172 to 91 against 1/8, 1/2 reached 117 in the same time; see
+#: a cap): small networks (1/4 of the default generator and critic widths),
+#: batch 32, on 64 px patches.  A time budget instead of a step count, because
+#: the step time differs by 2.5x between the CPUs this runs on and by recipe
+#: and width.  The critic width was chosen in the equal-time ablation of
+#: docs/results/generator_ablation.md (5 minutes, 2 seeds, idle 2-core AMD
+#: EPYC with AVX-512 BF16, 2026-12-06): 1/8 -> 1/4 lowered the statistics
+#: reader from 0.71 / 0.74 to 0.58 / 0.60 and SWD from 87 / 85 to 79 / 82 with
+#: diversity at the training patches' (MS-SSIM 0.124 / 0.140, training 0.126);
+#: 1/2 ran half as many steps (840-860) and gave 0.70 / 0.75 and SWD 88 / 80.
+#: The generator width was chosen by 3-minute probes (1/4 lowered SWD from 172
+#: to 91 against 1/8, 1/2 reached 117 in the same time; see
 #: gan_lib.training.recipes).  Evaluations (gan_lib.training.monitor) of 64
 #: images cost about 1 s each, every 200 steps.
 QUICK: dict[str, Any] = {
     "recipe": DEFAULT_RECIPE,
     "image_size": 64,
     "generator_width": 0.25,
-    "critic_width": 0.5,
+    "critic_width": 0.25,
     "mlp_hidden": (128,),
     "batch_size": 32,
     "steps": 20_000,
