@@ -302,24 +302,26 @@ EXECUTION_FIELDS: tuple[str, ...] = (
 )
 
 #: Five minutes of training on a 2-core CPU (``train_minutes``; ``steps`` is only
-#: a cap): small networks (1/4 of the default generator and critic widths),
-#: batch 32, on 64 px patches.  A time budget instead of a step count, because
-#: the step time differs by 2.5x between the CPUs this runs on and by recipe
-#: and width.  The critic width was chosen in the equal-time ablation of
-#: docs/results/generator_ablation.md (5 minutes, 2 seeds, idle 2-core AMD
-#: EPYC with AVX-512 BF16, 2026-12-06): 1/8 -> 1/4 lowered the statistics
-#: reader from 0.71 / 0.74 to 0.58 / 0.60 and SWD from 87 / 85 to 79 / 82 with
-#: diversity at the training patches' (MS-SSIM 0.124 / 0.140, training 0.126);
-#: 1/2 ran half as many steps (840-860) and gave 0.70 / 0.75 and SWD 88 / 80.
-#: The generator width was chosen by 3-minute probes (1/4 lowered SWD from 172
-#: to 91 against 1/8, 1/2 reached 117 in the same time; see
-#: gan_lib.training.recipes).  Evaluations (gan_lib.training.monitor) of 64
-#: images cost about 1 s each, every 200 steps.
+#: a cap): small networks (1/4 of the default generator width, 1/2 of the
+#: critic's), batch 32, on 64 px patches.  A time budget instead of a step
+#: count, because the step time differs by 2.5x between the CPUs this runs on
+#: and by recipe and width.  The critic width was chosen in the equal-time
+#: ablation of docs/results/generator_ablation.md (idle 2-core AMD EPYC with
+#: AVX-512 BF16, 2026-12-06): at 5 minutes (2 seeds) 1/4 and 1/2 tie within
+#: noise (SWD 79 / 82 and 88 / 80; statistics reader 0.58 / 0.60 and 0.70 /
+#: 0.75, both better than 1/8's 87 / 85 and 0.71 / 0.74), but from 5 to 15
+#: minutes the 1/4 critic's run got worse (statistics reader 0.58 -> 0.73, SWD
+#: 79 -> 81) while the 1/2 critic's improved on every reader (SWD 88 -> 72,
+#: spectral reader 1.00 -> 0.94, statistics reader 0.70 -> 0.59): longer
+#: training must not make the generator worse.  The generator width was chosen
+#: by 3-minute probes (1/4 lowered SWD from 172 to 91 against 1/8, 1/2 reached
+#: 117 in the same time; see gan_lib.training.recipes).  Evaluations
+#: (gan_lib.training.monitor) of 64 images cost about 1 s each, every 200 steps.
 QUICK: dict[str, Any] = {
     "recipe": DEFAULT_RECIPE,
     "image_size": 64,
     "generator_width": 0.25,
-    "critic_width": 0.25,
+    "critic_width": 0.5,
     "mlp_hidden": (128,),
     "batch_size": 32,
     "steps": 20_000,
