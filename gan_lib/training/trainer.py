@@ -269,7 +269,8 @@ def _train_steps(
         disable=not (progress and world.is_main),
         unit="step",
         dynamic_ncols=True,
-        desc=f"train {folder.path.name}",
+        desc=f"train {folder.path.name}"
+        + (f" (stops at {config.train_minutes:g} min)" if config.train_minutes else ""),
     )
     try:
         for step in range(state.step + 1, config.steps + 1):
