@@ -310,10 +310,12 @@ EXECUTION_FIELDS: tuple[str, ...] = (
 #: AVX-512 BF16, 2026-12-06): at 5 minutes (2 seeds) 1/4 and 1/2 tie within
 #: noise (SWD 79 / 82 and 88 / 80; statistics reader 0.58 / 0.60 and 0.70 /
 #: 0.75, both better than 1/8's 87 / 85 and 0.71 / 0.74), but from 5 to 15
-#: minutes the 1/4 critic's run got worse (statistics reader 0.58 -> 0.73, SWD
-#: 79 -> 81) while the 1/2 critic's improved on every reader (SWD 88 -> 72,
-#: spectral reader 1.00 -> 0.94, statistics reader 0.70 -> 0.59): longer
-#: training must not make the generator worse.  The generator width was chosen
+#: minutes the 1/4 critic's run got worse (seed 0: statistics reader 0.58 ->
+#: 0.73, SWD 79 -> 81) while the 1/2 critic's runs improved (seeds 0 / 1: SWD
+#: 88 / 80 -> 72 / 75, spectral reader 1.00 / 1.00 -> 0.94 / 0.98, statistics
+#: reader 0.70 / 0.75 -> 0.59 / 0.68; the blur-aware CNN reader 0.76 [0.36,
+#: 1.00] / 1.00 -> 0.96 / 0.81): longer training must not make the generator
+#: worse.  The generator width was chosen
 #: by 3-minute probes (1/4 lowered SWD from 172 to 91 against 1/8, 1/2 reached
 #: 117 in the same time; see gan_lib.training.recipes).  Evaluations
 #: (gan_lib.training.monitor) of 64 images cost about 1 s each, every 200 steps.
