@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from training_support import assert_same_run
+from training_support import TINY_RUN, assert_same_run
 
 from gan_lib.generate import generate
 from gan_lib.models import CONDITIONAL_MODELS, IMAGE_SIZES, get_model, list_models
@@ -13,29 +13,18 @@ from gan_lib.models.conditional import ConditionalBatchNorm
 from gan_lib.training import TrainConfig, gradient_penalty, train
 from gan_lib.training.batches import TensorBatcher
 
-CONDITIONAL = dict(
-    image_size=32,
-    generator="conditional_hybrid_generator",
-    critic="projection_critic",
-    num_classes=2,
-    generator_width=0.0625,
-    critic_width=0.0625,
-    mlp_hidden=(16,),
-    batch_size=8,
-    steps=4,
-    log_every=1,
-    sample_every=2,
-    checkpoint_every=2,
-    sample_count=4,
-    upsample="nearest",
-    padding_mode="reflect",
-    diffaugment="translation,cutout",
-    ema_kimg=1.0,
-    num_threads=1,
-    precision="fp32",
-    memory_format="contiguous",
-    device="cpu",
-)
+CONDITIONAL = {
+    **TINY_RUN,
+    "generator": "conditional_hybrid_generator",
+    "critic": "projection_critic",
+    "num_classes": 2,
+    "generator_width": 0.0625,
+    "critic_width": 0.0625,
+    "upsample": "nearest",
+    "padding_mode": "reflect",
+    "diffaugment": "translation,cutout",
+    "ema_kimg": 1.0,
+}
 
 
 def conditional_config(**overrides) -> TrainConfig:

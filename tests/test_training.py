@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 from torch import nn
-from training_support import assert_same_run
+from training_support import TINY_RUN, assert_same_run
 
 from gan_lib.config import apply_overrides, config_to_dict
 from gan_lib.training import (
@@ -36,26 +36,8 @@ from gan_lib.training.batches import TensorBatcher
 from gan_lib.training.checkpoint import make_checkpoint, restore_checkpoint, save_checkpoint
 from gan_lib.training.losses import sobolev_dual_norm
 
-# Tiny networks on 32 px images: each generator step takes a few ms of compute; evaluations every 2 steps.
-TINY = dict(
-    image_size=32,
-    generator_width=0.03125,
-    critic_width=0.03125,
-    mlp_hidden=(16,),
-    batch_size=8,
-    steps=4,
-    log_every=1,
-    sample_every=2,
-    checkpoint_every=2,
-    sample_count=4,
-    eval_every=2,
-    eval_count=16,
-    num_threads=1,
-    precision="fp32",
-    memory_format="contiguous",
-    device="cpu",
-    tensorboard="off",
-)
+# The tiny 4-step run with evaluations every 2 steps.
+TINY = {**TINY_RUN, "eval_every": 2, "eval_count": 16, "tensorboard": "off"}
 
 
 def tiny_config(**overrides) -> TrainConfig:

@@ -5,29 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from training_support import assert_same_run
+from training_support import TINY_RUN, assert_same_run
 
 from gan_lib.data.working import CropTable, write_working
 from gan_lib.training import TrainConfig, train
 from gan_lib.training.crops import CropSource, auto_loader_workers
 from gan_lib.training.distributed import Distributed
-
-TINY = dict(
-    image_size=32,
-    generator_width=0.03125,
-    critic_width=0.03125,
-    mlp_hidden=(16,),
-    batch_size=8,
-    steps=4,
-    log_every=1,
-    sample_every=2,
-    checkpoint_every=2,
-    sample_count=4,
-    num_threads=1,
-    precision="fp32",
-    memory_format="contiguous",
-    device="cpu",
-)
 
 
 @pytest.fixture()
@@ -121,7 +104,7 @@ def test_auto_loader_workers_reads_in_process_on_cpu():
 
 @pytest.mark.slow  # two trainings of the quick networks (~12 s); test_training.py keeps a fast resume test
 def test_train_on_crops_resume_equals_uninterrupted_run(table, tmp_path):
-    config = lambda steps: TrainConfig(**{**TINY, "steps": steps})  # noqa: E731
+    config = lambda steps: TrainConfig(**{**TINY_RUN, "steps": steps})  # noqa: E731
     straight = train(config(6), table, tmp_path / "straight", progress=False)
     train(config(3), table, tmp_path / "split", progress=False)
     resumed = train(config(6), table, tmp_path / "split", resume=True, progress=False)
@@ -131,4 +114,4 @@ def test_train_on_crops_resume_equals_uninterrupted_run(table, tmp_path):
 
 def test_train_on_crops_refuses_labels(table, tmp_path):
     with pytest.raises(ValueError, match="needs labelled images"):
-        train(TrainConfig(**TINY), table, tmp_path / "run", labels=np.zeros(8, np.int64), progress=False)
+        train(TrainConfig(**TINY_RUN), table, tmp_path / "run", labels=np.zeros(8, np.int64), progress=False)

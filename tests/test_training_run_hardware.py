@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from training_support import TINY_NETWORKS
 
 from gan_lib.config import config_to_dict
 from gan_lib.training import TrainConfig, resolve_hardware
 from gan_lib.training.run_hardware import probe_step_time, resolve_run_hardware
 
-TINY = dict(
-    image_size=32,
-    generator_width=0.03125,
-    critic_width=0.03125,
-    mlp_hidden=(16,),
-    batch_size=8,
-    num_threads=1,
-    precision="fp32",
-    memory_format="contiguous",
-    device="cpu",
-)
-
 
 def tiny_config(**overrides) -> TrainConfig:
-    return TrainConfig(**{**TINY, **overrides})
+    return TrainConfig(**{**TINY_NETWORKS, **overrides})
 
 
 def target_images(n: int = 16) -> np.ndarray:

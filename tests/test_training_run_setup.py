@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from training_support import TINY_NETWORKS
 
 from gan_lib.training import TrainConfig, prepare_run, train_step
 from gan_lib.training.run_setup import grid_inputs, images_fingerprint
 
-CONFIG = TrainConfig(
-    image_size=32,
-    generator_width=0.03125,
-    critic_width=0.03125,
-    mlp_hidden=(16,),
-    batch_size=8,
-    num_threads=1,
-    precision="fp32",
-    memory_format="contiguous",
-    device="cpu",
-    ema_kimg=0.01,
-)
+CONFIG = TrainConfig(**TINY_NETWORKS, ema_kimg=0.01)
 
 
 def _images(n: int = 16) -> np.ndarray:
