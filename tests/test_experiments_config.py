@@ -89,6 +89,19 @@ def test_generators_root_changes_with_the_generators_settings_only():
     assert generators_root("run", base, seed=0, labelled_manifest="labels.csv") != root
 
 
+def test_generators_root_changes_with_the_training_recipe(monkeypatch):
+    """A workdir with generators of an older recipe trains new ones instead of failing to resume them."""
+    from gan_lib.experiments.conditional import generators_root
+    from gan_lib.training.recipes import RECIPES
+
+    base = experiment_config("quick")
+    root = generators_root("run", base, seed=0)
+    monkeypatch.setitem(RECIPES["project"], "penalty_norm", "pixel")
+    assert generators_root("run", base, seed=0) != root
+    monkeypatch.undo()
+    assert generators_root("run", base, seed=0) == root
+
+
 def test_conditional_gan_config_uses_the_class_generators_settings_with_the_conditional_networks():
     from gan_lib.experiments.conditional import conditional_gan_config
 

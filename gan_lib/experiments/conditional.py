@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ from gan_lib.config import apply_overrides
 from gan_lib.generate import cached_generate, generate
 from gan_lib.training import train as train_gan
 from gan_lib.training.checkpoint import load_checkpoint
-from gan_lib.training.config import train_config_for_profile
+from gan_lib.training.config import EXECUTION_FIELDS, train_config_for_profile
 
 from ..config import RunPaths
 from ..imaging import check_image_set
@@ -86,15 +87,37 @@ CONDITIONAL_NETWORKS: dict[str, Any] = {
 def generators_root(run_folder: str | Path, config: Any, *, seed: int, labelled_manifest: str = "") -> Path:
     """``<run_folder>/rq2/generators_<hash>_seed<seed>/``, the folder of one setting's class generators.
 
-    The hash covers :data:`GENERATOR_FIELDS` and the labelled manifest only, so
+    The hash covers :data:`GENERATOR_FIELDS`, the labelled manifest and the
+    class generators' training method (every :class:`~gan_lib.training.TrainConfig`
+    value of :func:`class_gan_config` and :func:`conditional_gan_config` but the
+    :data:`~gan_lib.training.EXECUTION_FIELDS`), so a new recipe trains new
+    generators in a new folder instead of failing to resume the old ones, and
     changing a setting of the classifier study or of RQ1 (budgets, seeds,
     bootstrap sizes, ...) reuses the trained generators; the classifier runs'
     cache is keyed on the whole config (:func:`gan_lib.config.config_hash`).
     """
 
-    payload = {name: getattr(config, name) for name in GENERATOR_FIELDS} | {"labelled_manifest": labelled_manifest}
+    payload = (
+        {name: getattr(config, name) for name in GENERATOR_FIELDS}
+        | {"labelled_manifest": labelled_manifest}
+        | {"training_method": _training_method(config)}
+    )
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()[:12]
     return RunPaths(Path(run_folder)).rq2 / f"generators_{digest}_seed{int(seed)}"
+
+
+def _training_method(config: Any) -> dict[str, dict[str, Any]]:
+    """The experiment-defining TrainConfig values of both class-generator arms (no execution settings)."""
+
+    sizes = {"image_size": config.task_image_size, "batch_size": config.class_gan_batch_size}
+    arms = {
+        "per_class": class_gan_config(config.class_gan_profile, steps=config.class_gan_steps, **sizes),
+        "conditional": conditional_gan_config(config.class_gan_profile, steps=config.conditional_gan_steps, **sizes),
+    }
+    return {
+        arm: {name: value for name, value in asdict(train).items() if name not in EXECUTION_FIELDS}
+        for arm, train in arms.items()
+    }
 
 
 def class_gan_config(profile: str, *, image_size: int, steps: int, batch_size: int, seed: int = 0) -> Any:
