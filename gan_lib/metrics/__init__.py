@@ -13,6 +13,7 @@ feature arrays ``(N, D)``, each returning :class:`Estimate` objects (value,
 - :mod:`~gan_lib.metrics.diversity` — MS-SSIM and mean pairwise MS-SSIM within a set;
 - :mod:`~gan_lib.metrics.spectral` — radial power spectra, spectral slope, fine-band power, a spectral
   two-sample reader and the blur ladder (readers that see blur);
+- :mod:`~gan_lib.metrics.orientation` — the direction of fine detail against real images (a lattice, streaks);
 - :mod:`~gan_lib.metrics.c2st` — automated readers: a CNN classifier two-sample test and a statistics reader;
 - :mod:`~gan_lib.metrics.artifacts` — artefact statistics: border contrast, frame share, block-edge ratio;
 - :mod:`~gan_lib.metrics.bootstrap` — the :class:`Estimate` type and interval helpers;
@@ -36,6 +37,7 @@ from gan_lib.metrics.pixel import (
     random_pair_scores,
     ssim,
 )
+from gan_lib.metrics.orientation import angular_fine_power, orientation_bias_db, orientation_bias_estimate
 from gan_lib.metrics.precision_recall import precision_recall
 from gan_lib.metrics.spectral import (
     blur_equivalent_sigma,
@@ -77,6 +79,9 @@ __all__ = [
     "nearest_real_scores",
     "random_pair_scores",
     "ssim",
+    "angular_fine_power",
+    "orientation_bias_db",
+    "orientation_bias_estimate",
     "precision_recall",
     "blur_equivalent_sigma",
     "blur_ladder",
