@@ -163,6 +163,7 @@ def test_critic_loss_with_drift_and_generator_loss():
         ("noise_stages", 1, "noise_stages must be 0 unless upsample is one of"),  # convtranspose
         ("blur_stages", -1, "blur_stages must be an integer from 0"),
         ("train_minutes", -5.0, "train_minutes must be a finite number >= 0"),
+        ("spectral_weight", float("inf"), "spectral_weight must be a finite number >= 0"),
     ],
 )
 def test_train_config_rejects_bad_value(field, value, message):
@@ -225,6 +226,7 @@ def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
         {"penalty_norm": "sobolev_fft", "sobolev_s": 1.0},
         {"penalty_norm": "whitening"},
         {"penalty_norm": "whitening_stack"},
+        {"spectral_weight": 0.1},
         {
             "critic_head": "patch",
             "upsample": "nearest",

@@ -88,6 +88,8 @@ class TrainConfig:
     gp_every: int = 1  # lazy penalty: only every k-th critic update, weighted k * lambda (Karras et al. 2020);
     # 1 = always
     drift: float = 0.0  # epsilon of the drift term eps * E[D(real)^2] (Karras et al. use 0.001; 0 = off)
+    spectral_weight: float = 0.0  # weight of the generator's spectral-moment term (gan_lib.training.spectral_loss,
+    # dB^2; Durall et al. 2020); 0 = off
     diffaugment: str = ""  # DiffAugment policy, e.g. "translation,cutout" (Zhao et al. 2020); "" = off
     ema_kimg: float = 0.0  # half-life of the generator weight average in thousands of images; 0 = no EMA
     ema_rampup: float = 0.05  # the EMA half-life is at most this times the images seen (0 = no ramp-up)
@@ -170,6 +172,7 @@ class TrainConfig:
             "train_minutes",
             "gp_lambda",
             "drift",
+            "spectral_weight",
             "ema_kimg",
             "ema_rampup",
             "laplacian_scale",

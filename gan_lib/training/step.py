@@ -33,6 +33,7 @@ from .diffaugment import apply_params, draw_params, parse_policy
 from .ema import ema_beta, update_ema
 from .hardware import autocast
 from .losses import critic_loss, generator_loss, gradient_penalty, sobolev_dual_norm, wasserstein_estimate
+from .spectral_loss import spectral_moment_loss
 from .state import TrainState
 
 __all__ = ["train_step"]
@@ -69,7 +70,7 @@ def train_step(
         their labels when the networks are class-conditional.
     config : TrainConfig
         Supplies ``batch_size``, ``latent_dim``, ``n_critic``, ``gp_lambda``, ``gp_every``, ``drift``,
-        ``diffaugment``, ``ema_kimg``, ``ema_rampup``.
+        ``spectral_weight``, ``diffaugment``, ``ema_kimg``, ``ema_rampup``.
     precision : {"fp32", "bf16", "fp16"}
         Autocast precision of the forward passes; ``"fp16"`` needs the loss
         scalers that :func:`~gan_lib.training.state.build_state` puts in ``state``.
@@ -222,7 +223,11 @@ def _generator_update(
     """One generator update against the critic, for classes drawn in their training proportions (if any).
 
     ``generate`` and ``augment`` are as in :func:`_critic_update`.  The
-    critic's weights do not require gradients meanwhile.
+    critic's weights do not require gradients meanwhile.  With
+    ``config.spectral_weight > 0`` the loss adds that times
+    :func:`~gan_lib.training.spectral_loss.spectral_moment_loss` of the
+    generated images against a fresh real batch (the logged loss is the
+    adversarial term alone).
 
     Returns
     -------
@@ -244,10 +249,16 @@ def _generator_update(
             ]
         with autocast(precision, device.type):
             # The plain critic: its weights are frozen here, so there is nothing of it to synchronise.
-            fake = augment(_generate_shard(generate, z, labels, state))
-            g_loss = generator_loss(call_with_labels(D, fake, None if labels is None else state.world.shard(labels)))
+            images = _generate_shard(generate, z, labels, state)
+            g_loss = generator_loss(
+                call_with_labels(D, augment(images), None if labels is None else state.world.shard(labels))
+            )
+        total = g_loss
+        if config.spectral_weight > 0:  # against a fresh real batch, un-augmented (float32 FFTs, outside autocast)
+            real, _ = batches.draw()
+            total = g_loss + config.spectral_weight * spectral_moment_loss(images, real)
         state.opt_generator.zero_grad(set_to_none=True)
-        scaler.scale(g_loss).backward()
+        scaler.scale(total).backward()
         scaler.unscale_(state.opt_generator)
         g_norm = torch.nn.utils.get_total_norm([p.grad for p in G.parameters() if p.grad is not None])
         scale = scaler.get_scale() if scaler.is_enabled() else None
