@@ -27,6 +27,7 @@ from gan_lib.metrics.diversity import ms_ssim, ms_ssim_diversity
 from gan_lib.metrics.fid import TooFewImagesError, fid, frechet_distance, inception_features
 from gan_lib.metrics.inception_weights import FIDWeightsNotFound, find_fid_weights, load_inception
 from gan_lib.metrics.kid import kid
+from gan_lib.metrics.orientation import angular_fine_power, orientation_bias_db, orientation_bias_estimate
 from gan_lib.metrics.pixel import (
     mean_pixel_values,
     mpv,
@@ -37,7 +38,6 @@ from gan_lib.metrics.pixel import (
     random_pair_scores,
     ssim,
 )
-from gan_lib.metrics.orientation import angular_fine_power, orientation_bias_db, orientation_bias_estimate
 from gan_lib.metrics.precision_recall import precision_recall
 from gan_lib.metrics.spectral import (
     blur_equivalent_sigma,
