@@ -20,19 +20,16 @@ blur or added white noise reads about 0 dB here; that is the radial readers' job
 from __future__ import annotations
 
 import numpy as np
-import scipy.signal
 
 from gan_lib.imaging import check_image_set
 from gan_lib.metrics.bootstrap import Estimate
-from gan_lib.metrics.spectral import FINE_BAND_MIN
-from gan_lib.metrics.stats import percentile_interval
+from gan_lib.metrics.spectral import FINE_BAND_MIN, pooled_power_spectrum
+from gan_lib.metrics.stats import mean_rows_estimate
 
 __all__ = ["ORIENTATION_BINS", "angular_fine_power", "orientation_bias_db", "orientation_bias_estimate"]
 
 #: Orientation sectors over 0-180 degrees (15 degrees each).
 ORIENTATION_BINS = 12
-
-_CHUNK = 512  # images per FFT batch: bounds the float64 working memory
 
 
 def _sector_weights(size: int, min_frequency: float, bins: int) -> np.ndarray:
@@ -51,8 +48,8 @@ def angular_fine_power(
 ) -> np.ndarray:
     """Fine-band power of each image in each orientation sector: ``(N, H, H) -> (N, bins)``.
 
-    Each image has its mean removed and a 2-D Hann window applied (as in
-    :func:`~gan_lib.metrics.radial_power_spectrum`); ``|FFT|^2`` is summed over
+    Each image has its mean removed and a 2-D Hann window applied
+    (:func:`~gan_lib.metrics.spectral.pooled_power_spectrum`); ``|FFT|^2`` is summed over
     the cells from ``min_frequency`` cycles/patch to Nyquist whose orientation
     (the angle of the frequency vector, 0-180 degrees, 0 = varying along a row)
     falls in each of ``bins`` equal sectors.  Power in squared model-space
@@ -74,16 +71,7 @@ def angular_fine_power(
             f"angular_fine_power: min_frequency must be from 1 to below Nyquist ({size // 2} cycles/patch) "
             f"and bins >= 2; got {min_frequency} and {bins}."
         )
-    taper = scipy.signal.get_window("hann", size)
-    taper2d = np.outer(taper, taper)
-    weights = _sector_weights(size, min_frequency, bins)
-    power = np.empty((len(images), bins))
-    for start in range(0, len(images), _CHUNK):
-        chunk = images[start : start + _CHUNK].astype(np.float64)
-        chunk = (chunk - chunk.mean(axis=(1, 2), keepdims=True)) * taper2d
-        spectrum = np.abs(np.fft.fft2(chunk)) ** 2 / np.sum(taper2d**2)
-        power[start : start + _CHUNK] = spectrum.reshape(len(chunk), -1) @ weights
-    return power
+    return pooled_power_spectrum(images, _sector_weights(size, min_frequency, bins))
 
 
 def _check_same_size(images: np.ndarray, reference: np.ndarray, owner: str) -> None:
@@ -155,25 +143,12 @@ def orientation_bias_estimate(
     (True, 64, 64)
     """
     _check_same_size(images, reference, "orientation_bias_estimate")
-    power = angular_fine_power(images, min_frequency=min_frequency, bins=bins)
-    power_reference = angular_fine_power(reference, min_frequency=min_frequency, bins=bins)
-    value = float(np.abs(_bias_db(power.mean(axis=0), power_reference.mean(axis=0))).max())
-    rng = np.random.default_rng(seed)
-    counts = rng.multinomial(len(power), np.full(len(power), 1 / len(power)), size=n_resamples)
-    counts_reference = rng.multinomial(
-        len(power_reference), np.full(len(power_reference), 1 / len(power_reference)), size=n_resamples
-    )
-    replicates = np.abs(
-        _bias_db(counts @ power / len(power), counts_reference @ power_reference / len(power_reference))
-    ).max(axis=1)
-    low, high = percentile_interval(replicates)
-    return Estimate(
-        value,
-        low,
-        high,
-        len(power),
-        len(power_reference),
-        f"percentile bootstrap, {n_resamples} resamples",
-        f"largest |share of fine-band power per {180 // bins} degree orientation sector| vs the reference, dB "
+    return mean_rows_estimate(
+        lambda mean, mean_reference: np.abs(_bias_db(mean, mean_reference)).max(axis=-1),
+        angular_fine_power(images, min_frequency=min_frequency, bins=bins),
+        angular_fine_power(reference, min_frequency=min_frequency, bins=bins),
+        n_resamples=n_resamples,
+        seed=seed,
+        note=f"largest |share of fine-band power per {180 // bins} degree orientation sector| vs the reference, dB "
         f"({min_frequency:g} cycles/patch to Nyquist)",
     )

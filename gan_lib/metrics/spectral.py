@@ -39,7 +39,7 @@ from sklearn.preprocessing import StandardScaler
 
 from gan_lib.imaging import check_image_set
 from gan_lib.metrics.bootstrap import Estimate, bootstrap_statistic
-from gan_lib.metrics.stats import auc_estimate, percentile_interval
+from gan_lib.metrics.stats import auc_estimate, mean_rows_estimate
 
 __all__ = [
     "DEFAULT_BAND",
@@ -47,6 +47,7 @@ __all__ = [
     "LADDER_SIGMAS",
     "LadderRangeWarning",
     "radial_power_spectrum",
+    "pooled_power_spectrum",
     "spectral_slope",
     "fine_band_power_db",
     "spectral_reader_auc",
@@ -119,17 +120,38 @@ def radial_power_spectrum(images: np.ndarray, *, window: str | None = "hann") ->
     (4, (8,), (1, 8))
     """
     images = _square_set(images, "radial_power_spectrum: images")
-    size = images.shape[1]
-    taper = np.ones(size) if window is None else scipy.signal.get_window(window, size)
-    taper2d = np.outer(taper, taper)
-    frequencies, weights = _radial_bins(size)
-    power = np.empty((len(images), len(frequencies)))
+    frequencies, weights = _radial_bins(images.shape[1])
+    return frequencies, pooled_power_spectrum(images, weights, window=window)
+
+
+def pooled_power_spectrum(images: np.ndarray, weights: np.ndarray, *, window: str | None = "hann") -> np.ndarray:
+    """Each image's windowed power spectrum pooled by ``weights``: ``(N, H, W), (H * W, K) -> (N, K)``.
+
+    Each image has its mean removed and is multiplied by a separable 2-D window
+    (``scipy.signal.get_window(window, size)`` per axis; ``None`` for none);
+    ``|FFT|^2 / sum(window^2)`` (numpy's FFT cell order, flattened) is then
+    multiplied by ``weights``: column ``k`` averages (or sums) the cells of
+    pool ``k``, an annulus for :func:`radial_power_spectrum`, an orientation
+    sector for :func:`~gan_lib.metrics.orientation.angular_fine_power`.
+
+    Examples
+    --------
+    >>> x = np.cos(2 * np.pi * 2 * np.arange(8) / 8)[None, None, :].repeat(8, axis=1)
+    >>> total = pooled_power_spectrum(x, np.ones((64, 1)), window=None)
+    >>> float(total[0, 0])  # Parseval: 64 cells x mean square 0.5
+    32.0
+    """
+    size_y, size_x = images.shape[1:]
+    taper2d = np.ones((size_y, size_x))
+    if window is not None:
+        taper2d = np.outer(scipy.signal.get_window(window, size_y), scipy.signal.get_window(window, size_x))
+    power = np.empty((len(images), weights.shape[1]))
     for start in range(0, len(images), _CHUNK):
         chunk = images[start : start + _CHUNK].astype(np.float64)
         chunk = (chunk - chunk.mean(axis=(1, 2), keepdims=True)) * taper2d
         spectrum = np.abs(np.fft.fft2(chunk)) ** 2 / np.sum(taper2d**2)
         power[start : start + _CHUNK] = spectrum.reshape(len(chunk), -1) @ weights
-    return frequencies, power
+    return power
 
 
 def _band_mask(frequencies: np.ndarray, band: tuple[float, float], owner: str) -> np.ndarray:
@@ -353,23 +375,13 @@ def fine_band_estimate(
     (0.0, True, 16)
     """
     owner = "fine_band_estimate"
-    fine, fine_reference = (_fine_spectra(images, min_frequency, owner), _fine_spectra(reference, min_frequency, owner))
-    value = float(_db_of_means(fine.mean(axis=0), fine_reference.mean(axis=0)))
-    rng = np.random.default_rng(seed)
-    counts = rng.multinomial(len(fine), np.full(len(fine), 1 / len(fine)), size=n_resamples)
-    counts_reference = rng.multinomial(
-        len(fine_reference), np.full(len(fine_reference), 1 / len(fine_reference)), size=n_resamples
-    )
-    replicates = _db_of_means(counts @ fine / len(fine), counts_reference @ fine_reference / len(fine_reference))
-    low, high = percentile_interval(replicates)
-    return Estimate(
-        value,
-        low,
-        high,
-        len(fine),
-        len(fine_reference),
-        f"percentile bootstrap, {n_resamples} resamples",
-        f"fine band {min_frequency:g} cycles/patch to Nyquist vs the reference, dB",
+    return mean_rows_estimate(
+        _db_of_means,
+        _fine_spectra(images, min_frequency, owner),
+        _fine_spectra(reference, min_frequency, owner),
+        n_resamples=n_resamples,
+        seed=seed,
+        note=f"fine band {min_frequency:g} cycles/patch to Nyquist vs the reference, dB",
     )
 
 
