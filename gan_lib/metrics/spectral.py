@@ -46,6 +46,7 @@ __all__ = [
     "FINE_BAND_MIN",
     "LADDER_SIGMAS",
     "LadderRangeWarning",
+    "radial_bins",
     "radial_power_spectrum",
     "pooled_power_spectrum",
     "spectral_slope",
@@ -80,7 +81,7 @@ def _square_set(images: np.ndarray, name: str, min_count: int = 1) -> np.ndarray
     return images
 
 
-def _radial_bins(size: int) -> tuple[np.ndarray, np.ndarray]:
+def radial_bins(size: int) -> tuple[np.ndarray, np.ndarray]:
     """``(frequencies (K,), weights (size*size, K))``: each FFT cell's share of the 1-cycle annuli k = 1..size/2."""
     f = np.fft.fftfreq(size) * size  # cycles/patch
     radius = np.hypot(f[:, None], f[None, :]).ravel()
@@ -120,7 +121,7 @@ def radial_power_spectrum(images: np.ndarray, *, window: str | None = "hann") ->
     (4, (8,), (1, 8))
     """
     images = _square_set(images, "radial_power_spectrum: images")
-    frequencies, weights = _radial_bins(images.shape[1])
+    frequencies, weights = radial_bins(images.shape[1])
     return frequencies, pooled_power_spectrum(images, weights, window=window)
 
 

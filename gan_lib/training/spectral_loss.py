@@ -22,27 +22,29 @@ statistics reader, SWD) are the independent judges.
 
 from __future__ import annotations
 
-import math
+import functools
 
+import numpy as np
+import scipy.signal
 import torch
+
+from ..metrics.spectral import radial_bins
 
 __all__ = ["log_radial_spectrum", "spectral_moment_loss"]
 
 
-def _radial_weights(size: int, device: torch.device) -> torch.Tensor:
-    """``(size * size, size // 2)``: averages the FFT cells of each annulus ``k = 1 .. size/2`` (1 cycle/patch wide)."""
-    f = torch.fft.fftfreq(size, d=1.0 / size, device=device)
-    radius = torch.hypot(f[:, None], f[None, :]).reshape(-1)
-    k = torch.arange(1, size // 2 + 1, device=device)
-    weights = (torch.round(radius)[:, None] == k[None, :]).float()
-    return weights / weights.sum(dim=0, keepdim=True)
+@functools.lru_cache(maxsize=8)
+def _reader_pooling(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The spectral reader's annulus weights ``(size * size, size // 2)`` and Hann window ``(size, size)``, float32."""
+    taper = scipy.signal.get_window("hann", size)
+    return radial_bins(size)[1].astype(np.float32), np.outer(taper, taper).astype(np.float32)
 
 
 def log_radial_spectrum(images: torch.Tensor) -> torch.Tensor:
     """Normalised log radial power spectrum of each image, in dB: ``(N, 1, H, H) -> (N, H // 2)``.
 
     The torch twin of the spectral reader's features (:func:`gan_lib.metrics.radial_power_spectrum`
-    with its Hann window, ``10 log10``, each image's mean over frequencies removed): the
+    with its Hann window and annuli, ``10 log10``, each image's mean over frequencies removed): the
     spectrum's shape, not the image's contrast.  Computed in float32 whatever the
     autocast precision (FFTs need it); differentiable.
 
@@ -57,14 +59,11 @@ def log_radial_spectrum(images: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             f"log_radial_spectrum: images must be (N, 1, H, H) one-channel squares; got {tuple(images.shape)}."
         )
-    size = images.shape[-1]
     x = images.float()[:, 0]
     x = x - x.mean(dim=(1, 2), keepdim=True)
-    n = torch.arange(size, device=x.device, dtype=torch.float32)
-    taper = 0.5 - 0.5 * torch.cos(2 * math.pi * n / size)  # scipy's periodic "hann", as the reader uses
-    taper2d = taper[:, None] * taper[None, :]
+    weights, taper2d = (torch.as_tensor(a, device=x.device) for a in _reader_pooling(images.shape[-1]))
     power = torch.fft.fft2(x * taper2d).abs().square() / taper2d.square().sum()
-    radial = power.reshape(len(x), -1) @ _radial_weights(size, x.device)
+    radial = power.reshape(len(x), -1) @ weights
     log_power = 10.0 * torch.log10(radial + 1e-12)
     return log_power - log_power.mean(dim=1, keepdim=True)
 
