@@ -39,7 +39,9 @@ def test_quality_metrics_report_sizes_and_intervals(sets):
     assert metrics["swd"].ci_low <= metrics["swd"].value <= metrics["swd"].ci_high
     assert metrics["diversity"].n == 8 and 0 < metrics["diversity"].value < 1
     assert {"swd_32px", "swd_16px"} <= set(metrics)
-    assert {"slope", "fine_band", "spectral_reader", "blur_sigma", "cnn_reader"} <= set(metrics)
+    assert {"slope", "fine_band", "spectral_reader", "blur_sigma", "orientation", "cnn_reader"} <= set(metrics)
+    assert metrics["orientation"].n == 8 and metrics["orientation"].n_reference == 16
+    assert 0.0 <= metrics["orientation"].ci_low <= metrics["orientation"].value <= metrics["orientation"].ci_high
     for reader in ("c2st", "statistics_reader", "spectral_reader"):
         assert metrics[reader].n == 8 and metrics[reader].n_reference == 16
         assert 0.0 <= metrics[reader].ci_low <= metrics[reader].value <= metrics[reader].ci_high <= 1.0

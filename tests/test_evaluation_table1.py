@@ -36,6 +36,7 @@ def test_metrics_table_has_every_row_and_floor_column(table1):
         "MS-SSIM within set (diversity)",
         "statistics-reader AUC vs train",
         "blur-aware CNN reader AUC vs train",
+        "fine-detail orientation bias vs train [dB]",
         *spectral_row_names("train"),
     } <= metrics
     assert set(table["comparison"]) == {"generated", "heldout", "test", "train"}

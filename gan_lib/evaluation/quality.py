@@ -16,6 +16,9 @@ settings; like StyleGAN2-ADA's ``metric_main``, a metric is added once, in
   where blur shows;
 - ``cnn_reader`` — the ROC AUC of the blur-aware CNN reader
   (:mod:`gan_lib.metrics.cnn_reader`);
+- ``orientation`` — the orientation bias of the fine detail
+  (:func:`~gan_lib.metrics.orientation_bias_estimate`, dB): a lattice or
+  streaks shared by the samples, which the radial spectrum averages away;
 - ``statistics_reader`` and ``c2st`` — the ROC AUC of the two readers of
   :mod:`gan_lib.metrics.c2st` telling the set from the training set
   (0.5 = indistinguishable).
@@ -36,6 +39,8 @@ import numpy as np
 from gan_lib.metrics import Estimate, ms_ssim_diversity, not_computed, swd
 from gan_lib.metrics.c2st import c2st, statistics_reader
 from gan_lib.metrics.cnn_reader import cnn_reader
+from gan_lib.metrics.orientation import orientation_bias_estimate
+from gan_lib.metrics.spectral import FINE_BAND_MIN
 
 from .config import EvaluationConfig
 from .spectral_rows import ladder_values, spectral_row_names, spectral_rows
@@ -80,11 +85,20 @@ def _spectral(images: np.ndarray, train: np.ndarray, config: EvaluationConfig) -
     return {key: rows[label] for key, label in _SPECTRAL_KEYS.items()}
 
 
+def _orientation(images: np.ndarray, train: np.ndarray, config: EvaluationConfig) -> Estimate:
+    """Orientation bias from the fine band's 16 cycles/patch, or from a quarter of the size below 64 px."""
+    min_frequency = min(FINE_BAND_MIN, images.shape[-1] / 4)
+    return orientation_bias_estimate(
+        images, train, min_frequency=min_frequency, n_resamples=config.n_resamples, seed=config.seed
+    )
+
+
 #: Metric name -> its function; each returns its key(s) with an :class:`Estimate` (value, 95 % CI, sizes).
 QUALITY_METRICS: dict[str, QualityMetric] = {
     "swd": _swd,
     "diversity": lambda images, train, config: {"diversity": within_set_diversity(images, config)},
     "spectral": _spectral,
+    "orientation": lambda images, train, config: {"orientation": _orientation(images, train, config)},
     "cnn_reader": lambda images, train, config: {"cnn_reader": cnn_reader(train, images, seed=config.seed).auc},
     "statistics_reader": lambda images, train, config: {
         "statistics_reader": statistics_reader(train, images, seed=config.seed).auc
@@ -93,13 +107,14 @@ QUALITY_METRICS: dict[str, QualityMetric] = {
 }
 
 #: The metrics Table 1 reports (module docstring: why not ``c2st``).
-TABLE1_METRICS: tuple[str, ...] = ("swd", "diversity", "spectral", "cnn_reader", "statistics_reader")
+TABLE1_METRICS: tuple[str, ...] = ("swd", "diversity", "spectral", "orientation", "cnn_reader", "statistics_reader")
 
 #: Table 1's row label of each metric key (the SWD levels: :func:`quality_row_label`).
 QUALITY_ROWS: dict[str, str] = {
     "swd": "SWD x1e3, average",
     "diversity": "MS-SSIM within set (diversity)",
     **_SPECTRAL_KEYS,
+    "orientation": "fine-detail orientation bias vs train [dB]",
     "cnn_reader": "blur-aware CNN reader AUC vs train",
     "statistics_reader": "statistics-reader AUC vs train",
     "c2st": "C2ST AUC, 4-epoch CNN reader vs train",
@@ -140,8 +155,8 @@ def quality_metrics(
     -------
     dict
         Key -> :class:`Estimate`: ``swd_<res>px`` per pyramid level and ``swd``, ``diversity``, ``slope``,
-        ``fine_band``, ``spectral_reader``, ``blur_sigma``, ``cnn_reader``, ``statistics_reader``, ``c2st``
-        (those asked for).
+        ``fine_band``, ``spectral_reader``, ``blur_sigma``, ``orientation``, ``cnn_reader``,
+        ``statistics_reader``, ``c2st`` (those asked for).
     """
     unknown = sorted(set(metrics) - set(QUALITY_METRICS))
     if unknown:
