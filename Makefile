@@ -61,7 +61,7 @@ benchmark: install ## Training-speed benchmark: naive fp32 reference vs project 
 benchmark-quality: install ## Recipe ablation: SWD, diversity, C2ST per training minute, thesis -> project recipe (~5.5 h)
 	$(PY) benchmarks/quality_vs_time.py --publish
 
-research-questions: install ## The research-question study on a CPU (~1.5-2 h): 3000-step generator, 04, 08 with two seeds, 09
+research-questions: install ## The research-question study on a CPU (~3 h): 60-minute generator, 04, 08 with two seeds, 09
 	$(PY) -m gan_lib.pipeline --study research-questions --profile quick --run $(RQ_RUN) --resume $(if $(DATA),--data $(DATA),)
 
 clean: ## Remove caches, executed runs and generated figures (keeps .venv and raw data)

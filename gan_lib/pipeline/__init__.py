@@ -20,7 +20,7 @@ Behaviour a user can rely on
   not know.
 * **Fixed stage lists.**  :data:`STAGES` is the study; :data:`STUDIES` also
   names ``research-questions``, the CPU-scale study of notebooks 08-09, whose
-  stages carry their own parameters (:class:`Stage`: a 3000-step generator,
+  stages carry their own parameters (:class:`Stage`: a 60-minute generator,
   ``profile="full"`` for 08 and 09, and 08 a second time with ``seed=1``).  A
   missing notebook, or a stage parameter its notebook does not declare, is an
   error before anything runs (a silently skipped stage would produce an
