@@ -105,6 +105,16 @@ their probes.
   trains on the spectral reader's own features: in the same ablation, at
   weight 1, that reader read 0.78 / 0.86 (real floor 0.82) while the
   blur-aware CNN reader read 1.00 / 0.99 and the samples carried streaks.
+- ``gp_every=4`` (a lazy penalty: every 4th critic update, weighted 4x;
+  StyleGAN2, Karras et al., CVPR 2020), ``lr=2e-4`` (both learning rates
+  doubled) and ``critic_width=1.0`` (the thesis's critic): the third
+  5-minute ablation (2026-12-07, seeds 0 / 1) on top of the project recipe.
+  The lazy penalty took 1120 / 1060 steps instead of 860 / 840 and gave SWD
+  74 / 75 against 88 / 80, but the blur-aware CNN reader 0.97 / 1.00 and
+  horizontal streaks in seed 1 (orientation bias 3.8 dB); doubled rates gave
+  the spectral reader 1.00 / 0.97 and the CNN reader 0.99 / 0.95; the full
+  critic 320 steps, SWD 68 / 71 and both readers at 1.00.  None lowered the
+  spectral or the CNN reader in both seeds.
 - ``diffaugment="translation"`` instead of ``"translation,cutout"``: cutout
   off (ADA's default pipeline, Karras et al., NeurIPS 2020, has none).  In
   the same ablation one seed repeated its samples (MS-SSIM 0.204, SWD 119)
