@@ -49,6 +49,7 @@ __all__ = [
     "radial_bins",
     "radial_power_spectrum",
     "pooled_power_spectrum",
+    "window_2d",
     "spectral_slope",
     "fine_band_power_db",
     "spectral_reader_auc",
@@ -125,11 +126,26 @@ def radial_power_spectrum(images: np.ndarray, *, window: str | None = "hann") ->
     return frequencies, pooled_power_spectrum(images, weights, window=window)
 
 
+def window_2d(window: str | None, shape: tuple[int, int]) -> np.ndarray:
+    """The separable 2-D taper of the spectra here: ``scipy.signal.get_window(window, n)`` per axis, ``(H, W)``.
+
+    ``None`` gives ones (no window).
+
+    Examples
+    --------
+    >>> window_2d("hann", (4, 4))[0].tolist(), window_2d(None, (2, 3)).shape
+    ([0.0, 0.0, 0.0, 0.0], (2, 3))
+    """
+    if window is None:
+        return np.ones(shape)
+    return np.outer(scipy.signal.get_window(window, shape[0]), scipy.signal.get_window(window, shape[1]))
+
+
 def pooled_power_spectrum(images: np.ndarray, weights: np.ndarray, *, window: str | None = "hann") -> np.ndarray:
     """Each image's windowed power spectrum pooled by ``weights``: ``(N, H, W), (H * W, K) -> (N, K)``.
 
-    Each image has its mean removed and is multiplied by a separable 2-D window
-    (``scipy.signal.get_window(window, size)`` per axis; ``None`` for none);
+    Each image has its mean removed and is multiplied by :func:`window_2d`
+    (``None`` for none);
     ``|FFT|^2 / sum(window^2)`` (numpy's FFT cell order, flattened) is then
     multiplied by ``weights``: column ``k`` averages (or sums) the cells of
     pool ``k``, an annulus for :func:`radial_power_spectrum`, an orientation
@@ -142,10 +158,7 @@ def pooled_power_spectrum(images: np.ndarray, weights: np.ndarray, *, window: st
     >>> float(total[0, 0])  # Parseval: 64 cells x mean square 0.5
     32.0
     """
-    size_y, size_x = images.shape[1:]
-    taper2d = np.ones((size_y, size_x))
-    if window is not None:
-        taper2d = np.outer(scipy.signal.get_window(window, size_y), scipy.signal.get_window(window, size_x))
+    taper2d = window_2d(window, images.shape[1:])
     power = np.empty((len(images), weights.shape[1]))
     for start in range(0, len(images), _CHUNK):
         chunk = images[start : start + _CHUNK].astype(np.float64)

@@ -25,10 +25,9 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import scipy.signal
 import torch
 
-from ..metrics.spectral import radial_bins
+from ..metrics.spectral import radial_bins, window_2d
 
 __all__ = ["log_radial_spectrum", "spectral_moment_loss"]
 
@@ -36,8 +35,7 @@ __all__ = ["log_radial_spectrum", "spectral_moment_loss"]
 @functools.lru_cache(maxsize=8)
 def _reader_pooling(size: int) -> tuple[np.ndarray, np.ndarray]:
     """The spectral reader's annulus weights ``(size * size, size // 2)`` and Hann window ``(size, size)``, float32."""
-    taper = scipy.signal.get_window("hann", size)
-    return radial_bins(size)[1].astype(np.float32), np.outer(taper, taper).astype(np.float32)
+    return radial_bins(size)[1].astype(np.float32), window_2d("hann", (size, size)).astype(np.float32)
 
 
 def log_radial_spectrum(images: torch.Tensor) -> torch.Tensor:
