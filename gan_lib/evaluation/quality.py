@@ -85,12 +85,13 @@ def _spectral(images: np.ndarray, train: np.ndarray, config: EvaluationConfig) -
     return {key: rows[label] for key, label in _SPECTRAL_KEYS.items()}
 
 
-def _orientation(images: np.ndarray, train: np.ndarray, config: EvaluationConfig) -> Estimate:
+def _orientation(images: np.ndarray, train: np.ndarray, config: EvaluationConfig) -> dict[str, Estimate]:
     """Orientation bias from the fine band's 16 cycles/patch, or from a quarter of the size below 64 px."""
     min_frequency = min(FINE_BAND_MIN, images.shape[-1] / 4)
-    return orientation_bias_estimate(
+    estimate = orientation_bias_estimate(
         images, train, min_frequency=min_frequency, n_resamples=config.n_resamples, seed=config.seed
     )
+    return {"orientation": estimate}
 
 
 #: Metric name -> its function; each returns its key(s) with an :class:`Estimate` (value, 95 % CI, sizes).
@@ -98,7 +99,7 @@ QUALITY_METRICS: dict[str, QualityMetric] = {
     "swd": _swd,
     "diversity": lambda images, train, config: {"diversity": within_set_diversity(images, config)},
     "spectral": _spectral,
-    "orientation": lambda images, train, config: {"orientation": _orientation(images, train, config)},
+    "orientation": _orientation,
     "cnn_reader": lambda images, train, config: {"cnn_reader": cnn_reader(train, images, seed=config.seed).auc},
     "statistics_reader": lambda images, train, config: {
         "statistics_reader": statistics_reader(train, images, seed=config.seed).auc
