@@ -254,10 +254,16 @@ def _metrics(n: int = 5) -> pd.DataFrame:
 
 def test_quality_curves_draw_the_floor_and_the_best_step():
     fig = quality_curves(_metrics(), floor={"swd": 60.0, "beta_gap": -0.1})
-    assert len(fig.axes) == 6
+    assert len(fig.axes) == 7
     assert len(fig.axes[0].lines) == 3  # curve, held-out floor, best step
     assert fig.axes[0].lines[-1].get_xdata()[0] == 400  # the last record flagged best
-    assert len(fig.axes[3].lines) == 2  # no floor for the reader here
+    assert len(fig.axes[4].lines) == 2  # no floor for the reader here
+
+
+def test_quality_curves_of_a_run_from_before_the_orientation_column():
+    fig = quality_curves(_metrics().drop(columns="orientation_db"))
+    assert not fig.axes[3].lines and fig.axes[3].texts[0].get_text() == "not logged by this run"
+    assert len(fig.axes[4].lines) == 2
 
 
 def test_critic_diagnostics_skip_empty_heldout_columns():

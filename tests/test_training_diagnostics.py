@@ -48,6 +48,15 @@ def test_quality_numbers_see_a_blur():
     assert numbers["beta_gap"] == pytest.approx(numbers["beta_generated"] - numbers["beta_real"])
 
 
+def test_quality_numbers_see_streaks_that_the_fine_band_averages_away():
+    real = textured(48)
+    rows = np.cos(np.pi * np.arange(32))[:, None] * np.ones(32)  # a horizontal line pattern at Nyquist
+    streaked = np.clip(real[:24] + 0.15 * rows, -1, 1).astype(np.float32)
+    plain, striped = quality_numbers(real[:24], real[24:]), quality_numbers(streaked, real[24:])
+    assert plain["orientation_db"] < 1.0 and striped["orientation_db"] > 3.0
+    assert abs(striped["fine_band_db"]) < 1.5 and abs(striped["beta_gap"]) < 0.1
+
+
 def test_quality_numbers_are_deterministic_and_leave_global_rng_alone():
     images = textured(24)
     state = np.random.get_state()[1].copy(), torch.get_rng_state()

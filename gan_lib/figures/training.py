@@ -72,10 +72,13 @@ QUALITY_PANELS = (
     ("swd", "SWD x1e3 (16 descriptors/image)"),
     ("beta_gap", r"spectral slope gap $\beta_G - \beta_{real}$"),
     ("fine_band_db", "fine-band power vs real (dB)"),
+    ("orientation_db", "fine-detail orientation bias (dB)"),
     ("reader_auc", "spectral reader AUC"),
     ("ms_ssim", "MS-SSIM within generated"),
     ("score", "selection score (1 = 1-px blur)"),
 )
+#: Panels of :data:`QUALITY_PANELS` that runs trained before they were logged lack (left empty, titled so).
+OPTIONAL_QUALITY_COLUMNS = ("orientation_db",)
 #: Panels of :func:`critic_diagnostics`: (title, columns drawn).
 CRITIC_PANELS = (
     ("Wasserstein estimates", ("w_train", "w_heldout", "w_train_heldout")),
@@ -108,25 +111,31 @@ def quality_curves(metrics: pd.DataFrame, *, floor: Mapping[str, Any] | None = N
     Parameters
     ----------
     metrics : DataFrame
-        ``Run.metrics()``: one row per evaluation with the columns of :data:`QUALITY_PANELS`.
+        ``Run.metrics()``: one row per evaluation with the columns of :data:`QUALITY_PANELS`
+        (those of :data:`OPTIONAL_QUALITY_COLUMNS` may be missing: their panel says "not logged").
     floor : mapping, optional
         The held-out real subset's numbers (``config.json`` ``monitor.heldout_floor``), drawn as dashed lines.
 
     Returns
     -------
     Figure
-        2 x 3 panels; the dotted line marks the step kept as ``checkpoints/best.pt``.
+        2 x 4 panels; the dotted line marks the step kept as ``checkpoints/best.pt``.
     """
-    _check_metrics(metrics, [c for c, _ in QUALITY_PANELS], "quality_curves")
-    fig, axes = plt.subplots(2, 3, figsize=(7.0, 4.2), sharex=True)
+    _check_metrics(metrics, [c for c, _ in QUALITY_PANELS if c not in OPTIONAL_QUALITY_COLUMNS], "quality_curves")
+    fig, axes = plt.subplots(2, 4, figsize=(9.0, 4.2), sharex=True)
     for ax, (column, title) in zip(axes.flat, QUALITY_PANELS):
+        ax.set_title(title, fontsize=8)
+        if column not in metrics:
+            ax.text(0.5, 0.5, "not logged by this run", ha="center", va="center", transform=ax.transAxes, fontsize=7)
+            continue
         ax.plot(metrics["step"], metrics[column], "o-", color=COLORS["generated"], ms=3, lw=1.2, label="generated")
         if floor and floor.get(column) is not None:
             ax.axhline(floor[column], color=COLORS["heldout"], ls="--", lw=1.0, label="held-out real")
         _mark_best(ax, metrics)
-        ax.set_title(title, fontsize=8)
     for ax in axes[-1]:
         ax.set_xlabel("generator step")
+    for ax in axes.flat[len(QUALITY_PANELS) :]:
+        ax.remove()
     axes.flat[0].legend(frameon=False, fontsize=7)
     fig.suptitle(f"Quality during training ({len(metrics)} evaluations, generator vs fixed real subset)")
     fig.tight_layout()
