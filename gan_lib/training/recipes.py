@@ -41,24 +41,9 @@ gradient penalty (lambda = 10) and the BatchNorm-free critic.
     - per-pixel noise inputs in the two finest stages (``noise_stages=2``;
       StyleGAN, Karras et al., CVPR 2019; FastGAN, Liu et al., ICLR 2021):
       grain that costs no latent dimension.  Without them the Laplacian norm's
-      generator paints one diagonal lattice of specks into every sample;
-    - a generator term matching the per-frequency mean and SD of the
-      normalised log radial spectra to a real batch's, weighted 0.3
-      (``spectral_weight``, :mod:`~gan_lib.training.spectral_loss`; Durall
-      et al., CVPR 2020): the upsampling ripple (a 3 dB dip at 4-5
-      cycles/patch, the 8 px map's Nyquist frequency) is what the spectral
-      reader keyed on after the Laplacian norm.  In the fourth 5-minute
-      ablation (2026-12-07, seeds 0 / 1, on top of the rest of this recipe
-      with the quick profile's 1/2 critic) it took the spectral reader from
-      1.00 / 1.00 to 0.86 / 0.81 (held-out floor 0.82), SWD x1e3 from 88 / 80
-      to 71 / 73 and the slope from 3.64 / 3.51 to 3.43 / 3.44 (training
-      patches 3.39); the blur-aware CNN reader read 1.00 / 0.95 (before: 0.76
-      [0.36, 1.00] / 1.00) and seed 0's samples carry faint horizontal
-      streaks (orientation bias 2.0 dB; seed 1: 1.3).  Weight 1 read the
-      spectral reader lower still (0.78 / 0.86) with the CNN reader at 1.00 /
-      0.99 and stronger streaks (3.1 dB in seed 1).
+      generator paints one diagonal lattice of specks into every sample.
 
-    The Laplacian norm and the noise inputs were chosen by the equal-time ablation of
+    The last two were chosen by the equal-time ablation of
     docs/results/generator_ablation.md (5 training minutes, 2 seeds, idle
     2-core AMD EPYC with AVX-512 BF16, 2026-12-06; 256 samples per run against
     the 768 training patches; seeds 0 / 1).  The Laplacian norm moved the
@@ -114,11 +99,22 @@ their probes.
   (spectral reader 0.97 / 1.00) and 4 gave SWD 72 / 69 and a statistics
   reader of 0.68 / 0.66 (2: 88 / 80, 0.70 / 0.75) with the spectral and
   blur-aware CNN readers at 0.98-1.00.
-- ``spectral_weight`` other than the project's 0.3: at weight 1 (second
-  ablation) the spectral reader read 0.78 / 0.86 (real floor 0.82) while the
-  blur-aware CNN reader read 1.00 / 0.99 and the samples carried streaks.
-  The term trains on the spectral reader's own features, so that reader
-  alone cannot judge it: the other readers and the pictures must agree.
+- ``spectral_weight``: a generator term matching the per-frequency mean and
+  SD of the normalised log radial spectra to a real batch's
+  (:mod:`~gan_lib.training.spectral_loss`; Durall et al., CVPR 2020), against
+  the upsampling ripple the spectral reader keys on.  It trains on that
+  reader's own features, so that reader alone cannot judge it.  At weight 1
+  (second ablation) the spectral reader read 0.78 / 0.86 (real floor 0.82)
+  while the blur-aware CNN reader read 1.00 / 0.99 and the samples carried
+  streaks.  At weight 0.3 (fourth ablation, 2026-12-07, seeds 0 / 1) the
+  spectral reader read 0.86 / 0.81 and SWD 71 / 73 (without it: 1.00 / 1.00,
+  88 / 80), but the blur-aware CNN reader 1.00 / 0.95 (0.76 [0.36, 1.00] /
+  1.00) and seed 0 carried horizontal streaks; ``make pipeline`` with it
+  (seed 0, 830 steps: the term's extra real batch costs about a fifth of a
+  step there) read the spectral reader 0.91 against 0.98 without it, but the
+  CNN reader 1.00 [1.00, 1.00] against 0.85 [0.71, 0.99], with horizontal
+  streaks in most of Fig 4's generated tiles.  In all three runs it traded
+  the CNN reader for the reader it trains on: not adopted.
 - ``gp_every=4`` (a lazy penalty: every 4th critic update, weighted 4x;
   StyleGAN2, Karras et al., CVPR 2020), ``lr=2e-4`` (both learning rates
   doubled) and ``critic_width=1.0`` (the thesis's critic): the third
@@ -173,7 +169,6 @@ RECIPES: dict[str, dict[str, Any]] = {
         "critic_lr_scale": 2.0,
         "penalty_norm": "laplacian_stack",
         "noise_stages": 2,
-        "spectral_weight": 0.3,
     },
 }
 
