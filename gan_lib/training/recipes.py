@@ -110,8 +110,8 @@ their probes.
   spectral reader read 0.86 / 0.81 and SWD 71 / 73 (without it: 1.00 / 1.00,
   88 / 80), but the blur-aware CNN reader 1.00 / 0.95 (0.76 [0.36, 1.00] /
   1.00) and seed 0 carried horizontal streaks; ``make pipeline`` with it
-  (seed 0, 830 steps: the term's extra real batch costs about a fifth of a
-  step there) read the spectral reader 0.91 against 0.98 without it, but the
+  (seed 0; 830 steps against 920 without it: the term's extra real batch
+  costs a tenth of the steps there) read the spectral reader 0.91 against 0.98 without it, but the
   CNN reader 1.00 [1.00, 1.00] against 0.85 [0.71, 0.99], with horizontal
   streaks in most of Fig 4's generated tiles.  In all three runs it traded
   the CNN reader for the reader it trains on: not adopted.
