@@ -111,9 +111,10 @@ their probes.
   88 / 80), but the blur-aware CNN reader 1.00 / 0.95 (0.76 [0.36, 1.00] /
   1.00) and seed 0 carried horizontal streaks; ``make pipeline`` with it
   (seed 0; 830 steps against 920 without it: the term's extra real batch
-  costs a tenth of the steps there) read the spectral reader 0.91 against 0.98 without it, but the
-  CNN reader 1.00 [1.00, 1.00] against 0.85 [0.71, 0.99], with horizontal
-  streaks in most of Fig 4's generated tiles.  In all three runs it traded
+  costs a tenth of the steps there) read the spectral reader 0.91 against
+  1.00 without it and SWD 70 against 89, but the CNN reader 1.00 [1.00,
+  1.00] against 0.70 [0.34, 1.00], with horizontal streaks in most of Fig
+  4's generated tiles (none without it).  In all three runs it traded
   the CNN reader for the reader it trains on: not adopted.
 - ``gp_every=4`` (a lazy penalty: every 4th critic update, weighted 4x;
   StyleGAN2, Karras et al., CVPR 2020), ``lr=2e-4`` (both learning rates
