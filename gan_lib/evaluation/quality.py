@@ -40,7 +40,7 @@ from gan_lib.metrics import Estimate, ms_ssim_diversity, not_computed, swd
 from gan_lib.metrics.c2st import c2st, statistics_reader
 from gan_lib.metrics.cnn_reader import cnn_reader
 from gan_lib.metrics.orientation import orientation_bias_estimate
-from gan_lib.metrics.spectral import FINE_BAND_MIN
+from gan_lib.metrics.spectral import fine_band_edge
 
 from .config import EvaluationConfig
 from .spectral_rows import ladder_values, spectral_row_names, spectral_rows
@@ -86,10 +86,9 @@ def _spectral(images: np.ndarray, train: np.ndarray, config: EvaluationConfig) -
 
 
 def _orientation(images: np.ndarray, train: np.ndarray, config: EvaluationConfig) -> dict[str, Estimate]:
-    """Orientation bias from the fine band's 16 cycles/patch, or from a quarter of the size below 64 px."""
-    min_frequency = min(FINE_BAND_MIN, images.shape[-1] / 4)
+    """Orientation bias from the fine band's lower edge (:func:`~gan_lib.metrics.spectral.fine_band_edge`)."""
     estimate = orientation_bias_estimate(
-        images, train, min_frequency=min_frequency, n_resamples=config.n_resamples, seed=config.seed
+        images, train, min_frequency=fine_band_edge(images.shape[-1]), n_resamples=config.n_resamples, seed=config.seed
     )
     return {"orientation": estimate}
 

@@ -44,6 +44,7 @@ from gan_lib.metrics.stats import auc_estimate, mean_rows_estimate
 __all__ = [
     "DEFAULT_BAND",
     "FINE_BAND_MIN",
+    "fine_band_edge",
     "LADDER_SIGMAS",
     "LadderRangeWarning",
     "radial_bins",
@@ -239,6 +240,20 @@ def _fine_spectra(images: np.ndarray, min_frequency: float, owner: str) -> np.nd
 def _db_of_means(mean_images: np.ndarray, mean_reference: np.ndarray) -> np.ndarray:
     """Mean over the last axis (annuli) of ``10 log10`` of the ratio of the sets' mean power per annulus."""
     return np.mean(10 * np.log10(mean_images / mean_reference), axis=-1)
+
+
+def fine_band_edge(image_size: int) -> float:
+    """Lower edge (cycles/patch) of the fine band for ``image_size``-px patches: :data:`FINE_BAND_MIN` where it fits.
+
+    Patches under 64 px take the same fraction of Nyquist, a half, so the band
+    keeps cells in every direction below Nyquist.
+
+    Examples
+    --------
+    >>> fine_band_edge(64), fine_band_edge(128), fine_band_edge(32)
+    (16.0, 16.0, 8.0)
+    """
+    return min(FINE_BAND_MIN, image_size / 4)
 
 
 def fine_band_power_db(images: np.ndarray, reference: np.ndarray, *, min_frequency: float = FINE_BAND_MIN) -> float:

@@ -54,7 +54,7 @@ from torchvision.transforms.functional import gaussian_blur
 
 from ..metrics.diversity import ms_ssim_diversity
 from ..metrics.orientation import orientation_bias_db
-from ..metrics.spectral import fine_band_power_db, spectral_reader_auc, spectral_slope
+from ..metrics.spectral import fine_band_edge, fine_band_power_db, spectral_reader_auc, spectral_slope
 from ..metrics.swd import swd
 from ..models import call_with_labels
 from .losses import gradient_penalty
@@ -112,8 +112,7 @@ def spectral_bands(image_size: int) -> tuple[tuple[float, float], float]:
     >>> spectral_bands(64), spectral_bands(128), spectral_bands(32)
     (((2.0, 24.0), 16.0), ((2.0, 24.0), 16.0), ((2.0, 12.0), 8.0))
     """
-    nyquist = image_size / 2
-    return (2.0, min(24.0, 0.75 * nyquist)), min(16.0, nyquist / 2)
+    return (2.0, min(24.0, 0.75 * image_size / 2)), fine_band_edge(image_size)
 
 
 def _score_numbers(generated: np.ndarray, real: np.ndarray, *, seed: int) -> dict[str, float]:
@@ -138,7 +137,7 @@ def quality_numbers(generated: np.ndarray, real: np.ndarray, *, seed: int = 0) -
     Deterministic for fixed inputs and ``seed`` (no global random state is used).
     Needs at least 5 images per set (the reader's folds).
     """
-    _, fine = spectral_bands(real.shape[-1])
+    fine = fine_band_edge(real.shape[-1])
     return {
         **_score_numbers(generated, real, seed=seed),
         "orientation_db": float(np.abs(orientation_bias_db(generated, real, min_frequency=fine)).max()),
