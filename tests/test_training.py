@@ -164,6 +164,7 @@ def test_critic_loss_with_drift_and_generator_loss():
         ("blur_stages", -1, "blur_stages must be an integer from 0"),
         ("train_minutes", -5.0, "train_minutes must be a finite number >= 0"),
         ("spectral_weight", float("inf"), "spectral_weight must be a finite number >= 0"),
+        ("spectral_orientations", 5, "spectral_orientations must be 1 .radial. to 4"),
     ],
 )
 def test_train_config_rejects_bad_value(field, value, message):
@@ -227,6 +228,7 @@ def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
         {"penalty_norm": "whitening"},
         {"penalty_norm": "whitening_stack"},
         {"spectral_weight": 0.1},
+        {"spectral_weight": 0.1, "spectral_orientations": 4},
         {
             "critic_head": "patch",
             "upsample": "nearest",

@@ -12,7 +12,12 @@ term to the generator's loss; Jung & Keuper (AAAI 2021) a second critic on the
 ``loss = mean_k [(mu_fake[k] - mu_real[k])^2 + (sd_fake[k] - sd_real[k])^2]``
 
 over the frequencies ``k = 1 .. Nyquist`` of the batch's normalised log radial
-spectra (:func:`log_radial_spectrum`, in dB), so it is in dB^2.
+spectra (:func:`log_radial_spectrum`, in dB), so it is in dB^2.  With
+``orientations=S > 1`` each annulus is split into ``S`` orientation sectors
+(:func:`log_oriented_spectrum`): an annulus averages over directions, so a
+generator can match it with streaks that put one direction's power into
+another's (the radial term's samples carried horizontal or vertical streak
+bands); per sector it cannot.
 
 The term trains on the spectral reader's own features: with it on, that
 reader's AUC is evidence about the spectra's first two moments only, and the
@@ -27,15 +32,48 @@ import functools
 import numpy as np
 import torch
 
-from ..metrics.spectral import radial_bins, window_2d
+from ..metrics.spectral import window_2d
 
-__all__ = ["log_radial_spectrum", "spectral_moment_loss"]
+__all__ = ["log_radial_spectrum", "log_oriented_spectrum", "oriented_bins", "spectral_moment_loss"]
 
 
 @functools.lru_cache(maxsize=8)
-def _reader_pooling(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The spectral reader's annulus weights ``(size * size, size // 2)`` and Hann window ``(size, size)``, float32."""
-    return radial_bins(size)[1].astype(np.float32), window_2d("hann", (size, size)).astype(np.float32)
+def _pooling(size: int, orientations: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cell weights ``(size * size, size // 2 * orientations)`` and Hann window ``(size, size)``, float32."""
+    return oriented_bins(size, orientations).astype(np.float32), window_2d("hann", (size, size)).astype(np.float32)
+
+
+def oriented_bins(size: int, orientations: int) -> np.ndarray:
+    """Each FFT cell's share of the (annulus, orientation sector) cells: ``(size * size, K * orientations)``.
+
+    Annuli as in :func:`~gan_lib.metrics.spectral.radial_bins` (k = 1 .. size/2, one
+    cycle/patch wide; the corners beyond Nyquist left out); sector ``j`` holds the
+    frequencies whose direction ``atan2(fy, fx) mod pi`` lies within ``pi / (2 S)``
+    of ``j pi / S`` (with 4: horizontal, 45 degrees, vertical and 135 degrees
+    frequencies).  Column ``k * S + j`` is annulus ``k + 1``, sector ``j``; each
+    column sums to 1.  Every cell is non-empty for ``S <= 4``.
+
+    Examples
+    --------
+    >>> w = oriented_bins(16, 4)
+    >>> w.shape, bool(np.allclose(w.sum(axis=0), 1.0))
+    ((256, 32), True)
+    >>> from gan_lib.metrics.spectral import radial_bins
+    >>> bool(np.allclose(oriented_bins(16, 1), radial_bins(16)[1]))
+    True
+    """
+    if not 1 <= orientations <= 4:
+        raise ValueError(f"oriented_bins: orientations must be 1 to 4 (every cell non-empty); got {orientations}.")
+    f = np.fft.fftfreq(size) * size
+    fy, fx = np.meshgrid(f, f, indexing="ij")
+    annulus = np.rint(np.hypot(fy, fx)).astype(int).ravel()
+    angle = np.mod(np.arctan2(fy, fx), np.pi).ravel()
+    sector = np.floor(angle / (np.pi / orientations) + 0.5).astype(int) % orientations
+    cell = (annulus - 1) * orientations + sector
+    inside = (annulus >= 1) & (annulus <= size // 2)
+    weights = np.zeros((size * size, size // 2 * orientations))
+    weights[np.flatnonzero(inside), cell[inside]] = 1.0
+    return weights / weights.sum(axis=0, keepdims=True)
 
 
 def log_radial_spectrum(images: torch.Tensor) -> torch.Tensor:
@@ -53,26 +91,47 @@ def log_radial_spectrum(images: torch.Tensor) -> torch.Tensor:
     >>> tuple(spectra.shape), bool(spectra.mean(dim=1).abs().max() < 1e-4)
     ((3, 8), True)
     """
+    return log_oriented_spectrum(images, 1)
+
+
+def log_oriented_spectrum(images: torch.Tensor, orientations: int) -> torch.Tensor:
+    """Normalised log power per (annulus, orientation sector) cell, in dB: ``(N, 1, H, H) -> (N, H // 2 * S)``.
+
+    As :func:`log_radial_spectrum` (which is ``orientations=1``), with each
+    annulus split into the sectors of :func:`oriented_bins`; each image's mean
+    over all cells removed.
+
+    Examples
+    --------
+    >>> rows = torch.zeros(1, 1, 16, 16)
+    >>> rows[..., ::2, :] = 1.0  # horizontal lines: vertical frequencies
+    >>> spectra = log_oriented_spectrum(rows + 0.01 * torch.randn(1, 1, 16, 16), 4).reshape(8, 4)
+    >>> int(spectra[-1].argmax())  # at Nyquist, the vertical-frequency sector
+    2
+    """
     if images.ndim != 4 or images.shape[1] != 1 or images.shape[2] != images.shape[3]:
         raise ValueError(
-            f"log_radial_spectrum: images must be (N, 1, H, H) one-channel squares; got {tuple(images.shape)}."
+            f"log_oriented_spectrum: images must be (N, 1, H, H) one-channel squares; got {tuple(images.shape)}."
         )
     x = images.float()[:, 0]
     x = x - x.mean(dim=(1, 2), keepdim=True)
-    weights, taper2d = (torch.as_tensor(a, device=x.device) for a in _reader_pooling(images.shape[-1]))
+    weights, taper2d = (torch.as_tensor(a, device=x.device) for a in _pooling(images.shape[-1], orientations))
     power = torch.fft.fft2(x * taper2d).abs().square() / taper2d.square().sum()
-    radial = power.reshape(len(x), -1) @ weights
-    log_power = 10.0 * torch.log10(radial + 1e-12)
+    pooled = power.reshape(len(x), -1) @ weights
+    log_power = 10.0 * torch.log10(pooled + 1e-12)
     return log_power - log_power.mean(dim=1, keepdim=True)
 
 
-def spectral_moment_loss(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+def spectral_moment_loss(fake: torch.Tensor, real: torch.Tensor, orientations: int = 1) -> torch.Tensor:
     """Mean over frequencies of the squared differences of the per-frequency mean and SD of :func:`log_radial_spectrum`.
 
     Parameters
     ----------
     fake, real : torch.Tensor, shape (N, 1, H, H) and (M, 1, H, H)
         Generated (with gradient) and real images in [-1, 1], at least 2 each.
+    orientations : int
+        1: annuli (:func:`log_radial_spectrum`, the spectral reader's features);
+        2-4: annulus x orientation-sector cells (:func:`log_oriented_spectrum`).
 
     Returns
     -------
@@ -92,7 +151,8 @@ def spectral_moment_loss(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor
             "spectral_moment_loss: fake and real must be batches of at least 2 images of one size; "
             f"got {tuple(fake.shape)} and {tuple(real.shape)}."
         )
-    spectra_fake, spectra_real = log_radial_spectrum(fake), log_radial_spectrum(real.detach())
+    spectra_fake = log_oriented_spectrum(fake, orientations)
+    spectra_real = log_oriented_spectrum(real.detach(), orientations)
     mean_gap = spectra_fake.mean(dim=0) - spectra_real.mean(dim=0)
     sd_gap = spectra_fake.std(dim=0) - spectra_real.std(dim=0)
     return (mean_gap.square() + sd_gap.square()).mean()

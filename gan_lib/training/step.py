@@ -70,7 +70,7 @@ def train_step(
         their labels when the networks are class-conditional.
     config : TrainConfig
         Supplies ``batch_size``, ``latent_dim``, ``n_critic``, ``gp_lambda``, ``gp_every``, ``drift``,
-        ``spectral_weight``, ``diffaugment``, ``ema_kimg``, ``ema_rampup``.
+        ``spectral_weight``, ``spectral_orientations``, ``diffaugment``, ``ema_kimg``, ``ema_rampup``.
     precision : {"fp32", "bf16", "fp16"}
         Autocast precision of the forward passes; ``"fp16"`` needs the loss
         scalers that :func:`~gan_lib.training.state.build_state` puts in ``state``.
@@ -226,8 +226,9 @@ def _generator_update(
     critic's weights do not require gradients meanwhile.  With
     ``config.spectral_weight > 0`` the loss adds that times
     :func:`~gan_lib.training.spectral_loss.spectral_moment_loss` of the
-    generated images against a fresh real batch (the logged loss is the
-    adversarial term alone).
+    generated images against a fresh real batch, over
+    ``config.spectral_orientations`` sectors per annulus (the logged loss is
+    the adversarial term alone).
 
     Returns
     -------
@@ -256,7 +257,7 @@ def _generator_update(
         total = g_loss
         if config.spectral_weight > 0:  # against a fresh real batch, un-augmented (float32 FFTs, outside autocast)
             real, _ = batches.draw()
-            total = g_loss + config.spectral_weight * spectral_moment_loss(images, real)
+            total = g_loss + config.spectral_weight * spectral_moment_loss(images, real, config.spectral_orientations)
         state.opt_generator.zero_grad(set_to_none=True)
         scaler.scale(total).backward()
         scaler.unscale_(state.opt_generator)
