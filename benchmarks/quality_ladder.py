@@ -41,7 +41,8 @@ LADDER: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("+ n_critic 2, critic lr x2", "ncritic2", ("n_critic", "critic_lr_scale")),
     ("+ bilinear finest 2 stages", "bilinear", ("bilinear_stages",)),
     ("+ Laplacian penalty norm", "laplacian", ("penalty_norm",)),
-    ("project recipe (+ noise inputs, finest 2 stages)", "project", ("noise_stages",)),
+    ("+ noise inputs, finest 2 stages", "noise", ("noise_stages",)),
+    ("project recipe (+ oriented spectral term)", "project", ("spectral_weight", "spectral_orientations")),
 )
 
 

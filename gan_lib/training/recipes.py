@@ -41,9 +41,28 @@ gradient penalty (lambda = 10) and the BatchNorm-free critic.
     - per-pixel noise inputs in the two finest stages (``noise_stages=2``;
       StyleGAN, Karras et al., CVPR 2019; FastGAN, Liu et al., ICLR 2021):
       grain that costs no latent dimension.  Without them the Laplacian norm's
-      generator paints one diagonal lattice of specks into every sample.
+      generator paints one diagonal lattice of specks into every sample;
+    - a generator term matching the per-frequency mean and SD of the
+      normalised log power spectra to a real batch's, per annulus *and*
+      orientation sector (horizontal, 45 degrees, vertical, 135 degrees),
+      weighted 0.3 (``spectral_weight``, ``spectral_orientations=4``;
+      :mod:`~gan_lib.training.spectral_loss`; Durall et al., CVPR 2020).
+      After the Laplacian norm the spectral reader keyed on the upsampling
+      ripple (a 3 dB dip at 4-5 cycles/patch, the 8 px map's Nyquist
+      frequency).  The same term on annuli alone (radial) read that reader
+      down too, but its generators put one direction's power into another's:
+      horizontal or vertical streaks, which the blur-aware CNN reader read at
+      0.95-1.00 in every run.  Per sector, in the fifth 5-minute ablation
+      (2026-12-07, seeds 0 / 1, on top of the rest of this recipe with the
+      quick profile's 1/2 critic), it took the spectral reader from 1.00 /
+      1.00 to 0.79 / 0.81 (held-out floor 0.82), SWD x1e3 from 88 / 80 to
+      62 / 58 (floor 59), the blur-aware CNN reader from 0.76 [0.36, 1.00] /
+      1.00 to 0.61 [0.49, 0.74] / 0.93 [0.89, 0.97] (floor 0.58) and the
+      slope from 3.64 / 3.51 to 3.41 / 3.37 (training patches 3.39), with no
+      streaks; at weight 1 the CNN reader read 1.00 / 0.91 and edges were
+      stair-stepped.
 
-    The last two were chosen by the equal-time ablation of
+    The Laplacian norm and the noise inputs were chosen by the equal-time ablation of
     docs/results/generator_ablation.md (5 training minutes, 2 seeds, idle
     2-core AMD EPYC with AVX-512 BF16, 2026-12-06; 256 samples per run against
     the 768 training patches; seeds 0 / 1).  The Laplacian norm moved the
@@ -99,23 +118,20 @@ their probes.
   (spectral reader 0.97 / 1.00) and 4 gave SWD 72 / 69 and a statistics
   reader of 0.68 / 0.66 (2: 88 / 80, 0.70 / 0.75) with the spectral and
   blur-aware CNN readers at 0.98-1.00.
-- ``spectral_weight``: a generator term matching the per-frequency mean and
-  SD of the normalised log radial spectra to a real batch's
-  (:mod:`~gan_lib.training.spectral_loss`; Durall et al., CVPR 2020), against
-  the upsampling ripple the spectral reader keys on.  It trains on that
-  reader's own features, so that reader alone cannot judge it.  At weight 1
-  (second ablation) the spectral reader read 0.78 / 0.86 (real floor 0.82)
-  while the blur-aware CNN reader read 1.00 / 0.99 and the samples carried
-  streaks.  At weight 0.3 (fourth ablation, 2026-12-07, seeds 0 / 1) the
-  spectral reader read 0.86 / 0.81 and SWD 71 / 73 (without it: 1.00 / 1.00,
-  88 / 80), but the blur-aware CNN reader 1.00 / 0.95 (0.76 [0.36, 1.00] /
-  1.00) and seed 0 carried horizontal streaks; ``make pipeline`` with it
-  (seed 0; 830 steps against 920 without it: the term's extra real batch
-  costs a tenth of the steps there) read the spectral reader 0.91 against
-  1.00 without it and SWD 70 against 89, but the CNN reader 1.00 [1.00,
-  1.00] against 0.70 [0.34, 1.00], with horizontal streaks in most of Fig
-  4's generated tiles (none without it).  In all three runs it traded
-  the CNN reader for the reader it trains on: not adopted.
+- ``spectral_orientations=1`` (the spectral term on annuli only, the
+  spectral reader's own features) or ``spectral_weight`` other than 0.3.
+  Radial, at weight 1 (second ablation), the spectral reader read 0.78 /
+  0.86 (real floor 0.82) while the blur-aware CNN reader read 1.00 / 0.99
+  and the samples carried streaks.  Radial at weight 0.3 (fourth ablation,
+  2026-12-07, seeds 0 / 1) the spectral reader read 0.86 / 0.81 and SWD
+  71 / 73, but the blur-aware CNN reader 1.00 / 0.95 and seed 0 carried
+  horizontal streaks; ``make pipeline`` with it read the spectral reader
+  0.91 and the CNN reader 1.00 [1.00, 1.00] with horizontal streaks in
+  most of Fig 4's generated tiles.  Per sector at weight 1 (fifth
+  ablation) the CNN reader read 1.00 / 0.91 and dark-bright edges were
+  stair-stepped.  The term trains on the spectral reader's features (a
+  finer pooling of them), so that reader alone cannot judge it: the
+  blur-aware CNN and statistics readers, SWD and the pictures must agree.
 - ``gp_every=4`` (a lazy penalty: every 4th critic update, weighted 4x;
   StyleGAN2, Karras et al., CVPR 2020), ``lr=2e-4`` (both learning rates
   doubled) and ``critic_width=1.0`` (the thesis's critic): the third
@@ -170,6 +186,8 @@ RECIPES: dict[str, dict[str, Any]] = {
         "critic_lr_scale": 2.0,
         "penalty_norm": "laplacian_stack",
         "noise_stages": 2,
+        "spectral_weight": 0.3,
+        "spectral_orientations": 4,
     },
 }
 
