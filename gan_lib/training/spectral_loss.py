@@ -123,7 +123,7 @@ def log_oriented_spectrum(images: torch.Tensor, orientations: int) -> torch.Tens
 
 
 def spectral_moment_loss(fake: torch.Tensor, real: torch.Tensor, orientations: int = 1) -> torch.Tensor:
-    """Mean over frequencies of the squared differences of the per-frequency mean and SD of :func:`log_radial_spectrum`.
+    """Mean over cells of the squared differences of the per-cell mean and SD of :func:`log_oriented_spectrum`.
 
     Parameters
     ----------
