@@ -48,6 +48,8 @@ __all__ = [
     "LADDER_SIGMAS",
     "LadderRangeWarning",
     "radial_bins",
+    "oriented_bins",
+    "MAX_ORIENTATIONS",
     "radial_power_spectrum",
     "pooled_power_spectrum",
     "window_2d",
@@ -64,6 +66,8 @@ __all__ = [
 DEFAULT_BAND: tuple[float, float] = (2.0, 24.0)
 #: Lower edge (cycles/patch) of the fine band of :func:`fine_band_power_db`.
 FINE_BAND_MIN = 16.0
+#: Most orientation sectors per annulus :func:`oriented_bins` splits (every cell keeps FFT cells at k = 1).
+MAX_ORIENTATIONS = 4
 #: Gaussian sigmas (px) of :func:`blur_ladder`.
 LADDER_SIGMAS: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0)
 _CHUNK = 256  # images per FFT batch (bounds memory: 256 x 128^2 complex128 = 64 MiB)
@@ -85,12 +89,39 @@ def _square_set(images: np.ndarray, name: str, min_count: int = 1) -> np.ndarray
 
 def radial_bins(size: int) -> tuple[np.ndarray, np.ndarray]:
     """``(frequencies (K,), weights (size*size, K))``: each FFT cell's share of the 1-cycle annuli k = 1..size/2."""
+    return np.arange(1, size // 2 + 1, dtype=np.float64), oriented_bins(size, 1)
+
+
+def oriented_bins(size: int, orientations: int) -> np.ndarray:
+    """Each FFT cell's share of the (annulus, orientation sector) cells: ``(size * size, K * orientations)``.
+
+    Annuli of one cycle/patch centred on k = 1 .. size/2 (the corners beyond
+    Nyquist left out; ``orientations=1`` gives :func:`radial_bins`' weights);
+    sector ``j`` holds the frequencies whose direction ``atan2(fy, fx) mod pi``
+    lies within ``pi / (2 S)`` of ``j pi / S`` (with 4: horizontal, 45 degrees,
+    vertical and 135 degrees frequencies).  Column ``k * S + j`` is annulus
+    ``k + 1``, sector ``j``; each column sums to 1.  Every cell is non-empty for
+    ``S <= MAX_ORIENTATIONS``.
+
+    Examples
+    --------
+    >>> w = oriented_bins(16, 4)
+    >>> w.shape, bool(np.allclose(w.sum(axis=0), 1.0))
+    ((256, 32), True)
+    """
+    if not 1 <= orientations <= MAX_ORIENTATIONS:
+        raise ValueError(
+            f"oriented_bins: orientations must be 1 to {MAX_ORIENTATIONS} (every cell non-empty); got {orientations}."
+        )
     f = np.fft.fftfreq(size) * size  # cycles/patch
-    radius = np.hypot(f[:, None], f[None, :]).ravel()
-    frequencies = np.arange(1, size // 2 + 1, dtype=np.float64)
-    bins = np.rint(radius).astype(int)
-    weights = (bins[:, None] == frequencies.astype(int)[None, :]).astype(np.float64)
-    return frequencies, weights / weights.sum(axis=0, keepdims=True)
+    fy, fx = np.meshgrid(f, f, indexing="ij")
+    annulus = np.rint(np.hypot(fy, fx)).astype(int).ravel()
+    angle = np.mod(np.arctan2(fy, fx), np.pi).ravel()
+    sector = np.floor(angle / (np.pi / orientations) + 0.5).astype(int) % orientations
+    inside = (annulus >= 1) & (annulus <= size // 2)
+    weights = np.zeros((size * size, size // 2 * orientations))
+    weights[np.flatnonzero(inside), ((annulus - 1) * orientations + sector)[inside]] = 1.0
+    return weights / weights.sum(axis=0, keepdims=True)
 
 
 def radial_power_spectrum(images: np.ndarray, *, window: str | None = "hann") -> tuple[np.ndarray, np.ndarray]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..config import profile_config
+from ..metrics.spectral import MAX_ORIENTATIONS
 from ..models import CONDITIONAL_MODELS, IMAGE_SIZES, PADDING_MODES, list_models
 from ..models.critic import CRITIC_HEADS
 from .critic_view import CRITIC_VIEWS, view_channels
@@ -91,7 +92,7 @@ class TrainConfig:
     spectral_weight: float = 0.0  # weight of the generator's spectral-moment term (gan_lib.training.spectral_loss,
     # dB^2; Durall et al. 2020); 0 = off
     spectral_orientations: int = 1  # that term's orientation sectors per annulus: 1 = radial (the spectral reader's
-    # features), up to 4 (horizontal, 45 degrees, vertical, 135 degrees)
+    # features), up to 4 (horizontal, 45 degrees, vertical, 135 degrees; gan_lib.metrics.spectral.oriented_bins)
     diffaugment: str = ""  # DiffAugment policy, e.g. "translation,cutout" (Zhao et al. 2020); "" = off
     ema_kimg: float = 0.0  # half-life of the generator weight average in thousands of images; 0 = no EMA
     ema_rampup: float = 0.05  # the EMA half-life is at most this times the images seen (0 = no ramp-up)
@@ -159,8 +160,8 @@ class TrainConfig:
             fail("batch_size", "at least 2 (BatchNorm needs two samples)")
         if isinstance(self.eval_every, bool) or not isinstance(self.eval_every, int) or self.eval_every < 0:
             fail("eval_every", "an integer >= 0 (0 = no evaluations during training)")
-        if self.spectral_orientations not in (1, 2, 3, 4):
-            fail("spectral_orientations", "1 (radial) to 4 orientation sectors per annulus")
+        if self.spectral_orientations not in range(1, MAX_ORIENTATIONS + 1):
+            fail("spectral_orientations", f"1 (radial) to {MAX_ORIENTATIONS} orientation sectors per annulus")
         if self.eval_count < 5:
             fail("eval_count", "at least 5 (the spectral reader's cross-validation folds)")
         if not all(isinstance(h, int) and h >= 1 for h in self.mlp_hidden):

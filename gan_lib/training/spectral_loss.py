@@ -32,48 +32,15 @@ import functools
 import numpy as np
 import torch
 
-from ..metrics.spectral import window_2d
+from ..metrics.spectral import oriented_bins, window_2d
 
-__all__ = ["log_radial_spectrum", "log_oriented_spectrum", "oriented_bins", "spectral_moment_loss"]
+__all__ = ["log_radial_spectrum", "log_oriented_spectrum", "spectral_moment_loss"]
 
 
 @functools.lru_cache(maxsize=8)
 def _pooling(size: int, orientations: int) -> tuple[np.ndarray, np.ndarray]:
     """The cell weights ``(size * size, size // 2 * orientations)`` and Hann window ``(size, size)``, float32."""
     return oriented_bins(size, orientations).astype(np.float32), window_2d("hann", (size, size)).astype(np.float32)
-
-
-def oriented_bins(size: int, orientations: int) -> np.ndarray:
-    """Each FFT cell's share of the (annulus, orientation sector) cells: ``(size * size, K * orientations)``.
-
-    Annuli as in :func:`~gan_lib.metrics.spectral.radial_bins` (k = 1 .. size/2, one
-    cycle/patch wide; the corners beyond Nyquist left out); sector ``j`` holds the
-    frequencies whose direction ``atan2(fy, fx) mod pi`` lies within ``pi / (2 S)``
-    of ``j pi / S`` (with 4: horizontal, 45 degrees, vertical and 135 degrees
-    frequencies).  Column ``k * S + j`` is annulus ``k + 1``, sector ``j``; each
-    column sums to 1.  Every cell is non-empty for ``S <= 4``.
-
-    Examples
-    --------
-    >>> w = oriented_bins(16, 4)
-    >>> w.shape, bool(np.allclose(w.sum(axis=0), 1.0))
-    ((256, 32), True)
-    >>> from gan_lib.metrics.spectral import radial_bins
-    >>> bool(np.allclose(oriented_bins(16, 1), radial_bins(16)[1]))
-    True
-    """
-    if not 1 <= orientations <= 4:
-        raise ValueError(f"oriented_bins: orientations must be 1 to 4 (every cell non-empty); got {orientations}.")
-    f = np.fft.fftfreq(size) * size
-    fy, fx = np.meshgrid(f, f, indexing="ij")
-    annulus = np.rint(np.hypot(fy, fx)).astype(int).ravel()
-    angle = np.mod(np.arctan2(fy, fx), np.pi).ravel()
-    sector = np.floor(angle / (np.pi / orientations) + 0.5).astype(int) % orientations
-    cell = (annulus - 1) * orientations + sector
-    inside = (annulus >= 1) & (annulus <= size // 2)
-    weights = np.zeros((size * size, size // 2 * orientations))
-    weights[np.flatnonzero(inside), cell[inside]] = 1.0
-    return weights / weights.sum(axis=0, keepdims=True)
 
 
 def log_radial_spectrum(images: torch.Tensor) -> torch.Tensor:
@@ -98,7 +65,8 @@ def log_oriented_spectrum(images: torch.Tensor, orientations: int) -> torch.Tens
     """Normalised log power per (annulus, orientation sector) cell, in dB: ``(N, 1, H, H) -> (N, H // 2 * S)``.
 
     As :func:`log_radial_spectrum` (which is ``orientations=1``), with each
-    annulus split into the sectors of :func:`oriented_bins`; each image's mean
+    annulus split into the sectors of
+    :func:`~gan_lib.metrics.spectral.oriented_bins`; each image's mean
     over all cells removed.
 
     Examples
