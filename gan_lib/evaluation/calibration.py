@@ -196,7 +196,9 @@ RANKING = """
   real floors near the floor of two halves of the training patches, yet every rung of the ladder, noise and the
   grid near 1. It is a two-sample classifier, so it saturates at 1 for any visibly blurred generator: it says
   *whether* a set's fine structure differs from real tissue, not by how much, and cannot order two blurred
-  generators.
+  generators. It must be trained to convergence (at most 60 epochs, patience 8, the better of 2 starts per fold):
+  with 10 epochs, patience 3 and one start most folds were still learning at the cap and some never started, so it
+  read generated sets far lower than it should while the floors hardly moved (`gan_lib/metrics/cnn_reader.py`).
 - **The spectral reader AUC** also sees every rung, noise and the grid, but it reads the normalised log spectrum, which
   differs between real views (its floors sit well above 0.5), so it cannot tell blur from a new view at the floors.
 - **SWD** rises along the ladder, but a 1-px blur (about the quick generator's) reads no further from the training
