@@ -159,6 +159,7 @@ def test_critic_loss_with_drift_and_generator_loss():
         ("critic_head", "global", "critic_head must be one of"),
         ("sobolev_s", float("nan"), "sobolev_s must be a finite number"),
         ("whitening_beta", -1.0, "whitening_beta must be a finite number >= 0"),
+        ("detail_scale", float("inf"), "detail_scale must be a finite number >= 0"),
         ("noise_stages", 6, "noise_stages must be an integer from 0 to the generator's 4"),
         ("noise_stages", 1, "noise_stages must be 0 unless upsample is one of"),  # convtranspose
         ("blur_stages", -1, "blur_stages must be an integer from 0"),
@@ -196,6 +197,9 @@ def test_train_config_refuses_options_the_conditional_networks_lack():
             TrainConfig(**conditional, **{field: value})
     assert TrainConfig(**conditional, penalty_norm="sobolev_fft").critic_kwargs()["num_classes"] == 2
     assert TrainConfig(**conditional, penalty_norm="laplacian_stack").critic_kwargs()["in_channels"] == 2
+    assert (
+        TrainConfig(**conditional, penalty_norm="laplacian_stack", detail_scale=0.3).critic_kwargs()["in_channels"] == 3
+    )
 
 
 def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
@@ -227,6 +231,8 @@ def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
         {"penalty_norm": "sobolev_fft", "sobolev_s": 1.0},
         {"penalty_norm": "whitening"},
         {"penalty_norm": "whitening_stack"},
+        {"detail_scale": 0.5},
+        {"penalty_norm": "laplacian_stack", "detail_scale": 0.3},
         {"spectral_weight": 0.1},
         {"spectral_weight": 0.1, "spectral_orientations": 4},
         {

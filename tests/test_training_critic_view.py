@@ -9,10 +9,12 @@ import pytest
 import torch
 from torch import nn
 
+from gan_lib.metrics.cnn_reader import high_pass_channels
 from gan_lib.training.critic_view import (
     CRITIC_VIEWS,
     laplacian_stack,
     make_critic_view,
+    normalised_laplacian,
     view_channels,
     whiten,
     whitening_gain,
@@ -50,6 +52,7 @@ def linear_view_critic(weight: torch.Tensor) -> nn.Module:
 
 def test_view_channels_of_every_norm_and_refusal_of_unknown():
     assert [view_channels(name) for name in CRITIC_VIEWS] == [1, 2, 1, 1, 2]
+    assert [view_channels(name, detail_scale=0.3) for name in CRITIC_VIEWS] == [2, 3, 2, 2, 3]
     with pytest.raises(ValueError, match="penalty_norm must be one of"):
         view_channels("sobolev")
 
@@ -133,3 +136,41 @@ def test_laplacian_stack_passes_gradients():
     x = torch.randn(2, 1, 8, 8, requires_grad=True)
     laplacian_stack(x, scale=6.0)[:, 1].square().sum().backward()
     assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+def test_normalised_laplacian_is_the_blur_aware_readers_input():
+    # The critic's detail channel and the CNN reader's input are one transform (stencil, borders, per-image scale).
+    images = power_law_texture(4, 32, beta=3.0, seed=1)
+    images = 0.2 * images / images.std()
+    expected = torch.from_numpy(high_pass_channels(images[:, 0].numpy()))
+    torch.testing.assert_close(normalised_laplacian(images, eps=0.0), expected, atol=1e-4, rtol=1e-4)
+
+
+def test_normalised_laplacian_ignores_the_energy_of_fine_detail_but_sees_its_pattern():
+    sharp = power_law_texture(8, 32, beta=3.0, seed=2)
+    faint = normalised_laplacian(0.1 * sharp)
+    torch.testing.assert_close(faint, normalised_laplacian(sharp), atol=1e-3, rtol=1e-3)  # energy: invisible
+    blurred = torch.nn.functional.avg_pool2d(torch.nn.functional.pad(sharp, (1, 1, 1, 1), mode="reflect"), 3, 1)
+    blurred = blurred * sharp.std() / blurred.std()
+    # A one-pixel blur at matched energy: the pattern moves by a large fraction of the channel's norm (sqrt(H W)).
+    distance = (normalised_laplacian(blurred) - normalised_laplacian(sharp)).flatten(1).norm(dim=1)
+    assert float(distance.min()) > 0.5 * 32
+
+
+def test_normalised_laplacian_of_a_flat_image_is_zero_with_finite_gradients():
+    x = torch.full((2, 1, 8, 8), 0.3, requires_grad=True)
+    y = normalised_laplacian(x)
+    assert float(y.abs().max()) == 0.0
+    y.square().sum().backward()
+    assert torch.isfinite(x.grad).all()
+
+
+def test_detail_channel_is_appended_to_every_view():
+    x = power_law_texture(2, 16, beta=3.0)
+    for name in CRITIC_VIEWS:
+        view = make_critic_view(name, detail_scale=0.5)(x)
+        assert view.shape == (2, view_channels(name, detail_scale=0.5), 16, 16)
+        torch.testing.assert_close(view[:, -1:], 0.5 * normalised_laplacian(x))
+    torch.testing.assert_close(
+        make_critic_view("laplacian_stack", detail_scale=0.5)(x)[:, :2], laplacian_stack(x, scale=6.0)
+    )

@@ -76,6 +76,8 @@ class TrainConfig:
     sobolev_s: float = 1.0  # Sobolev order s of W^{s,2} ("sobolev_fft"; > 0 weighs fine scales up)
     sobolev_c: float = 5.0  # BWGAN's coordinate scale c: |xi|^2 = c (X^2 + Y^2), X = 1 at Nyquist ("sobolev_fft")
     whitening_beta: float = 3.4  # spectral slope the whitening filter inverts ("whitening*"; training patches ~3.4)
+    detail_scale: float = 0.0  # > 0: the critic's view gets one more channel, this times each image's Laplacian
+    # over its own SD (critic_view.normalised_laplacian, the blur-aware CNN reader's input); 0 = off
     # --- optimisation ---
     batch_size: int = 64  # real and generated images per critic/generator update
     steps: int = 20_000  # generator updates (each preceded by n_critic critic updates)
@@ -183,6 +185,7 @@ class TrainConfig:
             "laplacian_scale",
             "sobolev_c",
             "whitening_beta",
+            "detail_scale",
         ):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
                 fail(name, "a finite number >= 0")
@@ -275,7 +278,8 @@ class TrainConfig:
     def critic_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for the critic builder (options at their defaults left out, as above)."""
         norm = None if self.critic_norm == "none" else self.critic_norm
-        extra = {"in_channels": view_channels(self.penalty_norm)} if view_channels(self.penalty_norm) != 1 else {}
+        channels = view_channels(self.penalty_norm, detail_scale=self.detail_scale)
+        extra = {"in_channels": channels} if channels != 1 else {}
         extra.update({"head": self.critic_head} if self.critic_head != "linear" else {})
         return {
             "image_size": self.image_size,

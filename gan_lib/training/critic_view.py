@@ -37,6 +37,16 @@ the critic 1-Lipschitz in ``||T x||_2`` instead, a norm of the user's choice:
 
 The third Sobolev option, BWGAN's dual-norm penalty, changes the penalty
 itself, not the critic's input (:func:`gan_lib.training.losses.sobolev_dual_norm`).
+
+A detail channel (``TrainConfig.detail_scale = b > 0``) adds one more channel
+to any of these views: ``b`` times each image's Laplacian divided by that
+image's own Laplacian standard deviation (:func:`normalised_laplacian`), the
+input of the blur-aware CNN reader (:func:`gan_lib.metrics.cnn_reader.high_pass_channels`).
+It is not linear: the penalty, still taken on interpolates of the views, then
+holds the critic 1-Lipschitz in the distance of the views themselves, in which
+two images whose fine detail has the same energy but a different spatial
+pattern (smoother grain, correlated neighbours) are ``b sqrt(H W)``-scale apart
+however faint that detail is.
 """
 
 from __future__ import annotations
@@ -46,7 +56,16 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["CRITIC_VIEWS", "view_channels", "laplacian_stack", "whitening_gain", "whiten", "make_critic_view"]
+__all__ = [
+    "CRITIC_VIEWS",
+    "view_channels",
+    "laplacian",
+    "laplacian_stack",
+    "normalised_laplacian",
+    "whitening_gain",
+    "whiten",
+    "make_critic_view",
+]
 
 #: Values of ``TrainConfig.penalty_norm`` and the critic's input channels each needs.
 CRITIC_VIEWS: dict[str, int] = {
@@ -58,11 +77,53 @@ CRITIC_VIEWS: dict[str, int] = {
 }
 
 
-def view_channels(penalty_norm: str) -> int:
-    """Channels of the images the critic sees under ``penalty_norm`` (a key of :data:`CRITIC_VIEWS`)."""
+def view_channels(penalty_norm: str, *, detail_scale: float = 0.0) -> int:
+    """Channels the critic sees under ``penalty_norm`` (a :data:`CRITIC_VIEWS` key); one more with a detail channel."""
     if penalty_norm not in CRITIC_VIEWS:
         raise ValueError(f"critic_view: penalty_norm must be one of {list(CRITIC_VIEWS)}; got {penalty_norm!r}.")
-    return CRITIC_VIEWS[penalty_norm]
+    return CRITIC_VIEWS[penalty_norm] + (1 if detail_scale > 0 else 0)
+
+
+def laplacian(x: torch.Tensor, *, padding: str = "reflect") -> torch.Tensor:
+    """``(N, 1, H, W) -> (N, 1, H, W)``: the 4-neighbour discrete Laplacian, borders padded by ``padding``.
+
+    ``"reflect"`` mirrors about the edge pixel (``c b | a b c``);
+    ``"replicate"`` repeats it (``a | a b c``), which for this 3-tap stencil
+    is scipy's half-sample ``mode="reflect"``.
+
+    Examples
+    --------
+    >>> x = torch.zeros(1, 1, 5, 5); x[0, 0, 2, 2] = 1.0
+    >>> laplacian(x)[0, 0, 2, 2].item()
+    -4.0
+    """
+    if x.ndim != 4 or x.shape[1] != 1:
+        raise ValueError(f"laplacian: x must have shape (N, 1, H, W); got {tuple(x.shape)}.")
+    kernel = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]], device=x.device, dtype=x.dtype)
+    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode=padding), kernel.view(1, 1, 3, 3))
+
+
+def normalised_laplacian(x: torch.Tensor, *, eps: float = 1e-3) -> torch.Tensor:
+    """``(N, 1, H, W) -> (N, 1, H, W)``: each image's Laplacian over ``sqrt(its variance + eps^2)``.
+
+    The differentiable counterpart of
+    :func:`gan_lib.metrics.cnn_reader.high_pass_channels` (same stencil,
+    borders and scaling; equal up to float32 rounding with ``eps=0``): about
+    unit standard deviation per image, whatever the energy of its fine detail.  ``eps`` (pixel units of [-1, 1] images) keeps a flat
+    image at 0 with bounded gradients; film grain's Laplacian SD is tens of
+    times larger.
+
+    Examples
+    --------
+    >>> y = normalised_laplacian(torch.randn(2, 1, 16, 16))
+    >>> [round(v, 2) for v in y.std(dim=(1, 2, 3), unbiased=False).tolist()]
+    [1.0, 1.0]
+    >>> normalised_laplacian(torch.ones(1, 1, 8, 8)).abs().max().item()
+    0.0
+    """
+    lap = laplacian(x, padding="replicate")
+    variance = lap.float().var(dim=(1, 2, 3), unbiased=False, keepdim=True)
+    return (lap.float() / torch.sqrt(variance + eps**2)).to(x.dtype)
 
 
 def laplacian_stack(x: torch.Tensor, *, scale: float) -> torch.Tensor:
@@ -80,9 +141,7 @@ def laplacian_stack(x: torch.Tensor, *, scale: float) -> torch.Tensor:
     """
     if x.ndim != 4 or x.shape[1] != 1:
         raise ValueError(f"laplacian_stack: x must have shape (N, 1, H, W); got {tuple(x.shape)}.")
-    kernel = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]], device=x.device, dtype=x.dtype)
-    lap = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), kernel.view(1, 1, 3, 3))
-    return torch.cat([x, scale * lap], dim=1)
+    return torch.cat([x, scale * laplacian(x)], dim=1)
 
 
 def whitening_gain(height: int, width: int, *, beta: float) -> torch.Tensor:
@@ -126,18 +185,32 @@ def whiten(x: torch.Tensor, *, beta: float) -> torch.Tensor:
 
 
 def make_critic_view(
-    penalty_norm: str, *, laplacian_scale: float = 6.0, whitening_beta: float = 3.4
+    penalty_norm: str, *, laplacian_scale: float = 6.0, whitening_beta: float = 3.4, detail_scale: float = 0.0
 ) -> Callable[[torch.Tensor], torch.Tensor] | None:
     """The transform of ``penalty_norm`` (``(N, 1, H, W) -> (N, C, H, W)``), or None where the critic sees pixels.
 
-    ``"pixel"`` and ``"sobolev_fft"`` (which changes the penalty instead) need no transform.
+    ``"pixel"`` and ``"sobolev_fft"`` (which changes the penalty instead) need
+    no transform.  ``detail_scale > 0`` appends ``detail_scale`` times
+    :func:`normalised_laplacian` as the last channel.
 
     >>> make_critic_view("pixel") is None
     True
     >>> make_critic_view("laplacian_stack")(torch.zeros(3, 1, 8, 8)).shape
     torch.Size([3, 2, 8, 8])
+    >>> make_critic_view("laplacian_stack", detail_scale=0.5)(torch.zeros(3, 1, 8, 8)).shape
+    torch.Size([3, 3, 8, 8])
     """
     view_channels(penalty_norm)
+    base = _linear_view(penalty_norm, laplacian_scale=laplacian_scale, whitening_beta=whitening_beta)
+    if detail_scale <= 0:
+        return base
+    return lambda x: torch.cat([x if base is None else base(x), detail_scale * normalised_laplacian(x)], dim=1)
+
+
+def _linear_view(
+    penalty_norm: str, *, laplacian_scale: float, whitening_beta: float
+) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """The linear transform of ``penalty_norm``, or None for the pixels themselves."""
     if penalty_norm == "laplacian_stack":
         return lambda x: laplacian_stack(x, scale=laplacian_scale)
     if penalty_norm == "whitening":

@@ -145,7 +145,10 @@ class Monitor:
         self.tensorboard = None
         # the critic sees images through the run's view and is penalised in its dual norm, as in training
         self.view = make_critic_view(
-            config.penalty_norm, laplacian_scale=config.laplacian_scale, whitening_beta=config.whitening_beta
+            config.penalty_norm,
+            laplacian_scale=config.laplacian_scale,
+            whitening_beta=config.whitening_beta,
+            detail_scale=config.detail_scale,
         )
         self.dual_norm = (
             None

@@ -96,7 +96,10 @@ def train_step(
     device = next(state.generator.parameters()).device
     policy = parse_policy(config.diffaugment)
     view = make_critic_view(
-        config.penalty_norm, laplacian_scale=config.laplacian_scale, whitening_beta=config.whitening_beta
+        config.penalty_norm,
+        laplacian_scale=config.laplacian_scale,
+        whitening_beta=config.whitening_beta,
+        detail_scale=config.detail_scale,
     )
 
     def augment(images: torch.Tensor) -> torch.Tensor:
