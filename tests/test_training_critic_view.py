@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import scipy.ndimage
 import torch
 from torch import nn
 
@@ -139,11 +140,17 @@ def test_laplacian_stack_passes_gradients():
 
 
 def test_normalised_laplacian_is_the_blur_aware_readers_input():
-    # The critic's detail channel and the CNN reader's input are one transform (stencil, borders, per-image scale).
+    # The critic's detail channel and the CNN reader's input are one transform (stencil, borders, per-image scale),
+    # checked against scipy's Laplacian mirrored about the border, each image over its own SD.
     images = power_law_texture(4, 32, beta=3.0, seed=1)
     images = 0.2 * images / images.std()
-    expected = torch.from_numpy(high_pass_channels(images[:, 0].numpy()))
-    torch.testing.assert_close(normalised_laplacian(images, eps=0.0), expected, atol=1e-4, rtol=1e-4)
+    pixels = images[:, 0].numpy().astype(np.float64)
+    lap = sum(scipy.ndimage.correlate1d(pixels, [1.0, -2.0, 1.0], axis=axis, mode="reflect") for axis in (1, 2))
+    reference = torch.from_numpy((lap / lap.std(axis=(1, 2), keepdims=True))[:, None].astype(np.float32))
+    torch.testing.assert_close(
+        torch.from_numpy(high_pass_channels(images[:, 0].numpy())), reference, atol=1e-4, rtol=1e-4
+    )
+    torch.testing.assert_close(normalised_laplacian(images, eps=0.0), reference, atol=1e-4, rtol=1e-4)
 
 
 def test_normalised_laplacian_ignores_the_energy_of_fine_detail_but_sees_its_pattern():

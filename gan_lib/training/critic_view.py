@@ -40,8 +40,9 @@ itself, not the critic's input (:func:`gan_lib.training.losses.sobolev_dual_norm
 
 A detail channel (``TrainConfig.detail_scale = b > 0``) adds one more channel
 to any of these views: ``b`` times each image's Laplacian divided by that
-image's own Laplacian standard deviation (:func:`normalised_laplacian`), the
-input of the blur-aware CNN reader (:func:`gan_lib.metrics.cnn_reader.high_pass_channels`).
+image's own Laplacian standard deviation
+(:func:`gan_lib.metrics.cnn_reader.normalised_laplacian`), the input of the
+blur-aware CNN reader, computed by the reader's own function.
 It is not linear: the penalty, still taken on interpolates of the views, then
 holds the critic 1-Lipschitz in the distance of the views themselves, in which
 two images whose fine detail has the same energy but a different spatial
@@ -54,7 +55,8 @@ from __future__ import annotations
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
+
+from ..metrics.cnn_reader import laplacian, normalised_laplacian
 
 __all__ = [
     "CRITIC_VIEWS",
@@ -82,48 +84,6 @@ def view_channels(penalty_norm: str, *, detail_scale: float = 0.0) -> int:
     if penalty_norm not in CRITIC_VIEWS:
         raise ValueError(f"critic_view: penalty_norm must be one of {list(CRITIC_VIEWS)}; got {penalty_norm!r}.")
     return CRITIC_VIEWS[penalty_norm] + (1 if detail_scale > 0 else 0)
-
-
-def laplacian(x: torch.Tensor, *, padding: str = "reflect") -> torch.Tensor:
-    """``(N, 1, H, W) -> (N, 1, H, W)``: the 4-neighbour discrete Laplacian, borders padded by ``padding``.
-
-    ``"reflect"`` mirrors about the edge pixel (``c b | a b c``);
-    ``"replicate"`` repeats it (``a | a b c``), which for this 3-tap stencil
-    is scipy's half-sample ``mode="reflect"``.
-
-    Examples
-    --------
-    >>> x = torch.zeros(1, 1, 5, 5); x[0, 0, 2, 2] = 1.0
-    >>> laplacian(x)[0, 0, 2, 2].item()
-    -4.0
-    """
-    if x.ndim != 4 or x.shape[1] != 1:
-        raise ValueError(f"laplacian: x must have shape (N, 1, H, W); got {tuple(x.shape)}.")
-    kernel = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]], device=x.device, dtype=x.dtype)
-    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode=padding), kernel.view(1, 1, 3, 3))
-
-
-def normalised_laplacian(x: torch.Tensor, *, eps: float = 1e-3) -> torch.Tensor:
-    """``(N, 1, H, W) -> (N, 1, H, W)``: each image's Laplacian over ``sqrt(its variance + eps^2)``.
-
-    The differentiable counterpart of
-    :func:`gan_lib.metrics.cnn_reader.high_pass_channels` (same stencil,
-    borders and scaling; equal up to float32 rounding with ``eps=0``): about
-    unit standard deviation per image, whatever the energy of its fine detail.
-    ``eps`` (pixel units of [-1, 1] images) keeps a flat image at 0 with
-    bounded gradients; the training patches' Laplacian SD is 0.026-0.26.
-
-    Examples
-    --------
-    >>> y = normalised_laplacian(torch.randn(2, 1, 16, 16))
-    >>> [round(v, 2) for v in y.std(dim=(1, 2, 3), unbiased=False).tolist()]
-    [1.0, 1.0]
-    >>> normalised_laplacian(torch.ones(1, 1, 8, 8)).abs().max().item()
-    0.0
-    """
-    lap = laplacian(x, padding="replicate")
-    variance = lap.float().var(dim=(1, 2, 3), unbiased=False, keepdim=True)
-    return (lap.float() / torch.sqrt(variance + eps**2)).to(x.dtype)
 
 
 def laplacian_stack(x: torch.Tensor, *, scale: float) -> torch.Tensor:
