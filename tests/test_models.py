@@ -225,6 +225,34 @@ def test_generator_noise_inputs_start_at_zero_scale_and_then_follow_the_noise():
         g(z, first[:1])
 
 
+@pytest.mark.parametrize("upsample", ["convtranspose", "nearest"])
+def test_generator_refine_stages_add_a_nonlinear_conv_at_the_finest_resolutions(upsample):
+    padding = "zeros" if upsample == "convtranspose" else "reflect"
+    kwargs = dict(image_size=32, width=0.125, mlp_hidden=(16,), upsample=upsample, padding_mode=padding)
+    plain, refined = hybrid_generator(**kwargs), hybrid_generator(**kwargs, refine_stages=2)
+    z = torch.randn(3, 128)
+
+    def conv_shapes(g):  # (in, out, side of its output map) of every (transposed) conv, coarsest first
+        shapes, hook = [], lambda m, x, y: shapes.append((m.in_channels, m.out_channels, y.shape[-1]))
+        convs = [m for m in g.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
+        handles = [m.register_forward_hook(hook) for m in convs]
+        assert g.eval()(z).shape == (3, 1, 32, 32)
+        for handle in handles:
+            handle.remove()
+        return shapes
+
+    before, after = conv_shapes(plain), conv_shapes(refined)
+    assert len(after) == len(before) + 2 and after[: len(before) - 2] == before[:-2]
+    # the 16 px stage: its conv, then one more at 16 px; the last stage keeps its input width up to the output conv
+    c16, c32 = before[-2][1], before[-1][0]
+    assert after[-4][1:] == (c16, 16) and after[-3] == (c16, c16, 16)
+    assert after[-2][1:] == (c32, 32) and after[-1] == (c32, 1, 32)
+    last_block = list(refined.cnn)[-5:]  # conv, BatchNorm, LeakyReLU, output conv, tanh
+    assert isinstance(last_block[2], nn.LeakyReLU) and isinstance(last_block[4], nn.Tanh)
+    with pytest.raises(ValueError, match="refine_stages must be an integer from 0 to the 3"):
+        hybrid_generator(**kwargs, refine_stages=4)
+
+
 def test_generator_noise_drawn_from_a_seeded_generator_is_reproducible():
     g = hybrid_generator(image_size=32, width=0.125, upsample="nearest", noise_stages=1)
     a = g.draw_noise(2, generator=torch.Generator().manual_seed(5))

@@ -162,6 +162,7 @@ def test_critic_loss_with_drift_and_generator_loss():
         ("detail_scale", float("inf"), "detail_scale must be a finite number >= 0"),
         ("noise_stages", 6, "noise_stages must be an integer from 0 to the generator's 4"),
         ("noise_stages", 1, "noise_stages must be 0 unless upsample is one of"),  # convtranspose
+        ("refine_stages", 5, "refine_stages must be an integer from 0 to the generator's 4"),
         ("blur_stages", -1, "blur_stages must be an integer from 0"),
         ("train_minutes", -5.0, "train_minutes must be a finite number >= 0"),
         ("spectral_weight", float("inf"), "spectral_weight must be a finite number >= 0"),
@@ -191,6 +192,7 @@ def test_train_config_refuses_options_the_conditional_networks_lack():
     for field, value in (
         ("noise_stages", 1),
         ("blur_stages", 1),
+        ("refine_stages", 1),
         ("critic_head", "patch"),
     ):
         with pytest.raises(ValueError, match=f"{field} must be .* for the class-conditional networks"):
@@ -205,7 +207,7 @@ def test_train_config_refuses_options_the_conditional_networks_lack():
 def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
     # Old checkpoints' specs rebuild the same networks: defaults add no builder keyword.
     config = train_config_for_profile("quick", {"recipe": "thesis"})
-    assert not {"blur_stages", "noise_stages"} & set(config.generator_kwargs())
+    assert not {"blur_stages", "noise_stages", "refine_stages"} & set(config.generator_kwargs())
     assert not {"in_channels", "head"} & set(config.critic_kwargs())
     changed = train_config_for_profile(
         "quick",
@@ -217,10 +219,12 @@ def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
             "critic_head": "patch",
             "noise_stages": 2,
             "blur_stages": 1,
+            "refine_stages": 1,
         },
     )
     assert changed.critic_kwargs()["in_channels"] == 2 and changed.critic_kwargs()["head"] == "patch"
     assert changed.generator_kwargs()["noise_stages"] == 2 and changed.generator_kwargs()["blur_stages"] == 1
+    assert changed.generator_kwargs()["refine_stages"] == 1
     assert config_to_dict(changed)["penalty_norm"] == "laplacian_stack"  # recorded in config.json
 
 
@@ -240,6 +244,7 @@ def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
             "upsample": "nearest",
             "noise_stages": 2,
             "blur_stages": 2,
+            "refine_stages": 2,
             "diffaugment": "translation",
         },
     ],

@@ -237,6 +237,15 @@ class HybridGenerator(nn.Module):
         zero-initialised scales): the grain that needs no latent dimension.
         :meth:`draw_noise` draws the images; ``forward`` draws them from torch's
         global generator when none are given.
+    refine_stages : int
+        How many of the finest blocks apply a second 3x3 conv (+ BatchNorm +
+        LeakyReLU) at their output resolution, as ProGAN's and StyleGAN's
+        blocks have two convolutions per resolution (Karras et al., ICLR 2018;
+        CVPR 2019).  In the last block it comes before the output conv, at the
+        block's input width.  Without it the last block is linear up to the
+        ``tanh`` (interpolation, conv), so every output pixel is a fixed
+        filter of the interpolated coarser map: nothing at the output
+        resolution can decide where a 1-2 px structure starts or bends.
     """
 
     def __init__(
@@ -252,6 +261,7 @@ class HybridGenerator(nn.Module):
         bilinear_stages: int = 0,
         blur_stages: int = 0,
         noise_stages: int = 0,
+        refine_stages: int = 0,
     ) -> None:
         super().__init__()
         if 4 * 2 ** len(channels) != image_size:
@@ -278,8 +288,10 @@ class HybridGenerator(nn.Module):
             "HybridGenerator", "blur_stages", blur_stages, upsample, n, ("convtranspose", "nearest", "bilinear")
         )
         noises = _finest_stages("HybridGenerator", "noise_stages", noise_stages, upsample, n, ("nearest", "bilinear"))
+        refines = _finest_stages("HybridGenerator", "refine_stages", refine_stages, upsample, n, _UPSAMPLE_MODES)
         blur = [i >= n - blurs for i in range(n)]
         noise = [i >= n - noises for i in range(n)]
+        refine = [i >= n - refines for i in range(n)]
         self.image_size = image_size
         self.latent_dim = latent_dim
         self.base_channels = channels[0]
@@ -297,10 +309,23 @@ class HybridGenerator(nn.Module):
         blocks: list[nn.Module] = []
         for i, (c_in, c_out) in enumerate(zip(channels, [*channels[1:], 1])):
             last = i == n - 1
+            width = c_in if last and refine[i] else c_out  # the upsampling conv's output width
             # Conv biases are dropped where a BatchNorm follows, which cancels them.
             blocks += _upsample(
-                c_in, c_out, modes[i], bias=last, padding_mode=padding_mode, blur=blur[i], noise=noise[i]
+                c_in,
+                width,
+                modes[i],
+                bias=last and not refine[i],
+                padding_mode=padding_mode,
+                blur=blur[i],
+                noise=noise[i],
             )
+            if refine[i]:
+                blocks += [
+                    nn.BatchNorm2d(width),
+                    nn.LeakyReLU(negative_slope, inplace=True),
+                    nn.Conv2d(width, c_out, 3, padding=1, bias=last, padding_mode=padding_mode),
+                ]
             blocks += [nn.Tanh()] if last else [nn.BatchNorm2d(c_out), nn.LeakyReLU(negative_slope, inplace=True)]
         self.cnn = nn.Sequential(*blocks)
         #: Side lengths (px) of the noise images, coarsest first (one per noise stage).
@@ -367,6 +392,7 @@ def hybrid_generator(
     bilinear_stages: int = 0,
     blur_stages: int = 0,
     noise_stages: int = 0,
+    refine_stages: int = 0,
 ) -> HybridGenerator:
     """The thesis's hybrid MLP-CNN generator at ``image_size`` in {32, 64, 128, 256}.
 
@@ -397,6 +423,8 @@ def hybrid_generator(
         The number of finest stages that blur after upsampling (:class:`HybridGenerator`).
     noise_stages : int
         The number of finest stages that add per-pixel noise (:class:`NoiseInjection`).
+    refine_stages : int
+        The number of finest stages with a second 3x3 conv at their output resolution (:class:`HybridGenerator`).
 
     Examples
     --------
@@ -416,6 +444,7 @@ def hybrid_generator(
         bilinear_stages=bilinear_stages,
         blur_stages=blur_stages,
         noise_stages=noise_stages,
+        refine_stages=refine_stages,
     )
 
 

@@ -70,6 +70,8 @@ class TrainConfig:
     critic_head: str = "linear"  # "linear" head on the 4x4 map, or "patch": mean of 1x1-conv patch scores
     blur_stages: int = 0  # the finest this many upsampling stages blur ([1,2,1] binomial) after upsampling
     noise_stages: int = 0  # the finest this many stages add a per-pixel noise image (zero-initialised scales)
+    refine_stages: int = 0  # the finest this many stages get a second 3x3 conv (+ BatchNorm, LeakyReLU) at their
+    # output resolution (ProGAN/StyleGAN's two convs per resolution); 0 = one conv per stage (the thesis)
     # --- the norm the critic is held 1-Lipschitz in (gan_lib.training.critic_view, losses.sobolev_dual_norm) ---
     penalty_norm: str = "pixel"  # "pixel", "laplacian_stack", "sobolev_fft" (BWGAN), "whitening", "whitening_stack"
     laplacian_scale: float = 6.0  # a of the stacked channel a * Laplacian(x) ("laplacian_stack")
@@ -238,14 +240,15 @@ class TrainConfig:
             fail("seed", "an integer >= 0")
 
     def _check_stage_options(self, stages: int, fail: Any) -> None:
-        """blur/noise stages within the generator and fitting ``upsample``; options the conditional nets lack.
+        """blur/noise/refine stages within the generator and fitting ``upsample``; options the conditional nets lack.
 
         The projection critic takes every penalty norm (its ``in_channels``);
-        the conditional generator has no blur or noise stages and its critic no patch head.
+        the conditional generator has no blur, noise or refine stages and its critic no patch head.
         """
         for name, allowed in (
             ("blur_stages", ("convtranspose", "nearest", "bilinear")),
             ("noise_stages", ("nearest", "bilinear")),
+            ("refine_stages", ("convtranspose", "nearest", "bilinear", "pixelshuffle")),
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= stages:
@@ -253,7 +256,12 @@ class TrainConfig:
             if value and self.upsample not in allowed:
                 fail(name, f"0 unless upsample is one of {allowed} (upsample is {self.upsample!r})")
         if self.num_classes:
-            for name, plain in (("blur_stages", 0), ("noise_stages", 0), ("critic_head", "linear")):
+            for name, plain in (
+                ("blur_stages", 0),
+                ("noise_stages", 0),
+                ("refine_stages", 0),
+                ("critic_head", "linear"),
+            ):
                 if getattr(self, name) != plain:
                     fail(name, f"{plain!r} for the class-conditional networks (num_classes > 0)")
 
@@ -262,7 +270,11 @@ class TrainConfig:
 
         Options at their defaults are left out, so a spec reads as it did before they existed.
         """
-        extra = {name: getattr(self, name) for name in ("blur_stages", "noise_stages") if getattr(self, name)}
+        extra = {
+            name: getattr(self, name)
+            for name in ("blur_stages", "noise_stages", "refine_stages")
+            if getattr(self, name)
+        }
         return {
             "image_size": self.image_size,
             "latent_dim": self.latent_dim,
