@@ -42,7 +42,8 @@ LADDER: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("+ bilinear finest 2 stages", "bilinear", ("bilinear_stages",)),
     ("+ Laplacian penalty norm", "laplacian", ("penalty_norm",)),
     ("+ noise inputs, finest 2 stages", "noise", ("noise_stages",)),
-    ("project recipe (+ oriented spectral term)", "project", ("spectral_weight", "spectral_orientations")),
+    ("+ oriented spectral term", "spectral", ("spectral_weight", "spectral_orientations")),
+    ("project recipe (+ second conv, finest stage)", "project", ("refine_stages",)),
 )
 
 

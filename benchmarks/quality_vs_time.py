@@ -19,7 +19,10 @@ trainer's own probe), the same seed, data and network sizes:
    nearest-neighbour upsampling's block grid (the project recipe until 2026-12-06);
 8. **+ Laplacian penalty norm** — the critic sees each image beside 6x its Laplacian, and the gradient penalty
    holds it 1-Lipschitz in that norm, in which blur is no longer nearly free;
-9. **project recipe** — all of the above plus per-pixel noise inputs in the two finest stages.
+9. **+ noise inputs** — per-pixel noise inputs in the two finest stages;
+10. **+ oriented spectral term** — the generator matches the per-(frequency, orientation) log-spectrum moments of
+    a real batch (the project recipe until 2026-12-07);
+11. **project recipe** — all of the above plus a second 3x3 convolution in the finest stage.
 
 Each contender runs until its *training* wall-clock time (``time.perf_counter``
 around set-up and every generator iteration — evaluation excluded) reaches
@@ -52,7 +55,7 @@ the last checkpoint, exactly.
 
 Usage::
 
-    python benchmarks/quality_vs_time.py                           # all 9 contenders, 2 5 10 20 min each (~5.5 h)
+    python benchmarks/quality_vs_time.py                           # all 11 contenders, 2 5 10 20 min each (~7 h)
     python benchmarks/quality_vs_time.py --quick                   # budgets 0.5 1 2 min: a check that everything works
     python benchmarks/quality_vs_time.py --contenders thesis project --seed 1   # a second seed of the two ends
     python benchmarks/quality_vs_time.py --publish                 # also copy table and plot to benchmarks/results/

@@ -81,6 +81,7 @@ CONDITIONAL_NETWORKS: dict[str, Any] = {
     "critic": "projection_critic",
     "num_classes": 2,
     "noise_stages": 0,  # the conditional generator has no noise inputs (the project recipe's generator has)
+    "refine_stages": 0,  # nor a second conv per stage
 }
 
 
