@@ -248,7 +248,7 @@ class TrainConfig:
         for name, allowed in (
             ("blur_stages", ("convtranspose", "nearest", "bilinear")),
             ("noise_stages", ("nearest", "bilinear")),
-            ("refine_stages", ("convtranspose", "nearest", "bilinear", "pixelshuffle")),
+            ("refine_stages", _UPSAMPLE),  # every upsampling mode: only the range is checked
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= stages:
