@@ -294,6 +294,19 @@ def test_resolve_hardware_memory_format_follows_measurement():
     assert "measured" in hw.reasons[-1]
 
 
+@pytest.mark.parametrize(
+    ("contiguous_s", "expected"),
+    [(1.0, "channels_last"), (0.95, "channels_last"), (0.5, "contiguous")],
+)
+def test_resolve_hardware_keeps_channels_last_unless_contiguous_is_clearly_faster(contiguous_s, expected):
+    def probe(precision: str, memory_format: str) -> float:
+        return 1.0 if memory_format == "channels_last" else contiguous_s
+
+    hw = resolve_hardware(device="cpu", precision="fp32", memory_format="auto", num_threads=1, probe=probe)
+    assert hw.memory_format == expected
+    assert "channels_last 1000 ms vs contiguous" in hw.reasons[-1]
+
+
 # --- checkpoint --------------------------------------------------------------------------------
 
 
