@@ -14,6 +14,8 @@ from torch import nn
 from training_support import TINY_RUN, assert_same_run
 
 from gan_lib.config import apply_overrides, config_to_dict
+from gan_lib.models import get_model
+from gan_lib.models.generator import GENERATOR_CHANNELS
 from gan_lib.training import (
     FULL,
     LOG_COLUMNS,
@@ -163,6 +165,8 @@ def test_critic_loss_with_drift_and_generator_loss():
         ("noise_stages", 6, "noise_stages must be an integer from 0 to the generator's 4"),
         ("noise_stages", 1, "noise_stages must be 0 unless upsample is one of"),  # convtranspose
         ("refine_stages", 5, "refine_stages must be an integer from 0 to the generator's 4"),
+        ("generator_min_channels", -1, "generator_min_channels must be an integer >= 0"),
+        ("generator_min_channels", 1.5, "generator_min_channels must be an integer >= 0"),
         ("blur_stages", -1, "blur_stages must be an integer from 0"),
         ("train_minutes", -5.0, "train_minutes must be a finite number >= 0"),
         ("spectral_weight", float("inf"), "spectral_weight must be a finite number >= 0"),
@@ -193,6 +197,7 @@ def test_train_config_refuses_options_the_conditional_networks_lack():
         ("noise_stages", 1),
         ("blur_stages", 1),
         ("refine_stages", 1),
+        ("generator_min_channels", 32),
         ("critic_head", "patch"),
     ):
         with pytest.raises(ValueError, match=f"{field} must be .* for the class-conditional networks"):
@@ -204,10 +209,29 @@ def test_train_config_refuses_options_the_conditional_networks_lack():
     )
 
 
+def test_generator_min_channels_floors_the_scaled_widths_and_builds_them():
+    # 1/4 of GENERATOR_CHANNELS[64] is [128, 64, 32, 16]; a floor of 32 widens only the 32 px map.
+    config = train_config_for_profile("quick", {"recipe": "thesis", "generator_min_channels": 32})
+    kwargs = config.generator_kwargs()
+    assert kwargs["channels"] == [128, 64, 32, 32]
+    generator = get_model(config.generator, **kwargs)
+    convs = [m for m in generator.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+    assert convs[-1].in_channels == 32 and convs[-1].out_channels == 1  # the output conv reads the 32 px map's width
+    assert train_config_for_profile("quick", {"generator_min_channels": 8}).generator_kwargs()["channels"] == [
+        128,
+        64,
+        32,
+        16,
+    ]  # a floor below every width changes nothing
+    assert train_config_for_profile("full", {"generator_min_channels": 32}).generator_kwargs()["channels"] == list(
+        GENERATOR_CHANNELS[128]
+    )
+
+
 def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
     # Old checkpoints' specs rebuild the same networks: defaults add no builder keyword.
     config = train_config_for_profile("quick", {"recipe": "thesis"})
-    assert not {"blur_stages", "noise_stages", "refine_stages"} & set(config.generator_kwargs())
+    assert not {"blur_stages", "noise_stages", "refine_stages", "channels"} & set(config.generator_kwargs())
     assert not {"in_channels", "head"} & set(config.critic_kwargs())
     changed = train_config_for_profile(
         "quick",
@@ -239,6 +263,7 @@ def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
         {"penalty_norm": "laplacian_stack", "detail_scale": 0.3},
         {"spectral_weight": 0.1},
         {"spectral_weight": 0.1, "spectral_orientations": 4},
+        {"generator_min_channels": 8},
         {
             "critic_head": "patch",
             "upsample": "nearest",

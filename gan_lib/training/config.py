@@ -28,6 +28,7 @@ from ..config import profile_config
 from ..metrics.spectral import MAX_ORIENTATIONS
 from ..models import CONDITIONAL_MODELS, IMAGE_SIZES, PADDING_MODES, list_models
 from ..models.critic import CRITIC_HEADS
+from ..models.generator import GENERATOR_CHANNELS
 from .critic_view import CRITIC_VIEWS, view_channels
 from .diffaugment import parse_policy
 from .recipes import DEFAULT_RECIPE, RECIPES
@@ -62,6 +63,8 @@ class TrainConfig:
     latent_dim: int = 128  # length of the latent vector z
     mlp_hidden: tuple[int, ...] = (512,)  # hidden widths of the generator's MLP (its depth/width)
     generator_width: float = 1.0  # multiplier on GENERATOR_CHANNELS (the quick profile shrinks the nets)
+    generator_min_channels: int = 0  # every generator stage keeps at least this many channels after the
+    # generator_width scaling (1/4 width leaves 16 at 32 px); 0 = no floor
     critic_width: float = 1.0  # multiplier on CRITIC_CHANNELS
     upsample: str = "convtranspose"  # "convtranspose", "nearest"/"bilinear" + 3x3 conv, or "pixelshuffle" (+ blur)
     bilinear_stages: int = 0  # with upsample="nearest": the finest this many upsampling stages interpolate bilinearly
@@ -234,10 +237,14 @@ class TrainConfig:
             or self.loader_workers < -1
         ):
             fail("loader_workers", "an integer >= 0, or -1 for auto")
-        if isinstance(self.num_threads, bool) or not isinstance(self.num_threads, int) or self.num_threads < 0:
-            fail("num_threads", "an integer >= 0 (0 = torch's default)")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            fail("seed", "an integer >= 0")
+        for name, zero in (
+            ("num_threads", " (0 = torch's default)"),
+            ("seed", ""),
+            ("generator_min_channels", " (0 = no floor)"),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                fail(name, f"an integer >= 0{zero}")
 
     def _check_stage_options(self, stages: int, fail: Any) -> None:
         """blur/noise/refine stages within the generator and fitting ``upsample``; options the conditional nets lack.
@@ -260,6 +267,7 @@ class TrainConfig:
                 ("blur_stages", 0),
                 ("noise_stages", 0),
                 ("refine_stages", 0),
+                ("generator_min_channels", 0),
                 ("critic_head", "linear"),
             ):
                 if getattr(self, name) != plain:
@@ -275,6 +283,9 @@ class TrainConfig:
             for name in ("blur_stages", "noise_stages", "refine_stages")
             if getattr(self, name)
         }
+        if self.generator_min_channels:  # explicit widths: the scaled defaults, none below the floor
+            scaled = (max(1, round(c * self.generator_width)) for c in GENERATOR_CHANNELS[self.image_size])
+            extra["channels"] = [max(self.generator_min_channels, c) for c in scaled]
         return {
             "image_size": self.image_size,
             "latent_dim": self.latent_dim,
