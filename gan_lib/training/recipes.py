@@ -175,8 +175,9 @@ their probes.
   0-3): CNN reader 0.78 / 1.00 / 0.95 / 0.76 against the recipe's
   0.98 / 1.00 / 0.99 / 0.97, SWD 58-72 against 58-63, the spectral and
   statistics readers and MS-SSIM within the recipe's range; no long
-  strands in the samples.  Two seeds of four below the 0.85 target: the
-  first candidate to test further (more seeds, 15 and 30 minutes).
+  strands in the samples.  Two seeds of four below the 0.85 target; at
+  15 minutes seeds 0 / 1 read 0.85 / 0.62 (SWD 56 / 68): the first
+  candidate to test further (more seeds, 30 minutes, the pipeline).
 - ``gp_every=4`` (a lazy penalty: every 4th critic update, weighted 4x;
   StyleGAN2, Karras et al., CVPR 2020), ``lr=2e-4`` (both learning rates
   doubled) and ``critic_width=1.0`` (the thesis's critic): the third
