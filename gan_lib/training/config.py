@@ -27,6 +27,7 @@ from typing import Any, Mapping
 from ..config import profile_config
 from ..metrics.spectral import MAX_ORIENTATIONS
 from ..models import CONDITIONAL_MODELS, IMAGE_SIZES, PADDING_MODES, list_models
+from ..models._api import _resolve_channels
 from ..models.critic import CRITIC_HEADS
 from ..models.generator import GENERATOR_CHANNELS
 from .critic_view import CRITIC_VIEWS, view_channels
@@ -284,7 +285,13 @@ class TrainConfig:
             if getattr(self, name)
         }
         if self.generator_min_channels:  # explicit widths: the scaled defaults, none below the floor
-            scaled = (max(1, round(c * self.generator_width)) for c in GENERATOR_CHANNELS[self.image_size])
+            scaled = _resolve_channels(
+                "hybrid_generator",
+                image_size=self.image_size,
+                table=GENERATOR_CHANNELS,
+                channels=None,
+                width=self.generator_width,
+            )
             extra["channels"] = [max(self.generator_min_channels, c) for c in scaled]
         return {
             "image_size": self.image_size,
