@@ -43,7 +43,8 @@ LADDER: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("+ Laplacian penalty norm", "laplacian", ("penalty_norm",)),
     ("+ noise inputs, finest 2 stages", "noise", ("noise_stages",)),
     ("+ oriented spectral term", "spectral", ("spectral_weight", "spectral_orientations")),
-    ("project recipe (+ second conv, finest stage)", "project", ("refine_stages",)),
+    ("+ second conv, finest stage", "refine", ("refine_stages",)),
+    ("project recipe (+ wider 32 px stage, detail channel)", "project", ("generator_min_channels", "detail_scale")),
 )
 
 

@@ -22,7 +22,7 @@ from gan_lib.metrics import Estimate
 from gan_lib.training import TrainConfig, load_checkpoint, train
 from gan_lib.training.recipes import RECIPES
 
-THESIS, PROJECT = "thesis recipe", "project recipe (+ second conv, finest stage)"
+THESIS, PROJECT = "thesis recipe", "project recipe (+ wider 32 px stage, detail channel)"
 
 
 @pytest.fixture(scope="module")
@@ -73,16 +73,17 @@ def test_contender_configs_climb_the_ladder_one_change_at_a_time(qvt):
     assert list(configs) == list(qvt.CONTENDERS)
     ladder = list(configs.values())
     assert ladder[0].recipe == "thesis" and ladder[-1].recipe == "project" and {c.seed for c in ladder} == {3}
-    assert [c.upsample for c in ladder] == ["convtranspose"] + ["nearest"] * 10
-    assert [c.padding_mode for c in ladder] == ["zeros"] * 2 + ["reflect"] * 9
-    assert [bool(c.diffaugment) for c in ladder] == [False] * 3 + [True] * 8
-    assert [c.ema_kimg > 0 for c in ladder] == [False] * 4 + [True] * 7
-    assert [c.n_critic for c in ladder] == [5] * 5 + [2] * 6
-    assert [c.bilinear_stages for c in ladder] == [0] * 6 + [2] * 5
-    assert [c.penalty_norm for c in ladder] == ["pixel"] * 7 + ["laplacian_stack"] * 4
-    assert [c.noise_stages for c in ladder] == [0] * 8 + [2] * 3
-    assert [(c.spectral_weight, c.spectral_orientations) for c in ladder] == [(0.0, 1)] * 9 + [(0.3, 4)] * 2
-    assert [c.refine_stages for c in ladder] == [0] * 10 + [1]
+    assert [c.upsample for c in ladder] == ["convtranspose"] + ["nearest"] * 11
+    assert [c.padding_mode for c in ladder] == ["zeros"] * 2 + ["reflect"] * 10
+    assert [bool(c.diffaugment) for c in ladder] == [False] * 3 + [True] * 9
+    assert [c.ema_kimg > 0 for c in ladder] == [False] * 4 + [True] * 8
+    assert [c.n_critic for c in ladder] == [5] * 5 + [2] * 7
+    assert [c.bilinear_stages for c in ladder] == [0] * 6 + [2] * 6
+    assert [c.penalty_norm for c in ladder] == ["pixel"] * 7 + ["laplacian_stack"] * 5
+    assert [c.noise_stages for c in ladder] == [0] * 8 + [2] * 4
+    assert [(c.spectral_weight, c.spectral_orientations) for c in ladder] == [(0.0, 1)] * 9 + [(0.3, 4)] * 3
+    assert [c.refine_stages for c in ladder] == [0] * 10 + [1] * 2
+    assert [(c.generator_min_channels, c.detail_scale) for c in ladder] == [(0, 0.0)] * 11 + [(32, 1.0)]
     assert list(qvt.contender_configs("quick", ["project", "thesis"])) == [THESIS, PROJECT]
     with pytest.raises(ValueError, match="unknown"):
         qvt.contender_configs("quick", ["naive"])

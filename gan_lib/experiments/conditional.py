@@ -82,6 +82,7 @@ CONDITIONAL_NETWORKS: dict[str, Any] = {
     "num_classes": 2,
     "noise_stages": 0,  # the conditional generator has no noise inputs (the project recipe's generator has)
     "refine_stages": 0,  # nor a second conv per stage
+    "generator_min_channels": 0,  # and keeps its own widths
 }
 
 
