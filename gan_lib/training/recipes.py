@@ -94,7 +94,10 @@ gradient penalty (lambda = 10) and the BatchNorm-free critic.
       0-3 (one-sided Mann-Whitney p = 0.03), at a sixth fewer steps
       (560-690 against 720-830), SWD x1e3 51-72 against 58-63 (held-out
       floor 59), the spectral and statistics readers and MS-SSIM within the
-      recipe's range.  At 15 minutes seeds 0 / 1 read 0.85 / 0.62.  Each
+      recipe's range.  At 15 minutes seeds 0 / 1 read 0.85 / 0.62 (the
+      recipe before it 0.93 / 0.98), at 30 minutes 0.54 / 0.53 (held-out
+      view 0.55); seed 0 at 60 minutes read 0.84, less diverse (MS-SSIM
+      0.151, training patches 0.126): longer is not yet always better.  Each
       change alone read no lower than the seed spread (wider: 0.94 / 0.98;
       detail channel: 1.00 / 0.85 here, 0.80 / 0.98 in the sixth ablation).
 
