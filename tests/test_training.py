@@ -15,7 +15,6 @@ from training_support import TINY_RUN, assert_same_run
 
 from gan_lib.config import apply_overrides, config_to_dict
 from gan_lib.models import get_model
-from gan_lib.models.generator import GENERATOR_CHANNELS
 from gan_lib.training import (
     FULL,
     LOG_COLUMNS,
@@ -211,21 +210,25 @@ def test_train_config_refuses_options_the_conditional_networks_lack():
 
 def test_generator_min_channels_floors_the_scaled_widths_and_builds_them():
     # 1/4 of GENERATOR_CHANNELS[64] is [128, 64, 32, 16]; a floor of 32 widens only the 32 px map.
-    config = train_config_for_profile("quick", {"recipe": "thesis", "generator_min_channels": 32})
-    kwargs = config.generator_kwargs()
-    assert kwargs["channels"] == [128, 64, 32, 32]
-    generator = get_model(config.generator, **kwargs)
-    convs = [m for m in generator.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
-    assert convs[-1].in_channels == 32 and convs[-1].out_channels == 1  # the output conv reads the 32 px map's width
-    assert train_config_for_profile("quick", {"generator_min_channels": 8}).generator_kwargs()["channels"] == [
-        128,
-        64,
-        32,
-        16,
-    ]  # a floor below every width changes nothing
-    assert train_config_for_profile("full", {"generator_min_channels": 32}).generator_kwargs()["channels"] == list(
-        GENERATOR_CHANNELS[128]
-    )
+    def widths(overrides, profile="quick"):
+        config = train_config_for_profile(profile, overrides)
+        generator = get_model(config.generator, **config.generator_kwargs())
+        return [
+            m.out_channels for m in generator.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))
+        ]
+
+    floored = widths({"recipe": "thesis", "generator_min_channels": 32})
+    assert floored == [64, 32, 32, 1]  # 8, 16 and 32 px maps, then the output conv reading the 32 px map
+    assert widths({"recipe": "thesis"}) == [64, 32, 16, 1]
+    assert widths({"generator_min_channels": 8}) == widths({"generator_min_channels": 0})  # a floor below every width
+    assert widths({"recipe": "thesis", "generator_min_channels": 32}, "full") == widths({"recipe": "thesis"}, "full")
+
+
+def test_generator_min_channels_refuses_explicit_channels_and_bad_values():
+    with pytest.raises(ValueError, match="either explicit channels or min_channels"):
+        get_model("hybrid_generator", image_size=64, channels=[128, 64, 32, 16], min_channels=32)
+    with pytest.raises(ValueError, match="min_channels must be an integer >= 0"):
+        get_model("hybrid_generator", image_size=64, width=0.25, min_channels=-1)
 
 
 def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():

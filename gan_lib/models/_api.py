@@ -73,16 +73,35 @@ def _resolve_channels(
     table: dict[int, list[int]],
     channels: Sequence[int] | None,
     width: float,
+    min_channels: int = 0,
 ) -> list[int]:
     """Channel widths for ``image_size``: ``channels`` if given, else ``table[image_size]`` scaled by ``width``.
 
-    Validates ``image_size`` (one of :data:`IMAGE_SIZES`), ``width`` (> 0) and
-    the length of an explicit ``channels`` list (one entry per resolution
-    stage), raising a ``ValueError`` that names ``owner`` and the fix.
+    The scaled widths are floored at ``min_channels`` (0: no floor; a narrow
+    network keeps its finest stages at least that wide).  Validates
+    ``image_size`` (one of :data:`IMAGE_SIZES`), ``width`` (> 0),
+    ``min_channels`` (>= 0, not combined with ``channels``) and the length of
+    an explicit ``channels`` list (one entry per resolution stage), raising a
+    ``ValueError`` that names ``owner`` and the fix.
+
+    Examples
+    --------
+    >>> table = {64: [512, 256, 128, 64]}
+    >>> _resolve_channels("g", image_size=64, table=table, channels=None, width=0.25)
+    [128, 64, 32, 16]
+    >>> _resolve_channels("g", image_size=64, table=table, channels=None, width=0.25, min_channels=32)
+    [128, 64, 32, 32]
     """
     if isinstance(image_size, bool) or image_size not in IMAGE_SIZES:
         raise ValueError(f"{owner}: image_size must be one of {IMAGE_SIZES}; got {image_size!r}.")
+    if isinstance(min_channels, bool) or not isinstance(min_channels, int) or min_channels < 0:
+        raise ValueError(f"{owner}: min_channels must be an integer >= 0 (0 = no floor); got {min_channels!r}.")
     if channels is not None:
+        if min_channels:
+            raise ValueError(
+                f"{owner}: give either explicit channels or min_channels (a floor on the scaled default widths), "
+                f"not both; got channels={list(channels)} and min_channels={min_channels}."
+            )
         channels = [int(c) for c in channels]
         expected = len(table[image_size])
         if len(channels) != expected or min(channels) < 1:
@@ -93,7 +112,7 @@ def _resolve_channels(
         return channels
     if not width > 0:
         raise ValueError(f"{owner}: width must be a positive multiplier of the default channels; got {width!r}.")
-    return [max(1, round(c * width)) for c in table[image_size]]
+    return [max(1, min_channels, round(c * width)) for c in table[image_size]]
 
 
 def init_weights(module: nn.Module) -> None:

@@ -367,11 +367,17 @@ def _build(
     latent_dim: int,
     width: float,
     channels: Sequence[int] | None,
+    min_channels: int,
     mlp_hidden: Sequence[int],
     **kwargs: Any,
 ) -> HybridGenerator:
     resolved = _resolve_channels(
-        "hybrid_generator", image_size=image_size, table=GENERATOR_CHANNELS, channels=channels, width=width
+        "hybrid_generator",
+        image_size=image_size,
+        table=GENERATOR_CHANNELS,
+        channels=channels,
+        width=width,
+        min_channels=min_channels,
     )
     return HybridGenerator(
         image_size=image_size, latent_dim=latent_dim, channels=resolved, mlp_hidden=tuple(mlp_hidden), **kwargs
@@ -385,6 +391,7 @@ def hybrid_generator(
     latent_dim: int = 128,
     width: float = 1.0,
     channels: Sequence[int] | None = None,
+    min_channels: int = 0,
     mlp_hidden: Sequence[int] = (512,),
     upsample: str = "convtranspose",
     padding_mode: str = "zeros",
@@ -409,6 +416,8 @@ def hybrid_generator(
         a network about 16x cheaper; the quick profile uses it).
     channels : sequence of int, optional
         Explicit widths, overriding ``width``; ``log2(image_size / 4)`` entries.
+    min_channels : int
+        A floor on the widths ``width`` scales (0: none); not with ``channels``.
     mlp_hidden : sequence of int
         Hidden widths of the MLP (thesis: configurable depth/width).
     upsample : {"convtranspose", "nearest", "bilinear", "pixelshuffle"}
@@ -437,6 +446,7 @@ def hybrid_generator(
         latent_dim=latent_dim,
         width=width,
         channels=channels,
+        min_channels=min_channels,
         mlp_hidden=mlp_hidden,
         upsample=upsample,
         padding_mode=padding_mode,

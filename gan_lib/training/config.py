@@ -27,9 +27,7 @@ from typing import Any, Mapping
 from ..config import profile_config
 from ..metrics.spectral import MAX_ORIENTATIONS
 from ..models import CONDITIONAL_MODELS, IMAGE_SIZES, PADDING_MODES, list_models
-from ..models._api import _resolve_channels
 from ..models.critic import CRITIC_HEADS
-from ..models.generator import GENERATOR_CHANNELS
 from .critic_view import CRITIC_VIEWS, view_channels
 from .diffaugment import parse_policy
 from .recipes import DEFAULT_RECIPE, RECIPES
@@ -284,15 +282,8 @@ class TrainConfig:
             for name in ("blur_stages", "noise_stages", "refine_stages")
             if getattr(self, name)
         }
-        if self.generator_min_channels:  # explicit widths: the scaled defaults, none below the floor
-            scaled = _resolve_channels(
-                "hybrid_generator",
-                image_size=self.image_size,
-                table=GENERATOR_CHANNELS,
-                channels=None,
-                width=self.generator_width,
-            )
-            extra["channels"] = [max(self.generator_min_channels, c) for c in scaled]
+        if self.generator_min_channels:
+            extra["min_channels"] = self.generator_min_channels
         return {
             "image_size": self.image_size,
             "latent_dim": self.latent_dim,
