@@ -452,6 +452,37 @@ def test_train_stops_at_its_time_budget_and_resumes_past_it_when_raised(tmp_path
     assert longer.resumed_from == 1 and longer.step == 4
 
 
+def test_lr_decay_lowers_both_rates_linearly_to_zero_and_a_resume_restores_the_schedules_rate(tmp_path):
+    # 8 steps, decay from half-way: the rates in force for steps 1-4 are the base ones, for step 8 1/8 of them.
+    seen = []
+    real_step = trainer_module.train_step
+
+    def spy(state, *args, **kwargs):
+        seen.append((state.opt_generator.param_groups[0]["lr"], state.opt_critic.param_groups[0]["lr"]))
+        return real_step(state, *args, **kwargs)
+
+    config = tiny_config(steps=8, lr_decay_start=0.5, log_every=1, critic_lr_scale=2.0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(trainer_module, "train_step", spy)
+        result = train(config, target_images(), tmp_path / "run", progress=False)
+    generator_rates = [g for g, _ in seen]
+    assert generator_rates[:5] == [1e-4] * 5  # progress 0/8 .. 4/8
+    assert generator_rates[5:] == pytest.approx([0.75e-4, 0.5e-4, 0.25e-4])
+    assert all(c == pytest.approx(2 * g) for g, c in seen)  # the critic keeps its ratio
+    # The checkpoint keeps the last (decayed) rate; resumed with a constant schedule, the base rate is back.
+    assert load_checkpoint(result.checkpoint)["opt_generator"]["param_groups"][0]["lr"] == pytest.approx(0.25e-4)
+    seen.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(trainer_module, "train_step", spy)
+        train(tiny_config(steps=10, log_every=1, critic_lr_scale=2.0), target_images(), tmp_path / "run", resume=True)
+    assert seen == [(1e-4, 2e-4)] * 2
+
+
+def test_lr_decay_start_must_be_a_fraction():
+    with pytest.raises(ValueError, match="lr_decay_start must be a fraction in"):
+        tiny_config(lr_decay_start=1.5)
+
+
 def test_train_refuses_resume_with_different_experiment(tmp_path):
     train(tiny_config(steps=2), target_images(), tmp_path / "run", progress=False)
     with pytest.raises(ValueError, match=r"cannot resume .*lr: 0.0001 -> 0.0005"):

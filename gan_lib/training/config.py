@@ -90,6 +90,8 @@ class TrainConfig:
     n_critic: int = 5  # critic updates per generator update
     lr: float = 1e-4  # Adam learning rate of the generator
     critic_lr_scale: float = 1.0  # the critic's learning rate is lr * this (two time-scale rule, Heusel et al. 2017)
+    lr_decay_start: float = 1.0  # fraction of the run (steps or train_minutes, whichever is nearer its end) after
+    # which both learning rates fall linearly to 0 at the end (gan_lib.training.lr_schedule); 1 = constant
     betas: tuple[float, float] = (0.0, 0.9)  # Adam (beta1, beta2)
     gp_lambda: float = 10.0  # gradient-penalty weight lambda
     gp_every: int = 1  # lazy penalty: only every k-th critic update, weighted k * lambda (Karras et al. 2020);
@@ -175,6 +177,8 @@ class TrainConfig:
         for name in ("generator_width", "critic_width", "lr", "critic_lr_scale"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
                 fail(name, "a finite number > 0")
+        if not (isinstance(self.lr_decay_start, (int, float)) and 0.0 <= self.lr_decay_start <= 1.0):
+            fail("lr_decay_start", "a fraction in [0, 1] (1 = a constant learning rate)")
         if len(self.betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in self.betas):
             fail("betas", "two numbers in [0, 1), e.g. (0.0, 0.9)")
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))  # Adam refuses int betas
@@ -321,6 +325,7 @@ class TrainConfig:
 EXECUTION_FIELDS: tuple[str, ...] = (
     "steps",
     "train_minutes",
+    "lr_decay_start",  # a schedule over the budget, which may itself change on resume
     "device",
     "precision",
     "memory_format",

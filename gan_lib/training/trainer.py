@@ -35,6 +35,7 @@ from .config import EXECUTION_FIELDS, TrainConfig
 from .crops import CropSource
 from .distributed import Distributed, init_distributed
 from .hardware import Hardware, autocast
+from .lr_schedule import lr_factor, run_progress, set_learning_rates
 from .monitor import Monitor
 from .run_folder import STAT_NAMES, RunFolder
 from .run_setup import images_fingerprint, prepare_run
@@ -272,8 +273,14 @@ def _train_steps(
         desc=f"train {folder.path.name}"
         + (f" (stops at {config.train_minutes:g} min)" if config.train_minutes else ""),
     )
+    base_rates = (state.opt_generator, config.lr), (state.opt_critic, config.lr * config.critic_lr_scale)
     try:
         for step in range(state.step + 1, config.steps + 1):
+            if step == state.step + 1 or (config.lr_decay_start < 1.0 and (step - 1) % config.log_every == 0):
+                # at the start (a checkpoint keeps the rate it ended with) and every log_every steps, by rank 0's clock
+                seconds = world.broadcast(time.perf_counter() - clock)
+                progress = run_progress(step - 1, seconds, steps=config.steps, train_minutes=config.train_minutes)
+                set_learning_rates(lr_factor(progress, decay_start=config.lr_decay_start), *base_rates)
             pending.append(
                 train_step(state, batches, config=config, precision=hardware.precision, generator_fn=generator_fn)
             )
