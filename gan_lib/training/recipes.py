@@ -184,6 +184,19 @@ their probes.
   effect changes sign with the seed, so it was not adopted alone.  Eighth
   ablation (2026-12-07, the recipe with its second conv, the same CPU type,
   channels_last): ``1`` read 1.00 / 0.85 where that recipe read 0.98 / 1.00.
+- ``lr_decay_start=0.5``: both learning rates held for the first half of
+  the budget, then lowered linearly to 0 (CycleGAN's schedule, Zhu et al.,
+  ICCV 2017; :mod:`~gan_lib.training.lr_schedule`).  With a constant rate
+  the blur-aware CNN reader of checkpoints 200 steps apart swings between
+  0.53 and 0.88 from 15 minutes on (tenth session of the ablation, seeds
+  0 / 1), so a run's endpoint is a draw from that swing.  In seed 0 at 5 /
+  15 / 30 / 60 minutes it read the CNN reader 0.81 / 0.70 / 0.54 / 0.62
+  against the constant rate's 0.78 / 0.84 / 0.54 / 0.84, SWD x1e3 62 / 61
+  / 53 / 47 against 58 / 56 / 54 / 56, and MS-SSIM 0.113-0.123 against
+  0.124-0.151 (training patches 0.126).  Seed 1 at 5 / 15 / 30 minutes:
+  0.99 / 0.65 / 0.61 against 1.00 / 0.62 / 0.53.  Not adopted yet: one
+  seed has the whole curve, up to 30 minutes it is a wash, and the quality
+  benchmark's contenders run through all marks at a constant rate.
 - ``gp_every=4`` (a lazy penalty: every 4th critic update, weighted 4x;
   StyleGAN2, Karras et al., CVPR 2020), ``lr=2e-4`` (both learning rates
   doubled) and ``critic_width=1.0`` (the thesis's critic): the third
