@@ -453,7 +453,8 @@ def test_train_stops_at_its_time_budget_and_resumes_past_it_when_raised(tmp_path
 
 
 def test_lr_decay_lowers_both_rates_linearly_to_zero_and_a_resume_restores_the_schedules_rate(tmp_path):
-    # 8 steps, decay from half-way: the rates in force for steps 1-4 are the base ones, for step 8 1/8 of them.
+    # 8 steps, decay from half-way: the rates in force for steps 1-5 are the base ones (progress 0/8 .. 4/8), for
+    # steps 6-8 3/4, 1/2 and 1/4 of them (progress 5/8 .. 7/8).
     seen = []
     real_step = trainer_module.train_step
 

@@ -11,9 +11,10 @@ damped rather than wherever it happens to be.
 
 The run's *progress* is the larger of ``step / steps`` and ``training time /
 train_minutes`` (a time budget usually ends a CPU run long before its step
-cap), so the same setting works for step- and time-limited runs.  The factor
-is recomputed before every generator step and applied to both optimisers
-(the critic keeps its ``critic_lr_scale`` ratio).  A run resumed with a
+cap), so the same setting works for step- and time-limited runs.  The trainer
+recomputes the factor at every (re)start and then every ``log_every`` steps,
+by rank 0's clock, and applies it to both optimisers (the critic keeps its
+``critic_lr_scale`` ratio).  A run resumed with a
 larger budget reads its progress against the new budget: its rate rises
 again, and the decay happens over the new budget's last stretch.
 """
