@@ -11,6 +11,7 @@ from gan_lib.models import (
     CRITIC_CHANNELS,
     GENERATOR_CHANNELS,
     IMAGE_SIZES,
+    SelfAttention,
     critic,
     dcgan_generator,
     get_model,
@@ -280,3 +281,61 @@ def test_patch_critic_scores_the_mean_of_its_patch_scores():
         torch.testing.assert_close(d(x), patches.mean(dim=(2, 3)))
     with pytest.raises(ValueError, match="head must be one of"):
         critic(image_size=32, head="global")
+
+
+def test_self_attention_starts_as_the_identity_and_mixes_distant_positions_once_its_gate_opens():
+    block = SelfAttention(16)
+    x = torch.randn(2, 16, 8, 8)
+    assert torch.equal(block(x), x)  # gamma = 0
+    with torch.no_grad():
+        block.gamma.fill_(1.0)
+    changed = x.clone()
+    changed[:, :, 7, 7] += 5.0  # one far corner
+    with torch.no_grad():
+        delta = (block(changed) - block(x)).abs()
+    assert float(delta[:, :, 0, 0].max()) > 1e-4  # the opposite corner reads it in one layer
+    conv = nn.Conv2d(16, 16, 3, padding=1)
+    with torch.no_grad():
+        assert float((conv(changed) - conv(x))[:, :, 0, 0].abs().max()) == 0.0  # a 3x3 conv does not
+    with pytest.raises(ValueError, match="channels must be a positive integer"):
+        SelfAttention(0)
+
+
+def test_attention_size_places_one_block_after_that_map_in_generator_and_critic():
+    g = hybrid_generator(image_size=64, width=0.125, mlp_hidden=(16,), upsample="nearest", attention_size=16)
+    sides = []
+    hooks = [
+        m.register_forward_hook(lambda m, x, y: sides.append(y.shape[-1]))
+        for m in g.modules()
+        if isinstance(m, SelfAttention)
+    ]
+    assert g.eval()(torch.randn(3, 128)).shape == (3, 1, 64, 64) and sides == [16]
+    d = critic(image_size=64, width=0.125, attention_size=16)
+    sides.clear()
+    hooks += [
+        m.register_forward_hook(lambda m, x, y: sides.append(y.shape[-1]))
+        for m in d.modules()
+        if isinstance(m, SelfAttention)
+    ]
+    assert d(torch.randn(3, 1, 64, 64)).shape == (3, 1) and sides == [16]
+    for handle in hooks:
+        handle.remove()
+    for bad in (4, 64, 12):
+        with pytest.raises(ValueError, match="attention_size must be 0 .none. or the side length"):
+            hybrid_generator(image_size=64, width=0.125, upsample="nearest", attention_size=bad)
+        with pytest.raises(ValueError, match="attention_size must be 0 .none. or the side length"):
+            critic(image_size=64, width=0.125, attention_size=bad)
+
+
+def test_critic_with_attention_has_a_second_derivative_for_the_gradient_penalty():
+    d = critic(image_size=32, width=0.125, attention_size=8)
+    with torch.no_grad():
+        for m in d.modules():
+            if isinstance(m, SelfAttention):
+                m.gamma.fill_(0.5)  # an open gate, so the attention path carries gradient
+    x = torch.randn(4, 1, 32, 32, requires_grad=True)
+    (grad,) = torch.autograd.grad(d(x).sum(), x, create_graph=True)
+    penalty = ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    penalty.backward()
+    gammas = [m.gamma.grad for m in d.modules() if isinstance(m, SelfAttention)]
+    assert len(gammas) == 1 and gammas[0] is not None and torch.isfinite(gammas[0])

@@ -164,6 +164,9 @@ def test_critic_loss_with_drift_and_generator_loss():
         ("noise_stages", 6, "noise_stages must be an integer from 0 to the generator's 4"),
         ("noise_stages", 1, "noise_stages must be 0 unless upsample is one of"),  # convtranspose
         ("refine_stages", 5, "refine_stages must be an integer from 0 to the generator's 4"),
+        ("attention_size", 64, r"attention_size must be 0 \(none\) or the side of a feature map, one of \(8, 16, 32\)"),
+        ("attention_size", 12, "attention_size must be 0 .none. or the side of a feature map"),
+        ("attention_size", True, "attention_size must be 0 .none. or the side of a feature map"),
         ("generator_min_channels", -1, "generator_min_channels must be an integer >= 0"),
         ("generator_min_channels", 1.5, "generator_min_channels must be an integer >= 0"),
         ("blur_stages", -1, "blur_stages must be an integer from 0"),
@@ -196,6 +199,7 @@ def test_train_config_refuses_options_the_conditional_networks_lack():
         ("noise_stages", 1),
         ("blur_stages", 1),
         ("refine_stages", 1),
+        ("attention_size", 16),
         ("generator_min_channels", 32),
         ("critic_head", "patch"),
     ):
@@ -234,8 +238,10 @@ def test_generator_min_channels_refuses_explicit_channels_and_bad_values():
 def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
     # Old checkpoints' specs rebuild the same networks: defaults add no builder keyword.
     config = train_config_for_profile("quick", {"recipe": "thesis"})
-    assert not {"blur_stages", "noise_stages", "refine_stages", "channels"} & set(config.generator_kwargs())
-    assert not {"in_channels", "head"} & set(config.critic_kwargs())
+    assert not {"blur_stages", "noise_stages", "refine_stages", "attention_size", "channels"} & set(
+        config.generator_kwargs()
+    )
+    assert not {"in_channels", "head", "attention_size"} & set(config.critic_kwargs())
     changed = train_config_for_profile(
         "quick",
         {
@@ -247,11 +253,13 @@ def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
             "noise_stages": 2,
             "blur_stages": 1,
             "refine_stages": 1,
+            "attention_size": 16,
         },
     )
     assert changed.critic_kwargs()["in_channels"] == 2 and changed.critic_kwargs()["head"] == "patch"
     assert changed.generator_kwargs()["noise_stages"] == 2 and changed.generator_kwargs()["blur_stages"] == 1
     assert changed.generator_kwargs()["refine_stages"] == 1
+    assert changed.generator_kwargs()["attention_size"] == changed.critic_kwargs()["attention_size"] == 16
     assert config_to_dict(changed)["penalty_norm"] == "laplacian_stack"  # recorded in config.json
 
 
@@ -267,6 +275,7 @@ def test_train_config_leaves_new_options_at_defaults_out_of_network_specs():
         {"spectral_weight": 0.1},
         {"spectral_weight": 0.1, "spectral_orientations": 4},
         {"generator_min_channels": 8},
+        {"attention_size": 8},
         {
             "critic_head": "patch",
             "upsample": "nearest",

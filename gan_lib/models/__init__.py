@@ -1,6 +1,7 @@
 """Generator and critic architectures, registered by name (see :func:`get_model`)."""
 
 from ._api import IMAGE_SIZES, PADDING_MODES, get_model, get_model_builder, list_models, register_model
+from .attention import SelfAttention
 from .conditional import *  # noqa: F401,F403
 from .conditional import __all__ as _conditional_all
 from .critic import *  # noqa: F401,F403
@@ -15,6 +16,7 @@ __all__ = [
     "get_model_builder",
     "list_models",
     "register_model",
+    "SelfAttention",
     *_generator_all,
     *_critic_all,
     *_conditional_all,

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ._api import PADDING_MODES, _resolve_channels, init_weights, register_model
+from .attention import SelfAttention, check_attention_size
 
 __all__ = ["Critic", "CRITIC_CHANNELS", "CRITIC_HEADS", "NORM_LAYERS", "critic"]
 
@@ -92,6 +93,12 @@ class Critic(nn.Module):
         scores each of the 4x4 positions (each sees a 46 px receptive field of a
         64 px image) and the score is their mean, the same function of every
         patch wherever it lies.
+    attention_size : int
+        Side length (px) of the conv output after which a
+        :class:`~gan_lib.models.attention.SelfAttention` block lets every
+        position read every other one (SAGAN, Zhang et al., ICML 2019, puts
+        it in the discriminator too; no batch statistics, so the gradient
+        penalty stays per sample); 0: none.  8 to ``image_size / 2``.
     """
 
     def __init__(
@@ -104,6 +111,7 @@ class Critic(nn.Module):
         negative_slope: float = 0.2,
         in_channels: int = 1,
         head: str = "linear",
+        attention_size: int = 0,
     ) -> None:
         super().__init__()
         norm_layer = _check_norm_layer(norm_layer)
@@ -118,6 +126,8 @@ class Critic(nn.Module):
                 f"Critic: {len(channels)} channel entries reduce {4 * 2 ** len(channels)} px to 4x4, "
                 f"not image_size={image_size}."
             )
+        n = len(channels)
+        check_attention_size("Critic", attention_size, tuple(image_size >> (i + 1) for i in range(n - 1)))
         self.image_size = image_size
         self.in_channels = in_channels
         layers: list[nn.Module] = []
@@ -126,6 +136,8 @@ class Critic(nn.Module):
             layers.append(nn.Conv2d(c_in, c_out, 4, stride=2, padding=1, padding_mode=padding_mode))
             layers += _norm(norm_layer, c_out) if i > 0 else []
             layers.append(nn.LeakyReLU(negative_slope, inplace=True))
+            if i < n - 1 and image_size >> (i + 1) == attention_size:
+                layers.append(SelfAttention(c_out))
             c_in = c_out
         self.features = nn.Sequential(*layers)
         self.patch_head = head == "patch"
@@ -167,6 +179,7 @@ def critic(
     negative_slope: float = 0.2,
     in_channels: int = 1,
     head: str = "linear",
+    attention_size: int = 0,
 ) -> Critic:
     """The WGAN-GP critic at ``image_size`` in {32, 64, 128, 256}.
 
@@ -190,6 +203,8 @@ def critic(
         Input channels (1, or 2 with a stacked Laplacian channel).
     head : {"linear", "patch"}
         Linear head on the last map, or the mean of 1x1-conv patch scores (fully convolutional).
+    attention_size : int
+        Side length (px) of the feature map followed by self-attention (0: none; :class:`Critic`).
 
     Examples
     --------
@@ -206,4 +221,5 @@ def critic(
         negative_slope=negative_slope,
         in_channels=in_channels,
         head=head,
+        attention_size=attention_size,
     )

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from ._api import PADDING_MODES, _ovewrite_named_param, _resolve_channels, init_weights, register_model
+from .attention import SelfAttention, check_attention_size
 
 __all__ = [
     "HybridGenerator",
@@ -246,6 +247,11 @@ class HybridGenerator(nn.Module):
         ``tanh`` (interpolation, conv), so every output pixel is a fixed
         filter of the interpolated coarser map: nothing at the output
         resolution can decide where a 1-2 px structure starts or bends.
+    attention_size : int
+        Side length (px) of the block output after which a
+        :class:`~gan_lib.models.attention.SelfAttention` block (SAGAN, Zhang et
+        al., ICML 2019) lets every position read every other one; 0: none.
+        One of the maps before the last block (8 to ``image_size / 2``).
     """
 
     def __init__(
@@ -262,6 +268,7 @@ class HybridGenerator(nn.Module):
         blur_stages: int = 0,
         noise_stages: int = 0,
         refine_stages: int = 0,
+        attention_size: int = 0,
     ) -> None:
         super().__init__()
         if 4 * 2 ** len(channels) != image_size:
@@ -292,6 +299,7 @@ class HybridGenerator(nn.Module):
         blur = [i >= n - blurs for i in range(n)]
         noise = [i >= n - noises for i in range(n)]
         refine = [i >= n - refines for i in range(n)]
+        check_attention_size("HybridGenerator", attention_size, tuple(8 << i for i in range(n - 1)))
         self.image_size = image_size
         self.latent_dim = latent_dim
         self.base_channels = channels[0]
@@ -327,6 +335,8 @@ class HybridGenerator(nn.Module):
                     nn.Conv2d(width, c_out, 3, padding=1, bias=last, padding_mode=padding_mode),
                 ]
             blocks += [nn.Tanh()] if last else [nn.BatchNorm2d(c_out), nn.LeakyReLU(negative_slope, inplace=True)]
+            if not last and 8 << i == attention_size:
+                blocks.append(SelfAttention(c_out))
         self.cnn = nn.Sequential(*blocks)
         #: Side lengths (px) of the noise images, coarsest first (one per noise stage).
         self.noise_sizes: tuple[int, ...] = tuple(image_size >> (n - 1 - i) for i in range(n) if noise[i])
@@ -400,6 +410,7 @@ def hybrid_generator(
     blur_stages: int = 0,
     noise_stages: int = 0,
     refine_stages: int = 0,
+    attention_size: int = 0,
 ) -> HybridGenerator:
     """The thesis's hybrid MLP-CNN generator at ``image_size`` in {32, 64, 128, 256}.
 
@@ -434,6 +445,8 @@ def hybrid_generator(
         The number of finest stages that add per-pixel noise (:class:`NoiseInjection`).
     refine_stages : int
         The number of finest stages with a second 3x3 conv at their output resolution (:class:`HybridGenerator`).
+    attention_size : int
+        Side length (px) of the feature map followed by self-attention (0: none; :class:`HybridGenerator`).
 
     Examples
     --------
@@ -455,6 +468,7 @@ def hybrid_generator(
         blur_stages=blur_stages,
         noise_stages=noise_stages,
         refine_stages=refine_stages,
+        attention_size=attention_size,
     )
 
 

@@ -74,6 +74,8 @@ class TrainConfig:
     noise_stages: int = 0  # the finest this many stages add a per-pixel noise image (zero-initialised scales)
     refine_stages: int = 0  # the finest this many stages get a second 3x3 conv (+ BatchNorm, LeakyReLU) at their
     # output resolution (ProGAN/StyleGAN's two convs per resolution); 0 = one conv per stage (the thesis)
+    attention_size: int = 0  # side (px) of the generator's and the critic's feature maps followed by SAGAN
+    # self-attention (gan_lib.models.attention; 8 to image_size / 2); 0 = none (the thesis)
     # --- the norm the critic is held 1-Lipschitz in (gan_lib.training.critic_view, losses.sobolev_dual_norm) ---
     penalty_norm: str = "pixel"  # "pixel", "laplacian_stack", "sobolev_fft" (BWGAN), "whitening", "whitening_stack"
     laplacian_scale: float = 6.0  # a of the stacked channel a * Laplacian(x) ("laplacian_stack")
@@ -265,11 +267,15 @@ class TrainConfig:
                 fail(name, f"an integer from 0 to the generator's {stages} upsampling stages")
             if value and self.upsample not in allowed:
                 fail(name, f"0 unless upsample is one of {allowed} (upsample is {self.upsample!r})")
+        sizes = tuple(8 << i for i in range(stages - 1))  # the maps between the 4 px one and the image
+        if isinstance(self.attention_size, bool) or self.attention_size not in (0, *sizes):
+            fail("attention_size", f"0 (none) or the side of a feature map, one of {sizes}")
         if self.num_classes:
             for name, plain in (
                 ("blur_stages", 0),
                 ("noise_stages", 0),
                 ("refine_stages", 0),
+                ("attention_size", 0),
                 ("generator_min_channels", 0),
                 ("critic_head", "linear"),
             ):
@@ -283,7 +289,7 @@ class TrainConfig:
         """
         extra = {
             name: getattr(self, name)
-            for name in ("blur_stages", "noise_stages", "refine_stages")
+            for name in ("blur_stages", "noise_stages", "refine_stages", "attention_size")
             if getattr(self, name)
         }
         if self.generator_min_channels:
@@ -306,6 +312,7 @@ class TrainConfig:
         channels = view_channels(self.penalty_norm, detail_scale=self.detail_scale)
         extra = {"in_channels": channels} if channels != 1 else {}
         extra.update({"head": self.critic_head} if self.critic_head != "linear" else {})
+        extra.update({"attention_size": self.attention_size} if self.attention_size else {})
         return {
             "image_size": self.image_size,
             "width": self.critic_width,
