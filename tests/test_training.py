@@ -488,9 +488,10 @@ def test_lr_decay_lowers_both_rates_linearly_to_zero_and_a_resume_restores_the_s
     assert seen == [(1e-4, 2e-4)] * 2
 
 
-def test_lr_decay_start_must_be_a_fraction():
+@pytest.mark.parametrize("value", [1.5, -0.1, True, "0.5"])
+def test_lr_decay_start_must_be_a_fraction(value):
     with pytest.raises(ValueError, match="lr_decay_start must be a fraction in"):
-        tiny_config(lr_decay_start=1.5)
+        tiny_config(lr_decay_start=value)
 
 
 def test_train_refuses_resume_with_different_experiment(tmp_path):

@@ -179,7 +179,8 @@ class TrainConfig:
         for name in ("generator_width", "critic_width", "lr", "critic_lr_scale"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
                 fail(name, "a finite number > 0")
-        if not (isinstance(self.lr_decay_start, (int, float)) and 0.0 <= self.lr_decay_start <= 1.0):
+        decay_start = self.lr_decay_start
+        if isinstance(decay_start, bool) or not (isinstance(decay_start, (int, float)) and 0.0 <= decay_start <= 1.0):
             fail("lr_decay_start", "a fraction in [0, 1] (1 = a constant learning rate)")
         if len(self.betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in self.betas):
             fail("betas", "two numbers in [0, 1), e.g. (0.0, 0.9)")
