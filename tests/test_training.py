@@ -301,6 +301,18 @@ def test_train_step_with_each_critic_norm_and_generator_option_trains_both_netwo
         assert len(scales) == 2 and all(float(w.detach().abs().sum()) > 0 for w in scales)
 
 
+def test_train_step_runs_a_torch_compiled_generator():
+    # TrainConfig.compile hands train_step torch.compile(generator); its truthiness raised TypeError (no len()).
+    config = tiny_config(upsample="nearest", noise_stages=1)
+    state = build_state(config, device="cpu", memory_format=torch.contiguous_format)
+    batches = TensorBatcher(torch.from_numpy(target_images(16))[:, None], batch_size=8, flips=False, seed=0)
+    compiled = torch.compile(state.generator, backend="eager")
+    before = [p.detach().clone() for p in state.generator.parameters()]
+    stats = train_step(state, batches, config=config, precision="fp32", generator_fn=compiled)
+    assert torch.isfinite(stats).all()
+    assert any(not torch.equal(a, b) for a, b in zip(before, state.generator.parameters()))
+
+
 def test_train_config_coerces_integer_betas_to_float():
     assert apply_overrides(TrainConfig(), {"betas": [0, 0.9]}).betas == (0.0, 0.9)
 

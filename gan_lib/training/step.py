@@ -92,7 +92,8 @@ def train_step(
             "train_step: precision='fp16' needs gradient scaling; prepare the state with "
             "build_state(..., precision='fp16')."
         )
-    generate = generator_fn or state.generator_ddp or state.generator
+    # ``is not None``, not truthiness: a torch.compile'd module forwards ``len()`` to a module that has none.
+    generate = generator_fn if generator_fn is not None else (state.generator_ddp or state.generator)
     device = next(state.generator.parameters()).device
     policy = parse_policy(config.diffaugment)
     view = make_critic_view(
