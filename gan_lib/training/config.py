@@ -253,10 +253,10 @@ class TrainConfig:
                 fail(name, f"an integer >= 0{zero}")
 
     def _check_stage_options(self, stages: int, fail: Any) -> None:
-        """blur/noise/refine stages within the generator and fitting ``upsample``; options the conditional nets lack.
+        """Stage options (blur/noise/refine stages, attention_size) that fit the generator; none on conditional nets.
 
         The projection critic takes every penalty norm (its ``in_channels``);
-        the conditional generator has no blur, noise or refine stages and its critic no patch head.
+        the conditional generator has no blur, noise or refine stages nor attention, and its critic no patch head.
         """
         for name, allowed in (
             ("blur_stages", ("convtranspose", "nearest", "bilinear")),
