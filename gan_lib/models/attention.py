@@ -12,10 +12,12 @@ network begins as the convolutional one and opens the gate as it learns.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
-__all__ = ["SelfAttention", "check_attention_size"]
+__all__ = ["SelfAttention", "attention_sizes", "check_attention_size"]
 
 
 class SelfAttention(nn.Module):
@@ -55,12 +57,24 @@ class SelfAttention(nn.Module):
         return x + self.gamma.to(x.dtype) * attended
 
 
-def check_attention_size(owner: str, attention_size: int, sizes: tuple[int, ...]) -> int:
-    """Validate ``attention_size``: 0 (no attention) or one of the feature-map side lengths ``sizes`` (px).
+def attention_sizes(image_size: int) -> tuple[int, ...]:
+    """Side lengths (px) of the feature maps between the 4 px map and the image: where attention can go.
 
-    >>> check_attention_size("g", 16, (8, 16, 32))
+    The generator's blocks make them coarsest first, the critic's convs finest first.
+
+    >>> attention_sizes(64)
+    (8, 16, 32)
+    """
+    return tuple(8 << i for i in range(int(math.log2(image_size // 4)) - 1))  # every upsampling stage's but the last
+
+
+def check_attention_size(owner: str, attention_size: int, image_size: int) -> int:
+    """Validate ``attention_size``: 0 (no attention) or one of :func:`attention_sizes` of ``image_size``.
+
+    >>> check_attention_size("g", 16, 64)
     16
     """
+    sizes = attention_sizes(image_size)
     if (
         isinstance(attention_size, bool)
         or not isinstance(attention_size, int)

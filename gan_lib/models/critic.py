@@ -126,8 +126,7 @@ class Critic(nn.Module):
                 f"Critic: {len(channels)} channel entries reduce {4 * 2 ** len(channels)} px to 4x4, "
                 f"not image_size={image_size}."
             )
-        n = len(channels)
-        check_attention_size("Critic", attention_size, tuple(image_size >> (i + 1) for i in range(n - 1)))
+        check_attention_size("Critic", attention_size, image_size)
         self.image_size = image_size
         self.in_channels = in_channels
         layers: list[nn.Module] = []
@@ -136,7 +135,7 @@ class Critic(nn.Module):
             layers.append(nn.Conv2d(c_in, c_out, 4, stride=2, padding=1, padding_mode=padding_mode))
             layers += _norm(norm_layer, c_out) if i > 0 else []
             layers.append(nn.LeakyReLU(negative_slope, inplace=True))
-            if i < n - 1 and image_size >> (i + 1) == attention_size:
+            if i < len(channels) - 1 and image_size >> (i + 1) == attention_size:
                 layers.append(SelfAttention(c_out))
             c_in = c_out
         self.features = nn.Sequential(*layers)

@@ -299,7 +299,7 @@ class HybridGenerator(nn.Module):
         blur = [i >= n - blurs for i in range(n)]
         noise = [i >= n - noises for i in range(n)]
         refine = [i >= n - refines for i in range(n)]
-        check_attention_size("HybridGenerator", attention_size, tuple(8 << i for i in range(n - 1)))
+        check_attention_size("HybridGenerator", attention_size, image_size)
         self.image_size = image_size
         self.latent_dim = latent_dim
         self.base_channels = channels[0]

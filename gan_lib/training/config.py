@@ -27,6 +27,7 @@ from typing import Any, Mapping
 from ..config import profile_config
 from ..metrics.spectral import MAX_ORIENTATIONS
 from ..models import CONDITIONAL_MODELS, IMAGE_SIZES, PADDING_MODES, list_models
+from ..models.attention import attention_sizes
 from ..models.critic import CRITIC_HEADS
 from .critic_view import CRITIC_VIEWS, view_channels
 from .diffaugment import parse_policy
@@ -268,7 +269,7 @@ class TrainConfig:
                 fail(name, f"an integer from 0 to the generator's {stages} upsampling stages")
             if value and self.upsample not in allowed:
                 fail(name, f"0 unless upsample is one of {allowed} (upsample is {self.upsample!r})")
-        sizes = tuple(8 << i for i in range(stages - 1))  # the maps between the 4 px one and the image
+        sizes = attention_sizes(self.image_size)
         if isinstance(self.attention_size, bool) or self.attention_size not in (0, *sizes):
             fail("attention_size", f"0 (none) or the side of a feature map, one of {sizes}")
         if self.num_classes:
